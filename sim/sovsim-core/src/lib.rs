@@ -1,0 +1,13 @@
+//! sovsim's core: the scenario language, the reference catalog, the domain model and diagnostics.
+//!
+//! Light dependencies only and no I/O: callers hand in file contents (see
+//! [`scenario::SourceReader`]) and get back data or diagnostics.
+
+pub mod catalog;
+pub mod diagnostic;
+pub mod model;
+pub mod scenario;
+pub mod units;
+
+/// The sovsim version, as written into manifests.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,566 @@
+//! The validated domain model of a scenario: what the engine, dispatch, finance and optimiser read.
+//!
+//! It knows nothing of TOML: entities refer to each other by typed indices, quantities carry their
+//! units in their names (and newtypes where mixing would be a bug), and catalog values are already
+//! resolved and overridden. Every value here has passed the checks in `scenario::convert`.
+
+use std::collections::BTreeMap;
+
+use nalgebra::DMatrix;
+
+use crate::catalog::{Accelerator, Country, OpenModel, PowerTech, ShellType};
+use crate::units::{Date, Eur, Mw};
+
+macro_rules! typed_id {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(pub u32);
+        impl $name {
+            /// Position of the entity in its list.
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+    )*};
+}
+
+typed_id!(
+    /// Index into [`Scenario::sites`].
+    SiteId,
+    /// Index into [`Scenario::operators`].
+    OperatorId,
+    /// Index into [`Scenario::shells`].
+    ShellId,
+    /// Index into [`Scenario::clusters`].
+    ClusterId,
+    /// Index into [`Scenario::power_assets`].
+    PowerAssetId,
+    /// Index into [`Scenario::grid_connections`].
+    GridConnectionId,
+    /// Index into [`Scenario::tiers`].
+    TierId,
+    /// Index into [`Scenario::models`].
+    ModelId,
+    /// Index into [`Uncertainty::factors`].
+    FactorId,
+);
+
+/// A whole scenario, validated.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Metadata.
+    pub meta: Meta,
+    /// Operators.
+    pub operators: Vec<Operator>,
+    /// Sites.
+    pub sites: Vec<Site>,
+    /// Grid connections.
+    pub grid_connections: Vec<GridConnection>,
+    /// On-site generation and power contracts.
+    pub power_assets: Vec<PowerAsset>,
+    /// Halls.
+    pub shells: Vec<Shell>,
+    /// Accelerator procurements.
+    pub clusters: Vec<Cluster>,
+    /// Sovereignty tiers.
+    pub tiers: Vec<Tier>,
+    /// Open-weight models.
+    pub models: Vec<Model>,
+    /// Training campaigns.
+    pub training: Vec<TrainingCampaign>,
+    /// Inference demand.
+    pub inference: Vec<InferenceDemand>,
+    /// Financing assumptions, if the scenario is to be financed.
+    pub finance: Option<Finance>,
+    /// Risk factors and their correlation.
+    pub uncertainty: Uncertainty,
+}
+
+/// Scenario metadata.
+#[derive(Clone, Debug)]
+pub struct Meta {
+    /// Short name (lowercase, digits, dashes).
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// First day of the horizon.
+    pub start_date: Date,
+    /// Horizon [years].
+    pub horizon_years: u32,
+    /// Reporting period [months].
+    pub period_months: u32,
+    /// Reporting currency.
+    pub currency: Currency,
+    /// Nominal discount rate [fraction per year].
+    pub discount_rate: f64,
+    /// Seed of every random stream.
+    pub seed: u64,
+}
+
+impl Meta {
+    /// Last day of the horizon (exclusive).
+    pub fn end_date(&self) -> Date {
+        self.start_date.add_months(self.horizon_years as i32 * 12)
+    }
+}
+
+/// Reporting currency.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Currency {
+    /// Euro.
+    Eur,
+    /// US dollar.
+    Usd,
+}
+
+/// An operator and who controls it.
+#[derive(Clone, Debug)]
+pub struct Operator {
+    /// Identifier in the scenario.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Country of the ultimate parent.
+    pub parent_jurisdiction: String,
+    /// Ownership by jurisdiction [%], summing to 100.
+    pub ownership_pct: BTreeMap<String, f64>,
+    /// Country of the key holder.
+    pub key_custody_jurisdiction: String,
+    /// Countries of staff with data access.
+    pub staff_jurisdictions: Vec<String>,
+    /// Countries of holders of a veto.
+    pub veto_jurisdictions: Vec<String>,
+}
+
+/// A site.
+#[derive(Clone, Debug)]
+pub struct Site {
+    /// Identifier in the scenario.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Country, resolved from the catalog.
+    pub country: Country,
+    /// Land area [ha].
+    pub area_ha: f64,
+    /// Land cost [EUR].
+    pub land_cost: Eur,
+    /// Largest IT load the site can host.
+    pub max_it: Mw,
+    /// Water the site may draw [m³/day].
+    pub water_m3_per_day_max: Option<f64>,
+    /// Land acquisition [months].
+    pub acquisition_months: Uncertain,
+    /// Permitting [months].
+    pub permit_months: Uncertain,
+}
+
+/// A grid connection.
+#[derive(Clone, Debug)]
+pub struct GridConnection {
+    /// Identifier in the scenario.
+    pub id: String,
+    /// Site connected.
+    pub site: SiteId,
+    /// Import capacity.
+    pub capacity: Mw,
+    /// Queue wait after the permit [months].
+    pub queue_wait_months: Uncertain,
+    /// Energy price [EUR/MWh].
+    pub price_eur_per_mwh: Uncertain,
+}
+
+/// On-site generation or a PPA.
+#[derive(Clone, Debug)]
+pub struct PowerAsset {
+    /// Identifier in the scenario.
+    pub id: String,
+    /// Site supplied.
+    pub site: SiteId,
+    /// Technology, with overrides applied.
+    pub tech: PowerTech,
+    /// Capacity.
+    pub capacity: Mw,
+    /// Construction start or contract signature.
+    pub start_date: Date,
+    /// Build or delivery time [months].
+    pub build_months: Uncertain,
+    /// Energy price [EUR/MWh], if any.
+    pub energy_price_eur_per_mwh: Option<Uncertain>,
+    /// Catalog fields the scenario overrode.
+    pub overridden: Vec<String>,
+}
+
+/// A hall.
+#[derive(Clone, Debug)]
+pub struct Shell {
+    /// Identifier in the scenario.
+    pub id: String,
+    /// Site.
+    pub site: SiteId,
+    /// Hall type, with overrides applied.
+    pub kind: ShellType,
+    /// Construction phases.
+    pub phases: Vec<ShellPhase>,
+    /// Catalog fields the scenario overrode.
+    pub overridden: Vec<String>,
+}
+
+impl Shell {
+    /// IT capacity of all phases.
+    pub fn it(&self) -> Mw {
+        self.phases.iter().map(|p| p.it).sum()
+    }
+}
+
+/// One construction phase.
+#[derive(Clone, Debug)]
+pub struct ShellPhase {
+    /// IT capacity added.
+    pub it: Mw,
+    /// Construction start; `None`: as soon as the site's permit is granted.
+    pub start_date: Option<Date>,
+    /// Construction time [months].
+    pub build_months: Uncertain,
+}
+
+/// An accelerator procurement.
+#[derive(Clone, Debug)]
+pub struct Cluster {
+    /// Identifier in the scenario.
+    pub id: String,
+    /// Hall.
+    pub shell: ShellId,
+    /// Site (the hall's).
+    pub site: SiteId,
+    /// Operator.
+    pub operator: OperatorId,
+    /// Accelerator, with overrides applied.
+    pub accelerator: Accelerator,
+    /// GPUs ordered.
+    pub gpus: u64,
+    /// Order date.
+    pub order_date: Date,
+    /// Delivery lead time [months].
+    pub lead_time_months: Uncertain,
+    /// Installation and burn-in [months].
+    pub install_months: Uncertain,
+    /// Useful life [years].
+    pub useful_life_years: f64,
+    /// Resale value at retirement [fraction of price].
+    pub resale_fraction: f64,
+    /// Catalog fields the scenario overrode.
+    pub overridden: Vec<String>,
+}
+
+impl Cluster {
+    /// IT power of the whole cluster.
+    pub fn it_power(&self) -> Mw {
+        Mw(self.gpus as f64 * self.accelerator.all_in_power_kw / 1000.0)
+    }
+}
+
+/// Attributes a sovereignty clause can test.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attribute {
+    /// `operator.parent_jurisdiction`: country of the ultimate parent.
+    ParentJurisdiction,
+    /// `operator.key_custody_jurisdiction`: country of the key holder.
+    KeyCustodyJurisdiction,
+    /// `operator.staff_jurisdictions`: countries of staff with data access.
+    StaffJurisdictions,
+    /// `operator.veto_jurisdictions`: countries of veto holders.
+    VetoJurisdictions,
+    /// `operator.largest_non_eu_holding_pct`: largest single non-EU holding [%].
+    LargestNonEuHoldingPct,
+    /// `operator.total_non_eu_holding_pct`: all non-EU holdings together [%].
+    TotalNonEuHoldingPct,
+    /// `operator.us_holding_pct`: US holdings [%].
+    UsHoldingPct,
+    /// `operator.us_controlled`: US parent, US majority, or US key custody.
+    UsControlled,
+    /// `site.country`: country of the site.
+    SiteCountry,
+    /// `site.eu_member`: whether the site is in an EU member state.
+    SiteEuMember,
+}
+
+/// What kind of value an attribute has, which decides the comparisons allowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttributeKind {
+    /// One country.
+    Jurisdiction,
+    /// A set of countries.
+    Jurisdictions,
+    /// A percentage.
+    Percent,
+    /// True or false.
+    Flag,
+}
+
+impl Attribute {
+    /// Every attribute with its name in scenario files.
+    pub const ALL: [(Attribute, &'static str); 10] = [
+        (
+            Attribute::ParentJurisdiction,
+            "operator.parent_jurisdiction",
+        ),
+        (
+            Attribute::KeyCustodyJurisdiction,
+            "operator.key_custody_jurisdiction",
+        ),
+        (
+            Attribute::StaffJurisdictions,
+            "operator.staff_jurisdictions",
+        ),
+        (Attribute::VetoJurisdictions, "operator.veto_jurisdictions"),
+        (
+            Attribute::LargestNonEuHoldingPct,
+            "operator.largest_non_eu_holding_pct",
+        ),
+        (
+            Attribute::TotalNonEuHoldingPct,
+            "operator.total_non_eu_holding_pct",
+        ),
+        (Attribute::UsHoldingPct, "operator.us_holding_pct"),
+        (Attribute::UsControlled, "operator.us_controlled"),
+        (Attribute::SiteCountry, "site.country"),
+        (Attribute::SiteEuMember, "site.eu_member"),
+    ];
+
+    /// The attribute named `name` in a scenario file.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(_, n)| *n == name).map(|(a, _)| *a)
+    }
+
+    /// Name in scenario files.
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(a, _)| *a == self)
+            .map_or("", |(_, n)| n)
+    }
+
+    /// Kind of value.
+    pub fn kind(self) -> AttributeKind {
+        match self {
+            Attribute::ParentJurisdiction
+            | Attribute::KeyCustodyJurisdiction
+            | Attribute::SiteCountry => AttributeKind::Jurisdiction,
+            Attribute::StaffJurisdictions | Attribute::VetoJurisdictions => {
+                AttributeKind::Jurisdictions
+            }
+            Attribute::LargestNonEuHoldingPct
+            | Attribute::TotalNonEuHoldingPct
+            | Attribute::UsHoldingPct => AttributeKind::Percent,
+            Attribute::UsControlled | Attribute::SiteEuMember => AttributeKind::Flag,
+        }
+    }
+}
+
+/// A comparison in a clause, with its right-hand side.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Test {
+    /// The jurisdiction is one of these (`EU` expanded to the member states).
+    In(Vec<String>),
+    /// The jurisdiction is none of these.
+    NotIn(Vec<String>),
+    /// Every jurisdiction of the set is one of these (an empty set passes).
+    AllIn(Vec<String>),
+    /// No jurisdiction of the set is one of these.
+    NoneIn(Vec<String>),
+    /// The flag equals this.
+    Is(bool),
+    /// The percentage is at most this.
+    AtMost(f64),
+    /// The percentage is below this.
+    Below(f64),
+    /// The percentage is at least this.
+    AtLeast(f64),
+    /// The percentage is above this.
+    Above(f64),
+}
+
+/// One clause of a tier.
+#[derive(Clone, Debug)]
+pub struct Clause {
+    /// Attribute tested.
+    pub attribute: Attribute,
+    /// Comparison.
+    pub test: Test,
+    /// Where the clause comes from: `scenario` or the preset's legal source.
+    pub source: String,
+}
+
+/// A sovereignty tier.
+#[derive(Clone, Debug)]
+pub struct Tier {
+    /// Identifier in the scenario.
+    pub id: String,
+    /// Description.
+    pub description: String,
+    /// Clauses, all of which must hold.
+    pub clauses: Vec<Clause>,
+}
+
+/// An open-weight model in use.
+#[derive(Clone, Debug)]
+pub struct Model {
+    /// Catalog entry, with overrides applied.
+    pub spec: OpenModel,
+    /// Catalog fields the scenario overrode.
+    pub overridden: Vec<String>,
+}
+
+/// A training campaign.
+#[derive(Clone, Debug)]
+pub struct TrainingCampaign {
+    /// Identifier in the scenario.
+    pub id: String,
+    /// Tier required.
+    pub tier: TierId,
+    /// Model trained.
+    pub model: ModelId,
+    /// Runs per year.
+    pub runs_per_year: Uncertain,
+    /// Post-training compute / pre-training compute [fraction].
+    pub post_training_share: f64,
+    /// Smallest homogeneous cluster [GPUs].
+    pub min_cluster_gpus: u64,
+    /// Model FLOPs utilisation [fraction].
+    pub mfu: f64,
+    /// First day runs may start.
+    pub start_date: Date,
+}
+
+/// Inference demand of one tier.
+#[derive(Clone, Debug)]
+pub struct InferenceDemand {
+    /// Identifier in the scenario.
+    pub id: String,
+    /// Tier required.
+    pub tier: TierId,
+    /// Model served.
+    pub model: ModelId,
+    /// Tokens per day at the start [tokens/day].
+    pub tokens_per_day: Uncertain,
+    /// Growth [fraction per year].
+    pub growth_per_year: Uncertain,
+    /// First day of demand.
+    pub start_date: Date,
+}
+
+/// Financing assumptions.
+#[derive(Clone, Debug)]
+#[allow(missing_docs)] // Same fields, units and meanings as the wire type `scenario::wire::Finance`.
+pub struct Finance {
+    pub eur_per_currency: BTreeMap<String, f64>,
+    pub base_rate: f64,
+    pub construction_margin: f64,
+    pub term_margin: f64,
+    pub target_dscr: f64,
+    pub lockup_dscr: Option<f64>,
+    pub max_gearing: f64,
+    pub tenor_years: u32,
+    pub dsra_months: u32,
+    pub tax_rate: f64,
+    pub gpu_depreciation_years: f64,
+    pub equity: Option<Eur>,
+    pub grants: Eur,
+    pub gpu_hour_price_eur: BTreeMap<String, Uncertain>,
+    pub spot_share: f64,
+}
+
+/// A figure that may be uncertain, optionally driven by a risk factor.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Uncertain {
+    /// Its distribution.
+    pub dist: Distribution,
+    /// Risk factor driving it, for correlation.
+    pub factor: Option<FactorId>,
+}
+
+impl Uncertain {
+    /// A figure known for certain.
+    pub fn fixed(value: f64) -> Self {
+        Self {
+            dist: Distribution::Fixed(value),
+            factor: None,
+        }
+    }
+}
+
+/// A probability distribution, parameters validated (finite, ordered).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Distribution {
+    /// Always this value.
+    Fixed(f64),
+    /// Uniform on [min, max].
+    Uniform {
+        /// Lower bound.
+        min: f64,
+        /// Upper bound.
+        max: f64,
+    },
+    /// Triangular.
+    Triangular {
+        /// Lower bound.
+        min: f64,
+        /// Most likely.
+        mode: f64,
+        /// Upper bound.
+        max: f64,
+    },
+    /// Beta-PERT.
+    Pert {
+        /// Lower bound.
+        min: f64,
+        /// Most likely.
+        mode: f64,
+        /// Upper bound.
+        max: f64,
+    },
+    /// Lognormal given by its median and 90th percentile.
+    LogNormal {
+        /// Median.
+        p50: f64,
+        /// 90th percentile.
+        p90: f64,
+    },
+}
+
+impl Distribution {
+    /// The median (the P50), which deterministic reports use.
+    pub fn median(&self) -> f64 {
+        match *self {
+            Distribution::Fixed(v) => v,
+            Distribution::Uniform { min, max } => (min + max) / 2.0,
+            Distribution::Triangular { min, mode, max } => {
+                // Inverse CDF at 0.5 of the triangular distribution.
+                if max == min {
+                    return min;
+                }
+                let cut = (mode - min) / (max - min);
+                if cut >= 0.5 {
+                    min + (0.5 * (max - min) * (mode - min)).sqrt()
+                } else {
+                    max - (0.5 * (max - min) * (max - mode)).sqrt()
+                }
+            }
+            // PERT median has no closed form; this is the standard approximation (a+4m+b)/6 of its mean,
+            // close to the median for the moderately skewed shapes used in schedules.
+            Distribution::Pert { min, mode, max } => (min + 4.0 * mode + max) / 6.0,
+            Distribution::LogNormal { p50, .. } => p50,
+        }
+    }
+}
+
+/// Risk factors and their correlation.
+#[derive(Clone, Debug, Default)]
+pub struct Uncertainty {
+    /// Factor names.
+    pub factors: Vec<String>,
+    /// Lower-triangular Cholesky factor L of the correlation matrix (C = L·Lᵀ); identity if none was given.
+    pub cholesky: Option<DMatrix<f64>>,
+}

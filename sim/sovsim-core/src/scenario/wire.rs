@@ -1,0 +1,470 @@
+//! The scenario file format: serde "wire" structs that mirror the TOML exactly.
+//!
+//! Every struct denies unknown fields and nothing is flattened, so that serde's messages name the
+//! offending key. Units are in the key names. These types are converted into the validated domain
+//! model (`crate::model`) by `convert`; nothing outside the scenario module sees them, and the
+//! JSON Schema printed by `sovsim schema` is generated from them.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::{Deserialize, Serialize};
+
+/// Catalog fields to override on one entity: `{ all_in_power_kw = 1.9 }`. Keys are catalog columns.
+pub type Overrides = BTreeMap<String, toml::Value>;
+
+/// A whole scenario file.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// Path of a base scenario this file modifies, relative to this file. Tables merge key by key;
+    /// arrays of entities merge by `id`; other values are replaced.
+    pub extends: Option<String>,
+    /// Named overrides (from this file or its bases) to apply, in order, after merging.
+    pub apply: Option<Vec<String>>,
+    /// Named partial scenarios, applied with `apply` or `sovsim … --override NAME`.
+    #[schemars(with = "Option<BTreeMap<String, serde_json::Value>>")]
+    pub overrides: Option<BTreeMap<String, toml::Table>>,
+    /// Name, dates, horizon, currency, discount rate, seed.
+    pub scenario: Meta,
+    /// Who runs each cluster.
+    #[serde(default)]
+    pub operators: Vec<Operator>,
+    /// Candidate or committed sites.
+    #[serde(default)]
+    pub sites: Vec<Site>,
+    /// Grid connections of sites.
+    #[serde(default)]
+    pub grid_connections: Vec<GridConnection>,
+    /// On-site generation and power contracts.
+    #[serde(default)]
+    pub power_assets: Vec<PowerAsset>,
+    /// Datacenter halls, built in phases.
+    #[serde(default)]
+    pub shells: Vec<Shell>,
+    /// Accelerator procurements.
+    #[serde(default)]
+    pub clusters: Vec<Cluster>,
+    /// Sovereignty tiers as rules over operator and site attributes.
+    #[serde(default)]
+    pub tiers: Vec<Tier>,
+    /// Open-weight models deployed (catalog ids, with overrides).
+    #[serde(default)]
+    pub models: Vec<ModelUse>,
+    /// Training campaigns and inference demand.
+    #[serde(default)]
+    pub demand: Demand,
+    /// Financing assumptions.
+    pub finance: Option<Finance>,
+    /// Named risk factors and their correlation.
+    pub uncertainty: Option<Uncertainty>,
+}
+
+/// Scenario metadata.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    /// Short name, lowercase letters, digits and dashes; names the output folder.
+    pub name: String,
+    /// What the scenario represents, and where its figures come from.
+    pub description: Option<String>,
+    /// First day of the horizon (TOML date, e.g. `2026-07-01`).
+    #[schemars(with = "String")]
+    pub start_date: toml::value::Datetime,
+    /// Length of the horizon [years].
+    pub horizon_years: u32,
+    /// Length of one reporting period [months]; must divide 12.
+    pub period_months: u32,
+    /// Reporting currency (`EUR` or `USD`); money inputs in the scenario are in EUR (`_eur` keys).
+    pub currency: String,
+    /// Nominal annual discount rate [fraction per year].
+    pub discount_rate: f64,
+    /// Seed of every random stream.
+    pub seed: u64,
+}
+
+/// An operator: the company running clusters, and who controls it.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Operator {
+    /// Identifier referenced by clusters.
+    pub id: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// Country of the ultimate parent (ISO 3166-1 alpha-2).
+    pub parent_jurisdiction: String,
+    /// Ownership shares by jurisdiction of the holders [%]; must sum to 100.
+    pub ownership_pct: BTreeMap<String, f64>,
+    /// Country of the party holding the encryption keys.
+    pub key_custody_jurisdiction: String,
+    /// Countries where staff with data access work.
+    pub staff_jurisdictions: Vec<String>,
+    /// Countries of shareholders holding a veto or appointing a majority of the board.
+    #[serde(default)]
+    pub veto_jurisdictions: Vec<String>,
+}
+
+/// A site: land with a country, an area and a maximum IT load.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Site {
+    /// Identifier.
+    pub id: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// Country (ISO 3166-1 alpha-2).
+    pub country: String,
+    /// Land area [ha].
+    pub area_ha: f64,
+    /// Land price [EUR/ha].
+    pub land_price_eur_per_ha: f64,
+    /// Largest IT load the site can ever host [MW].
+    pub max_it_mw: f64,
+    /// Water the site may draw [m³/day].
+    pub water_m3_per_day_max: Option<f64>,
+    /// Time to acquire the land [months].
+    pub acquisition_months: Option<Uncertain>,
+    /// Time to obtain zoning and building permits [months].
+    pub permit_months: Option<Uncertain>,
+}
+
+/// A grid connection of a site; several connections on one site are capacity steps.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GridConnection {
+    /// Identifier.
+    pub id: String,
+    /// Site connected.
+    pub site: String,
+    /// Import capacity [MW].
+    pub capacity_mw: f64,
+    /// Wait in the connection queue after the permit [months]; default from the country catalog.
+    pub queue_wait_months: Option<Uncertain>,
+    /// Energy price [EUR/MWh]; default from the country's industrial price.
+    pub price_eur_per_mwh: Option<Uncertain>,
+}
+
+/// On-site generation or a power purchase agreement.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PowerAsset {
+    /// Identifier.
+    pub id: String,
+    /// Site supplied.
+    pub site: String,
+    /// Power technology (catalog id, e.g. `ccgt`).
+    pub tech: String,
+    /// Capacity [MW].
+    pub capacity_mw: f64,
+    /// Date construction starts or the contract is signed; default: the scenario start.
+    #[schemars(with = "Option<String>")]
+    pub start_date: Option<toml::value::Datetime>,
+    /// Construction or delivery time [months]; default from the catalog.
+    pub build_months: Option<Uncertain>,
+    /// Fuel or contract energy price [EUR/MWh].
+    pub energy_price_eur_per_mwh: Option<Uncertain>,
+    /// Catalog fields to override for this asset.
+    #[schemars(with = "Option<BTreeMap<String, serde_json::Value>>")]
+    pub overrides: Option<Overrides>,
+}
+
+/// A datacenter hall, built in phases.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Shell {
+    /// Identifier referenced by clusters.
+    pub id: String,
+    /// Site the hall stands on.
+    pub site: String,
+    /// Hall type (catalog id, e.g. `liquid-hall`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Construction phases, each adding IT capacity.
+    pub phases: Vec<ShellPhase>,
+    /// Catalog fields to override for this hall.
+    #[schemars(with = "Option<BTreeMap<String, serde_json::Value>>")]
+    pub overrides: Option<Overrides>,
+}
+
+/// One construction phase of a hall.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShellPhase {
+    /// IT capacity the phase adds [MW].
+    pub it_mw: f64,
+    /// Date construction starts; default: when the permit is granted.
+    #[schemars(with = "Option<String>")]
+    pub start_date: Option<toml::value::Datetime>,
+    /// Construction time [months]; default from the catalog.
+    pub build_months: Option<Uncertain>,
+}
+
+/// A procurement of accelerators installed in a hall.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Cluster {
+    /// Identifier.
+    pub id: String,
+    /// Hall the cluster is installed in (its site follows).
+    pub shell: String,
+    /// Operator running the cluster.
+    pub operator: String,
+    /// Accelerator SKU (catalog id, e.g. `gb300-nvl72`).
+    pub sku: String,
+    /// Number of GPUs [GPUs].
+    pub gpus: u64,
+    /// Date the order is placed.
+    #[schemars(with = "String")]
+    pub order_date: toml::value::Datetime,
+    /// Delivery lead time [months]; default from the catalog.
+    pub lead_time_months: Option<Uncertain>,
+    /// Installation and burn-in [months].
+    pub install_months: Option<Uncertain>,
+    /// Useful life before retirement [years].
+    pub useful_life_years: Option<f64>,
+    /// Resale value at retirement [fraction of purchase price].
+    pub resale_fraction: Option<f64>,
+    /// Catalog fields to override for this cluster's SKU, e.g. `{ price_per_gpu = 45000 }`.
+    #[schemars(with = "Option<BTreeMap<String, serde_json::Value>>")]
+    pub overrides: Option<Overrides>,
+}
+
+/// A sovereignty tier: a named rule every clause of which must hold.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Tier {
+    /// Identifier referenced by demand.
+    pub id: String,
+    /// What the tier protects against.
+    pub description: Option<String>,
+    /// Shipped preset whose clauses the tier starts from (`secnumcloud-3.2`, …).
+    pub preset: Option<String>,
+    /// Clauses, added to the preset's.
+    #[serde(default)]
+    pub clauses: Vec<Clause>,
+}
+
+/// One test on an operator or site attribute.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Clause {
+    /// Attribute tested, e.g. `operator.parent_jurisdiction` (see the domain docs for the list).
+    pub attribute: String,
+    /// Comparison: `in`, `not_in`, `all_in`, `none_in`, `eq`, `le`, `lt`, `ge`, `gt`.
+    pub op: String,
+    /// Value compared with: a number, a boolean, a country code, `EU`, or a list of them.
+    pub value: ClauseValue,
+}
+
+/// The right-hand side of a clause.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ClauseValue {
+    /// `true` or `false`.
+    Bool(bool),
+    /// A number.
+    Number(f64),
+    /// A country code or `EU`.
+    Text(String),
+    /// Country codes or `EU`.
+    List(Vec<String>),
+}
+
+/// Use of an open-weight model from the catalog.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ModelUse {
+    /// Catalog id (e.g. `deepseek-v3`).
+    pub id: String,
+    /// Catalog fields to override.
+    #[schemars(with = "Option<BTreeMap<String, serde_json::Value>>")]
+    pub overrides: Option<Overrides>,
+}
+
+/// Demand for compute.
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Demand {
+    /// Training campaigns.
+    #[serde(default)]
+    pub training: Vec<TrainingCampaign>,
+    /// Inference demand streams.
+    #[serde(default)]
+    pub inference: Vec<InferenceDemand>,
+}
+
+/// A recurring training campaign.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingCampaign {
+    /// Identifier.
+    pub id: String,
+    /// Sovereignty tier the runs need.
+    pub tier: String,
+    /// Model trained (id of a `[[models]]` entry).
+    pub model: String,
+    /// Base runs per year [runs/yr].
+    pub runs_per_year: Uncertain,
+    /// Post-training and RL compute as a share of pre-training [fraction].
+    pub post_training_share: Option<f64>,
+    /// Smallest homogeneous cluster a run needs [GPUs].
+    pub min_cluster_gpus: u64,
+    /// Model FLOPs utilisation [fraction]; default 0.40 (Llama 3: 38–43 %).
+    pub mfu: Option<f64>,
+    /// First day runs may start; default: the scenario start.
+    #[schemars(with = "Option<String>")]
+    pub start_date: Option<toml::value::Datetime>,
+}
+
+/// Inference demand of one tier.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InferenceDemand {
+    /// Identifier.
+    pub id: String,
+    /// Sovereignty tier the requests need.
+    pub tier: String,
+    /// Model served (id of a `[[models]]` entry).
+    pub model: String,
+    /// Tokens per day at the start date [tokens/day].
+    pub tokens_per_day: Uncertain,
+    /// Annual growth of the token volume [fraction per year].
+    pub growth_per_year: Option<Uncertain>,
+    /// First day of demand; default: the scenario start.
+    #[schemars(with = "Option<String>")]
+    pub start_date: Option<toml::value::Datetime>,
+}
+
+/// Financing assumptions.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Finance {
+    /// Exchange rates used to bring catalog prices into EUR [EUR per unit of the currency], e.g. `{ USD = 0.87 }`.
+    #[serde(default)]
+    pub eur_per_currency: BTreeMap<String, f64>,
+    /// Base interest rate [fraction per year].
+    pub base_rate: f64,
+    /// Margin of the construction facility over the base rate [fraction per year].
+    pub construction_margin: f64,
+    /// Margin of the term loan over the base rate [fraction per year].
+    pub term_margin: f64,
+    /// Target DSCR for sculpting [ratio].
+    pub target_dscr: f64,
+    /// Lock-up DSCR below which distributions stop [ratio].
+    pub lockup_dscr: Option<f64>,
+    /// Maximum gearing: debt / total funding [fraction].
+    pub max_gearing: f64,
+    /// Term-loan tenor [years].
+    pub tenor_years: u32,
+    /// Debt-service reserve [months of debt service].
+    pub dsra_months: Option<u32>,
+    /// Corporate tax rate [fraction].
+    pub tax_rate: f64,
+    /// Depreciation life of GPUs [years].
+    pub gpu_depreciation_years: f64,
+    /// Sponsor equity committed [EUR].
+    pub equity_eur: Option<f64>,
+    /// Grants and other public money [EUR].
+    pub grants_eur: Option<f64>,
+    /// Contracted price of one GPU-hour, by SKU [EUR/GPU-hour].
+    #[serde(default)]
+    pub gpu_hour_price_eur: BTreeMap<String, Uncertain>,
+    /// Share of GPU-hours sold on the spot market [fraction].
+    pub spot_share: Option<f64>,
+}
+
+/// Named risk factors and their correlation.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Uncertainty {
+    /// Names of the risk factors distributions may refer to with `factor = "…"`.
+    pub factors: Vec<String>,
+    /// Correlation matrix between the factors, in the order of `factors`; symmetric positive-definite.
+    pub correlation: Option<Vec<Vec<f64>>>,
+}
+
+/// A figure that may be uncertain: a plain number, or a distribution table.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Uncertain {
+    /// A fixed value.
+    Fixed(f64),
+    /// A distribution.
+    Dist(Dist),
+}
+
+/// A probability distribution of a figure.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Dist {
+    /// `fixed`, `uniform`, `triangular`, `pert` or `lognormal`.
+    pub dist: DistKind,
+    /// Value of a `fixed` distribution.
+    pub value: Option<f64>,
+    /// Lower bound (uniform, triangular, pert).
+    pub min: Option<f64>,
+    /// Most likely value (triangular, pert).
+    pub mode: Option<f64>,
+    /// Upper bound (uniform, triangular, pert).
+    pub max: Option<f64>,
+    /// Median (lognormal).
+    pub p50: Option<f64>,
+    /// 90th percentile (lognormal); at least `p50`.
+    pub p90: Option<f64>,
+    /// Risk factor driving this figure, so that figures can be correlated.
+    pub factor: Option<String>,
+}
+
+/// Family of a distribution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(missing_docs)]
+pub enum DistKind {
+    Fixed,
+    Uniform,
+    Triangular,
+    Pert,
+    Lognormal,
+}
+
+impl<'de> Deserialize<'de> for Uncertain {
+    // Hand-written rather than `untagged` so that a bad distribution table reports its own error
+    // ("unknown field `mod`") instead of "did not match any variant".
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct UncertainVisitor;
+        impl<'de> Visitor<'de> for UncertainVisitor {
+            type Value = Uncertain;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number or a distribution table like { dist = \"pert\", min = 1, mode = 2, max = 4 }")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Uncertain, E> {
+                Ok(Uncertain::Fixed(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Uncertain, E> {
+                Ok(Uncertain::Fixed(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Uncertain, E> {
+                Ok(Uncertain::Fixed(v as f64))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Uncertain, A::Error> {
+                Dist::deserialize(de::value::MapAccessDeserializer::new(map)).map(Uncertain::Dist)
+            }
+        }
+        deserializer.deserialize_any(UncertainVisitor)
+    }
+}
+
+impl JsonSchema for Uncertain {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Uncertain".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let dist = generator.subschema_for::<Dist>();
+        schemars::json_schema!({
+            "description": "A number, or a distribution table such as { dist = \"pert\", min = 1, mode = 2, max = 4 }.",
+            "anyOf": [{ "type": "number" }, dist]
+        })
+    }
+}

@@ -1,0 +1,118 @@
+//! Units that must not mix: power, money and calendar dates.
+
+use std::iter::Sum;
+use std::ops::{Add, Sub};
+
+macro_rules! quantity {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, Default, PartialEq, PartialOrd)]
+        pub struct $name(pub f64);
+        impl Add for $name {
+            type Output = Self;
+            fn add(self, other: Self) -> Self {
+                Self(self.0 + other.0)
+            }
+        }
+        impl Sub for $name {
+            type Output = Self;
+            fn sub(self, other: Self) -> Self {
+                Self(self.0 - other.0)
+            }
+        }
+        impl Sum for $name {
+            fn sum<I: Iterator<Item = Self>>(iter: I) -> Self {
+                Self(iter.map(|q| q.0).sum())
+            }
+        }
+    )*};
+}
+
+quantity!(
+    /// Power [MW].
+    Mw,
+    /// Energy [MWh].
+    Mwh,
+    /// Money [EUR].
+    Eur,
+);
+
+/// A calendar day (proleptic Gregorian).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    /// Year.
+    pub year: i32,
+    /// Month, 1–12.
+    pub month: u8,
+    /// Day of the month, 1–31.
+    pub day: u8,
+}
+
+impl Date {
+    /// A date, if it exists in the calendar.
+    pub fn new(year: i32, month: u8, day: u8) -> Option<Self> {
+        let date = Self { year, month, day };
+        let valid = (1..=9999).contains(&year)
+            && (1..=12).contains(&month)
+            && day >= 1
+            && day <= date.days_in_month();
+        valid.then_some(date)
+    }
+
+    fn days_in_month(self) -> u8 {
+        match self.month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            _ if (self.year % 4 == 0 && self.year % 100 != 0) || self.year % 400 == 0 => 29,
+            _ => 28,
+        }
+    }
+
+    /// Days since 1970-01-01 (negative before).
+    pub fn days_since_epoch(self) -> i64 {
+        // Howard Hinnant's days_from_civil.
+        let y = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let m = i64::from(self.month);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// The same day `months` later, clamped to the end of shorter months.
+    pub fn add_months(self, months: i32) -> Self {
+        let total = self.year * 12 + i32::from(self.month) - 1 + months;
+        let mut date = Self {
+            year: total.div_euclid(12),
+            month: (total.rem_euclid(12) + 1) as u8,
+            day: 1,
+        };
+        date.day = self.day.min(date.days_in_month());
+        date
+    }
+}
+
+impl std::fmt::Display for Date {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_count_days_and_months() {
+        let d = Date::new(2026, 7, 1).expect("valid");
+        assert_eq!(Date::new(1970, 1, 1).map(Date::days_since_epoch), Some(0));
+        assert_eq!(d.add_months(48), Date::new(2030, 7, 1).expect("valid"));
+        assert_eq!(
+            Date::new(2026, 1, 31).expect("valid").add_months(1),
+            Date::new(2026, 2, 28).expect("valid")
+        );
+        assert!(Date::new(2026, 2, 29).is_none());
+        assert!(Date::new(2028, 2, 29).is_some());
+    }
+}

@@ -1,0 +1,225 @@
+//! sovsim's output layer: the run directory of the output contract, with every file written atomically.
+//!
+//! Only this crate knows polars. Callers describe tables as plain columns ([`Table`]); this crate turns
+//! them into Parquet and CSV. A file is first written to a temporary name in the same directory and then
+//! renamed over the target, so an interrupted run never leaves a half-written file.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use serde::Serialize;
+
+/// A column of a table.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Values {
+    /// Numbers.
+    F64(Vec<f64>),
+    /// Counts.
+    U64(Vec<u64>),
+    /// Text.
+    Text(Vec<String>),
+}
+
+impl Values {
+    fn len(&self) -> usize {
+        match self {
+            Values::F64(v) => v.len(),
+            Values::U64(v) => v.len(),
+            Values::Text(v) => v.len(),
+        }
+    }
+}
+
+/// A table to write: named columns of equal length, names with their units (`capacity_mw`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Table {
+    columns: Vec<(String, Values)>,
+}
+
+impl Table {
+    /// An empty table.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a column.
+    #[must_use]
+    pub fn column(mut self, name: &str, values: Values) -> Self {
+        self.columns.push((name.to_owned(), values));
+        self
+    }
+
+    fn to_frame(&self) -> io::Result<DataFrame> {
+        let lengths: Vec<usize> = self.columns.iter().map(|(_, v)| v.len()).collect();
+        if lengths.windows(2).any(|w| w[0] != w[1]) {
+            return Err(io::Error::other(format!(
+                "table columns have different lengths: {lengths:?}"
+            )));
+        }
+        let columns: Vec<Column> = self
+            .columns
+            .iter()
+            .map(|(name, values)| match values {
+                Values::F64(v) => Column::new(name.into(), v),
+                Values::U64(v) => Column::new(name.into(), v),
+                Values::Text(v) => Column::new(name.into(), v),
+            })
+            .collect();
+        DataFrame::new_infer_height(columns).map_err(io::Error::other)
+    }
+}
+
+/// A run directory being written.
+#[derive(Debug)]
+pub struct RunDir {
+    path: PathBuf,
+}
+
+impl RunDir {
+    /// Creates the directory (and its parents) if needed.
+    ///
+    /// # Errors
+    /// If the directory cannot be created.
+    pub fn create(path: &Path) -> io::Result<Self> {
+        fs::create_dir_all(path)?;
+        Ok(Self {
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes `value` as pretty JSON to `name`, atomically.
+    ///
+    /// # Errors
+    /// If serialising or writing fails.
+    pub fn write_json(&self, name: &str, value: &impl Serialize) -> io::Result<PathBuf> {
+        let mut bytes = serde_json::to_vec_pretty(value).map_err(io::Error::other)?;
+        bytes.push(b'\n');
+        self.write_bytes(name, &bytes)
+    }
+
+    /// Writes a table as `name.parquet` and `name.csv`, atomically.
+    ///
+    /// # Errors
+    /// If the columns have different lengths or writing fails.
+    pub fn write_table(&self, name: &str, table: &Table) -> io::Result<Vec<PathBuf>> {
+        let mut frame = table.to_frame()?;
+        let mut parquet = Vec::new();
+        ParquetWriter::new(&mut parquet)
+            .finish(&mut frame)
+            .map_err(io::Error::other)?;
+        let mut csv = Vec::new();
+        CsvWriter::new(&mut csv)
+            .include_header(true)
+            .finish(&mut frame)
+            .map_err(io::Error::other)?;
+        Ok(vec![
+            self.write_bytes(&format!("{name}.parquet"), &parquet)?,
+            self.write_bytes(&format!("{name}.csv"), &csv)?,
+        ])
+    }
+
+    /// Writes bytes to `name` in the directory, atomically.
+    ///
+    /// # Errors
+    /// If writing or renaming fails.
+    pub fn write_bytes(&self, name: &str, bytes: &[u8]) -> io::Result<PathBuf> {
+        let target = self.path.join(name);
+        write_atomic(&target, bytes)?;
+        Ok(target)
+    }
+}
+
+/// Writes `bytes` to `target` through a temporary file in the same directory and a rename, so
+/// readers see either the old file or the whole new one.
+///
+/// # Errors
+/// If the temporary file cannot be written or renamed.
+pub fn write_atomic(target: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = target
+        .file_name()
+        .ok_or_else(|| io::Error::other("target has no file name"))?;
+    let temporary = dir.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut file = fs::File::create(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        fs::rename(&temporary, target)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    result
+}
+
+/// Reads a Parquet file written by [`RunDir::write_table`] back into column names and row count
+/// (used by tests and by `sovsim` to check what it wrote).
+///
+/// # Errors
+/// If the file cannot be read as Parquet.
+pub fn parquet_shape(path: &Path) -> io::Result<(Vec<String>, usize)> {
+    let file = fs::File::open(path)?;
+    let frame = ParquetReader::new(file)
+        .finish()
+        .map_err(io::Error::other)?;
+    Ok((
+        frame
+            .get_column_names()
+            .iter()
+            .map(|n| n.to_string())
+            .collect(),
+        frame.height(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_round_trip_through_parquet_and_csv() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let run = RunDir::create(&dir.path().join("run")).expect("create");
+        let table = Table::new()
+            .column("site", Values::Text(vec!["a".into(), "b".into()]))
+            .column("capacity_mw", Values::F64(vec![1.5, 2.0]))
+            .column("gpus", Values::U64(vec![8, 16]));
+        run.write_table("sites", &table).expect("write");
+        let (names, rows) = parquet_shape(&run.path().join("sites.parquet")).expect("read");
+        assert_eq!(names, ["site", "capacity_mw", "gpus"]);
+        assert_eq!(rows, 2);
+        let csv = fs::read_to_string(run.path().join("sites.csv")).expect("csv");
+        assert_eq!(csv, "site,capacity_mw,gpus\na,1.5,8\nb,2.0,16\n");
+        // No temporary file is left behind.
+        let leftovers: Vec<_> = fs::read_dir(run.path())
+            .expect("list")
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn columns_of_different_lengths_are_refused() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let run = RunDir::create(dir.path()).expect("create");
+        let table = Table::new()
+            .column("a", Values::F64(vec![1.0]))
+            .column("b", Values::F64(vec![]));
+        assert!(run.write_table("bad", &table).is_err());
+    }
+}

@@ -1,0 +1,335 @@
+//! `sovsim inventory`: the resolved buildout of a scenario written as a run directory — what every
+//! site, hall, power asset and cluster is once catalog defaults and overrides are applied, and the
+//! headline sizes and costs that follow directly from it (no simulation).
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::Serialize;
+use sovsim_core::catalog::{Catalog, Cooling};
+use sovsim_core::model::{Finance, Scenario};
+use sovsim_core::scenario::Loaded;
+use sovsim_report::{RunDir, Table, Values};
+
+use crate::Failure;
+
+/// What produced a run directory.
+#[derive(Serialize)]
+struct Manifest<'a> {
+    sovsim_version: &'a str,
+    command: &'a str,
+    command_line: Vec<String>,
+    scenario_name: &'a str,
+    scenario_files: Vec<&'a str>,
+    scenario_sha256: &'a str,
+    seed: u64,
+    catalog_version: &'a str,
+    wall_time_s: f64,
+}
+
+/// Headline figures, flat keys with units in the names.
+#[derive(Serialize)]
+struct Summary {
+    scenario_name: String,
+    sites_count: usize,
+    clusters_count: usize,
+    gpus_total: u64,
+    hall_it_capacity_mw: f64,
+    cluster_it_power_mw: f64,
+    cluster_facility_power_mw: f64,
+    supply_capacity_mw: f64,
+    grid_capacity_mw: f64,
+    onsite_power_capacity_mw: f64,
+    land_area_ha: f64,
+    land_cost_eur: f64,
+    capex_gpus_eur: Option<f64>,
+    capex_halls_eur: Option<f64>,
+    capex_power_eur: Option<f64>,
+}
+
+/// Converts an amount in a catalog currency to EUR with the scenario's rates.
+fn to_eur(amount: f64, currency: &str, finance: Option<&Finance>) -> Option<f64> {
+    if currency == "EUR" {
+        return Some(amount);
+    }
+    finance?
+        .eur_per_currency
+        .get(currency)
+        .map(|rate| amount * rate)
+}
+
+/// Writes the inventory run directory; returns the files written.
+pub(crate) fn write(
+    scenario: &Scenario,
+    loaded: &Loaded,
+    catalog: &Catalog,
+    out: &Path,
+    started: Instant,
+) -> Result<Vec<PathBuf>, Failure> {
+    let run = RunDir::create(out)
+        .map_err(|e| Failure(format!("cannot create `{}`: {e}", out.display())))?;
+    let finance = scenario.finance.as_ref();
+    let mut written = Vec::new();
+
+    let site_name = |i: usize| scenario.sites[i].id.clone();
+    let sites = Table::new()
+        .column(
+            "site",
+            Values::Text(scenario.sites.iter().map(|s| s.id.clone()).collect()),
+        )
+        .column(
+            "country",
+            Values::Text(
+                scenario
+                    .sites
+                    .iter()
+                    .map(|s| s.country.code.clone())
+                    .collect(),
+            ),
+        )
+        .column(
+            "area_ha",
+            Values::F64(scenario.sites.iter().map(|s| s.area_ha).collect()),
+        )
+        .column(
+            "land_cost_eur",
+            Values::F64(scenario.sites.iter().map(|s| s.land_cost.0).collect()),
+        )
+        .column(
+            "max_it_mw",
+            Values::F64(scenario.sites.iter().map(|s| s.max_it.0).collect()),
+        )
+        .column(
+            "permit_months_p50",
+            Values::F64(
+                scenario
+                    .sites
+                    .iter()
+                    .map(|s| s.permit_months.dist.median())
+                    .collect(),
+            ),
+        );
+    written.extend(run.write_table("inventory_sites", &sites)?);
+
+    let halls = &scenario.shells;
+    let shells = Table::new()
+        .column(
+            "shell",
+            Values::Text(halls.iter().map(|h| h.id.clone()).collect()),
+        )
+        .column(
+            "site",
+            Values::Text(halls.iter().map(|h| site_name(h.site.index())).collect()),
+        )
+        .column(
+            "type",
+            Values::Text(halls.iter().map(|h| h.kind.id.clone()).collect()),
+        )
+        .column(
+            "cooling",
+            Values::Text(
+                halls
+                    .iter()
+                    .map(|h| cooling(h.kind.cooling).to_owned())
+                    .collect(),
+            ),
+        )
+        .column(
+            "phases",
+            Values::U64(halls.iter().map(|h| h.phases.len() as u64).collect()),
+        )
+        .column(
+            "it_mw",
+            Values::F64(halls.iter().map(|h| h.it().0).collect()),
+        )
+        .column(
+            "pue",
+            Values::F64(halls.iter().map(|h| h.kind.pue).collect()),
+        )
+        .column(
+            "capex_per_mw",
+            Values::F64(halls.iter().map(|h| h.kind.capex_per_mw).collect()),
+        )
+        .column(
+            "currency",
+            Values::Text(halls.iter().map(|h| h.kind.currency.clone()).collect()),
+        )
+        .column(
+            "overridden_fields",
+            Values::Text(halls.iter().map(|h| h.overridden.join(";")).collect()),
+        )
+        .column(
+            "source",
+            Values::Text(halls.iter().map(|h| h.kind.source.clone()).collect()),
+        );
+    written.extend(run.write_table("inventory_shells", &shells)?);
+
+    let assets = &scenario.power_assets;
+    let power = Table::new()
+        .column(
+            "asset",
+            Values::Text(assets.iter().map(|a| a.id.clone()).collect()),
+        )
+        .column(
+            "site",
+            Values::Text(assets.iter().map(|a| site_name(a.site.index())).collect()),
+        )
+        .column(
+            "tech",
+            Values::Text(assets.iter().map(|a| a.tech.id.clone()).collect()),
+        )
+        .column(
+            "capacity_mw",
+            Values::F64(assets.iter().map(|a| a.capacity.0).collect()),
+        )
+        .column(
+            "build_months_p50",
+            Values::F64(
+                assets
+                    .iter()
+                    .map(|a| a.build_months.dist.median())
+                    .collect(),
+            ),
+        )
+        .column(
+            "overridden_fields",
+            Values::Text(assets.iter().map(|a| a.overridden.join(";")).collect()),
+        )
+        .column(
+            "source",
+            Values::Text(assets.iter().map(|a| a.tech.source.clone()).collect()),
+        );
+    written.extend(run.write_table("inventory_power", &power)?);
+
+    let cl = &scenario.clusters;
+    let pue = |c: &sovsim_core::model::Cluster| scenario.shells[c.shell.index()].kind.pue;
+    let clusters = Table::new()
+        .column(
+            "cluster",
+            Values::Text(cl.iter().map(|c| c.id.clone()).collect()),
+        )
+        .column(
+            "site",
+            Values::Text(cl.iter().map(|c| site_name(c.site.index())).collect()),
+        )
+        .column(
+            "shell",
+            Values::Text(
+                cl.iter()
+                    .map(|c| scenario.shells[c.shell.index()].id.clone())
+                    .collect(),
+            ),
+        )
+        .column(
+            "operator",
+            Values::Text(
+                cl.iter()
+                    .map(|c| scenario.operators[c.operator.index()].id.clone())
+                    .collect(),
+            ),
+        )
+        .column(
+            "sku",
+            Values::Text(cl.iter().map(|c| c.accelerator.id.clone()).collect()),
+        )
+        .column("gpus", Values::U64(cl.iter().map(|c| c.gpus).collect()))
+        .column(
+            "all_in_power_kw",
+            Values::F64(cl.iter().map(|c| c.accelerator.all_in_power_kw).collect()),
+        )
+        .column(
+            "it_power_mw",
+            Values::F64(cl.iter().map(|c| c.it_power().0).collect()),
+        )
+        .column(
+            "facility_power_mw",
+            Values::F64(cl.iter().map(|c| c.it_power().0 * pue(c)).collect()),
+        )
+        .column(
+            "order_date",
+            Values::Text(cl.iter().map(|c| c.order_date.to_string()).collect()),
+        )
+        .column(
+            "lead_time_months_p50",
+            Values::F64(
+                cl.iter()
+                    .map(|c| c.lead_time_months.dist.median())
+                    .collect(),
+            ),
+        )
+        .column(
+            "overridden_fields",
+            Values::Text(cl.iter().map(|c| c.overridden.join(";")).collect()),
+        )
+        .column(
+            "source",
+            Values::Text(cl.iter().map(|c| c.accelerator.source.clone()).collect()),
+        );
+    written.extend(run.write_table("inventory_clusters", &clusters)?);
+
+    let sum = |xs: Vec<Option<f64>>| xs.into_iter().sum::<Option<f64>>();
+    let grid_capacity_mw: f64 = scenario.grid_connections.iter().map(|g| g.capacity.0).sum();
+    let onsite_power_capacity_mw: f64 = assets.iter().map(|a| a.capacity.0).sum();
+    let summary = Summary {
+        scenario_name: scenario.meta.name.clone(),
+        sites_count: scenario.sites.len(),
+        clusters_count: cl.len(),
+        gpus_total: cl.iter().map(|c| c.gpus).sum(),
+        hall_it_capacity_mw: halls.iter().map(|h| h.it().0).sum(),
+        cluster_it_power_mw: cl.iter().map(|c| c.it_power().0).sum(),
+        cluster_facility_power_mw: cl.iter().map(|c| c.it_power().0 * pue(c)).sum(),
+        supply_capacity_mw: grid_capacity_mw + onsite_power_capacity_mw,
+        grid_capacity_mw,
+        onsite_power_capacity_mw,
+        land_area_ha: scenario.sites.iter().map(|s| s.area_ha).sum(),
+        land_cost_eur: scenario.sites.iter().map(|s| s.land_cost.0).sum(),
+        capex_gpus_eur: sum(cl
+            .iter()
+            .map(|c| {
+                c.accelerator
+                    .price_per_gpu
+                    .and_then(|p| to_eur(p * c.gpus as f64, &c.accelerator.currency, finance))
+            })
+            .collect()),
+        capex_halls_eur: sum(halls
+            .iter()
+            .map(|h| to_eur(h.kind.capex_per_mw * h.it().0, &h.kind.currency, finance))
+            .collect()),
+        capex_power_eur: sum(assets
+            .iter()
+            .map(|a| {
+                a.tech.capex_per_kw.map_or(Some(0.0), |c| {
+                    to_eur(c * a.capacity.0 * 1000.0, &a.tech.currency, finance)
+                })
+            })
+            .collect()),
+    };
+    written.push(run.write_json("summary.json", &summary)?);
+
+    let args: Vec<String> = std::env::args().collect();
+    let manifest = Manifest {
+        sovsim_version: sovsim_core::VERSION,
+        command: "inventory",
+        command_line: args,
+        scenario_name: &scenario.meta.name,
+        scenario_files: loaded
+            .sources
+            .files()
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect(),
+        scenario_sha256: &loaded.hash,
+        seed: scenario.meta.seed,
+        catalog_version: &catalog.version,
+        wall_time_s: started.elapsed().as_secs_f64(),
+    };
+    written.push(run.write_json("manifest.json", &manifest)?);
+    Ok(written)
+}
+
+fn cooling(c: Cooling) -> &'static str {
+    match c {
+        Cooling::Air => "air",
+        Cooling::Liquid => "liquid",
+    }
+}

@@ -1,0 +1,270 @@
+//! The `sovsim` command: thin glue between the command line, the file system and the library crates.
+//!
+//! Arguments are parsed in two steps (ripgrep's habit): clap validates the raw arguments, then each
+//! command turns them into library calls. Only this crate prints. Exit codes: 0 ok, 1 no result,
+//! 2 error (bad input, unreadable file).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+mod catalog_cmd;
+mod inventory;
+
+use sovsim_core::catalog::{Catalog, CatalogSources, TABLES};
+use sovsim_core::scenario::{self, Loaded, SourceReader};
+
+/// Plans sovereign AI infrastructure: land, power, datacenter shells, GPUs and open models, under
+/// sovereignty rules, financed.
+#[derive(Debug, Parser)]
+#[command(name = "sovsim", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    /// Read the reference catalog from this directory instead of the copy built into sovsim.
+    #[arg(long, global = true, value_name = "DIR")]
+    data: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check scenario files and report every problem, with file:line:column, field, expectation and hint.
+    #[command(
+        after_help = "Example:\n  sovsim validate scenarios/*.toml\n  sovsim validate --format json scenarios/quickstart.toml"
+    )]
+    Validate {
+        /// Scenario files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Apply a named override (`[overrides.NAME]`) after those the file lists; repeatable.
+        #[arg(long = "override", value_name = "NAME")]
+        overrides: Vec<String>,
+    },
+    /// Print the JSON Schema of the scenario format (for editors: autocompletion and checking).
+    #[command(after_help = "Example:\n  sovsim schema > sovsim-scenario.schema.json")]
+    Schema,
+    /// Print a reference catalog table with the source of every row.
+    #[command(
+        after_help = "Example:\n  sovsim catalog accelerators\n  sovsim catalog power --format csv"
+    )]
+    Catalog {
+        /// Which table; all of them if left out.
+        #[arg(value_enum)]
+        table: Option<CatalogTable>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = CatalogFormat::Table)]
+        format: CatalogFormat,
+    },
+    /// Resolve a scenario against the catalog and write its inventory (sites, halls, power, clusters
+    /// with every catalog value and override) as a run directory: manifest, summary and tables.
+    #[command(
+        after_help = "Example:\n  sovsim inventory scenarios/quickstart.toml\n  sovsim inventory scenarios/paris-1.4gw.toml --out /tmp/paris"
+    )]
+    Inventory {
+        /// Scenario file.
+        #[arg(value_name = "SCENARIO")]
+        file: PathBuf,
+        /// Output directory; default `reports/<scenario-name>/`.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Apply a named override after those the file lists; repeatable.
+        #[arg(long = "override", value_name = "NAME")]
+        overrides: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// Source lines with carets, for people.
+    Human,
+    /// One JSON array of diagnostics, for tools.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CatalogFormat {
+    /// Aligned columns, estimates marked `~`, sources listed below.
+    Table,
+    /// The CSV file as stored.
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CatalogTable {
+    Accelerators,
+    Power,
+    Shells,
+    Countries,
+    Models,
+    Sovereignty,
+    Defaults,
+}
+
+impl CatalogTable {
+    fn name(self) -> &'static str {
+        match self {
+            CatalogTable::Accelerators => "accelerators",
+            CatalogTable::Power => "power",
+            CatalogTable::Shells => "shells",
+            CatalogTable::Countries => "countries",
+            CatalogTable::Models => "models",
+            CatalogTable::Sovereignty => "sovereignty",
+            CatalogTable::Defaults => "defaults",
+        }
+    }
+}
+
+/// Reads scenario files from disk.
+struct FsReader;
+
+impl SourceReader for FsReader {
+    fn read(&self, path: &Path) -> Result<String, String> {
+        std::fs::read_to_string(path).map_err(|e| e.to_string())
+    }
+}
+
+/// A failure the user must see; the message is printed to stderr and the exit code is 2.
+pub(crate) struct Failure(pub String);
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure(e.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(Failure(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    let sources = catalog_sources(cli.data.as_deref())?;
+    let catalog = match Catalog::parse(&sources) {
+        Ok(c) => c,
+        Err((map, problems)) => {
+            eprint!("{}", map.render(&problems));
+            return Err(Failure(format!(
+                "the catalog has {} problem(s)",
+                problems.len()
+            )));
+        }
+    };
+    match cli.command {
+        Command::Validate {
+            files,
+            format,
+            overrides,
+        } => Ok(validate(&files, format, &overrides, &catalog)),
+        Command::Schema => {
+            let schema = serde_json::to_string_pretty(&scenario::json_schema())?;
+            println!("{schema}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Catalog { table, format } => {
+            let tables: Vec<_> = match table {
+                Some(t) => TABLES.iter().filter(|x| x.name == t.name()).collect(),
+                None => TABLES.iter().collect(),
+            };
+            for (n, t) in tables.iter().enumerate() {
+                let text = sources.get(t.file).map_or("", String::as_str);
+                if n > 0 {
+                    println!();
+                }
+                match format {
+                    CatalogFormat::Csv => print!("{text}"),
+                    CatalogFormat::Table => print!("{}", catalog_cmd::render(t, text)?),
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Inventory {
+            file,
+            out,
+            overrides,
+        } => {
+            let loaded = scenario::load(&file, &FsReader, &catalog, &overrides);
+            eprint!("{}", loaded.sources.render(&loaded.diagnostics));
+            let Some(scenario) = &loaded.scenario else {
+                return Err(Failure(format!(
+                    "`{}` is not valid; nothing was written",
+                    file.display()
+                )));
+            };
+            let out = out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.meta.name));
+            let started = std::time::Instant::now();
+            let written = inventory::write(scenario, &loaded, &catalog, &out, started)?;
+            for path in written {
+                eprintln!("wrote {}", path.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn catalog_sources(dir: Option<&Path>) -> Result<CatalogSources, Failure> {
+    let Some(dir) = dir else {
+        return Ok(sovsim_core::catalog::embedded_sources());
+    };
+    let mut sources = CatalogSources::new();
+    for table in TABLES {
+        let path = dir.join(table.file);
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| Failure(format!("cannot read `{}`: {e}", path.display())))?;
+        sources.insert(table.file.to_owned(), text);
+    }
+    Ok(sources)
+}
+
+fn validate(
+    files: &[PathBuf],
+    format: Format,
+    overrides: &[String],
+    catalog: &Catalog,
+) -> ExitCode {
+    let results: Vec<Loaded> = files
+        .iter()
+        .map(|f| scenario::load(f, &FsReader, catalog, overrides))
+        .collect();
+    match format {
+        Format::Human => {
+            for (file, loaded) in files.iter().zip(&results) {
+                eprint!("{}", loaded.sources.render(&loaded.diagnostics));
+                let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
+                let warnings = loaded.diagnostics.len() - errors;
+                if errors == 0 {
+                    println!("ok: `{}` is valid ({warnings} warning(s))", file.display());
+                } else {
+                    println!(
+                        "invalid: `{}` has {errors} error(s) and {warnings} warning(s)",
+                        file.display()
+                    );
+                }
+            }
+        }
+        Format::Json => {
+            let all: Vec<_> = results
+                .iter()
+                .flat_map(|l| l.sources.to_json(&l.diagnostics))
+                .collect();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&all).unwrap_or_else(|_| "[]".into())
+            );
+        }
+    }
+    if results.iter().any(Loaded::has_errors) {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
