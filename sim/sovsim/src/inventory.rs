@@ -47,6 +47,12 @@ struct Summary {
     capex_power_eur: Option<f64>,
 }
 
+/// Rounds a figure for the summary: sums of floats carry noise in the last digits (206.99999999999997)
+/// and an empty sum is -0.0; neither should reach a report.
+fn tidy(v: f64) -> f64 {
+    (v * 1e6).round() / 1e6 + 0.0
+}
+
 /// Converts an amount in a catalog currency to EUR with the scenario's rates.
 fn to_eur(amount: f64, currency: &str, finance: Option<&Finance>) -> Option<f64> {
     if currency == "EUR" {
@@ -267,7 +273,7 @@ pub(crate) fn write(
         );
     written.extend(run.write_table("inventory_clusters", &clusters)?);
 
-    let sum = |xs: Vec<Option<f64>>| xs.into_iter().sum::<Option<f64>>();
+    let sum = |xs: Vec<Option<f64>>| xs.into_iter().sum::<Option<f64>>().map(tidy);
     let grid_capacity_mw: f64 = scenario.grid_connections.iter().map(|g| g.capacity.0).sum();
     let onsite_power_capacity_mw: f64 = assets.iter().map(|a| a.capacity.0).sum();
     let summary = Summary {
@@ -275,14 +281,14 @@ pub(crate) fn write(
         sites_count: scenario.sites.len(),
         clusters_count: cl.len(),
         gpus_total: cl.iter().map(|c| c.gpus).sum(),
-        hall_it_capacity_mw: halls.iter().map(|h| h.it().0).sum(),
-        cluster_it_power_mw: cl.iter().map(|c| c.it_power().0).sum(),
-        cluster_facility_power_mw: cl.iter().map(|c| c.it_power().0 * pue(c)).sum(),
-        supply_capacity_mw: grid_capacity_mw + onsite_power_capacity_mw,
-        grid_capacity_mw,
-        onsite_power_capacity_mw,
-        land_area_ha: scenario.sites.iter().map(|s| s.area_ha).sum(),
-        land_cost_eur: scenario.sites.iter().map(|s| s.land_cost.0).sum(),
+        hall_it_capacity_mw: tidy(halls.iter().map(|h| h.it().0).sum()),
+        cluster_it_power_mw: tidy(cl.iter().map(|c| c.it_power().0).sum()),
+        cluster_facility_power_mw: tidy(cl.iter().map(|c| c.it_power().0 * pue(c)).sum()),
+        supply_capacity_mw: tidy(grid_capacity_mw + onsite_power_capacity_mw),
+        grid_capacity_mw: tidy(grid_capacity_mw),
+        onsite_power_capacity_mw: tidy(onsite_power_capacity_mw),
+        land_area_ha: tidy(scenario.sites.iter().map(|s| s.area_ha).sum()),
+        land_cost_eur: tidy(scenario.sites.iter().map(|s| s.land_cost.0).sum()),
         capex_gpus_eur: sum(cl
             .iter()
             .map(|c| {

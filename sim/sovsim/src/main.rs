@@ -58,6 +58,9 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = CatalogFormat::Table)]
         format: CatalogFormat,
+        /// Print the documentation of every column (Markdown, as in data/README.md) instead of rows.
+        #[arg(long, conflicts_with = "table")]
+        columns: bool,
     },
     /// Resolve a scenario against the catalog and write its inventory (sites, halls, power, clusters
     /// with every catalog value and override) as a run directory: manifest, summary and tables.
@@ -170,7 +173,11 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             println!("{schema}");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Catalog { table, format } => {
+        Command::Catalog { columns: true, .. } => {
+            print!("{}", sovsim_core::catalog::columns_markdown());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Catalog { table, format, .. } => {
             let tables: Vec<_> = match table {
                 Some(t) => TABLES.iter().filter(|x| x.name == t.name()).collect(),
                 None => TABLES.iter().collect(),

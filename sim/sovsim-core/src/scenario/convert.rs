@@ -42,8 +42,25 @@ struct Ctx<'a, 'i> {
     start: Date,
     end: Date,
     factors: Vec<String>,
-    /// Ids of entities dropped for wire errors already reported: references to them are not news.
-    removed_ids: &'a [String],
+    discarded: Diagnostic,
+    /// What was dropped for wire errors already reported; problems that follow from it are not news.
+    removed: &'a Removed<'a>,
+}
+
+/// Entities and fields dropped before conversion because of errors already reported.
+pub struct Removed<'a> {
+    /// Ids of dropped entities: references to them are not reported again.
+    pub ids: &'a [String],
+    /// Field paths dropped: problems at, inside or around them are not reported again.
+    pub paths: &'a [String],
+}
+
+impl Removed<'_> {
+    fn covers(&self, path: &str) -> bool {
+        self.paths.iter().any(|r| {
+            r == path || path.starts_with(&format!("{r}.")) || r.starts_with(&format!("{path}.")) || r.starts_with(&format!("{path}["))
+        })
+    }
 }
 
 impl Ctx<'_, '_> {
@@ -64,9 +81,14 @@ impl Ctx<'_, '_> {
         path: &[Seg],
         message: impl Into<String>,
     ) -> &mut Diagnostic {
-        let d = Diagnostic::error(code, message)
-            .at(self.span(path))
-            .field(tree::path_string(path));
+        let field = tree::path_string(path);
+        let d = Diagnostic::error(code, message).at(self.span(path)).field(field.clone());
+        if self.removed.covers(&field) {
+            // Hand back a diagnostic to fill in, but keep it out of the report: it follows from
+            // a key already removed for an error reported before.
+            self.discarded = d;
+            return &mut self.discarded;
+        }
         self.out.push(d);
         let last = self.out.len() - 1;
         &mut self.out[last]
@@ -205,7 +227,7 @@ impl Ctx<'_, '_> {
                         &p,
                         format!("a `{kind}` distribution has no `{key}`"),
                     );
-                    *d = d.clone().hint("remove it, or change `dist`");
+                    *d = d.clone().expected(format!("only the parameters of a `{kind}` distribution")).hint("remove it, or change `dist`");
                     0.0
                 }
                 (None, false) => 0.0,
@@ -291,7 +313,7 @@ impl Ctx<'_, '_> {
                     let d = self.error(
                         "p90-below-p50",
                         &p,
-                        format!("P90 ({p90}) is below P50 ({p50})"),
+                        format!("P90 ({}) is below P50 ({})", num(p90), num(p50)),
                     );
                     *d = d
                         .clone()
@@ -333,7 +355,7 @@ impl Ctx<'_, '_> {
 
     fn reference(&mut self, path: &[Seg], id: &str, section: &str, ids: &[&str]) -> Option<usize> {
         let found = ids.iter().position(|x| *x == id);
-        if found.is_none() && !self.removed_ids.iter().any(|r| r == id) {
+        if found.is_none() && !self.removed.ids.iter().any(|r| r == id) {
             let d = self.error(
                 "unknown-reference",
                 path,
@@ -476,6 +498,11 @@ impl Ctx<'_, '_> {
     }
 }
 
+/// A number as people write it in scenario files: `2e11` rather than `200000000000`.
+fn num(v: f64) -> String {
+    if v != 0.0 && (v.abs() >= 1e6 || v.abs() < 1e-3) { format!("{v:e}") } else { format!("{v}") }
+}
+
 fn list(items: &[impl AsRef<str>]) -> String {
     items
         .iter()
@@ -497,7 +524,7 @@ pub fn convert(
     file: &wire::ScenarioFile,
     root: &Node<'_>,
     catalog: &Catalog,
-    removed_ids: &[String],
+    removed: &Removed<'_>,
     out: &mut Vec<Diagnostic>,
 ) -> Option<m::Scenario> {
     let errors_before = out.iter().filter(|d| d.is_error()).count();
@@ -516,7 +543,8 @@ pub fn convert(
             day: 31,
         },
         factors: Vec::new(),
-        removed_ids,
+        discarded: Diagnostic::error("discarded", ""),
+        removed,
     };
     let meta = convert_meta(&mut ctx, &file.scenario);
     if let Some(meta) = &meta {
@@ -1665,7 +1693,7 @@ fn check_capacity(
                     site.id, site.area_ha
                 ),
             );
-            *d = d.clone().hint(
+            *d = d.clone().expected(format!("at least {land:.1} ha")).hint(
                 "the land figure per 100 MW is a catalog ESTIMATE; multi-storey builds need less",
             );
         }
@@ -1690,7 +1718,9 @@ fn check_capacity(
                 .filter(|p| p.site == id)
                 .map(|p| p.capacity.0)
                 .sum::<f64>();
-        if facility > supply + 1e-9 {
+        // A supply entity dropped for an earlier error would make this figure wrong, not news.
+        let supply_complete = grid.len() == file.grid_connections.len() && power.len() == file.power_assets.len() && ctx.removed.ids.is_empty();
+        if supply_complete && facility > supply + 1e-9 {
             let d = ctx.error(
                 "power-shortfall",
                 &path!("sites", s, "id"),

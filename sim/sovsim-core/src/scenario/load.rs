@@ -102,7 +102,7 @@ fn read_chain(
             diagnostics.push(
                 Diagnostic::error(
                     "extends-cycle",
-                    format!("`{}` extends itself through its bases", current.display()),
+                    format!("`{}` extends itself through its bases", normalize(&current).display()),
                 )
                 .at(extended_from.clone())
                 .field("extends")
@@ -188,13 +188,8 @@ fn parse_and_convert(
     }
     apply_overrides(&mut root, extra_overrides, diagnostics);
     let pruned = deserialize_collecting(&root, diagnostics);
-    convert::convert(
-        &pruned.file?,
-        &pruned.tree,
-        catalog,
-        &pruned.removed_ids,
-        diagnostics,
-    )
+    let removed = convert::Removed { ids: &pruned.removed_ids, paths: &pruned.removed_paths };
+    convert::convert(&pruned.file?, &pruned.tree, catalog, &removed, diagnostics)
 }
 
 fn first_line(message: &str) -> &str {
@@ -267,6 +262,7 @@ struct Pruned<'i> {
     file: Option<ScenarioFile>,
     tree: Node<'i>,
     removed_ids: Vec<String>,
+    removed_paths: Vec<String>,
 }
 
 /// Deserializes the wire structs; on each error, records it, removes the offending key and tries
@@ -283,6 +279,7 @@ fn deserialize_collecting<'i>(root: &Node<'i>, diagnostics: &mut Vec<Diagnostic>
                     file: Some(file),
                     tree: work,
                     removed_ids,
+                    removed_paths: explained,
                 };
             }
             Err(e) => e,
@@ -321,6 +318,7 @@ fn deserialize_collecting<'i>(root: &Node<'i>, diagnostics: &mut Vec<Diagnostic>
         file: None,
         tree: work,
         removed_ids,
+        removed_paths: explained,
     }
 }
 
