@@ -28,7 +28,10 @@ struct Memory(BTreeMap<PathBuf, String>);
 
 impl SourceReader for Memory {
     fn read(&self, path: &Path) -> Result<String, String> {
-        self.0.get(path).cloned().ok_or_else(|| "no such file".to_owned())
+        self.0
+            .get(path)
+            .cloned()
+            .ok_or_else(|| "no such file".to_owned())
     }
 }
 
@@ -61,10 +64,18 @@ fn load(path: &Path, overrides: &[String]) -> Loaded {
 #[test]
 fn every_shipped_scenario_is_valid_without_warnings() {
     let files = shipped_scenarios();
-    assert!(files.len() >= 4, "expected the four shipped scenarios, found {files:?}");
+    assert!(
+        files.len() >= 4,
+        "expected the four shipped scenarios, found {files:?}"
+    );
     for file in files {
         let loaded = load(&file, &[]);
-        assert!(loaded.diagnostics.is_empty(), "{}:\n{}", file.display(), loaded.sources.render(&loaded.diagnostics));
+        assert!(
+            loaded.diagnostics.is_empty(),
+            "{}:\n{}",
+            file.display(),
+            loaded.sources.render(&loaded.diagnostics)
+        );
         assert!(loaded.scenario.is_some());
     }
 }
@@ -74,23 +85,32 @@ fn toml_to_json(value: &toml::Value) -> serde_json::Value {
     match value {
         toml::Value::String(s) => serde_json::Value::String(s.clone()),
         toml::Value::Integer(i) => serde_json::Value::from(*i),
-        toml::Value::Float(f) => serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, serde_json::Value::Number),
+        toml::Value::Float(f) => serde_json::Number::from_f64(*f)
+            .map_or(serde_json::Value::Null, serde_json::Value::Number),
         toml::Value::Boolean(b) => serde_json::Value::Bool(*b),
         toml::Value::Datetime(d) => serde_json::Value::String(d.to_string()),
         toml::Value::Array(a) => serde_json::Value::Array(a.iter().map(toml_to_json).collect()),
-        toml::Value::Table(t) => serde_json::Value::Object(t.iter().map(|(k, v)| (k.clone(), toml_to_json(v))).collect()),
+        toml::Value::Table(t) => serde_json::Value::Object(
+            t.iter()
+                .map(|(k, v)| (k.clone(), toml_to_json(v)))
+                .collect(),
+        ),
     }
 }
 
 #[test]
 fn the_json_schema_accepts_every_shipped_scenario() {
     let schema = scenario::json_schema();
-    let validator = jsonschema::validator_for(&schema).expect("the generated schema is a valid JSON Schema");
+    let validator =
+        jsonschema::validator_for(&schema).expect("the generated schema is a valid JSON Schema");
     for file in shipped_scenarios() {
         let text = std::fs::read_to_string(&file).expect("readable");
         let value: toml::Value = toml::from_str(&text).expect("valid TOML");
         let json = toml_to_json(&value);
-        let errors: Vec<String> = validator.iter_errors(&json).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+        let errors: Vec<String> = validator
+            .iter_errors(&json)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
         assert!(errors.is_empty(), "{}: {errors:#?}", file.display());
     }
 }
@@ -100,48 +120,116 @@ fn the_json_schema_rejects_what_the_loader_rejects_for_types() {
     let schema = scenario::json_schema();
     let validator = jsonschema::validator_for(&schema).expect("valid schema");
     let text = std::fs::read_to_string(repo().join("scenarios/quickstart.toml")).expect("readable");
-    let text = text.replace("max_it_mw = 200", "max_it_mw = \"two hundred\"").replace("capacity_mw = 240", "capacty_mw = 240");
+    let text = text
+        .replace("max_it_mw = 200", "max_it_mw = \"two hundred\"")
+        .replace("capacity_mw = 240", "capacty_mw = 240");
     let json = toml_to_json(&toml::from_str(&text).expect("valid TOML"));
-    assert!(!validator.is_valid(&json), "a string for a number and an unknown key must fail the schema");
+    assert!(
+        !validator.is_valid(&json),
+        "a string for a number and an unknown key must fail the schema"
+    );
 }
 
 #[test]
 fn a_variant_extends_its_base_and_applies_a_named_override() {
-    let base = load(&repo().join("scenarios/eu-sovereign-2030.toml"), &[]).scenario.expect("valid");
-    let variant = load(&repo().join("scenarios/eu-sovereign-2030-slow-grid.toml"), &[]).scenario.expect("valid");
+    let base = load(&repo().join("scenarios/eu-sovereign-2030.toml"), &[])
+        .scenario
+        .expect("valid");
+    let variant = load(
+        &repo().join("scenarios/eu-sovereign-2030-slow-grid.toml"),
+        &[],
+    )
+    .scenario
+    .expect("valid");
     assert_eq!(variant.meta.name, "eu-sovereign-2030-slow-grid");
-    assert_eq!(variant.sites.len(), base.sites.len(), "entities are inherited");
-    let wait = |s: &sovsim_core::model::Scenario, id: &str| s.grid_connections.iter().find(|g| g.id == id).expect("exists").queue_wait_months.dist.clone();
-    assert_eq!(wait(&variant, "de-brandenburg-grid"), Distribution::Pert { min: 60.0, mode: 96.0, max: 150.0 });
-    assert_eq!(wait(&variant, "fr-grand-est-grid"), wait(&base, "fr-grand-est-grid"), "untouched entities keep their values");
+    assert_eq!(
+        variant.sites.len(),
+        base.sites.len(),
+        "entities are inherited"
+    );
+    let wait = |s: &sovsim_core::model::Scenario, id: &str| {
+        s.grid_connections
+            .iter()
+            .find(|g| g.id == id)
+            .expect("exists")
+            .queue_wait_months
+            .dist
+            .clone()
+    };
+    assert_eq!(
+        wait(&variant, "de-brandenburg-grid"),
+        Distribution::Pert {
+            min: 60.0,
+            mode: 96.0,
+            max: 150.0
+        }
+    );
+    assert_eq!(
+        wait(&variant, "fr-grand-est-grid"),
+        wait(&base, "fr-grand-est-grid"),
+        "untouched entities keep their values"
+    );
     // The same override applied from the command line gives the same result.
-    let cli = load(&repo().join("scenarios/eu-sovereign-2030.toml"), &["slow-grid".to_owned()]).scenario.expect("valid");
-    assert_eq!(wait(&cli, "de-brandenburg-grid"), wait(&variant, "de-brandenburg-grid"));
+    let cli = load(
+        &repo().join("scenarios/eu-sovereign-2030.toml"),
+        &["slow-grid".to_owned()],
+    )
+    .scenario
+    .expect("valid");
+    assert_eq!(
+        wait(&cli, "de-brandenburg-grid"),
+        wait(&variant, "de-brandenburg-grid")
+    );
 }
 
 #[test]
 fn catalog_values_can_be_overridden_per_entity_and_the_override_is_recorded() {
-    let s = load(&repo().join("scenarios/eu-sovereign-2030.toml"), &[]).scenario.expect("valid");
-    let mistral = s.models.iter().find(|m| m.spec.id == "mistral-large-2").expect("used");
+    let s = load(&repo().join("scenarios/eu-sovereign-2030.toml"), &[])
+        .scenario
+        .expect("valid");
+    let mistral = s
+        .models
+        .iter()
+        .find(|m| m.spec.id == "mistral-large-2")
+        .expect("used");
     assert_eq!(mistral.spec.training_tokens_t, Some(15.0));
     assert_eq!(mistral.overridden, ["training_tokens_t"]);
-    let deepseek = s.models.iter().find(|m| m.spec.id == "deepseek-v3").expect("used");
+    let deepseek = s
+        .models
+        .iter()
+        .find(|m| m.spec.id == "deepseek-v3")
+        .expect("used");
     assert!(deepseek.overridden.is_empty());
 }
 
 #[test]
 fn a_correlation_matrix_becomes_its_cholesky_factor() {
-    let s = load(&repo().join("scenarios/quickstart.toml"), &[]).scenario.expect("valid");
+    let s = load(&repo().join("scenarios/quickstart.toml"), &[])
+        .scenario
+        .expect("valid");
     let l = s.uncertainty.cholesky.expect("a matrix was given");
     let c = &l * l.transpose();
-    assert!((c[(0, 1)] - 0.3).abs() < 1e-12 && (c[(1, 1)] - 1.0).abs() < 1e-12, "L·Lᵀ gives back the matrix");
+    assert!(
+        (c[(0, 1)] - 0.3).abs() < 1e-12 && (c[(1, 1)] - 1.0).abs() < 1e-12,
+        "L·Lᵀ gives back the matrix"
+    );
 }
 
 #[test]
 fn every_default_the_loader_asks_for_is_in_the_catalog() {
     let c = catalog();
-    for key in ["mfu", "post_training_share", "gpu_useful_life_years", "resale_fraction", "dsra_months", "spot_share"] {
-        assert!(c.default_value(key).is_some_and(f64::is_finite), "defaults.csv lacks `{key}`");
+    for key in [
+        "mfu",
+        "post_training_share",
+        "gpu_useful_life_years",
+        "resale_fraction",
+        "dsra_months",
+        "spot_share",
+    ] {
+        assert!(
+            c.default_value(key).is_some_and(f64::is_finite),
+            "defaults.csv lacks `{key}`"
+        );
     }
 }
 
@@ -152,19 +240,36 @@ fn every_catalog_row_has_a_source_and_a_date() {
         let text = sources.get(table.file).expect("shipped");
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let headers = reader.headers().expect("header").clone();
-        let source = headers.iter().position(|h| h == "source").expect("source column");
-        let date = headers.iter().position(|h| h == "source_date").expect("source_date column");
+        let source = headers
+            .iter()
+            .position(|h| h == "source")
+            .expect("source column");
+        let date = headers
+            .iter()
+            .position(|h| h == "source_date")
+            .expect("source_date column");
         for record in reader.records() {
             let record = record.expect("well-formed row");
-            assert!(!record[source].trim().is_empty(), "{}: row `{}` has no source", table.file, &record[0]);
-            assert!(!record[date].trim().is_empty(), "{}: row `{}` has no source date", table.file, &record[0]);
+            assert!(
+                !record[source].trim().is_empty(),
+                "{}: row `{}` has no source",
+                table.file,
+                &record[0]
+            );
+            assert!(
+                !record[date].trim().is_empty(),
+                "{}: row `{}` has no source date",
+                table.file,
+                &record[0]
+            );
         }
     }
 }
 
 #[test]
 fn data_readme_documents_every_column_as_the_code_does() {
-    let readme = std::fs::read_to_string(repo().join("data/README.md")).expect("data/README.md exists");
+    let readme =
+        std::fs::read_to_string(repo().join("data/README.md")).expect("data/README.md exists");
     let generated = catalog::columns_markdown();
     assert!(
         readme.contains(&generated),
@@ -177,10 +282,14 @@ fn a_catalog_given_with_data_dir_is_checked_like_the_shipped_one() {
     let mut sources = catalog::embedded_sources();
     let text = sources.get_mut("accelerators.csv").expect("shipped");
     *text = text.replacen(",air,2022,", ",water,2022,", 1);
-    let Err((map, problems)) = Catalog::parse(&sources) else { panic!("accepted a bad cooling value") };
+    let Err((map, problems)) = Catalog::parse(&sources) else {
+        panic!("accepted a bad cooling value")
+    };
     assert_eq!(problems.len(), 1);
     assert_eq!(problems[0].code, "catalog-value");
-    let at = map.locate(problems[0].span.clone().expect("located").start).expect("in a file");
+    let at = map
+        .locate(problems[0].span.clone().expect("located").start)
+        .expect("in a file");
     assert_eq!((at.file.as_str(), at.line), ("data/accelerators.csv", 2));
 }
 

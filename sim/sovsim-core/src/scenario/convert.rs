@@ -2,6 +2,9 @@
 //! catalog ids and overrides, quantities, dates, distributions, ownership, cooling, power and
 //! correlation. Problems are collected; a scenario is returned only if there were none.
 
+// `path!` builds a Vec because most paths are extended with `concat`; borrowing one as a slice is fine.
+#![allow(clippy::useless_vec)]
+
 use std::collections::BTreeMap;
 use std::ops::Range;
 
@@ -58,7 +61,10 @@ pub struct Removed<'a> {
 impl Removed<'_> {
     fn covers(&self, path: &str) -> bool {
         self.paths.iter().any(|r| {
-            r == path || path.starts_with(&format!("{r}.")) || r.starts_with(&format!("{path}.")) || r.starts_with(&format!("{path}["))
+            r == path
+                || path.starts_with(&format!("{r}."))
+                || r.starts_with(&format!("{path}."))
+                || r.starts_with(&format!("{path}["))
         })
     }
 }
@@ -82,7 +88,9 @@ impl Ctx<'_, '_> {
         message: impl Into<String>,
     ) -> &mut Diagnostic {
         let field = tree::path_string(path);
-        let d = Diagnostic::error(code, message).at(self.span(path)).field(field.clone());
+        let d = Diagnostic::error(code, message)
+            .at(self.span(path))
+            .field(field.clone());
         if self.removed.covers(&field) {
             // Hand back a diagnostic to fill in, but keep it out of the report: it follows from
             // a key already removed for an error reported before.
@@ -227,7 +235,10 @@ impl Ctx<'_, '_> {
                         &p,
                         format!("a `{kind}` distribution has no `{key}`"),
                     );
-                    *d = d.clone().expected(format!("only the parameters of a `{kind}` distribution")).hint("remove it, or change `dist`");
+                    *d = d
+                        .clone()
+                        .expected(format!("only the parameters of a `{kind}` distribution"))
+                        .hint("remove it, or change `dist`");
                     0.0
                 }
                 (None, false) => 0.0,
@@ -470,11 +481,10 @@ impl Ctx<'_, '_> {
                 continue;
             }
             let json = serde_json::to_value(value).unwrap_or(serde_json::Value::Null);
-            if let Some(number) = json.as_f64().filter(|_| !fixed.contains(&key.as_str())) {
-                if self.quantity(&p, number).is_none() {
+            if let Some(number) = json.as_f64().filter(|_| !fixed.contains(&key.as_str()))
+                && self.quantity(&p, number).is_none() {
                     continue;
                 }
-            }
             fields.insert(key.clone(), json);
             match serde_json::from_value::<T>(serde_json::Value::Object(fields)) {
                 Ok(next) => {
@@ -500,7 +510,11 @@ impl Ctx<'_, '_> {
 
 /// A number as people write it in scenario files: `2e11` rather than `200000000000`.
 fn num(v: f64) -> String {
-    if v != 0.0 && (v.abs() >= 1e6 || v.abs() < 1e-3) { format!("{v:e}") } else { format!("{v}") }
+    if v != 0.0 && (v.abs() >= 1e6 || v.abs() < 1e-3) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
 }
 
 fn list(items: &[impl AsRef<str>]) -> String {
@@ -1019,8 +1033,8 @@ fn convert_shells(
                 }
                 None => (None, Vec::new()),
             };
-            if let Some(k) = &kind {
-                if !(k.pue.is_finite() && k.pue >= 1.0) {
+            if let Some(k) = &kind
+                && !(k.pue.is_finite() && k.pue >= 1.0) {
                     let d = ctx.error(
                         "out-of-range",
                         &path!("shells", i, "overrides", "pue"),
@@ -1030,7 +1044,6 @@ fn convert_shells(
                         .clone()
                         .expected("1.0 or more: facility power includes the IT power");
                 }
-            }
             if s.phases.is_empty() {
                 let d = ctx.error(
                     "empty",
@@ -1139,8 +1152,8 @@ fn convert_clusters(
         };
         // Cooling: a liquid-only accelerator cannot go into an air-cooled hall.
         let hall = shell.and_then(|s| shells.get(s).and_then(Option::as_ref));
-        if let Some(hall) = hall {
-            if accelerator.cooling == Cooling::Liquid && hall.kind.cooling == Cooling::Air {
+        if let Some(hall) = hall
+            && accelerator.cooling == Cooling::Liquid && hall.kind.cooling == Cooling::Air {
                 let d = ctx.error(
                     "cooling-mismatch",
                     &at("sku"),
@@ -1151,7 +1164,6 @@ fn convert_clusters(
                 );
                 *d = d.clone().expected("a hall whose type has `cooling = liquid`").hint("put the cluster in a liquid-cooled hall such as `liquid-hall`, or choose an air-cooled SKU");
             }
-        }
         if let (
             Some(shell),
             Some(hall),
@@ -1719,7 +1731,9 @@ fn check_capacity(
                 .map(|p| p.capacity.0)
                 .sum::<f64>();
         // A supply entity dropped for an earlier error would make this figure wrong, not news.
-        let supply_complete = grid.len() == file.grid_connections.len() && power.len() == file.power_assets.len() && ctx.removed.ids.is_empty();
+        let supply_complete = grid.len() == file.grid_connections.len()
+            && power.len() == file.power_assets.len()
+            && ctx.removed.ids.is_empty();
         if supply_complete && facility > supply + 1e-9 {
             let d = ctx.error(
                 "power-shortfall",

@@ -102,7 +102,10 @@ fn read_chain(
             diagnostics.push(
                 Diagnostic::error(
                     "extends-cycle",
-                    format!("`{}` extends itself through its bases", normalize(&current).display()),
+                    format!(
+                        "`{}` extends itself through its bases",
+                        normalize(&current).display()
+                    ),
                 )
                 .at(extended_from.clone())
                 .field("extends")
@@ -188,7 +191,10 @@ fn parse_and_convert(
     }
     apply_overrides(&mut root, extra_overrides, diagnostics);
     let pruned = deserialize_collecting(&root, diagnostics);
-    let removed = convert::Removed { ids: &pruned.removed_ids, paths: &pruned.removed_paths };
+    let removed = convert::Removed {
+        ids: &pruned.removed_ids,
+        paths: &pruned.removed_paths,
+    };
     convert::convert(&pruned.file?, &pruned.tree, catalog, &removed, diagnostics)
 }
 

@@ -17,7 +17,9 @@ use serde_json::{Map, Value};
 /// `if: { required: ["extends"] }`.
 pub fn json_schema() -> Value {
     let schema = schemars::schema_for!(wire::ScenarioFile);
-    let Ok(Value::Object(mut root)) = serde_json::to_value(&schema) else { return Value::Null };
+    let Ok(Value::Object(mut root)) = serde_json::to_value(&schema) else {
+        return Value::Null;
+    };
     let mut defs = match root.remove("$defs") {
         Some(Value::Object(defs)) => defs,
         _ => Map::new(),
@@ -30,7 +32,10 @@ pub fn json_schema() -> Value {
         }
     }
     let strict = Value::Object(strict);
-    let partial: Vec<(String, Value)> = defs.iter().map(|(k, v)| (format!("Partial{k}"), partial_copy(v))).collect();
+    let partial: Vec<(String, Value)> = defs
+        .iter()
+        .map(|(k, v)| (format!("Partial{k}"), partial_copy(v)))
+        .collect();
     defs.insert("PartialScenarioFile".into(), partial_copy(&strict));
     defs.insert("ScenarioFile".into(), strict);
     defs.extend(partial);
@@ -41,8 +46,14 @@ pub fn json_schema() -> Value {
         }
     }
     out.insert("if".into(), serde_json::json!({ "required": ["extends"] }));
-    out.insert("then".into(), serde_json::json!({ "$ref": "#/$defs/PartialScenarioFile" }));
-    out.insert("else".into(), serde_json::json!({ "$ref": "#/$defs/ScenarioFile" }));
+    out.insert(
+        "then".into(),
+        serde_json::json!({ "$ref": "#/$defs/PartialScenarioFile" }),
+    );
+    out.insert(
+        "else".into(),
+        serde_json::json!({ "$ref": "#/$defs/ScenarioFile" }),
+    );
     out.insert("$defs".into(), Value::Object(defs));
     Value::Object(out)
 }
@@ -54,7 +65,10 @@ fn partial_copy(value: &Value) -> Value {
             map.iter()
                 .filter(|(k, _)| k.as_str() != "required")
                 .map(|(k, v)| match (k.as_str(), v) {
-                    ("$ref", Value::String(r)) => (k.clone(), Value::String(r.replace("#/$defs/", "#/$defs/Partial"))),
+                    ("$ref", Value::String(r)) => (
+                        k.clone(),
+                        Value::String(r.replace("#/$defs/", "#/$defs/Partial")),
+                    ),
                     _ => (k.clone(), partial_copy(v)),
                 })
                 .collect(),

@@ -7,17 +7,34 @@ use std::path::PathBuf;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::{catalog, repo, shipped_scenarios, Memory};
+use super::{Memory, catalog, repo, shipped_scenarios};
 use sovsim_core::scenario;
 
 const MUTATIONS: usize = 10_000;
 
 /// Values that stress the checks: wrong types, non-finite and out-of-range numbers, bad dates.
 const NASTY: &[&str] = &[
-    "-1", "0", "nan", "inf", "-inf", "1e400", "99999999999999999999", "\"x\"", "true", "[]", "{}", "2099-01-01",
-    "1.5", "-0.0", "\"EU\"", "{ dist = \"pert\", min = 3, mode = 1, max = 2 }", "{ dist = \"lognormal\", p50 = 5, p90 = 1 }",
+    "-1",
+    "0",
+    "nan",
+    "inf",
+    "-inf",
+    "1e400",
+    "99999999999999999999",
+    "\"x\"",
+    "true",
+    "[]",
+    "{}",
+    "2099-01-01",
+    "1.5",
+    "-0.0",
+    "\"EU\"",
+    "{ dist = \"pert\", min = 3, mode = 1, max = 2 }",
+    "{ dist = \"lognormal\", p50 = 5, p90 = 1 }",
 ];
-const CHARS: &[char] = &['"', '[', ']', '{', '}', '=', ',', '\n', '#', '-', 'x', '0', '.', ' ', '\'', 'é', '\\'];
+const CHARS: &[char] = &[
+    '"', '[', ']', '{', '}', '=', ',', '\n', '#', '-', 'x', '0', '.', ' ', '\'', 'é', '\\',
+];
 
 fn mutate(text: &str, rng: &mut ChaCha8Rng) -> String {
     let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
@@ -76,7 +93,10 @@ fn mutate(text: &str, rng: &mut ChaCha8Rng) -> String {
 fn ten_thousand_mutations_never_panic_and_every_rejection_is_located() {
     let catalog = catalog();
     let files = shipped_scenarios();
-    let originals: BTreeMap<PathBuf, String> = files.iter().map(|f| (f.clone(), std::fs::read_to_string(f).expect("readable"))).collect();
+    let originals: BTreeMap<PathBuf, String> = files
+        .iter()
+        .map(|f| (f.clone(), std::fs::read_to_string(f).expect("readable")))
+        .collect();
     let mut rng = ChaCha8Rng::seed_from_u64(20_261_122);
     let mut rejected = 0;
     for round in 0..MUTATIONS {
@@ -92,14 +112,25 @@ fn ten_thousand_mutations_never_panic_and_every_rejection_is_located() {
             rejected += 1;
             assert!(loaded.scenario.is_none());
         } else {
-            assert!(loaded.scenario.is_some(), "no error but no scenario in round {round}");
+            assert!(
+                loaded.scenario.is_some(),
+                "no error but no scenario in round {round}"
+            );
         }
         for d in &loaded.diagnostics {
             let located = d.span.as_ref().and_then(|s| loaded.sources.locate(s.start));
-            assert!(located.is_some(), "round {round}: `{}` ({}) has no location", d.message, d.code);
+            assert!(
+                located.is_some(),
+                "round {round}: `{}` ({}) has no location",
+                d.message,
+                d.code
+            );
         }
     }
     // The mutations must actually exercise the error paths.
-    assert!(rejected > MUTATIONS / 2, "only {rejected} of {MUTATIONS} mutations were rejected");
+    assert!(
+        rejected > MUTATIONS / 2,
+        "only {rejected} of {MUTATIONS} mutations were rejected"
+    );
     let _ = repo();
 }

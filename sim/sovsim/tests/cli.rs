@@ -1,0 +1,160 @@
+//! The `sovsim` binary as a user runs it: exit codes, output formats and the run directory.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn sovsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sovsim"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .expect("sovsim runs")
+}
+
+#[test]
+fn validate_exits_0_on_the_shipped_scenarios_and_2_on_a_bad_one() {
+    let ok = sovsim(&[
+        "validate",
+        "scenarios/quickstart.toml",
+        "scenarios/paris-1.4gw.toml",
+    ]);
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let bad = sovsim(&[
+        "validate",
+        "sim/sovsim-core/tests/invalid/several-problems.toml",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("several-problems.toml:21:11"), "{stderr}");
+    assert!(
+        stderr.contains("hint: did you mean `capacity_mw`?"),
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&bad.stdout).contains("has 3 error(s)"));
+}
+
+#[test]
+fn validate_json_gives_the_same_problems_as_data() {
+    let out = sovsim(&[
+        "validate",
+        "--format",
+        "json",
+        "sim/sovsim-core/tests/invalid/several-problems.toml",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let problems: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    let problems = problems.as_array().expect("an array");
+    assert_eq!(problems.len(), 3);
+    assert_eq!(problems[1]["code"], "unknown-field");
+    assert_eq!(
+        (problems[1]["line"].as_u64(), problems[1]["column"].as_u64()),
+        (Some(28), Some(1))
+    );
+    assert_eq!(problems[1]["field"], "grid_connections[0].capacty_mw");
+}
+
+#[test]
+fn schema_prints_a_json_schema() {
+    let out = sovsim(&["schema"]);
+    assert_eq!(out.status.code(), Some(0));
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert!(schema["$defs"]["ScenarioFile"]["properties"]["sites"].is_object());
+}
+
+#[test]
+fn catalog_lists_rows_with_their_sources() {
+    let out = sovsim(&["catalog", "accelerators"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("gb300-nvl72"));
+    assert!(text.contains("h100-sxm: NVIDIA H100 datasheet"), "{text}");
+    assert!(text.contains("~1.275"), "estimates are marked: {text}");
+}
+
+#[test]
+fn a_bad_data_dir_is_reported_with_exit_code_2() {
+    let out = sovsim(&["--data", "/nonexistent-sovsim-data", "catalog"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("cannot read `/nonexistent-sovsim-data/accelerators.csv`")
+    );
+}
+
+#[test]
+fn inventory_writes_the_run_directory_and_the_same_bytes_twice() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    for out in [&a, &b] {
+        let run = sovsim(&[
+            "inventory",
+            "scenarios/neocloud-1.3gw.toml",
+            "--out",
+            out.to_str().expect("utf-8"),
+        ]);
+        assert_eq!(
+            run.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+    }
+    for name in [
+        "summary.json",
+        "inventory_clusters.csv",
+        "inventory_clusters.parquet",
+        "inventory_sites.parquet",
+        "inventory_shells.csv",
+        "inventory_power.csv",
+    ] {
+        let (x, y) = (
+            std::fs::read(a.join(name)).expect("written"),
+            std::fs::read(b.join(name)).expect("written"),
+        );
+        assert_eq!(x, y, "{name} differs between two identical runs");
+    }
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(a.join("summary.json")).expect("summary"))
+            .expect("JSON");
+    assert_eq!(summary["gpus_total"], 680_000);
+    assert_eq!(summary["hall_it_capacity_mw"], 1300.0);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(a.join("manifest.json")).expect("manifest"))
+            .expect("JSON");
+    assert_eq!(manifest["seed"], 13);
+    assert_eq!(manifest["scenario_sha256"].as_str().map(str::len), Some(64));
+    assert!(
+        manifest["catalog_version"]
+            .as_str()
+            .is_some_and(|v| v.len() == 16)
+    );
+    let leftovers = std::fs::read_dir(&a)
+        .expect("list")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .count();
+    assert_eq!(leftovers, 0, "no temporary file is left behind");
+}
+
+#[test]
+fn inventory_of_an_invalid_scenario_writes_nothing() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let out = dir.path().join("run");
+    let run = sovsim(&[
+        "inventory",
+        "sim/sovsim-core/tests/invalid/negative.toml",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(!out.exists());
+}
