@@ -482,9 +482,10 @@ impl Ctx<'_, '_> {
             }
             let json = serde_json::to_value(value).unwrap_or(serde_json::Value::Null);
             if let Some(number) = json.as_f64().filter(|_| !fixed.contains(&key.as_str()))
-                && self.quantity(&p, number).is_none() {
-                    continue;
-                }
+                && self.quantity(&p, number).is_none()
+            {
+                continue;
+            }
             fields.insert(key.clone(), json);
             match serde_json::from_value::<T>(serde_json::Value::Object(fields)) {
                 Ok(next) => {
@@ -1034,16 +1035,17 @@ fn convert_shells(
                 None => (None, Vec::new()),
             };
             if let Some(k) = &kind
-                && !(k.pue.is_finite() && k.pue >= 1.0) {
-                    let d = ctx.error(
-                        "out-of-range",
-                        &path!("shells", i, "overrides", "pue"),
-                        format!("a PUE of {}", k.pue),
-                    );
-                    *d = d
-                        .clone()
-                        .expected("1.0 or more: facility power includes the IT power");
-                }
+                && !(k.pue.is_finite() && k.pue >= 1.0)
+            {
+                let d = ctx.error(
+                    "out-of-range",
+                    &path!("shells", i, "overrides", "pue"),
+                    format!("a PUE of {}", k.pue),
+                );
+                *d = d
+                    .clone()
+                    .expected("1.0 or more: facility power includes the IT power");
+            }
             if s.phases.is_empty() {
                 let d = ctx.error(
                     "empty",
@@ -1153,17 +1155,19 @@ fn convert_clusters(
         // Cooling: a liquid-only accelerator cannot go into an air-cooled hall.
         let hall = shell.and_then(|s| shells.get(s).and_then(Option::as_ref));
         if let Some(hall) = hall
-            && accelerator.cooling == Cooling::Liquid && hall.kind.cooling == Cooling::Air {
-                let d = ctx.error(
-                    "cooling-mismatch",
-                    &at("sku"),
-                    format!(
-                        "`{}` needs liquid cooling but hall `{}` is air-cooled (`{}`)",
-                        accelerator.id, hall.id, hall.kind.id
-                    ),
-                );
-                *d = d.clone().expected("a hall whose type has `cooling = liquid`").hint("put the cluster in a liquid-cooled hall such as `liquid-hall`, or choose an air-cooled SKU");
-            }
+            && accelerator.cooling == Cooling::Liquid
+            && hall.kind.cooling == Cooling::Air
+        {
+            let d = ctx.error(
+                "cooling-mismatch",
+                &at("sku"),
+                format!(
+                    "`{}` needs liquid cooling but hall `{}` is air-cooled (`{}`)",
+                    accelerator.id, hall.id, hall.kind.id
+                ),
+            );
+            *d = d.clone().expected("a hall whose type has `cooling = liquid`").hint("put the cluster in a liquid-cooled hall such as `liquid-hall`, or choose an air-cooled SKU");
+        }
         if let (
             Some(shell),
             Some(hall),
