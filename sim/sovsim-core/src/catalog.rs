@@ -658,6 +658,7 @@ impl Catalog {
     /// Names of the sovereignty presets, sorted, without repeats.
     pub fn preset_names(&self) -> Vec<&str> {
         let mut names: Vec<&str> = self.presets.iter().map(|c| c.preset.as_str()).collect();
+        names.sort_unstable();
         names.dedup();
         names
     }

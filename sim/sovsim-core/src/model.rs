@@ -548,11 +548,56 @@ impl Distribution {
                     max - (0.5 * (max - min) * (max - mode)).sqrt()
                 }
             }
-            // PERT median has no closed form; this is the standard approximation (a+4m+b)/6 of its mean,
-            // close to the median for the moderately skewed shapes used in schedules.
-            Distribution::Pert { min, mode, max } => (min + 4.0 * mode + max) / 6.0,
+            // A PERT is a Beta(α, β) on [min, max]; its median has no closed form, so use Kerman's
+            // approximation (α − 1/3) / (α + β − 2/3), accurate to ~1 % for α, β ≥ 1 (always so here).
+            Distribution::Pert { min, mode, max } => {
+                if max == min {
+                    return min;
+                }
+                let alpha = 1.0 + 4.0 * (mode - min) / (max - min);
+                let beta = 1.0 + 4.0 * (max - mode) / (max - min);
+                min + (max - min) * (alpha - 1.0 / 3.0) / (alpha + beta - 2.0 / 3.0)
+            }
             Distribution::LogNormal { p50, .. } => p50,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Distribution;
+
+    #[test]
+    fn medians_of_symmetric_distributions_are_their_centre() {
+        let centre = [
+            Distribution::Uniform { min: 2.0, max: 6.0 },
+            Distribution::Triangular {
+                min: 2.0,
+                mode: 4.0,
+                max: 6.0,
+            },
+            Distribution::Pert {
+                min: 2.0,
+                mode: 4.0,
+                max: 6.0,
+            },
+        ];
+        for d in centre {
+            assert!((d.median() - 4.0).abs() < 1e-12, "{d:?}");
+        }
+    }
+
+    #[test]
+    fn skewed_medians_lie_between_mode_and_mean() {
+        // Right-skewed schedule: the median sits above the mode and below the mean.
+        let (min, mode, max) = (12.0, 18.0, 36.0);
+        let tri = Distribution::Triangular { min, mode, max }.median();
+        assert!(tri > mode && tri < (min + mode + max) / 3.0, "{tri}");
+        let pert = Distribution::Pert { min, mode, max }.median();
+        assert!(
+            pert > mode && pert < (min + 4.0 * mode + max) / 6.0,
+            "{pert}"
+        );
     }
 }
 

@@ -166,8 +166,8 @@ pub fn write_atomic(target: &Path, bytes: &[u8]) -> io::Result<()> {
     result
 }
 
-/// Reads a Parquet file written by [`RunDir::write_table`] back into column names and row count
-/// (used by tests and by `sovsim` to check what it wrote).
+/// Reads a Parquet file written by [`RunDir::write_table`] back into column names and row count,
+/// so that tests can check what was written.
 ///
 /// # Errors
 /// If the file cannot be read as Parquet.

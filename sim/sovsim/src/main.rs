@@ -252,9 +252,9 @@ fn validate(
                 let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
                 let warnings = loaded.diagnostics.len() - errors;
                 if errors == 0 {
-                    println!("ok: `{}` is valid ({warnings} warning(s))", file.display());
+                    eprintln!("ok: `{}` is valid ({warnings} warning(s))", file.display());
                 } else {
-                    println!(
+                    eprintln!(
                         "invalid: `{}` has {errors} error(s) and {warnings} warning(s)",
                         file.display()
                     );

@@ -39,7 +39,11 @@ fn validate_exits_0_on_the_shipped_scenarios_and_2_on_a_bad_one() {
         stderr.contains("hint: did you mean `capacity_mw`?"),
         "{stderr}"
     );
-    assert!(String::from_utf8_lossy(&bad.stdout).contains("has 3 error(s)"));
+    assert!(stderr.contains("has 3 error(s)"), "{stderr}");
+    assert!(
+        bad.stdout.is_empty(),
+        "human diagnostics go to stderr; stdout is for data"
+    );
 }
 
 #[test]
@@ -157,4 +161,69 @@ fn inventory_of_an_invalid_scenario_writes_nothing() {
     ]);
     assert_eq!(run.status.code(), Some(2));
     assert!(!out.exists());
+}
+
+/// Sums a numeric column of a CSV table written by `inventory`.
+fn column_sum(path: &Path, column: &str) -> f64 {
+    let mut reader = csv::Reader::from_path(path).expect("readable CSV");
+    let index = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .position(|h| h == column)
+        .expect("column exists");
+    reader
+        .records()
+        .map(|r| r.expect("row")[index].parse::<f64>().expect("a number"))
+        .sum()
+}
+
+#[test]
+fn the_summary_totals_equal_the_sums_of_the_tables() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let out = dir.path().join("eu");
+    let run = sovsim(&[
+        "inventory",
+        "scenarios/eu-sovereign-2030.toml",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).expect("summary"))
+            .expect("JSON");
+    let close = |key: &str, table: &str, column: &str| {
+        let total = column_sum(&out.join(table), column);
+        let reported = summary[key].as_f64().expect("a number");
+        assert!(
+            (total - reported).abs() <= 1e-6 * total.abs().max(1.0),
+            "{key} = {reported} but {table} sums to {total}"
+        );
+    };
+    close("gpus_total", "inventory_clusters.csv", "gpus");
+    close(
+        "cluster_it_power_mw",
+        "inventory_clusters.csv",
+        "it_power_mw",
+    );
+    close(
+        "cluster_facility_power_mw",
+        "inventory_clusters.csv",
+        "facility_power_mw",
+    );
+    close("hall_it_capacity_mw", "inventory_shells.csv", "it_mw");
+    close(
+        "onsite_power_capacity_mw",
+        "inventory_power.csv",
+        "capacity_mw",
+    );
+    close("land_cost_eur", "inventory_sites.csv", "land_cost_eur");
+    // 14 GW of IT across eight member states, as the scenario promises.
+    assert_eq!(summary["hall_it_capacity_mw"], 14_000.0);
+    assert_eq!(summary["sites_count"], 8);
 }

@@ -298,7 +298,7 @@ fn deserialize_collecting<'i>(root: &Node<'i>, diagnostics: &mut Vec<Diagnostic>
         let missing = missing_field(&message).map(|f| join(&field, f));
         // A field reported missing because an earlier error removed or misspelt it is not news.
         if !missing.as_ref().is_some_and(|m| explained.contains(m)) {
-            let d = translate(&message, &field, span.clone(), &at);
+            let d = translate(&message, &path, span.clone(), &at);
             if let Some(close) = d
                 .hint
                 .as_deref()
@@ -351,10 +351,11 @@ fn quoted<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
 /// Turns serde's message into a diagnostic with an expectation and, for typos, a suggestion.
 fn translate(
     message: &str,
-    field: &str,
+    path: &[Seg],
     span: std::ops::Range<usize>,
     at: &std::ops::Range<usize>,
 ) -> Diagnostic {
+    let field = &tree::path_string(path);
     if let Some(rest) = message
         .strip_prefix("unknown field `")
         .or_else(|| message.strip_prefix("unknown variant `"))
@@ -387,7 +388,12 @@ fn translate(
             .at(Some(at.start..at.start + 1))
             .field(join(field, name))
             .expected(format!("`{name} = …` in this table"))
-            .hint("every required field is listed in `sovsim schema`");
+            .hint(
+                match super::field_doc(&[path, &[Seg::Key(name.to_owned())]].concat()) {
+                    Some(doc) => format!("`{name}`: {}", doc.replace('\n', " ")),
+                    None => "every required field is listed in `sovsim schema`".to_owned(),
+                },
+            );
     }
     if let Some(rest) = message
         .strip_prefix("invalid type: ")

@@ -8,7 +8,56 @@ pub mod wire;
 
 pub use load::{Loaded, SourceReader, load};
 
+use std::sync::OnceLock;
+
 use serde_json::{Map, Value};
+
+use tree::Seg;
+
+/// The documentation of the field at `path`, as written on the wire types (via the schema), so that
+/// a hint can say what a missing field means and in which unit.
+pub(crate) fn field_doc(path: &[Seg]) -> Option<String> {
+    static SCHEMA: OnceLock<Value> = OnceLock::new();
+    let schema = SCHEMA.get_or_init(json_schema);
+    let defs = schema.get("$defs")?;
+    // Follows `$ref`s and the `anyOf` that wraps optional fields, to the schema that has `properties` or `items`.
+    let resolve = |mut node: &Value| -> Option<Value> {
+        for _ in 0..8 {
+            if let Some(r) = node.get("$ref").and_then(Value::as_str) {
+                node = defs.get(r.strip_prefix("#/$defs/")?)?;
+            } else if let Some(any) = node.get("anyOf").and_then(Value::as_array) {
+                node = any.iter().find(|v| {
+                    v.get("$ref").is_some()
+                        || v.get("properties").is_some()
+                        || v.get("items").is_some()
+                })?;
+            } else {
+                return Some(node.clone());
+            }
+        }
+        None
+    };
+    let mut node = defs.get("ScenarioFile")?.clone();
+    let mut doc = None;
+    for seg in path {
+        let container = resolve(&node)?;
+        let child = match seg {
+            Seg::Key(k) => container.get("properties")?.get(k.as_str())?,
+            Seg::Index(_) => container.get("items")?,
+        };
+        doc = child
+            .get("description")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        node = child.clone();
+    }
+    doc.or_else(|| {
+        resolve(&node)?
+            .get("description")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    })
+}
 
 /// The JSON Schema of the scenario format, generated from the wire types.
 ///

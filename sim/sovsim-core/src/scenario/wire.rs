@@ -123,9 +123,9 @@ pub struct Site {
     pub max_it_mw: f64,
     /// Water the site may draw [m³/day].
     pub water_m3_per_day_max: Option<f64>,
-    /// Time to acquire the land [months].
+    /// Time to acquire the land [months]; default 0 (the land is already held).
     pub acquisition_months: Option<Uncertain>,
-    /// Time to obtain zoning and building permits [months].
+    /// Time to obtain zoning and building permits [months]; default 0 (already permitted).
     pub permit_months: Option<Uncertain>,
 }
 
@@ -219,11 +219,11 @@ pub struct Cluster {
     pub order_date: toml::value::Datetime,
     /// Delivery lead time [months]; default from the catalog.
     pub lead_time_months: Option<Uncertain>,
-    /// Installation and burn-in [months].
+    /// Installation and burn-in [months]; default 0.
     pub install_months: Option<Uncertain>,
-    /// Useful life before retirement [years].
+    /// Useful life before retirement [years]; default from `data/defaults.csv`.
     pub useful_life_years: Option<f64>,
-    /// Resale value at retirement [fraction of purchase price].
+    /// Resale value at retirement [fraction of purchase price]; default from `data/defaults.csv`.
     pub resale_fraction: Option<f64>,
     /// Catalog fields to override for this cluster's SKU, e.g. `{ price_per_gpu = 45000 }`.
     #[schemars(with = "Option<BTreeMap<String, serde_json::Value>>")]
