@@ -300,3 +300,15 @@ fn missing_files_are_reported_not_panicked_on() {
     assert_eq!(loaded.diagnostics.len(), 1);
     assert_eq!(loaded.diagnostics[0].code, "file-unreadable");
 }
+
+#[test]
+fn the_committed_schema_file_is_the_generated_one() {
+    let committed = std::fs::read_to_string(repo().join("scenarios/sovsim-scenario.schema.json"))
+        .expect("committed");
+    let generated =
+        serde_json::to_string_pretty(&scenario::json_schema()).expect("serialisable") + "\n";
+    assert!(
+        committed == generated,
+        "scenarios/sovsim-scenario.schema.json is stale: run `sovsim schema > scenarios/sovsim-scenario.schema.json`"
+    );
+}

@@ -390,7 +390,9 @@ fn translate(
             .expected(format!("`{name} = …` in this table"))
             .hint(
                 match super::field_doc(&[path, &[Seg::Key(name.to_owned())]].concat()) {
-                    Some(doc) => format!("`{name}`: {}", doc.replace('\n', " ")),
+                    Some(doc) => {
+                        format!("`{name}`: {}", doc.replace('\n', " ").trim_end_matches('.'))
+                    }
                     None => "every required field is listed in `sovsim schema`".to_owned(),
                 },
             );
