@@ -298,7 +298,14 @@ fn deserialize_collecting<'i>(root: &Node<'i>, diagnostics: &mut Vec<Diagnostic>
         let missing = missing_field(&message).map(|f| join(&field, f));
         // A field reported missing because an earlier error removed or misspelt it is not news.
         if !missing.as_ref().is_some_and(|m| explained.contains(m)) {
-            let d = translate(&message, &path, span.clone(), &at);
+            let mut d = translate(&message, &path, span.clone(), &at);
+            if missing.is_some() {
+                if let Some(intended) = misspelt_id(&work, &path) {
+                    d = d.hint(format!(
+                        "an entry with a new id is a new entity and needs every field; did you mean `{intended}`, which is already defined?"
+                    ));
+                }
+            }
             if let Some(close) = d
                 .hint
                 .as_deref()
@@ -326,6 +333,28 @@ fn deserialize_collecting<'i>(root: &Node<'i>, diagnostics: &mut Vec<Diagnostic>
         removed_ids,
         removed_paths: explained,
     }
+}
+
+/// If the element at `path` has an id close to a sibling's, that sibling's id: a variant file that
+/// misspells the id of the entity it meant to modify creates a new, incomplete one instead.
+fn misspelt_id(root: &Node<'_>, path: &[Seg]) -> Option<String> {
+    let (Seg::Index(index), parent) = path.split_last()? else {
+        return None;
+    };
+    let siblings = tree::get(root, parent)?.get_ref().as_array()?;
+    let id = siblings
+        .get(*index)?
+        .get_ref()
+        .get("id")?
+        .get_ref()
+        .as_str()?;
+    let others: Vec<&str> = siblings
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i != index)
+        .filter_map(|(_, s)| s.get_ref().get("id")?.get_ref().as_str())
+        .collect();
+    did_you_mean(id, others).map(str::to_owned)
 }
 
 fn join(parent: &str, key: &str) -> String {
