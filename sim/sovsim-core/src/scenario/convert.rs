@@ -481,7 +481,14 @@ impl Ctx<'_, '_> {
                 continue;
             }
             let json = serde_json::to_value(value).unwrap_or(serde_json::Value::Null);
-            if let Some(number) = json.as_f64().filter(|_| !fixed.contains(&key.as_str()))
+            // Every numeric catalog column is a quantity: finite and not negative. Check the TOML value,
+            // since JSON turns NaN and infinities into null.
+            let number = match value {
+                toml::Value::Float(f) => Some(*f),
+                toml::Value::Integer(i) => Some(*i as f64),
+                _ => None,
+            };
+            if let Some(number) = number
                 && self.quantity(&p, number).is_none()
             {
                 continue;
