@@ -299,12 +299,12 @@ fn deserialize_collecting<'i>(root: &Node<'i>, diagnostics: &mut Vec<Diagnostic>
         // A field reported missing because an earlier error removed or misspelt it is not news.
         if !missing.as_ref().is_some_and(|m| explained.contains(m)) {
             let mut d = translate(&message, &path, span.clone(), &at);
-            if missing.is_some() {
-                if let Some(intended) = misspelt_id(&work, &path) {
-                    d = d.hint(format!(
-                        "an entry with a new id is a new entity and needs every field; did you mean `{intended}`, which is already defined?"
-                    ));
-                }
+            if missing.is_some()
+                && let Some(intended) = misspelt_id(&work, &path)
+            {
+                d = d.hint(format!(
+                    "an entry with a new id is a new entity and needs every field; did you mean `{intended}`, which is already defined?"
+                ));
             }
             if let Some(close) = d
                 .hint
