@@ -1,0 +1,8 @@
+//! The discrete-event engine's building blocks: simulated time, the event queue, seeded random
+//! streams per subsystem and entity, and sampling of the scenario's distributions through a Gaussian
+//! copula. No I/O; one simulation owns all the state of one replication.
+
+pub mod queue;
+pub mod random;
+pub mod sample;
+pub mod time;
