@@ -1,10 +1,16 @@
-//! Benchmarks of the engine's core. Target (issue 3): the event queue sustains at least 10 million
-//! events per second on the classic hold model. Run with `cargo bench -p sovsim-core`.
+//! Benchmarks of the engine. Targets (issue 3): the event queue sustains at least 10 million events
+//! per second on the classic hold model; one replication of `scenarios/eu-sovereign-2030.toml`
+//! (monthly, full horizon) takes at most 50 ms. Run with `cargo bench -p sovsim-core`.
+
+use std::path::Path;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use sovsim_core::catalog::Catalog;
+use sovsim_core::engine::buildout;
 use sovsim_core::engine::queue::EventQueue;
 use sovsim_core::engine::random::Stream;
 use sovsim_core::engine::time::SimTime;
+use sovsim_core::scenario::{self, SourceReader};
 
 /// Events handled per measured batch.
 const HOLDS: u64 = 1_000_000;
@@ -46,5 +52,29 @@ fn hold(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, hold);
+struct Disk;
+
+impl SourceReader for Disk {
+    fn read(&self, path: &Path) -> Result<String, String> {
+        std::fs::read_to_string(path).map_err(|e| e.to_string())
+    }
+}
+
+/// One replication of the EU scenario: 8 sites, 16 clusters, 12 years of monthly state.
+fn eu_replication(c: &mut Criterion) {
+    let catalog = Catalog::embedded().unwrap_or_else(|_| panic!("the shipped catalog is valid"));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/eu-sovereign-2030.toml");
+    let scenario = scenario::load(&path, &Disk, &catalog, &[])
+        .scenario
+        .expect("the shipped scenario is valid");
+    let mut replication = 0;
+    c.bench_function("eu_sovereign_2030_one_replication", |b| {
+        b.iter(|| {
+            replication += 1;
+            buildout::run(&scenario, replication)
+        });
+    });
+}
+
+criterion_group!(benches, hold, eu_replication);
 criterion_main!(benches);
