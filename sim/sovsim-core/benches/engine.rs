@@ -76,5 +76,26 @@ fn eu_replication(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, hold, eu_replication);
+/// A thousand replications of the EU scenario on every core, folded into milestone statistics.
+fn eu_thousand_replications(c: &mut Criterion) {
+    use sovsim_core::engine::replicate::{Milestones, replicate};
+    let catalog = Catalog::embedded().unwrap_or_else(|_| panic!("the shipped catalog is valid"));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/eu-sovereign-2030.toml");
+    let scenario = scenario::load(&path, &Disk, &catalog, &[])
+        .scenario
+        .expect("the shipped scenario is valid");
+    let mut group = c.benchmark_group("eu_sovereign_2030");
+    group.sample_size(10);
+    group.bench_function("thousand_replications", |b| {
+        b.iter(|| {
+            replicate(&scenario, 1000, 0, Milestones::default(), |m, _, r| {
+                m.add(&r)
+            })
+            .expect("threads start")
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, hold, eu_replication, eu_thousand_replications);
 criterion_main!(benches);

@@ -5,5 +5,6 @@
 pub mod buildout;
 pub mod queue;
 pub mod random;
+pub mod replicate;
 pub mod sample;
 pub mod time;

@@ -271,3 +271,28 @@ fn changing_one_site_leaves_the_draws_of_the_others_alone() {
         .skip(1)
         .for_each(|(c, t)| assert_eq!(after[c], *t, "connection {c} of another site moved"));
 }
+
+#[test]
+fn one_and_four_threads_give_the_same_milestones() {
+    use sovsim_core::engine::replicate::{Milestones, percentiles, replicate};
+    let s = eu();
+    let run = |threads| {
+        replicate(&s, 100, threads, Milestones::default(), |m, _, r| m.add(&r))
+            .expect("threads start")
+    };
+    let (one, four) = (run(1), run(4));
+    assert_eq!(one, four);
+    assert_eq!(one.first_gw.len(), 100);
+    // The replications differ, so the percentiles spread.
+    let gw = percentiles(&one.first_gw);
+    assert!(gw.p10 <= gw.p50 && gw.p50 <= gw.p90);
+    assert_ne!(gw.p10, gw.p90);
+}
+
+#[test]
+fn replications_are_folded_in_order() {
+    use sovsim_core::engine::replicate::replicate;
+    let order =
+        replicate(&parse(FIXED), 150, 3, Vec::new(), |v, i, _| v.push(i)).expect("threads start");
+    assert_eq!(order, (0..150).collect::<Vec<u64>>());
+}

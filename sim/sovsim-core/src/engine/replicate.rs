@@ -1,0 +1,146 @@
+//! Replications in parallel, with results that do not depend on the number of threads.
+//!
+//! Each replication depends only on the scenario and its index (its random streams are seeded from
+//! both), so replications can run on any thread. Results are folded in replication order, a chunk
+//! at a time: memory holds one chunk of replications, whatever the number of runs.
+
+use rayon::prelude::*;
+
+use super::buildout::{self, Replication};
+use super::time::SimTime;
+use crate::model::Scenario;
+
+/// Replications run in parallel before being folded, in order, into the result.
+const CHUNK: u64 = 64;
+
+/// Why replications could not run.
+#[derive(Debug)]
+pub struct ThreadPoolError(pub String);
+
+impl std::fmt::Display for ThreadPoolError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot start the worker threads: {}", self.0)
+    }
+}
+
+/// Runs replications `0..runs` on `threads` threads (0: one per core) and folds them, in
+/// replication order, into `acc` with `fold`.
+///
+/// # Errors
+/// If the thread pool cannot be built.
+pub fn replicate<A>(
+    scenario: &Scenario,
+    runs: u64,
+    threads: usize,
+    mut acc: A,
+    mut fold: impl FnMut(&mut A, u64, Replication),
+) -> Result<A, ThreadPoolError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| ThreadPoolError(e.to_string()))?;
+    let mut next = 0;
+    while next < runs {
+        let end = (next + CHUNK).min(runs);
+        let chunk: Vec<Replication> = pool.install(|| {
+            (next..end)
+                .into_par_iter()
+                .map(|r| buildout::run(scenario, r))
+                .collect()
+        });
+        for (offset, replication) in chunk.into_iter().enumerate() {
+            fold(&mut acc, next + offset as u64, replication);
+        }
+        next = end;
+    }
+    Ok(acc)
+}
+
+/// P10, P50 and P90 of a milestone over replications; `None` where that share of replications had
+/// not reached it by the end of the horizon.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Percentiles {
+    /// 10th percentile.
+    pub p10: Option<SimTime>,
+    /// Median.
+    pub p50: Option<SimTime>,
+    /// 90th percentile.
+    pub p90: Option<SimTime>,
+}
+
+/// Percentiles of milestone times (`None`: not reached within the horizon, counted as later than any time).
+///
+/// Uses the nearest-rank definition: the p-th percentile is the smallest value with at least p % of
+/// the replications at or below it, so every reported date is one that a replication produced.
+pub fn percentiles(times: &[Option<SimTime>]) -> Percentiles {
+    let mut sorted: Vec<Option<SimTime>> = times.to_vec();
+    // `None` sorts after every time: not reached within the horizon.
+    sorted.sort_by_key(|t| t.map_or((1, 0), |t| (0, t.0)));
+    let rank = |p: f64| -> Option<SimTime> {
+        if sorted.is_empty() {
+            return None;
+        }
+        let k = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
+        sorted[k - 1]
+    };
+    Percentiles {
+        p10: rank(10.0),
+        p50: rank(50.0),
+        p90: rank(90.0),
+    }
+}
+
+/// Region-wide milestones of a set of replications.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Milestones {
+    /// First firm power anywhere, per replication.
+    pub first_power: Vec<Option<SimTime>>,
+    /// First GPU energised anywhere, per replication.
+    pub first_gpu: Vec<Option<SimTime>>,
+    /// First GW of IT load, per replication.
+    pub first_gw: Vec<Option<SimTime>>,
+    /// Every ordered GPU energised, per replication.
+    pub full_capacity: Vec<Option<SimTime>>,
+}
+
+impl Milestones {
+    /// Adds one replication's milestones.
+    pub fn add(&mut self, r: &Replication) {
+        self.first_power
+            .push(r.first_power.iter().flatten().min().copied());
+        self.first_gpu
+            .push(r.first_gpu.iter().flatten().min().copied());
+        self.first_gw.push(r.gw_reached.first().copied());
+        self.full_capacity.push(r.full_capacity);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles_count_unreached_milestones_as_latest() {
+        let times: Vec<Option<SimTime>> = (1..=10).map(|i| Some(SimTime(i))).collect();
+        assert_eq!(
+            percentiles(&times),
+            Percentiles {
+                p10: Some(SimTime(1)),
+                p50: Some(SimTime(5)),
+                p90: Some(SimTime(9))
+            }
+        );
+        let mut late = times.clone();
+        late[9] = None;
+        late[8] = None;
+        assert_eq!(percentiles(&late).p90, None, "two in ten never reached it");
+        assert_eq!(
+            percentiles(&[]),
+            Percentiles {
+                p10: None,
+                p50: None,
+                p90: None
+            }
+        );
+    }
+}
