@@ -10,6 +10,7 @@ use sovsim_core::engine::buildout;
 use sovsim_core::engine::queue::EventQueue;
 use sovsim_core::engine::random::Stream;
 use sovsim_core::engine::time::SimTime;
+use sovsim_core::model::Scenario;
 use sovsim_core::scenario::{self, SourceReader};
 
 /// Events handled per measured batch.
@@ -60,13 +61,17 @@ impl SourceReader for Disk {
     }
 }
 
-/// One replication of the EU scenario: 8 sites, 16 clusters, 12 years of monthly state.
-fn eu_replication(c: &mut Criterion) {
+fn eu_scenario() -> Scenario {
     let catalog = Catalog::embedded().unwrap_or_else(|_| panic!("the shipped catalog is valid"));
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/eu-sovereign-2030.toml");
-    let scenario = scenario::load(&path, &Disk, &catalog, &[])
+    scenario::load(&path, &Disk, &catalog, &[])
         .scenario
-        .expect("the shipped scenario is valid");
+        .expect("the shipped scenario is valid")
+}
+
+/// One replication of the EU scenario: 8 sites, 16 clusters, 12 years of monthly state.
+fn eu_replication(c: &mut Criterion) {
+    let scenario = eu_scenario();
     let mut replication = 0;
     c.bench_function("eu_sovereign_2030_one_replication", |b| {
         b.iter(|| {
@@ -79,11 +84,7 @@ fn eu_replication(c: &mut Criterion) {
 /// A thousand replications of the EU scenario on every core, folded into milestone statistics.
 fn eu_thousand_replications(c: &mut Criterion) {
     use sovsim_core::engine::replicate::{Milestones, replicate};
-    let catalog = Catalog::embedded().unwrap_or_else(|_| panic!("the shipped catalog is valid"));
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/eu-sovereign-2030.toml");
-    let scenario = scenario::load(&path, &Disk, &catalog, &[])
-        .scenario
-        .expect("the shipped scenario is valid");
+    let scenario = eu_scenario();
     let mut group = c.benchmark_group("eu_sovereign_2030");
     group.sample_size(10);
     group.bench_function("thousand_replications", |b| {

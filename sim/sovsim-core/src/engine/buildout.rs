@@ -115,10 +115,12 @@ pub struct Replication {
 
 struct Sim<'a> {
     scenario: &'a Scenario,
+    seed: u64,
+    replication: u64,
+    factors: FactorDraws,
     queue: EventQueue<Event>,
     log: Vec<(SimTime, Event)>,
     end: SimTime,
-    permit: Vec<Option<SimTime>>,
     grid_on: Vec<bool>,
     power_on: Vec<bool>,
     phase_done: Vec<Vec<bool>>,
@@ -130,6 +132,18 @@ struct Sim<'a> {
 }
 
 impl Sim<'_> {
+    /// `from` plus a draw of `figure`, from the stream of `entity` in `subsystem`.
+    fn after(
+        &self,
+        from: SimTime,
+        subsystem: &str,
+        entity: &str,
+        figure: &crate::model::Uncertain,
+    ) -> SimTime {
+        let mut stream = Stream::new(self.seed, self.replication, subsystem, entity);
+        from.after_months(self.factors.sample(figure, &mut stream))
+    }
+
     fn at(&mut self, t: SimTime, event: Event) {
         // Times come from sampled, non-negative durations added to the present, so never the past.
         let t = t.max(self.queue.now());
@@ -293,10 +307,12 @@ pub fn run(scenario: &Scenario, replication: u64) -> Replication {
     );
     let mut sim = Sim {
         scenario,
+        seed,
+        replication,
+        factors,
         queue: EventQueue::new(),
         log: Vec::new(),
         end,
-        permit: vec![None; scenario.sites.len()],
         grid_on: vec![false; scenario.grid_connections.len()],
         power_on: vec![false; scenario.power_assets.len()],
         phase_done: scenario
@@ -312,8 +328,7 @@ pub fn run(scenario: &Scenario, replication: u64) -> Replication {
     };
 
     for (i, site) in scenario.sites.iter().enumerate() {
-        let mut stream = Stream::new(seed, replication, "land", &site.id);
-        let t = SimTime::ZERO.after_months(factors.sample(&site.acquisition_months, &mut stream));
+        let t = sim.after(SimTime::ZERO, "land", &site.id, &site.acquisition_months);
         sim.at(
             t,
             Event::LandAcquired {
@@ -359,7 +374,7 @@ pub fn run(scenario: &Scenario, replication: u64) -> Replication {
             break;
         };
         sim.advance(t);
-        apply(&mut sim, &factors, seed, replication, t, &event);
+        apply(&mut sim, t, &event);
         sim.log.push((t, event));
         sim.energise(t);
         for site in 0..scenario.sites.len() {
@@ -407,34 +422,29 @@ pub fn run(scenario: &Scenario, replication: u64) -> Replication {
 }
 
 /// Applies an event's effect on the state and schedules what follows from it.
-fn apply(
-    sim: &mut Sim,
-    factors: &FactorDraws,
-    seed: u64,
-    replication: u64,
-    t: SimTime,
-    event: &Event,
-) {
+fn apply(sim: &mut Sim, t: SimTime, event: &Event) {
     let s = sim.scenario;
     let start = s.meta.start_date;
     match *event {
         Event::LandAcquired { site } => {
-            let mut stream = Stream::new(seed, replication, "permit", &s.sites[site.index()].id);
-            let months = factors.sample(&s.sites[site.index()].permit_months, &mut stream);
-            sim.at(t.after_months(months), Event::PermitGranted { site });
+            let next = sim.after(
+                t,
+                "permit",
+                &s.sites[site.index()].id,
+                &s.sites[site.index()].permit_months,
+            );
+            sim.at(next, Event::PermitGranted { site });
         }
         Event::PermitGranted { site } => {
-            sim.permit[site.index()] = Some(t);
             for (i, g) in s
                 .grid_connections
                 .iter()
                 .enumerate()
                 .filter(|(_, g)| g.site == site)
             {
-                let mut stream = Stream::new(seed, replication, "grid", &g.id);
-                let months = factors.sample(&g.queue_wait_months, &mut stream);
+                let next = sim.after(t, "grid", &g.id, &g.queue_wait_months);
                 sim.at(
-                    t.after_months(months),
+                    next,
                     Event::GridConnected {
                         connection: GridConnectionId(i as u32),
                     },
@@ -446,11 +456,10 @@ fn apply(
                 .enumerate()
                 .filter(|(_, a)| a.site == site)
             {
-                let mut stream = Stream::new(seed, replication, "power", &a.id);
-                let months = factors.sample(&a.build_months, &mut stream);
                 let begin = t.max(SimTime::from_date(a.start_date, start));
+                let next = sim.after(begin, "power", &a.id, &a.build_months);
                 sim.at(
-                    begin.after_months(months),
+                    next,
                     Event::PowerCommissioned {
                         asset: PowerAssetId(i as u32),
                     },
@@ -458,14 +467,17 @@ fn apply(
             }
             for (h, hall) in s.shells.iter().enumerate().filter(|(_, h)| h.site == site) {
                 for (p, phase) in hall.phases.iter().enumerate() {
-                    let mut stream =
-                        Stream::new(seed, replication, "shell", &format!("{}#{p}", hall.id));
-                    let months = factors.sample(&phase.build_months, &mut stream);
                     let begin = phase
                         .start_date
                         .map_or(t, |d| t.max(SimTime::from_date(d, start)));
+                    let next = sim.after(
+                        begin,
+                        "shell",
+                        &format!("{}#{p}", hall.id),
+                        &phase.build_months,
+                    );
                     sim.at(
-                        begin.after_months(months),
+                        next,
                         Event::ShellPhaseCompleted {
                             shell: ShellId(h as u32),
                             phase: p,
@@ -481,21 +493,13 @@ fn apply(
             let c = &s.clusters[cluster.index()];
             sim.gpus[cluster.index()].ordered += gpus;
             sim.gpus[cluster.index()].in_transit += gpus;
-            let mut stream = Stream::new(seed, replication, "delivery", &c.id);
-            let months = factors.sample(&c.lead_time_months, &mut stream);
-            sim.at(
-                t.after_months(months),
-                Event::GpusDelivered { cluster, gpus },
-            );
+            let next = sim.after(t, "delivery", &c.id, &c.lead_time_months);
+            sim.at(next, Event::GpusDelivered { cluster, gpus });
         }
         Event::GpusDelivered { cluster, gpus } => {
             let c = &s.clusters[cluster.index()];
-            let mut stream = Stream::new(seed, replication, "install", &c.id);
-            let months = factors.sample(&c.install_months, &mut stream);
-            sim.at(
-                t.after_months(months),
-                Event::GpusInstalled { cluster, gpus },
-            );
+            let next = sim.after(t, "install", &c.id, &c.install_months);
+            sim.at(next, Event::GpusInstalled { cluster, gpus });
         }
         Event::GpusInstalled { cluster, gpus } => {
             let counts = &mut sim.gpus[cluster.index()];
