@@ -94,23 +94,28 @@ fn a_bad_data_dir_is_reported_with_exit_code_2() {
     );
 }
 
+/// Runs `sovsim inventory` on a shipped scenario into `out` and checks it succeeded.
+fn inventory(scenario: &str, out: &Path) {
+    let run = sovsim(&["inventory", scenario, "--out", out.to_str().expect("utf-8")]);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
+/// Reads a JSON file of a run directory.
+fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).expect("written")).expect("JSON")
+}
+
 #[test]
 fn inventory_writes_the_run_directory_and_the_same_bytes_twice() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     for out in [&a, &b] {
-        let run = sovsim(&[
-            "inventory",
-            "scenarios/neocloud-1.3gw.toml",
-            "--out",
-            out.to_str().expect("utf-8"),
-        ]);
-        assert_eq!(
-            run.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&run.stderr)
-        );
+        inventory("scenarios/neocloud-1.3gw.toml", out);
     }
     for name in [
         "summary.json",
@@ -126,14 +131,10 @@ fn inventory_writes_the_run_directory_and_the_same_bytes_twice() {
         );
         assert_eq!(x, y, "{name} differs between two identical runs");
     }
-    let summary: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(a.join("summary.json")).expect("summary"))
-            .expect("JSON");
+    let summary = json(&a.join("summary.json"));
     assert_eq!(summary["gpus_total"], 680_000);
     assert_eq!(summary["hall_it_capacity_mw"], 1300.0);
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(a.join("manifest.json")).expect("manifest"))
-            .expect("JSON");
+    let manifest = json(&a.join("manifest.json"));
     assert_eq!(manifest["seed"], 13);
     assert_eq!(manifest["scenario_sha256"].as_str().map(str::len), Some(64));
     assert!(
@@ -182,21 +183,8 @@ fn column_sum(path: &Path, column: &str) -> f64 {
 fn the_summary_totals_equal_the_sums_of_the_tables() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let out = dir.path().join("eu");
-    let run = sovsim(&[
-        "inventory",
-        "scenarios/eu-sovereign-2030.toml",
-        "--out",
-        out.to_str().expect("utf-8"),
-    ]);
-    assert_eq!(
-        run.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let summary: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("summary.json")).expect("summary"))
-            .expect("JSON");
+    inventory("scenarios/eu-sovereign-2030.toml", &out);
+    let summary = json(&out.join("summary.json"));
     let close = |key: &str, table: &str, column: &str| {
         let total = column_sum(&out.join(table), column);
         let reported = summary[key].as_f64().expect("a number");

@@ -215,6 +215,14 @@ impl Sim<'_> {
         }
     }
 
+    /// The state of every site at month boundary `b`, energy and waits brought up to it.
+    fn snapshot(&mut self, b: SimTime) -> Vec<SiteState> {
+        self.advance(b);
+        (0..self.scenario.sites.len())
+            .map(|s| self.site_state(s))
+            .collect()
+    }
+
     /// Brings energy and waiting totals up to `t`; the state is constant between events.
     fn advance(&mut self, t: SimTime) {
         let hours = (t.0 - self.last_time.0) as f64;
@@ -362,13 +370,7 @@ pub fn run(scenario: &Scenario, replication: u64) -> Replication {
         // A month boundary records the state after every event up to and including its instant,
         // so record the boundaries strictly before this event's time.
         while monthly.len() <= months && boundary(monthly.len()) < t {
-            let b = boundary(monthly.len());
-            sim.advance(b);
-            monthly.push(
-                (0..scenario.sites.len())
-                    .map(|s| sim.site_state(s))
-                    .collect(),
-            );
+            monthly.push(sim.snapshot(boundary(monthly.len())));
         }
         let Some((t, event)) = sim.queue.pop() else {
             break;
@@ -401,13 +403,7 @@ pub fn run(scenario: &Scenario, replication: u64) -> Replication {
         }
     }
     while monthly.len() <= months {
-        let b = boundary(monthly.len());
-        sim.advance(b);
-        monthly.push(
-            (0..scenario.sites.len())
-                .map(|s| sim.site_state(s))
-                .collect(),
-        );
+        monthly.push(sim.snapshot(boundary(monthly.len())));
     }
     Replication {
         events: sim.log,
