@@ -81,17 +81,23 @@ fn eu_replication(c: &mut Criterion) {
     });
 }
 
-/// A thousand replications of the EU scenario on every core, folded into milestone statistics.
+/// A thousand replications of the EU scenario on every core, folded into P10/P50/P90 of every
+/// monthly series, milestone and delay (what `sovsim run --runs 1000` computes).
 fn eu_thousand_replications(c: &mut Criterion) {
-    use sovsim_core::engine::replicate::{Milestones, replicate};
+    use sovsim_core::engine::aggregate::Aggregate;
+    use sovsim_core::engine::replicate::replicate;
     let scenario = eu_scenario();
     let mut group = c.benchmark_group("eu_sovereign_2030");
     group.sample_size(10);
     group.bench_function("thousand_replications", |b| {
         b.iter(|| {
-            replicate(&scenario, 1000, 0, Milestones::default(), |m, _, r| {
-                m.add(&r)
-            })
+            replicate(
+                &scenario,
+                1000,
+                0,
+                Aggregate::new(&scenario),
+                |a, _, chunk| a.add_chunk(chunk),
+            )
             .expect("threads start")
         });
     });

@@ -61,8 +61,10 @@ pub struct Scenario {
     pub power_assets: Vec<PowerAsset>,
     /// Halls.
     pub shells: Vec<Shell>,
-    /// Accelerator procurements.
+    /// Accelerator procurements; refreshes follow the clusters they replace.
     pub clusters: Vec<Cluster>,
+    /// Caps on GPU deliveries.
+    pub supply_shocks: Vec<SupplyShock>,
     /// Sovereignty tiers.
     pub tiers: Vec<Tier>,
     /// Open-weight models.
@@ -169,6 +171,8 @@ pub struct GridConnection {
     pub queue_wait_months: Uncertain,
     /// Energy price [EUR/MWh].
     pub price_eur_per_mwh: Uncertain,
+    /// Carbon intensity of the electricity imported [gCO₂/kWh].
+    pub carbon_g_per_kwh: f64,
 }
 
 /// On-site generation or a PPA.
@@ -188,6 +192,10 @@ pub struct PowerAsset {
     pub build_months: Uncertain,
     /// Energy price [EUR/MWh], if any.
     pub energy_price_eur_per_mwh: Option<Uncertain>,
+    /// Direct emissions of the energy delivered [gCO₂/kWh]: the catalog's or the scenario's figure,
+    /// else, for gas plants, the IPCC default emission factor of natural gas ÷ efficiency, else 0
+    /// for plants that burn nothing.
+    pub carbon_g_per_kwh: f64,
     /// Catalog fields the scenario overrode.
     pub overridden: Vec<String>,
 }
@@ -250,8 +258,32 @@ pub struct Cluster {
     pub useful_life_years: f64,
     /// Resale value at retirement [fraction of price].
     pub resale_fraction: f64,
+    /// Unexpected failures [per GPU per day]; 0 when the catalog has no rate for the SKU.
+    pub failure_rate_per_gpu_day: f64,
+    /// Time to repair or replace a failed GPU [days].
+    pub repair_days: Uncertain,
+    /// H100-equivalents per GPU (dense BF16 TFLOPS relative to the H100 SXM), for supply caps.
+    pub h100e_per_gpu: f64,
+    /// The cluster this one refreshes: its GPUs are ordered as that cluster's retire, so
+    /// `order_date` is only the date planned from median durations.
+    pub refresh_of: Option<ClusterId>,
     /// Catalog fields the scenario overrode.
     pub overridden: Vec<String>,
+}
+
+/// A cap on GPU deliveries to the sites of one country, per calendar year.
+#[derive(Clone, Debug)]
+pub struct SupplyShock {
+    /// Identifier in the scenario.
+    pub id: String,
+    /// Country code of the sites concerned.
+    pub country: String,
+    /// First day the cap applies.
+    pub from_date: Date,
+    /// Day the cap is lifted, if ever.
+    pub until_date: Option<Date>,
+    /// Deliveries allowed per calendar year [H100-equivalents].
+    pub cap_h100e_per_year: f64,
 }
 
 impl Cluster {

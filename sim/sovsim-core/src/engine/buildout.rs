@@ -1,27 +1,49 @@
 //! One replication of a buildout: land → permit → grid and on-site power → shell phases → GPUs
-//! delivered, installed and energised, as a discrete-event simulation.
+//! delivered, installed, energised, failing, repaired, retired and refreshed, as a discrete-event
+//! simulation.
 //!
 //! Rules:
 //! - A site's permit follows land acquisition; grid queues, on-site power construction and shell
-//!   phases without a start date start when the permit is granted (a phase with a start date starts
-//!   at the later of that date and the permit).
+//!   phases without a start date start when the permit is granted (a phase or asset with a start
+//!   date starts at the later of that date and the permit).
 //! - Firm power of a site = connected grid capacity + commissioned dispatchable on-site capacity ×
-//!   availability. Weather-driven sources (solar, wind) supply energy but no firm capacity, so they
-//!   never allow a GPU to be energised on their own.
-//! - A cluster's GPUs are delivered `lead_time` after the order, then installed and burnt in. They are
-//!   energised as soon as, and as far as, their hall's completed IT capacity and their site's firm
-//!   power allow (IT load × PUE ≤ firm power): energisation is partial. Clusters are served in
+//!   availability (the expected share of time not in planned or forced outage). Weather-driven sources
+//!   (solar, wind) supply energy at their capacity factor but no firm capacity, so they never allow a
+//!   GPU to be energised on their own.
+//! - A cluster's GPUs are delivered `lead_time` after the order, unless a supply cap on the site's
+//!   country holds them back: each calendar year the cap lets through its quota of H100-equivalents
+//!   and the rest waits for the next year (or the cap's end). They are then installed and burnt in,
+//!   and energised as soon as, and as far as, their hall's completed IT capacity and their site's
+//!   firm power allow (IT × PUE ≤ firm power): energisation is partial. Clusters are served in
 //!   scenario order.
-//! - Energised GPUs retire `useful_life_years` after they were energised, freeing capacity.
-//! - While installed GPUs wait, the wait is recorded against its cause (shell or power), in GPU-hours.
-//!
-//! Failures and repairs, supply shocks and refreshes are not modelled yet.
+//! - Energised GPUs fail at the catalog's rate per GPU-day. Failures are an aggregate process per
+//!   cluster, not one event per GPU: the engine draws the next day with at least one failure and how
+//!   many fail that day (a Poisson count), so a region of millions of GPUs costs about one event per
+//!   cluster-day. Each day's failed GPUs are repaired together after a drawn repair time. A failed GPU
+//!   keeps its place in the hall and its share of firm power (it comes back) but draws no power.
+//! - Energised GPUs retire `useful_life_years` after they were energised, freeing capacity. Where
+//!   the scenario plans a refresh, each retirement orders replacement GPUs drawing the same IT power.
+//! - Energy: each site's facility load (operational GPUs at all-in power × PUE) is met first by its
+//!   weather-driven sources (at most their average output), then by its dispatchable on-site plants
+//!   (at most capacity × availability, in scenario order), and the rest by the grid. Emissions are
+//!   energy × each source's carbon intensity.
+//! - Whatever installed GPUs wait for is recorded in GPU-hours, by cause: the permit, the grid, on-site
+//!   power, firm power that no pending source will provide, or the shell; and GPUs still in transit
+//!   after the date their median lead and installation times promised are recorded as waiting for GPUs.
+
+use std::collections::BTreeMap;
+
+use rand_distr::{Distribution as _, Poisson};
 
 use super::queue::EventQueue;
 use super::random::Stream;
 use super::sample::FactorDraws;
 use super::time::SimTime;
 use crate::model::{ClusterId, GridConnectionId, PowerAssetId, Scenario, ShellId, SiteId};
+use crate::units::Date;
+
+/// Hours in a day.
+const DAY_HOURS: i64 = 24;
 
 /// Something that happened, at the time it happened.
 #[derive(Clone, Debug, PartialEq)]
@@ -37,40 +59,138 @@ pub enum Event {
     PowerCommissioned { asset: PowerAssetId },
     /// A construction phase of a hall was completed.
     ShellPhaseCompleted { shell: ShellId, phase: usize },
-    /// A cluster's order was placed.
+    /// GPUs were ordered.
     GpusOrdered { cluster: ClusterId, gpus: u64 },
-    /// A cluster's GPUs arrived on site.
+    /// GPUs arrived on site.
     GpusDelivered { cluster: ClusterId, gpus: u64 },
-    /// A cluster's GPUs were installed and burnt in.
+    /// GPUs due for delivery were held back by a supply cap until its next quota.
+    GpusHeld { cluster: ClusterId, gpus: u64 },
+    /// GPUs were installed and burnt in.
     GpusInstalled { cluster: ClusterId, gpus: u64 },
-    /// Some of a cluster's installed GPUs were powered on.
+    /// Installed GPUs were powered on.
     ClusterEnergised { cluster: ClusterId, gpus: u64 },
+    /// Energised GPUs failed (all of one day's failures in the cluster).
+    GpusFailed { cluster: ClusterId, gpus: u64 },
+    /// Failed GPUs were repaired or replaced and are back in service.
+    GpusRepaired { cluster: ClusterId, gpus: u64 },
     /// Energised GPUs reached the end of their useful life.
     ClusterRetired { cluster: ClusterId, gpus: u64 },
 }
 
-/// What installed GPUs waited for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+impl Event {
+    /// The event's name, as written in the event log.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::LandAcquired { .. } => "LandAcquired",
+            Event::PermitGranted { .. } => "PermitGranted",
+            Event::GridConnected { .. } => "GridConnected",
+            Event::PowerCommissioned { .. } => "PowerCommissioned",
+            Event::ShellPhaseCompleted { .. } => "ShellPhaseCompleted",
+            Event::GpusOrdered { .. } => "GpusOrdered",
+            Event::GpusDelivered { .. } => "GpusDelivered",
+            Event::GpusHeld { .. } => "GpusHeld",
+            Event::GpusInstalled { .. } => "GpusInstalled",
+            Event::ClusterEnergised { .. } => "ClusterEnergised",
+            Event::GpusFailed { .. } => "GpusFailed",
+            Event::GpusRepaired { .. } => "GpusRepaired",
+            Event::ClusterRetired { .. } => "ClusterRetired",
+        }
+    }
+}
+
+/// What GPUs waited for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum WaitCause {
+    /// The site's permit: nothing is built before it.
+    Permit,
+    /// A grid connection still in the queue.
+    Grid,
+    /// On-site generation still being built.
+    OnsitePower,
+    /// Firm power that no pending source will bring: the scenario plans too little.
+    PowerShortfall,
     /// Completed IT capacity of the hall.
     Shell,
-    /// Firm power at the site.
-    Power,
+    /// The GPUs themselves: still in transit after their planned date (lead time, supply cap).
+    Gpus,
 }
+
+impl WaitCause {
+    /// Every cause, in the order of `Replication::waits_gpu_hours`.
+    pub const ALL: [WaitCause; 6] = [
+        WaitCause::Permit,
+        WaitCause::Grid,
+        WaitCause::OnsitePower,
+        WaitCause::PowerShortfall,
+        WaitCause::Shell,
+        WaitCause::Gpus,
+    ];
+
+    /// Name in outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            WaitCause::Permit => "permit",
+            WaitCause::Grid => "grid",
+            WaitCause::OnsitePower => "onsite_power",
+            WaitCause::PowerShortfall => "power_shortfall",
+            WaitCause::Shell => "shell",
+            WaitCause::Gpus => "gpus",
+        }
+    }
+
+    /// Words for people: "waiting for the grid".
+    pub fn phrase(self) -> &'static str {
+        match self {
+            WaitCause::Permit => "the permit",
+            WaitCause::Grid => "the grid",
+            WaitCause::OnsitePower => "on-site power",
+            WaitCause::PowerShortfall => "power no source will bring",
+            WaitCause::Shell => "the shell",
+            WaitCause::Gpus => "GPU deliveries",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// GPU-hours waited, by cause (indexed as `WaitCause::ALL`).
+pub type Waits = [f64; 6];
 
 /// GPU counts of one cluster; `ordered = in_transit + installed + retired` holds after every event.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct GpuCounts {
     /// Ordered so far.
     pub ordered: u64,
-    /// Ordered but not yet installed (in delivery or being installed).
+    /// Ordered but not yet installed (in delivery, held by a supply cap, or being installed).
     pub in_transit: u64,
     /// Installed and not retired.
     pub installed: u64,
-    /// Installed and powered on (a subset of `installed`).
+    /// Installed and powered on (a subset of `installed`), including those failed and in repair.
     pub energised: u64,
+    /// Energised but failed and not yet repaired (a subset of `energised`).
+    pub in_repair: u64,
     /// Retired.
     pub retired: u64,
+}
+
+impl GpuCounts {
+    /// Energised and working.
+    pub fn operational(&self) -> u64 {
+        self.energised - self.in_repair
+    }
+}
+
+/// GPU counts of one SKU at one site.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SkuState {
+    /// Installed and not retired.
+    pub installed: u64,
+    /// Energised and working.
+    pub operational: u64,
+    /// Failed and in repair.
+    pub in_repair: u64,
 }
 
 /// State of one site at one instant, as recorded at month boundaries.
@@ -78,24 +198,67 @@ pub struct GpuCounts {
 pub struct SiteState {
     /// Firm power available [MW].
     pub firm_power_mw: f64,
+    /// Power available per source (as `Layout::sources`) [MW]: connected grid capacity,
+    /// dispatchable capacity × availability, or weather-driven capacity × capacity factor.
+    pub available_mw: Vec<f64>,
     /// IT capacity of completed shell phases [MW].
     pub shell_it_mw: f64,
     /// GPUs installed.
     pub gpus_installed: u64,
-    /// GPUs powered on.
+    /// GPUs powered on (operational or in repair).
     pub gpus_energised: u64,
-    /// IT load of energised GPUs [MW].
+    /// GPUs working.
+    pub gpus_operational: u64,
+    /// GPUs failed and in repair.
+    pub gpus_in_repair: u64,
+    /// Per SKU (as `Layout::skus`).
+    pub skus: Vec<SkuState>,
+    /// IT capacity online: energised GPUs (working or in repair) at all-in power [MW].
+    pub it_online_mw: f64,
+    /// IT load of operational GPUs [MW].
     pub it_load_mw: f64,
     /// Facility load: IT load × PUE [MW].
     pub facility_load_mw: f64,
     /// Facility energy used since the start [MWh].
     pub energy_mwh: f64,
+    /// Energy since the start per source (as `Layout::sources`) [MWh].
+    pub energy_mwh_by_source: Vec<f64>,
+    /// Emissions since the start [tCO₂].
+    pub emissions_t: f64,
+}
+
+/// The dimensions of a scenario's per-site state: its power sources and its GPU SKUs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layout {
+    /// `grid`, then each on-site technology id in order of first appearance.
+    pub sources: Vec<String>,
+    /// Accelerator ids in order of first appearance among clusters.
+    pub skus: Vec<String>,
+}
+
+impl Layout {
+    /// The layout of `scenario`.
+    pub fn of(scenario: &Scenario) -> Self {
+        let mut sources = vec!["grid".to_owned()];
+        for a in &scenario.power_assets {
+            if !sources.contains(&a.tech.id) {
+                sources.push(a.tech.id.clone());
+            }
+        }
+        let mut skus: Vec<String> = Vec::new();
+        for c in &scenario.clusters {
+            if !skus.contains(&c.accelerator.id) {
+                skus.push(c.accelerator.id.clone());
+            }
+        }
+        Self { sources, skus }
+    }
 }
 
 /// Results of one replication.
 #[derive(Clone, Debug)]
 pub struct Replication {
-    /// Every event, in the order it happened.
+    /// Every event, in the order it happened (empty unless asked for).
     pub events: Vec<(SimTime, Event)>,
     /// Per month boundary (month 0 is the start), per site.
     pub monthly: Vec<Vec<SiteState>>,
@@ -103,14 +266,30 @@ pub struct Replication {
     pub first_power: Vec<Option<SimTime>>,
     /// First time each site had a GPU energised.
     pub first_gpu: Vec<Option<SimTime>>,
-    /// Time the region's IT load first reached each whole GW (index 0 = 1 GW).
+    /// First time every GPU first ordered for each site had been energised.
+    pub site_full_capacity: Vec<Option<SimTime>>,
+    /// Time the region's energised IT capacity first reached each whole GW (index 0 = 1 GW).
     pub gw_reached: Vec<SimTime>,
-    /// Time every ordered GPU had been energised at least once, if within the horizon.
+    /// Time every GPU of the scenario's own orders (refreshes aside) had been energised.
     pub full_capacity: Option<SimTime>,
-    /// Installed-GPU-hours spent waiting, per cluster, for (shell, power).
-    pub waits_gpu_hours: Vec<(f64, f64)>,
+    /// GPU-hours waited per cluster, by cause.
+    pub waits_gpu_hours: Vec<Waits>,
     /// Final GPU counts per cluster.
     pub gpus: Vec<GpuCounts>,
+}
+
+/// A scheduled event; `epoch` tells a cluster's current failure draw from superseded ones.
+struct Due {
+    event: Event,
+    epoch: u32,
+}
+
+/// Per-cluster random streams: a cluster's successive draws differ, and do not depend on others.
+struct ClusterStreams {
+    delivery: Stream,
+    install: Stream,
+    failure: Stream,
+    repair: Stream,
 }
 
 struct Sim<'a> {
@@ -118,16 +297,33 @@ struct Sim<'a> {
     seed: u64,
     replication: u64,
     factors: FactorDraws,
-    queue: EventQueue<Event>,
+    queue: EventQueue<Due>,
+    keep_events: bool,
     log: Vec<(SimTime, Event)>,
-    end: SimTime,
+    layout: Layout,
+    // Indices by site and hall, so that an event costs in proportion to its site.
+    site_clusters: Vec<Vec<usize>>,
+    site_grid: Vec<Vec<usize>>,
+    site_assets: Vec<Vec<usize>>,
+    hall_clusters: Vec<Vec<usize>>,
+    asset_source: Vec<usize>,
+    cluster_sku: Vec<usize>,
+    refresh_by: Vec<Option<usize>>,
+    streams: Vec<ClusterStreams>,
+    permit: Vec<bool>,
     grid_on: Vec<bool>,
     power_on: Vec<bool>,
     phase_done: Vec<Vec<bool>>,
     gpus: Vec<GpuCounts>,
     ever_energised: Vec<u64>,
-    waits: Vec<(f64, f64)>,
+    planned_ready: Vec<Option<SimTime>>,
+    failure_epoch: Vec<u32>,
+    refresh_requested: Vec<u64>,
+    quota_used: Vec<BTreeMap<i32, f64>>,
+    waits: Vec<Waits>,
     energy_mwh: Vec<f64>,
+    energy_by_source: Vec<Vec<f64>>,
+    emissions_t: Vec<f64>,
     last_time: SimTime,
 }
 
@@ -145,9 +341,23 @@ impl Sim<'_> {
     }
 
     fn at(&mut self, t: SimTime, event: Event) {
+        self.at_epoch(t, event, 0);
+    }
+
+    fn at_epoch(&mut self, t: SimTime, event: Event, epoch: u32) {
         // Times come from sampled, non-negative durations added to the present, so never the past.
         let t = t.max(self.queue.now());
-        let _ = self.queue.schedule(t, event);
+        let _ = self.queue.schedule(t, Due { event, epoch });
+    }
+
+    fn record(&mut self, t: SimTime, event: Event) {
+        if self.keep_events {
+            self.log.push((t, event));
+        }
+    }
+
+    fn start(&self) -> Date {
+        self.scenario.meta.start_date
     }
 
     fn kw_per_gpu(&self, c: usize) -> f64 {
@@ -162,21 +372,24 @@ impl Sim<'_> {
 
     fn firm_power_mw(&self, site: usize) -> f64 {
         let s = self.scenario;
-        let grid: f64 = s
-            .grid_connections
+        let grid: f64 = self.site_grid[site]
             .iter()
-            .enumerate()
-            .filter(|(i, g)| g.site.index() == site && self.grid_on[*i])
-            .map(|(_, g)| g.capacity.0)
+            .filter(|&&g| self.grid_on[g])
+            .map(|&g| s.grid_connections[g].capacity.0)
             .sum();
-        let onsite: f64 = s
-            .power_assets
+        let onsite: f64 = self.site_assets[site]
             .iter()
-            .enumerate()
-            .filter(|(i, a)| a.site.index() == site && self.power_on[*i] && a.tech.dispatchable)
-            .map(|(_, a)| a.capacity.0 * a.tech.availability.unwrap_or(1.0))
+            .filter(|&&a| self.power_on[a] && s.power_assets[a].tech.dispatchable)
+            .map(|&a| self.asset_output_mw(a))
             .sum();
         grid + onsite
+    }
+
+    /// Dispatchable plants: capacity × availability; weather-driven: capacity × capacity factor
+    /// (the catalog keeps both in `availability`).
+    fn asset_output_mw(&self, a: usize) -> f64 {
+        let asset = &self.scenario.power_assets[a];
+        asset.capacity.0 * asset.tech.availability.unwrap_or(1.0)
     }
 
     fn shell_it_mw(&self, shell: usize) -> f64 {
@@ -189,29 +402,62 @@ impl Sim<'_> {
             .sum()
     }
 
-    fn it_load_mw(&self, c: usize) -> f64 {
+    /// IT capacity held by energised GPUs (working or in repair) [MW].
+    fn energised_it_mw(&self, c: usize) -> f64 {
         self.gpus[c].energised as f64 * self.kw_per_gpu(c) / 1000.0
+    }
+
+    /// IT load drawn by working GPUs [MW].
+    fn it_load_mw(&self, c: usize) -> f64 {
+        self.gpus[c].operational() as f64 * self.kw_per_gpu(c) / 1000.0
+    }
+
+    fn facility_load_mw(&self, site: usize) -> f64 {
+        self.site_clusters[site]
+            .iter()
+            .map(|&c| self.it_load_mw(c) * self.pue(c))
+            .sum()
     }
 
     fn site_state(&self, site: usize) -> SiteState {
         let s = self.scenario;
-        let clusters: Vec<usize> = (0..s.clusters.len())
-            .filter(|&c| s.clusters[c].site.index() == site)
-            .collect();
+        let clusters = &self.site_clusters[site];
+        let mut available_mw = vec![0.0; self.layout.sources.len()];
+        available_mw[0] = self.site_grid[site]
+            .iter()
+            .filter(|&&g| self.grid_on[g])
+            .map(|&g| s.grid_connections[g].capacity.0)
+            .sum();
+        for &a in &self.site_assets[site] {
+            if self.power_on[a] {
+                available_mw[self.asset_source[a]] += self.asset_output_mw(a);
+            }
+        }
+        let mut skus = vec![SkuState::default(); self.layout.skus.len()];
+        for &c in clusters {
+            let sku = &mut skus[self.cluster_sku[c]];
+            sku.installed += self.gpus[c].installed;
+            sku.operational += self.gpus[c].operational();
+            sku.in_repair += self.gpus[c].in_repair;
+        }
         SiteState {
             firm_power_mw: self.firm_power_mw(site),
+            available_mw,
             shell_it_mw: (0..s.shells.len())
                 .filter(|&h| s.shells[h].site.index() == site)
                 .map(|h| self.shell_it_mw(h))
                 .sum(),
             gpus_installed: clusters.iter().map(|&c| self.gpus[c].installed).sum(),
             gpus_energised: clusters.iter().map(|&c| self.gpus[c].energised).sum(),
+            gpus_operational: clusters.iter().map(|&c| self.gpus[c].operational()).sum(),
+            gpus_in_repair: clusters.iter().map(|&c| self.gpus[c].in_repair).sum(),
+            skus,
+            it_online_mw: clusters.iter().map(|&c| self.energised_it_mw(c)).sum(),
             it_load_mw: clusters.iter().map(|&c| self.it_load_mw(c)).sum(),
-            facility_load_mw: clusters
-                .iter()
-                .map(|&c| self.it_load_mw(c) * self.pue(c))
-                .sum(),
+            facility_load_mw: self.facility_load_mw(site),
             energy_mwh: self.energy_mwh[site],
+            energy_mwh_by_source: self.energy_by_source[site].clone(),
+            emissions_t: self.emissions_t[site],
         }
     }
 
@@ -223,34 +469,104 @@ impl Sim<'_> {
             .collect()
     }
 
-    /// Brings energy and waiting totals up to `t`; the state is constant between events.
+    /// Brings energy, emissions and waiting totals up to `t`; the state is constant between events.
     fn advance(&mut self, t: SimTime) {
-        let hours = (t.0 - self.last_time.0) as f64;
-        if hours > 0.0 {
-            for site in 0..self.scenario.sites.len() {
-                let load = self.site_state(site).facility_load_mw;
-                self.energy_mwh[site] += load * hours;
-            }
-            for c in 0..self.scenario.clusters.len() {
-                let waiting = (self.gpus[c].installed - self.gpus[c].energised) as f64;
-                if waiting > 0.0 {
-                    match self.binding(c) {
-                        WaitCause::Shell => self.waits[c].0 += waiting * hours,
-                        WaitCause::Power => self.waits[c].1 += waiting * hours,
-                    }
-                }
+        let from = self.last_time;
+        let hours = (t.0 - from.0) as f64;
+        self.last_time = t;
+        if hours <= 0.0 {
+            return;
+        }
+        for site in 0..self.scenario.sites.len() {
+            let load = self.facility_load_mw(site);
+            if load > 0.0 {
+                self.supply(site, load, hours);
             }
         }
-        self.last_time = t;
+        for c in 0..self.scenario.clusters.len() {
+            let waiting = (self.gpus[c].installed - self.gpus[c].energised) as f64;
+            if waiting > 0.0 {
+                let cause = self.cause(c);
+                self.waits[c][cause.index()] += waiting * hours;
+            }
+            let in_transit = self.gpus[c].in_transit as f64;
+            if let Some(planned) = self.planned_ready[c]
+                && in_transit > 0.0
+                && t > planned
+            {
+                let late = (t.0 - from.0.max(planned.0)) as f64;
+                self.waits[c][WaitCause::Gpus.index()] += in_transit * late;
+            }
+        }
     }
 
-    /// What limits cluster `c` now: the one of shell and power with less room left.
-    fn binding(&self, c: usize) -> WaitCause {
+    /// Meets `load` MW at `site` for `hours`: weather-driven sources first, then dispatchable plants,
+    /// then the grid.
+    fn supply(&mut self, site: usize, load: f64, hours: f64) {
+        let s = self.scenario;
+        let mut rest = load;
+        let served = |rest: &mut f64, available: f64| -> f64 {
+            let take = rest.min(available).max(0.0);
+            *rest -= take;
+            take
+        };
+        let weather: f64 = self.site_assets[site]
+            .iter()
+            .filter(|&&a| self.power_on[a] && !s.power_assets[a].tech.dispatchable)
+            .map(|&a| self.asset_output_mw(a))
+            .sum();
+        let from_weather = served(&mut rest, weather);
+        let mut draws: Vec<(usize, f64, f64)> = Vec::new(); // (source, MW, gCO₂/kWh)
+        for &a in &self.site_assets[site] {
+            let asset = &s.power_assets[a];
+            if !self.power_on[a] {
+                continue;
+            }
+            let mw = if asset.tech.dispatchable {
+                served(&mut rest, self.asset_output_mw(a))
+            } else if weather > 0.0 {
+                // Weather-driven output shares the load it serves in proportion to its output.
+                from_weather * self.asset_output_mw(a) / weather
+            } else {
+                0.0
+            };
+            draws.push((self.asset_source[a], mw, asset.carbon_g_per_kwh));
+        }
+        for &g in &self.site_grid[site] {
+            if self.grid_on[g] {
+                let conn = &s.grid_connections[g];
+                draws.push((0, served(&mut rest, conn.capacity.0), conn.carbon_g_per_kwh));
+            }
+        }
+        // Facility load never exceeds firm power, so `rest` is zero here; energy is what was served.
+        for (source, mw, carbon) in draws {
+            let mwh = mw * hours;
+            self.energy_by_source[site][source] += mwh;
+            self.energy_mwh[site] += mwh;
+            // g/kWh × MWh = kg; a thousand kg to the tonne.
+            self.emissions_t[site] += carbon * mwh / 1000.0;
+        }
+    }
+
+    /// What installed GPUs of cluster `c` wait for now.
+    fn cause(&self, c: usize) -> WaitCause {
+        let site = self.scenario.clusters[c].site.index();
+        if !self.permit[site] {
+            return WaitCause::Permit;
+        }
         let (shell_room, power_room) = self.room(c);
         if shell_room <= power_room {
-            WaitCause::Shell
+            return WaitCause::Shell;
+        }
+        if self.site_grid[site].iter().any(|&g| !self.grid_on[g]) {
+            WaitCause::Grid
+        } else if self.site_assets[site]
+            .iter()
+            .any(|&a| !self.power_on[a] && self.scenario.power_assets[a].tech.dispatchable)
+        {
+            WaitCause::OnsitePower
         } else {
-            WaitCause::Power
+            WaitCause::PowerShortfall
         }
     }
 
@@ -259,13 +575,13 @@ impl Sim<'_> {
         let s = self.scenario;
         let shell = s.clusters[c].shell.index();
         let site = s.clusters[c].site.index();
-        let hall_used: f64 = (0..s.clusters.len())
-            .filter(|&o| s.clusters[o].shell.index() == shell)
-            .map(|o| self.it_load_mw(o))
+        let hall_used: f64 = self.hall_clusters[shell]
+            .iter()
+            .map(|&o| self.energised_it_mw(o))
             .sum();
-        let site_used: f64 = (0..s.clusters.len())
-            .filter(|&o| s.clusters[o].site.index() == site)
-            .map(|o| self.it_load_mw(o) * self.pue(o))
+        let site_used: f64 = self.site_clusters[site]
+            .iter()
+            .map(|&o| self.energised_it_mw(o) * self.pue(o))
             .sum();
         let mw = self.kw_per_gpu(c) / 1000.0;
         let shell_room = ((self.shell_it_mw(shell) - hall_used) / mw).max(0.0);
@@ -274,8 +590,9 @@ impl Sim<'_> {
         ((shell_room + 1e-9).floor(), (power_room + 1e-9).floor())
     }
 
-    /// Energises waiting GPUs wherever there is room, in scenario order.
-    fn energise(&mut self, t: SimTime) {
+    /// Energises waiting GPUs wherever there is room, in scenario order; whether any were.
+    fn energise(&mut self, t: SimTime) -> bool {
+        let mut any = false;
         for c in 0..self.scenario.clusters.len() {
             let waiting = self.gpus[c].installed - self.gpus[c].energised;
             if waiting == 0 {
@@ -286,10 +603,10 @@ impl Sim<'_> {
             if n == 0 {
                 continue;
             }
+            any = true;
             self.gpus[c].energised += n;
             let cluster = ClusterId(c as u32);
-            self.log
-                .push((t, Event::ClusterEnergised { cluster, gpus: n }));
+            self.record(t, Event::ClusterEnergised { cluster, gpus: n });
             // A GPU is energised once: retired GPUs leave `installed` for good.
             self.ever_energised[c] += n;
             let life = self.scenario.clusters[c].useful_life_years * 12.0;
@@ -297,12 +614,118 @@ impl Sim<'_> {
                 t.after_months(life),
                 Event::ClusterRetired { cluster, gpus: n },
             );
+            self.draw_failures(c, t);
         }
+        any
+    }
+
+    /// Supersedes cluster `c`'s pending failure draw with one for its present count of energised
+    /// GPUs (exact: failures are memoryless).
+    fn draw_failures(&mut self, c: usize, t: SimTime) {
+        self.failure_epoch[c] += 1;
+        self.schedule_failures(c, t);
+    }
+
+    /// Schedules the next day with failures in cluster `c`, and how many, at the current rate.
+    fn schedule_failures(&mut self, c: usize, t: SimTime) {
+        let cluster = &self.scenario.clusters[c];
+        let per_day = cluster.failure_rate_per_gpu_day * self.gpus[c].energised as f64;
+        if !(per_day > 0.0 && per_day.is_finite()) {
+            return;
+        }
+        let stream = &mut self.streams[c].failure;
+        // Days without a failure before the first day with one: geometric, P(no failure) = e^-λ.
+        let quiet_days = (stream.uniform().ln() / -per_day).floor();
+        let horizon_days = (self.scenario.meta.horizon_years as f64 + 1.0) * 366.0;
+        if quiet_days > horizon_days {
+            return;
+        }
+        let count = zero_truncated_poisson(per_day, stream);
+        let at = SimTime(t.0 + (quiet_days as i64 + 1) * DAY_HOURS);
+        let epoch = self.failure_epoch[c];
+        self.at_epoch(
+            at,
+            Event::GpusFailed {
+                cluster: ClusterId(c as u32),
+                gpus: count,
+            },
+            epoch,
+        );
+    }
+
+    /// GPUs of cluster `c` that a supply cap lets through at `t`, out of `gpus`; the quota they use
+    /// is booked.
+    fn allowed_by_caps(&mut self, c: usize, gpus: u64, t: SimTime) -> (u64, Option<SimTime>) {
+        let s = self.scenario;
+        let date = t.date(self.start());
+        let country = &s.sites[s.clusters[c].site.index()].country.code;
+        let weight = s.clusters[c].h100e_per_gpu.max(1e-9);
+        let mut allowed = gpus;
+        let mut retry: Option<SimTime> = None;
+        let active: Vec<usize> = (0..s.supply_shocks.len())
+            .filter(|&k| {
+                let shock = &s.supply_shocks[k];
+                &shock.country == country
+                    && shock.from_date <= date
+                    && shock.until_date.is_none_or(|u| date < u)
+            })
+            .collect();
+        for &k in &active {
+            let shock = &s.supply_shocks[k];
+            let used = self.quota_used[k].get(&date.year).copied().unwrap_or(0.0);
+            let left = (shock.cap_h100e_per_year - used).max(0.0);
+            let fits = ((left / weight) + 1e-9).floor() as u64;
+            if fits < allowed {
+                allowed = fits;
+                let next_year = Date::new(date.year + 1, 1, 1).unwrap_or(date);
+                let mut when = SimTime::from_date(next_year, self.start());
+                if let Some(until) = shock.until_date {
+                    when = when.min(SimTime::from_date(until, self.start()));
+                }
+                retry = Some(retry.map_or(when, |r: SimTime| r.max(when)));
+            }
+        }
+        for &k in &active {
+            *self.quota_used[k].entry(date.year).or_insert(0.0) += allowed as f64 * weight;
+        }
+        (allowed, retry)
     }
 }
 
-/// Runs replication `replication` of `scenario` to the end of its horizon.
+/// A Poisson count of mean `mean` given that it is at least one.
+fn zero_truncated_poisson(mean: f64, stream: &mut Stream) -> u64 {
+    if mean > 10.0 {
+        // P(0) < 5e-5: rejection almost never repeats.
+        let poisson = Poisson::new(mean).ok();
+        for _ in 0..64 {
+            let n = poisson.as_ref().map_or(mean, |p| p.sample(stream.rng())) as u64;
+            if n > 0 {
+                return n;
+            }
+        }
+        return mean.round().max(1.0) as u64;
+    }
+    // Inverse CDF of the truncated law: P(n) = e^-λ λⁿ / n! / (1 − e^-λ), n ≥ 1.
+    let u = stream.uniform();
+    let mut p = mean * (-mean).exp() / -(-mean).exp_m1();
+    let mut cumulative = p;
+    let mut n = 1u64;
+    while cumulative < u && n < 1000 {
+        n += 1;
+        p *= mean / n as f64;
+        cumulative += p;
+    }
+    n
+}
+
+/// Runs replication `replication` of `scenario` to the end of its horizon, keeping the event log.
 pub fn run(scenario: &Scenario, replication: u64) -> Replication {
+    simulate(scenario, replication, true)
+}
+
+/// Runs replication `replication` of `scenario` to the end of its horizon; the event log is kept only
+/// if `keep_events` (a replication of a large region logs hundreds of thousands of events).
+pub fn simulate(scenario: &Scenario, replication: u64, keep_events: bool) -> Replication {
     let seed = scenario.meta.seed;
     let start = scenario.meta.start_date;
     let months = scenario.meta.horizon_years as usize * 12;
@@ -313,14 +736,76 @@ pub fn run(scenario: &Scenario, replication: u64) -> Replication {
         scenario.uncertainty.cholesky.as_ref(),
         &mut factor_stream,
     );
+    let layout = Layout::of(scenario);
+    let sites = scenario.sites.len();
+    let by_site = |of: &dyn Fn(usize) -> usize, n: usize| -> Vec<Vec<usize>> {
+        let mut v = vec![Vec::new(); sites];
+        for i in 0..n {
+            v[of(i)].push(i);
+        }
+        v
+    };
+    let clusters = &scenario.clusters;
+    let mut hall_clusters = vec![Vec::new(); scenario.shells.len()];
+    for (c, cluster) in clusters.iter().enumerate() {
+        hall_clusters[cluster.shell.index()].push(c);
+    }
     let mut sim = Sim {
         scenario,
         seed,
         replication,
         factors,
         queue: EventQueue::new(),
+        keep_events,
         log: Vec::new(),
-        end,
+        site_clusters: by_site(&|c| clusters[c].site.index(), clusters.len()),
+        site_grid: by_site(
+            &|g| scenario.grid_connections[g].site.index(),
+            scenario.grid_connections.len(),
+        ),
+        site_assets: by_site(
+            &|a| scenario.power_assets[a].site.index(),
+            scenario.power_assets.len(),
+        ),
+        hall_clusters,
+        asset_source: scenario
+            .power_assets
+            .iter()
+            .map(|a| {
+                layout
+                    .sources
+                    .iter()
+                    .position(|s| *s == a.tech.id)
+                    .unwrap_or(0)
+            })
+            .collect(),
+        cluster_sku: clusters
+            .iter()
+            .map(|c| {
+                layout
+                    .skus
+                    .iter()
+                    .position(|s| *s == c.accelerator.id)
+                    .unwrap_or(0)
+            })
+            .collect(),
+        refresh_by: (0..clusters.len())
+            .map(|c| {
+                clusters
+                    .iter()
+                    .position(|r| r.refresh_of.map(|o| o.index()) == Some(c))
+            })
+            .collect(),
+        streams: clusters
+            .iter()
+            .map(|c| ClusterStreams {
+                delivery: Stream::new(seed, replication, "delivery", &c.id),
+                install: Stream::new(seed, replication, "install", &c.id),
+                failure: Stream::new(seed, replication, "failure", &c.id),
+                repair: Stream::new(seed, replication, "repair", &c.id),
+            })
+            .collect(),
+        permit: vec![false; sites],
         grid_on: vec![false; scenario.grid_connections.len()],
         power_on: vec![false; scenario.power_assets.len()],
         phase_done: scenario
@@ -328,11 +813,18 @@ pub fn run(scenario: &Scenario, replication: u64) -> Replication {
             .iter()
             .map(|s| vec![false; s.phases.len()])
             .collect(),
-        gpus: vec![GpuCounts::default(); scenario.clusters.len()],
-        ever_energised: vec![0; scenario.clusters.len()],
-        waits: vec![(0.0, 0.0); scenario.clusters.len()],
-        energy_mwh: vec![0.0; scenario.sites.len()],
+        gpus: vec![GpuCounts::default(); clusters.len()],
+        ever_energised: vec![0; clusters.len()],
+        planned_ready: vec![None; clusters.len()],
+        failure_epoch: vec![0; clusters.len()],
+        refresh_requested: vec![0; clusters.len()],
+        quota_used: vec![BTreeMap::new(); scenario.supply_shocks.len()],
+        waits: vec![[0.0; 6]; clusters.len()],
+        energy_mwh: vec![0.0; sites],
+        energy_by_source: vec![vec![0.0; layout.sources.len()]; sites],
+        emissions_t: vec![0.0; sites],
         last_time: SimTime::ZERO,
+        layout,
     };
 
     for (i, site) in scenario.sites.iter().enumerate() {
@@ -344,27 +836,34 @@ pub fn run(scenario: &Scenario, replication: u64) -> Replication {
             },
         );
     }
-    for (i, cluster) in scenario.clusters.iter().enumerate() {
-        let t = SimTime::from_date(cluster.order_date, start);
-        sim.at(
-            t,
-            Event::GpusOrdered {
-                cluster: ClusterId(i as u32),
-                gpus: cluster.gpus,
-            },
-        );
+    for (i, cluster) in clusters.iter().enumerate() {
+        if cluster.refresh_of.is_none() {
+            let t = SimTime::from_date(cluster.order_date, start);
+            sim.at(
+                t,
+                Event::GpusOrdered {
+                    cluster: ClusterId(i as u32),
+                    gpus: cluster.gpus,
+                },
+            );
+        }
     }
 
     let mut monthly: Vec<Vec<SiteState>> = Vec::with_capacity(months + 1);
-    let mut first_power = vec![None; scenario.sites.len()];
-    let mut first_gpu = vec![None; scenario.sites.len()];
+    let mut first_power = vec![None; sites];
+    let mut first_gpu = vec![None; sites];
+    let mut site_full_capacity = vec![None; sites];
     let mut gw_reached = Vec::new();
     let mut full_capacity = None;
-    let total_ordered: u64 = scenario.clusters.iter().map(|c| c.gpus).sum();
+    let own = |c: &usize| clusters[*c].refresh_of.is_none();
+    let total_ordered: u64 = (0..clusters.len())
+        .filter(own)
+        .map(|c| clusters[c].gpus)
+        .sum();
     let boundary = |m: usize| SimTime::ZERO.after_months(m as f64);
 
     while let Some(t) = sim.queue.peek_time() {
-        if t > sim.end {
+        if t > end {
             break;
         }
         // A month boundary records the state after every event up to and including its instant,
@@ -372,34 +871,51 @@ pub fn run(scenario: &Scenario, replication: u64) -> Replication {
         while monthly.len() <= months && boundary(monthly.len()) < t {
             monthly.push(sim.snapshot(boundary(monthly.len())));
         }
-        let Some((t, event)) = sim.queue.pop() else {
+        let Some((t, due)) = sim.queue.pop() else {
             break;
         };
         sim.advance(t);
-        apply(&mut sim, t, &event);
-        sim.log.push((t, event));
-        sim.energise(t);
-        for site in 0..scenario.sites.len() {
-            let state = sim.site_state(site);
-            if first_power[site].is_none() && state.firm_power_mw > 0.0 {
-                first_power[site] = Some(t);
+        let changed = apply(&mut sim, t, due);
+        if changed.capacity && sim.energise(t) {
+            for site in 0..sites {
+                if first_gpu[site].is_none()
+                    && sim.site_clusters[site]
+                        .iter()
+                        .any(|&c| sim.gpus[c].energised > 0)
+                {
+                    first_gpu[site] = Some(t);
+                }
+                if site_full_capacity[site].is_none() {
+                    let mine = sim.site_clusters[site].iter().filter(|c| own(c));
+                    let (ordered, energised) = mine.fold((0, 0), |(o, e), &c| {
+                        (o + clusters[c].gpus, e + sim.ever_energised[c])
+                    });
+                    if ordered > 0 && energised == ordered {
+                        site_full_capacity[site] = Some(t);
+                    }
+                }
             }
-            if first_gpu[site].is_none() && state.gpus_energised > 0 {
-                first_gpu[site] = Some(t);
+            let region_it_gw: f64 = (0..clusters.len())
+                .map(|c| sim.energised_it_mw(c))
+                .sum::<f64>()
+                / 1000.0;
+            while region_it_gw + 1e-9 >= (gw_reached.len() + 1) as f64 {
+                gw_reached.push(t);
+            }
+            let energised: u64 = (0..clusters.len())
+                .filter(own)
+                .map(|c| sim.ever_energised[c])
+                .sum();
+            if full_capacity.is_none() && total_ordered > 0 && energised == total_ordered {
+                full_capacity = Some(t);
             }
         }
-        let region_it_gw: f64 = (0..scenario.clusters.len())
-            .map(|c| sim.it_load_mw(c))
-            .sum::<f64>()
-            / 1000.0;
-        while region_it_gw + 1e-9 >= (gw_reached.len() + 1) as f64 {
-            gw_reached.push(t);
-        }
-        if full_capacity.is_none()
-            && total_ordered > 0
-            && sim.ever_energised.iter().sum::<u64>() == total_ordered
-        {
-            full_capacity = Some(t);
+        if changed.power {
+            for (site, first) in first_power.iter_mut().enumerate() {
+                if first.is_none() && sim.firm_power_mw(site) > 0.0 {
+                    *first = Some(t);
+                }
+            }
         }
     }
     while monthly.len() <= months {
@@ -410,6 +926,7 @@ pub fn run(scenario: &Scenario, replication: u64) -> Replication {
         monthly,
         first_power,
         first_gpu,
+        site_full_capacity,
         gw_reached,
         full_capacity,
         waits_gpu_hours: sim.waits,
@@ -417,11 +934,22 @@ pub fn run(scenario: &Scenario, replication: u64) -> Replication {
     }
 }
 
-/// Applies an event's effect on the state and schedules what follows from it.
-fn apply(sim: &mut Sim, t: SimTime, event: &Event) {
+/// What an event may have changed.
+#[derive(Default)]
+struct Changed {
+    /// Room or GPUs waiting for it: try to energise.
+    capacity: bool,
+    /// Firm power.
+    power: bool,
+}
+
+/// Applies a due event's effect on the state, records what happened and schedules what follows.
+fn apply(sim: &mut Sim, t: SimTime, due: Due) -> Changed {
     let s = sim.scenario;
     let start = s.meta.start_date;
-    match *event {
+    let mut changed = Changed::default();
+    let event = due.event;
+    match event {
         Event::LandAcquired { site } => {
             let next = sim.after(
                 t,
@@ -430,8 +958,10 @@ fn apply(sim: &mut Sim, t: SimTime, event: &Event) {
                 &s.sites[site.index()].permit_months,
             );
             sim.at(next, Event::PermitGranted { site });
+            sim.record(t, event);
         }
         Event::PermitGranted { site } => {
+            sim.permit[site.index()] = true;
             for (i, g) in s
                 .grid_connections
                 .iter()
@@ -481,33 +1011,167 @@ fn apply(sim: &mut Sim, t: SimTime, event: &Event) {
                     );
                 }
             }
+            sim.record(t, event);
         }
-        Event::GridConnected { connection } => sim.grid_on[connection.index()] = true,
-        Event::PowerCommissioned { asset } => sim.power_on[asset.index()] = true,
-        Event::ShellPhaseCompleted { shell, phase } => sim.phase_done[shell.index()][phase] = true,
+        Event::GridConnected { connection } => {
+            sim.grid_on[connection.index()] = true;
+            changed.capacity = true;
+            changed.power = true;
+            sim.record(t, event);
+        }
+        Event::PowerCommissioned { asset } => {
+            sim.power_on[asset.index()] = true;
+            changed.capacity = true;
+            changed.power = true;
+            sim.record(t, event);
+        }
+        Event::ShellPhaseCompleted { shell, phase } => {
+            sim.phase_done[shell.index()][phase] = true;
+            changed.capacity = true;
+            sim.record(t, event);
+        }
         Event::GpusOrdered { cluster, gpus } => {
-            let c = &s.clusters[cluster.index()];
-            sim.gpus[cluster.index()].ordered += gpus;
-            sim.gpus[cluster.index()].in_transit += gpus;
-            let next = sim.after(t, "delivery", &c.id, &c.lead_time_months);
-            sim.at(next, Event::GpusDelivered { cluster, gpus });
+            let c = cluster.index();
+            let spec = &s.clusters[c];
+            sim.gpus[c].ordered += gpus;
+            sim.gpus[c].in_transit += gpus;
+            if sim.planned_ready[c].is_none() {
+                let months =
+                    spec.lead_time_months.dist.median() + spec.install_months.dist.median();
+                sim.planned_ready[c] = Some(t.after_months(months));
+            }
+            let lead = sim
+                .factors
+                .sample(&spec.lead_time_months, &mut sim.streams[c].delivery);
+            sim.at(t.after_months(lead), Event::GpusDelivered { cluster, gpus });
+            sim.record(t, event);
         }
         Event::GpusDelivered { cluster, gpus } => {
-            let c = &s.clusters[cluster.index()];
-            let next = sim.after(t, "install", &c.id, &c.install_months);
-            sim.at(next, Event::GpusInstalled { cluster, gpus });
+            let c = cluster.index();
+            let (allowed, retry) = sim.allowed_by_caps(c, gpus, t);
+            if allowed > 0 {
+                let install = sim
+                    .factors
+                    .sample(&s.clusters[c].install_months, &mut sim.streams[c].install);
+                sim.at(
+                    t.after_months(install),
+                    Event::GpusInstalled {
+                        cluster,
+                        gpus: allowed,
+                    },
+                );
+                sim.record(
+                    t,
+                    Event::GpusDelivered {
+                        cluster,
+                        gpus: allowed,
+                    },
+                );
+            }
+            let held = gpus - allowed;
+            if held > 0 {
+                let when = retry.unwrap_or(t).max(SimTime(t.0 + 1));
+                sim.at(
+                    when,
+                    Event::GpusDelivered {
+                        cluster,
+                        gpus: held,
+                    },
+                );
+                sim.record(
+                    t,
+                    Event::GpusHeld {
+                        cluster,
+                        gpus: held,
+                    },
+                );
+            }
         }
         Event::GpusInstalled { cluster, gpus } => {
             let counts = &mut sim.gpus[cluster.index()];
             counts.in_transit -= gpus;
             counts.installed += gpus;
+            changed.capacity = true;
+            sim.record(t, event);
+        }
+        Event::GpusFailed { cluster, gpus } => {
+            let c = cluster.index();
+            if due.epoch != sim.failure_epoch[c] {
+                // Drawn for a count of energised GPUs that has since changed.
+                return changed;
+            }
+            let failed = gpus.min(sim.gpus[c].operational());
+            if failed > 0 {
+                sim.gpus[c].in_repair += failed;
+                let days = sim
+                    .factors
+                    .sample(&s.clusters[c].repair_days, &mut sim.streams[c].repair);
+                let hours = (days * DAY_HOURS as f64).round().max(1.0) as i64;
+                sim.at(
+                    SimTime(t.0 + hours),
+                    Event::GpusRepaired {
+                        cluster,
+                        gpus: failed,
+                    },
+                );
+                sim.record(
+                    t,
+                    Event::GpusFailed {
+                        cluster,
+                        gpus: failed,
+                    },
+                );
+            }
+            sim.schedule_failures(c, t);
+        }
+        Event::GpusRepaired { cluster, gpus } => {
+            let c = cluster.index();
+            // Some of the failed GPUs may have retired meanwhile.
+            let repaired = gpus.min(sim.gpus[c].in_repair);
+            if repaired > 0 {
+                sim.gpus[c].in_repair -= repaired;
+                sim.record(
+                    t,
+                    Event::GpusRepaired {
+                        cluster,
+                        gpus: repaired,
+                    },
+                );
+            }
         }
         Event::ClusterRetired { cluster, gpus } => {
-            let counts = &mut sim.gpus[cluster.index()];
+            let c = cluster.index();
+            let counts = &mut sim.gpus[c];
             counts.installed -= gpus;
             counts.energised -= gpus;
+            counts.in_repair = counts.in_repair.min(counts.energised);
             counts.retired += gpus;
+            let retired = counts.retired;
+            changed.capacity = true;
+            sim.record(t, event);
+            sim.draw_failures(c, t);
+            if let Some(r) = sim.refresh_by[c] {
+                // Replacements draw the IT power the retired GPUs freed.
+                let kw = s.clusters[c].accelerator.all_in_power_kw;
+                let kw_new = s.clusters[r].accelerator.all_in_power_kw;
+                let target =
+                    ((retired as f64 * kw / kw_new + 1e-9).floor() as u64).min(s.clusters[r].gpus);
+                let order = target.saturating_sub(sim.refresh_requested[r]);
+                if order > 0 {
+                    sim.refresh_requested[r] += order;
+                    sim.at(
+                        t,
+                        Event::GpusOrdered {
+                            cluster: ClusterId(r as u32),
+                            gpus: order,
+                        },
+                    );
+                }
+            }
         }
-        Event::ClusterEnergised { .. } => {}
+        Event::ClusterEnergised { .. } | Event::GpusHeld { .. } => {
+            // Recorded where they happen, never scheduled.
+        }
     }
+    changed
 }

@@ -2,6 +2,7 @@
 //! streams per subsystem and entity, and sampling of the scenario's distributions through a Gaussian
 //! copula. No I/O; one simulation owns all the state of one replication.
 
+pub mod aggregate;
 pub mod buildout;
 pub mod queue;
 pub mod random;

@@ -26,6 +26,11 @@ impl Stream {
         Stream(ChaCha8Rng::from_seed(hasher.finalize().into()))
     }
 
+    /// The generator itself, for samplers that need more than uniforms (e.g. Poisson counts).
+    pub fn rng(&mut self) -> &mut ChaCha8Rng {
+        &mut self.0
+    }
+
     /// A uniform draw in the open interval (0, 1): never exactly 0 or 1, so that inverse CDFs stay finite.
     pub fn uniform(&mut self) -> f64 {
         // 53 random bits, centred in their cell.

@@ -23,17 +23,18 @@ impl std::fmt::Display for ThreadPoolError {
     }
 }
 
-/// Runs replications `0..runs` on `threads` threads (0: one per core) and folds them, in
-/// replication order, into `acc` with `fold`.
+/// Runs replications `0..runs` on `threads` threads (0: one per core) and folds them, a chunk at a
+/// time in replication order, into `acc` with `fold(acc, first replication of the chunk, chunk)`.
+/// The fold runs on the same threads, so it may itself be parallel. Event logs are not kept.
 ///
 /// # Errors
 /// If the thread pool cannot be built.
-pub fn replicate<A>(
+pub fn replicate<A: Send>(
     scenario: &Scenario,
     runs: u64,
     threads: usize,
     mut acc: A,
-    mut fold: impl FnMut(&mut A, u64, Replication),
+    mut fold: impl FnMut(&mut A, u64, &[Replication]) + Send,
 ) -> Result<A, ThreadPoolError> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -42,15 +43,13 @@ pub fn replicate<A>(
     let mut next = 0;
     while next < runs {
         let end = (next + CHUNK).min(runs);
-        let chunk: Vec<Replication> = pool.install(|| {
-            (next..end)
+        pool.install(|| {
+            let chunk: Vec<Replication> = (next..end)
                 .into_par_iter()
-                .map(|r| buildout::run(scenario, r))
-                .collect()
+                .map(|r| buildout::simulate(scenario, r, false))
+                .collect();
+            fold(&mut acc, next, &chunk);
         });
-        for (offset, replication) in chunk.into_iter().enumerate() {
-            fold(&mut acc, next + offset as u64, replication);
-        }
         next = end;
     }
     Ok(acc)
@@ -87,31 +86,6 @@ pub fn percentiles(times: &[Option<SimTime>]) -> Percentiles {
         p10: rank(10.0),
         p50: rank(50.0),
         p90: rank(90.0),
-    }
-}
-
-/// Region-wide milestones of a set of replications.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Milestones {
-    /// First firm power anywhere, per replication.
-    pub first_power: Vec<Option<SimTime>>,
-    /// First GPU energised anywhere, per replication.
-    pub first_gpu: Vec<Option<SimTime>>,
-    /// First GW of IT load, per replication.
-    pub first_gw: Vec<Option<SimTime>>,
-    /// Every ordered GPU energised, per replication.
-    pub full_capacity: Vec<Option<SimTime>>,
-}
-
-impl Milestones {
-    /// Adds one replication's milestones.
-    pub fn add(&mut self, r: &Replication) {
-        self.first_power
-            .push(r.first_power.iter().flatten().min().copied());
-        self.first_gpu
-            .push(r.first_gpu.iter().flatten().min().copied());
-        self.first_gw.push(r.gw_reached.first().copied());
-        self.full_capacity.push(r.full_capacity);
     }
 }
 

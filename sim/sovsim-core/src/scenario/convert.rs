@@ -588,7 +588,18 @@ pub fn convert(
         .finance
         .as_ref()
         .and_then(|f| convert_finance(&mut ctx, f, &clusters, &power, &shells));
-    check_capacity(&mut ctx, file, &sites, &grid, &power, &shells, &clusters);
+    // Refreshes replace the GPUs of the cluster they follow, so they take no capacity of their own.
+    let originals = clusters.iter().filter(|c| c.refresh_of.is_none()).count();
+    check_capacity(
+        &mut ctx,
+        file,
+        &sites,
+        &grid,
+        &power,
+        &shells,
+        &clusters[..originals],
+    );
+    let supply_shocks = convert_supply_shocks(&mut ctx, &file.supply_shocks);
 
     let errors_after = ctx.out.iter().filter(|d| d.is_error()).count();
     if errors_after > errors_before {
@@ -602,6 +613,7 @@ pub fn convert(
         power_assets: power,
         shells: shells.into_iter().collect::<Option<Vec<_>>>()?,
         clusters,
+        supply_shocks,
         tiers,
         models,
         training,
@@ -946,7 +958,24 @@ fn convert_grid(
             },
             (None, None) => None,
         };
-        if let (Some(site), Some(capacity), Some(wait), Some(price)) = (site, capacity, wait, price)
+        let carbon = match (g.carbon_g_per_kwh, &country) {
+            (Some(v), _) => ctx.quantity(&at("carbon_g_per_kwh"), v),
+            (None, Some(c)) => match c.grid_carbon_g_per_kwh {
+                Some(v) => Some(v),
+                None => {
+                    let d = ctx.error(
+                        "missing-catalog-value",
+                        &at("carbon_g_per_kwh"),
+                        format!("the catalog has no grid carbon intensity for `{}`", c.code),
+                    );
+                    *d = d.clone().expected("`carbon_g_per_kwh` in this connection").hint("Ember publishes yearly figures per country (carbon_intensity_elec in OWID's energy data)");
+                    None
+                }
+            },
+            (None, None) => None,
+        };
+        if let (Some(site), Some(capacity), Some(wait), Some(price), Some(carbon)) =
+            (site, capacity, wait, price, carbon)
         {
             out.push(m::GridConnection {
                 id: g.id.clone(),
@@ -954,6 +983,7 @@ fn convert_grid(
                 capacity: Mw(capacity),
                 queue_wait_months: wait,
                 price_eur_per_mwh: price,
+                carbon_g_per_kwh: carbon,
             });
         }
     }
@@ -1000,8 +1030,9 @@ fn convert_power(
             .energy_price_eur_per_mwh
             .as_ref()
             .map(|u| ctx.uncertain(&at("energy_price_eur_per_mwh"), u));
-        if let (Some(site), Some(capacity), Some(start), Some(build)) =
-            (site, capacity, start, build)
+        let carbon = carbon_g_per_kwh(ctx, &at("tech"), &tech);
+        if let (Some(site), Some(capacity), Some(start), Some(build), Some(carbon)) =
+            (site, capacity, start, build, carbon)
         {
             out.push(m::PowerAsset {
                 id: a.id.clone(),
@@ -1011,7 +1042,80 @@ fn convert_power(
                 start_date: start,
                 build_months: build,
                 energy_price_eur_per_mwh: price.flatten(),
+                carbon_g_per_kwh: carbon,
                 overridden,
+            });
+        }
+    }
+    out
+}
+
+/// Direct emissions of an on-site technology [gCO₂/kWh]: the catalog's (or overridden) figure; for
+/// gas plants without one, the IPCC emission factor of natural gas over the plant's efficiency; for
+/// plants that burn nothing (sun, wind, nuclear), zero.
+fn carbon_g_per_kwh(ctx: &mut Ctx, path: &[Seg], tech: &crate::catalog::PowerTech) -> Option<f64> {
+    if let Some(g) = tech.carbon_intensity_g_per_kwh {
+        return Some(g);
+    }
+    let burns_gas = matches!(
+        tech.kind,
+        crate::catalog::PowerKind::Ccgt
+            | crate::catalog::PowerKind::Ocgt
+            | crate::catalog::PowerKind::Recip
+    );
+    if !burns_gas {
+        return Some(0.0);
+    }
+    match tech.efficiency {
+        // kg/GJ of fuel ÷ efficiency = kg/GJ of electricity; × 3.6 GJ/MWh = kg/MWh = g/kWh.
+        Some(e) if e > 0.0 => Some(ctx.default("natural_gas_co2_kg_per_gj") * 3.6 / e),
+        _ => {
+            let d = ctx.error(
+                "missing-catalog-value",
+                path,
+                format!(
+                    "the catalog has neither a carbon intensity nor an efficiency for `{}`",
+                    tech.id
+                ),
+            );
+            *d = d
+                .clone()
+                .expected("`overrides = { carbon_intensity_g_per_kwh = … }` or `{ efficiency = … }` in this asset")
+                .hint("emissions of gas plants follow from their efficiency; state the plant's");
+            None
+        }
+    }
+}
+
+fn convert_supply_shocks(ctx: &mut Ctx, shocks: &[wire::SupplyShock]) -> Vec<m::SupplyShock> {
+    ctx.unique_ids("supply_shocks", shocks.iter().map(|s| s.id.as_str()));
+    let mut out = Vec::new();
+    for (i, w) in shocks.iter().enumerate() {
+        let at = |k: &str| path!("supply_shocks", i, k);
+        let country = ctx.country(&at("country"), &w.country);
+        let from = ctx.date(&at("from_date"), &w.from_date);
+        let until = w
+            .until_date
+            .as_ref()
+            .map(|d| ctx.date(&at("until_date"), d));
+        let cap = ctx.quantity(&at("cap_h100e_per_year"), w.cap_h100e_per_year);
+        if let (Some(from), Some(Some(until))) = (from, until)
+            && until <= from
+        {
+            let d = ctx.error(
+                "out-of-range",
+                &at("until_date"),
+                format!("the cap is lifted on {until}, before it applies ({from})"),
+            );
+            *d = d.clone().expected("a date after `from_date`");
+        }
+        if let (Some(country), Some(from), Some(cap)) = (country, from, cap) {
+            out.push(m::SupplyShock {
+                id: w.id.clone(),
+                country: country.code,
+                from_date: from,
+                until_date: until.flatten(),
+                cap_h100e_per_year: cap,
             });
         }
     }
@@ -1159,6 +1263,12 @@ fn convert_clusters(
             Some(v) => ctx.fraction(&at("resale_fraction"), v),
             None => Some(ctx.default("resale_fraction")),
         };
+        let repair = repair_days(
+            ctx,
+            &at("repair_days"),
+            c.repair_days.as_ref(),
+            &accelerator,
+        );
         // Cooling: a liquid-only accelerator cannot go into an air-cooled hall.
         let hall = shell.and_then(|s| shells.get(s).and_then(Option::as_ref));
         if let Some(hall) = hall
@@ -1184,25 +1294,189 @@ fn convert_clusters(
             Some(install),
             Some(life),
             Some(resale),
-        ) = (shell, hall, operator, order, lead, install, life, resale)
-        {
+            Some(repair),
+        ) = (
+            shell, hall, operator, order, lead, install, life, resale, repair,
+        ) {
             out.push(m::Cluster {
                 id: c.id.clone(),
                 shell: m::ShellId(shell as u32),
                 site: hall.site,
                 operator: m::OperatorId(operator as u32),
+                useful_life_years: life,
+                resale_fraction: resale,
+                failure_rate_per_gpu_day: accelerator.failure_rate_per_gpu_day.unwrap_or(0.0),
+                repair_days: repair,
+                h100e_per_gpu: h100e_per_gpu(ctx, &accelerator),
+                refresh_of: None,
                 accelerator,
                 gpus: c.gpus,
                 order_date: order,
                 lead_time_months: lead,
                 install_months: install,
-                useful_life_years: life,
-                resale_fraction: resale,
                 overridden,
             });
         }
     }
+    let originals = out.len();
+    for (i, c) in file.clusters.iter().enumerate() {
+        let Some(r) = &c.refresh else { continue };
+        let Some(index) = out[..originals].iter().position(|o| o.id == c.id) else {
+            continue;
+        };
+        if let Some(refresh) = convert_refresh(ctx, i, r, &out[index], index, shells) {
+            out.push(refresh);
+        }
+    }
     out
+}
+
+/// Repair time of a cluster's GPUs: required when the catalog has a failure rate for the SKU.
+fn repair_days(
+    ctx: &mut Ctx,
+    path: &[Seg],
+    given: Option<&wire::Uncertain>,
+    accelerator: &crate::catalog::Accelerator,
+) -> Option<m::Uncertain> {
+    match (given, accelerator.failure_rate_per_gpu_day) {
+        (Some(u), _) => ctx.uncertain(path, u),
+        (None, None) => Some(m::Uncertain::fixed(0.0)),
+        (None, Some(rate)) => {
+            let d = ctx.error(
+                "missing-field",
+                path,
+                format!(
+                    "`{}` fails about {} times per GPU per day (catalog) but the cluster does not say how long a repair takes",
+                    accelerator.id,
+                    num(rate)
+                ),
+            );
+            *d = d
+                .clone()
+                .expected("`repair_days = …` (days to repair or replace a failed GPU)")
+                .hint("no sourced repair time exists; state your own, e.g. a distribution, and mark it as an estimate");
+            None
+        }
+    }
+}
+
+/// GPUs weighted by dense BF16 throughput relative to the H100 SXM, as export quotas count them.
+fn h100e_per_gpu(ctx: &Ctx, accelerator: &crate::catalog::Accelerator) -> f64 {
+    let h100 = ctx
+        .catalog
+        .accelerators
+        .iter()
+        .find(|a| a.id == "h100-sxm")
+        .and_then(|a| a.bf16_dense_tflops);
+    match (accelerator.bf16_dense_tflops, h100) {
+        (Some(x), Some(h)) if h > 0.0 => x / h,
+        // Without throughput figures a GPU counts as one H100: the quota still binds.
+        _ => 1.0,
+    }
+}
+
+/// The cluster replacing `original` (at `index` in the converted list) as its GPUs retire.
+fn convert_refresh(
+    ctx: &mut Ctx,
+    i: usize,
+    r: &wire::Refresh,
+    original: &m::Cluster,
+    index: usize,
+    shells: &[Option<m::Shell>],
+) -> Option<m::Cluster> {
+    let at = |k: &str| path!("clusters", i, "refresh", k);
+    let catalog = ctx.catalog;
+    let sku = ctx.catalog_ref(
+        &at("sku"),
+        &r.sku,
+        "accelerators",
+        &catalog.accelerators,
+        |a| a.id.as_str(),
+    )?;
+    let (accelerator, overridden) =
+        ctx.apply_overrides(&path!("clusters", i, "refresh"), sku, r.overrides.as_ref());
+    if accelerator.all_in_power_kw <= 0.0 || !accelerator.all_in_power_kw.is_finite() {
+        let d = ctx.error(
+            "zero",
+            &path!("clusters", i, "refresh", "overrides", "all_in_power_kw"),
+            "all-in power per GPU must be above zero",
+        );
+        *d = d.clone().expected("kW per GPU above zero");
+        return None;
+    }
+    let hall = shells
+        .get(original.shell.index())
+        .and_then(Option::as_ref)?;
+    if accelerator.cooling == Cooling::Liquid && hall.kind.cooling == Cooling::Air {
+        let d = ctx.error(
+            "cooling-mismatch",
+            &at("sku"),
+            format!(
+                "`{}` needs liquid cooling but hall `{}` is air-cooled (`{}`)",
+                accelerator.id, hall.id, hall.kind.id
+            ),
+        );
+        *d = d.clone().expected("an air-cooled SKU for this hall").hint(
+            "refresh into a SKU the hall can cool, or plan the cluster in a liquid-cooled hall",
+        );
+        return None;
+    }
+    let lead = match (&r.lead_time_months, accelerator.lead_time_months) {
+        (Some(u), _) => ctx.uncertain(&at("lead_time_months"), u),
+        (None, Some(v)) => Some(m::Uncertain::fixed(v)),
+        (None, None) => {
+            let d = ctx.error(
+                "missing-catalog-value",
+                &at("lead_time_months"),
+                format!("the catalog has no lead time for `{}`", accelerator.id),
+            );
+            *d = d.clone().expected("`lead_time_months` in this refresh").hint("no public lead time was found for this SKU; state your own and mark it as an estimate");
+            None
+        }
+    };
+    let install = match &r.install_months {
+        Some(u) => ctx.uncertain(&at("install_months"), u),
+        None => Some(original.install_months.clone()),
+    };
+    let life = match r.useful_life_years {
+        Some(v) => ctx.positive(&at("useful_life_years"), v),
+        None => Some(ctx.default("gpu_useful_life_years")),
+    };
+    let repair = match (&r.repair_days, accelerator.failure_rate_per_gpu_day) {
+        (None, Some(_)) if original.failure_rate_per_gpu_day > 0.0 => {
+            Some(original.repair_days.clone())
+        }
+        (given, _) => repair_days(ctx, &at("repair_days"), given.as_ref(), &accelerator),
+    };
+    let (lead, install, life, repair) = (lead?, install?, life?, repair?);
+    // The replacement draws the IT power the original frees, so it fits the same hall and supply.
+    let gpus = (original.gpus as f64 * original.accelerator.all_in_power_kw
+        / accelerator.all_in_power_kw
+        + 1e-9)
+        .floor() as u64;
+    // Planned from median durations; the engine orders as the original's GPUs actually retire.
+    let months = original.lead_time_months.dist.median()
+        + original.install_months.dist.median()
+        + original.useful_life_years * 12.0;
+    let order_date = original.order_date.add_months(months.round() as i32);
+    Some(m::Cluster {
+        id: format!("{}.refresh", original.id),
+        shell: original.shell,
+        site: original.site,
+        operator: original.operator,
+        failure_rate_per_gpu_day: accelerator.failure_rate_per_gpu_day.unwrap_or(0.0),
+        repair_days: repair,
+        h100e_per_gpu: h100e_per_gpu(ctx, &accelerator),
+        refresh_of: Some(m::ClusterId(index as u32)),
+        accelerator,
+        gpus,
+        order_date,
+        lead_time_months: lead,
+        install_months: install,
+        useful_life_years: life,
+        resale_fraction: original.resale_fraction,
+        overridden,
+    })
 }
 
 fn convert_tiers(ctx: &mut Ctx, tiers: &[wire::Tier]) -> Vec<m::Tier> {
@@ -1628,13 +1902,26 @@ fn convert_finance(
     }
     for c in clusters {
         if c.accelerator.price_per_gpu.is_none() {
-            let i = ctx_cluster_index(ctx, &c.id);
+            let path = match c.refresh_of {
+                Some(o) => path!(
+                    "clusters",
+                    ctx_cluster_index(ctx, &clusters[o.index()].id),
+                    "refresh",
+                    "sku"
+                ),
+                None => path!("clusters", ctx_cluster_index(ctx, &c.id), "sku"),
+            };
             let d = ctx.error(
                 "missing-catalog-value",
-                &path!("clusters", i, "sku"),
+                &path,
                 format!("the catalog has no price for `{}`", c.accelerator.id),
             );
-            *d = d.clone().expected("`overrides = { price_per_gpu = … }` in this cluster").hint("no public price was found for this SKU; state your own and mark it as an estimate");
+            let place = if c.refresh_of.is_some() {
+                "this refresh"
+            } else {
+                "this cluster"
+            };
+            *d = d.clone().expected(format!("`overrides = {{ price_per_gpu = … }}` in {place}")).hint("no public price was found for this SKU; state your own and mark it as an estimate");
             ok = false;
         }
     }

@@ -46,6 +46,9 @@ pub struct ScenarioFile {
     /// Accelerator procurements.
     #[serde(default)]
     pub clusters: Vec<Cluster>,
+    /// Caps on GPU deliveries, e.g. an export-control quota per country and year.
+    #[serde(default)]
+    pub supply_shocks: Vec<SupplyShock>,
     /// Sovereignty tiers as rules over operator and site attributes.
     #[serde(default)]
     pub tiers: Vec<Tier>,
@@ -143,6 +146,9 @@ pub struct GridConnection {
     pub queue_wait_months: Option<Uncertain>,
     /// Energy price [EUR/MWh]; default from the country's industrial price.
     pub price_eur_per_mwh: Option<Uncertain>,
+    /// Carbon intensity of the electricity imported [gCO₂/kWh]; default: the country's latest
+    /// figure in the catalog, held for the whole horizon.
+    pub carbon_g_per_kwh: Option<f64>,
 }
 
 /// On-site generation or a power purchase agreement.
@@ -225,9 +231,55 @@ pub struct Cluster {
     pub useful_life_years: Option<f64>,
     /// Resale value at retirement [fraction of purchase price]; default from `data/defaults.csv`.
     pub resale_fraction: Option<f64>,
+    /// Time to repair or replace a failed GPU [days]; required when the SKU has a failure rate in
+    /// the catalog (no sourced default exists).
+    pub repair_days: Option<Uncertain>,
+    /// Replacement by a newer generation as the GPUs retire.
+    pub refresh: Option<Refresh>,
     /// Catalog fields to override for this cluster's SKU, e.g. `{ price_per_gpu = 45000 }`.
     #[schemars(with = "Option<BTreeMap<String, serde_json::Value>>")]
     pub overrides: Option<Overrides>,
+}
+
+/// A refresh: as each batch of a cluster's GPUs retires, GPUs of a newer SKU drawing the same IT
+/// power are ordered for the same hall.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Refresh {
+    /// Accelerator SKU of the replacement (catalog id).
+    pub sku: String,
+    /// Delivery lead time [months]; default from the catalog.
+    pub lead_time_months: Option<Uncertain>,
+    /// Installation and burn-in [months]; default: the original cluster's.
+    pub install_months: Option<Uncertain>,
+    /// Useful life before retirement [years]; default from `data/defaults.csv`.
+    pub useful_life_years: Option<f64>,
+    /// Time to repair or replace a failed GPU [days]; default: the original cluster's.
+    pub repair_days: Option<Uncertain>,
+    /// Catalog fields to override for the replacement SKU.
+    #[schemars(with = "Option<BTreeMap<String, serde_json::Value>>")]
+    pub overrides: Option<Overrides>,
+}
+
+/// A cap on GPU deliveries to the sites of one country, per calendar year.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SupplyShock {
+    /// Identifier.
+    pub id: String,
+    /// What the cap represents and its source.
+    pub description: Option<String>,
+    /// Country whose sites the cap applies to (ISO code, e.g. `PL`).
+    pub country: String,
+    /// First day the cap applies.
+    #[schemars(with = "String")]
+    pub from_date: toml::value::Datetime,
+    /// Day the cap is lifted; default: never.
+    #[schemars(with = "Option<String>")]
+    pub until_date: Option<toml::value::Datetime>,
+    /// Deliveries allowed per calendar year [H100-equivalents: GPUs weighted by dense BF16 TFLOPS
+    /// relative to the H100 SXM].
+    pub cap_h100e_per_year: f64,
 }
 
 /// A sovereignty tier: a named rule every clause of which must hold.

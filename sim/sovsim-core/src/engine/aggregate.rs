@@ -1,0 +1,446 @@
+//! Monte Carlo aggregation: P10/P50/P90 of every monthly series, milestone and delay over
+//! replications, in memory that does not grow with the number of replications' series.
+//!
+//! Series are summarised by streaming quantile estimators (P², Jain & Chlamtac 1985: five markers
+//! per quantile, exact for up to five replications and for constant values), fed in replication
+//! order so that results do not depend on threads. Milestones keep one date per replication (a few
+//! dozen numbers each) so that their percentiles are exact dates some replication produced.
+
+use p_square::P2;
+use rayon::prelude::*;
+
+use super::buildout::{Layout, Replication, SiteState, WaitCause, Waits};
+use super::replicate::{Percentiles, percentiles};
+use super::time::{HOURS_PER_MONTH, SimTime};
+use crate::model::Scenario;
+
+/// Per-site series: name (with unit) and meaning; energy and emissions are over the month ending
+/// at the row's date.
+pub const SITE_SERIES: [(&str, &str); 10] = [
+    (
+        "firm_power_mw",
+        "firm power available: grid + dispatchable on-site × availability",
+    ),
+    ("shell_it_mw", "IT capacity of completed hall phases"),
+    (
+        "it_online_mw",
+        "IT capacity of energised GPUs (working or in repair)",
+    ),
+    ("it_load_mw", "IT load of working GPUs at all-in power"),
+    ("facility_load_mw", "IT load × PUE"),
+    ("gpus_installed", "GPUs installed and not retired"),
+    ("gpus_operational", "GPUs energised and working"),
+    ("gpus_in_repair", "GPUs failed and not yet repaired"),
+    ("energy_mwh", "facility energy used in the month"),
+    (
+        "emissions_tco2",
+        "emissions of that energy (grid: location-based; on-site: direct)",
+    ),
+];
+
+/// Per-site, per-source series.
+pub const SOURCE_SERIES: [(&str, &str); 2] = [
+    (
+        "available_mw",
+        "connected grid capacity, dispatchable capacity × availability, or weather-driven capacity × capacity factor",
+    ),
+    (
+        "energy_mwh",
+        "energy delivered to the facility in the month",
+    ),
+];
+
+/// Per-site, per-SKU series.
+pub const SKU_SERIES: [(&str, &str); 3] = [
+    ("gpus_installed", "GPUs installed and not retired"),
+    ("gpus_operational", "GPUs energised and working"),
+    ("gpus_in_repair", "GPUs failed and not yet repaired"),
+];
+
+/// P10, P50 and P90 estimators of one quantity.
+#[derive(Clone)]
+pub struct Quantiles([P2; 3]);
+
+impl Default for Quantiles {
+    fn default() -> Self {
+        Self([P2::new(0.1), P2::new(0.5), P2::new(0.9)])
+    }
+}
+
+impl Quantiles {
+    /// Adds one replication's value.
+    pub fn add(&mut self, value: f64) {
+        for q in &mut self.0 {
+            q.feed(value);
+        }
+    }
+
+    /// P10, P50, P90 (0 before any value).
+    pub fn get(&self) -> [f64; 3] {
+        [
+            self.0[0].estimate(),
+            self.0[1].estimate(),
+            self.0[2].estimate(),
+        ]
+    }
+}
+
+/// A milestone's percentiles; `site` is `None` for the region.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MilestoneSummary {
+    /// Site index, or `None` for the region.
+    pub site: Option<usize>,
+    /// `first_power`, `first_gpu`, `gw_1`, `gw_2`, …, `full_capacity`.
+    pub name: String,
+    /// Over replications.
+    pub percentiles: Percentiles,
+}
+
+/// How late a site's GPUs came online, on average per GPU, for one cause (or all).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DelaySummary {
+    /// Site index.
+    pub site: usize,
+    /// The cause, or `None` for the total.
+    pub cause: Option<WaitCause>,
+    /// Mean over replications [months]; means of causes add up to the mean total.
+    pub mean_months: f64,
+    /// P10, P50, P90 over replications [months].
+    pub quantiles_months: [f64; 3],
+}
+
+/// Milestone times of one replication, in the order of `Aggregate::milestone_names`.
+type MilestoneTimes = Vec<Option<SimTime>>;
+
+/// The running aggregate of replications.
+pub struct Aggregate {
+    /// The scenario's sources and SKUs.
+    pub layout: Layout,
+    months: usize,
+    sites: usize,
+    site_gpus: Vec<u64>,
+    cluster_sites: Vec<usize>,
+    gw_milestones: usize,
+    cells: Vec<Quantiles>,
+    width: usize,
+    milestones: Vec<MilestoneTimes>,
+    delay_sums: Vec<f64>,
+    delay_quantiles: Vec<Quantiles>,
+    end_energy_twh: Quantiles,
+    end_emissions_mt: Quantiles,
+    runs: u64,
+}
+
+impl Aggregate {
+    /// An empty aggregate for replications of `scenario`.
+    pub fn new(scenario: &Scenario) -> Self {
+        let layout = Layout::of(scenario);
+        let sites = scenario.sites.len();
+        let months = scenario.meta.horizon_years as usize * 12;
+        let width = SITE_SERIES.len()
+            + SOURCE_SERIES.len() * layout.sources.len()
+            + SKU_SERIES.len() * layout.skus.len();
+        let own = scenario.clusters.iter().filter(|c| c.refresh_of.is_none());
+        let planned_gw: f64 = own.clone().map(|c| c.it_power().0).sum::<f64>() / 1000.0;
+        let mut site_gpus = vec![0; sites];
+        for c in own {
+            site_gpus[c.site.index()] += c.gpus;
+        }
+        Self {
+            layout,
+            months,
+            sites,
+            site_gpus,
+            cluster_sites: scenario.clusters.iter().map(|c| c.site.index()).collect(),
+            gw_milestones: (planned_gw + 1e-9).floor() as usize,
+            cells: vec![Quantiles::default(); (months + 1) * (sites + 1) * width],
+            width,
+            milestones: Vec::new(),
+            delay_sums: vec![0.0; sites * (WaitCause::ALL.len() + 1)],
+            delay_quantiles: vec![Quantiles::default(); sites * (WaitCause::ALL.len() + 1)],
+            end_energy_twh: Quantiles::default(),
+            end_emissions_mt: Quantiles::default(),
+            runs: 0,
+        }
+    }
+
+    /// Replications folded in so far.
+    pub fn runs(&self) -> u64 {
+        self.runs
+    }
+
+    /// Months in the horizon (rows run from month 0 to this).
+    pub fn months(&self) -> usize {
+        self.months
+    }
+
+    /// Adds replications, in replication order.
+    pub fn add_chunk(&mut self, chunk: &[Replication]) {
+        let rows: Vec<Vec<f64>> = chunk.iter().map(|r| self.cell_values(r)).collect();
+        // Cells are independent; each sees the chunk in replication order, whatever the threads.
+        self.cells
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(i, q)| rows.iter().for_each(|row| q.add(row[i])));
+        for r in chunk {
+            self.add_scalars(r);
+        }
+    }
+
+    /// Every cell's value in one replication, in cell order.
+    fn cell_values(&self, r: &Replication) -> Vec<f64> {
+        let mut out = Vec::with_capacity(self.cells.len());
+        let mut previous_region: Option<SiteState> = None;
+        for m in 0..=self.months {
+            let states = &r.monthly[m];
+            let region = sum_states(states, &self.layout);
+            for (site, state) in states.iter().enumerate() {
+                let before = m.checked_sub(1).map(|p| &r.monthly[p][site]);
+                self.push_place(&mut out, state, before);
+            }
+            self.push_place(&mut out, &region, previous_region.as_ref());
+            previous_region = Some(region);
+        }
+        out
+    }
+
+    fn push_place(&self, out: &mut Vec<f64>, s: &SiteState, before: Option<&SiteState>) {
+        let delta = |now: f64, then: Option<f64>| then.map_or(0.0, |t| now - t);
+        out.extend([
+            s.firm_power_mw,
+            s.shell_it_mw,
+            s.it_online_mw,
+            s.it_load_mw,
+            s.facility_load_mw,
+            s.gpus_installed as f64,
+            s.gpus_operational as f64,
+            s.gpus_in_repair as f64,
+            delta(s.energy_mwh, before.map(|b| b.energy_mwh)),
+            delta(s.emissions_t, before.map(|b| b.emissions_t)),
+        ]);
+        for src in 0..self.layout.sources.len() {
+            out.push(s.available_mw[src]);
+            out.push(delta(
+                s.energy_mwh_by_source[src],
+                before.map(|b| b.energy_mwh_by_source[src]),
+            ));
+        }
+        for sku in &s.skus {
+            out.extend([
+                sku.installed as f64,
+                sku.operational as f64,
+                sku.in_repair as f64,
+            ]);
+        }
+    }
+
+    fn add_scalars(&mut self, r: &Replication) {
+        self.milestones.push(self.milestone_times(r));
+        let causes = WaitCause::ALL.len();
+        let mut site_waits = vec![[0.0; 6]; self.sites];
+        for (c, waits) in r.waits_gpu_hours.iter().enumerate() {
+            let site = self.cluster_sites[c];
+            for (total, w) in site_waits[site].iter_mut().zip(waits) {
+                *total += w;
+            }
+        }
+        for (site, waits) in site_waits.iter().enumerate() {
+            let per_gpu = |w: f64| match self.site_gpus[site] {
+                0 => 0.0,
+                n => w / n as f64 / HOURS_PER_MONTH,
+            };
+            let months: Waits = waits.map(per_gpu);
+            for (k, value) in months
+                .iter()
+                .copied()
+                .chain([months.iter().sum()])
+                .enumerate()
+            {
+                let i = site * (causes + 1) + k;
+                self.delay_sums[i] += value;
+                self.delay_quantiles[i].add(value);
+            }
+        }
+        let last = r.monthly.last().map(|s| sum_states(s, &self.layout));
+        let end = last.unwrap_or_default();
+        self.end_energy_twh.add(end.energy_mwh / 1e6);
+        self.end_emissions_mt.add(end.emissions_t / 1e6);
+        self.runs += 1;
+    }
+
+    /// Names of the milestones, as `milestone_times` orders them: the region's, then each site's.
+    fn milestone_keys(&self) -> Vec<(Option<usize>, String)> {
+        let mut keys: Vec<(Option<usize>, String)> = vec![
+            (None, "first_power".to_owned()),
+            (None, "first_gpu".to_owned()),
+        ];
+        keys.extend((1..=self.gw_milestones).map(|g| (None, format!("gw_{g}"))));
+        keys.push((None, "full_capacity".to_owned()));
+        for site in 0..self.sites {
+            for name in ["first_power", "first_gpu", "full_capacity"] {
+                keys.push((Some(site), name.to_owned()));
+            }
+        }
+        keys
+    }
+
+    fn milestone_times(&self, r: &Replication) -> MilestoneTimes {
+        let mut t: MilestoneTimes = vec![
+            r.first_power.iter().flatten().min().copied(),
+            r.first_gpu.iter().flatten().min().copied(),
+        ];
+        t.extend((0..self.gw_milestones).map(|g| r.gw_reached.get(g).copied()));
+        t.push(r.full_capacity);
+        for site in 0..self.sites {
+            t.extend([
+                r.first_power[site],
+                r.first_gpu[site],
+                r.site_full_capacity[site],
+            ]);
+        }
+        t
+    }
+
+    /// Percentiles of every milestone: the region's (first power, first GPU, each whole GW of IT
+    /// online the scenario plans, full capacity), then each site's.
+    pub fn milestones(&self) -> Vec<MilestoneSummary> {
+        self.milestone_keys()
+            .into_iter()
+            .enumerate()
+            .map(|(k, (site, name))| {
+                let times: Vec<Option<SimTime>> = self.milestones.iter().map(|m| m[k]).collect();
+                MilestoneSummary {
+                    site,
+                    name,
+                    percentiles: percentiles(&times),
+                }
+            })
+            .collect()
+    }
+
+    /// The replication closest to the median one: least total distance of its region milestones
+    /// from their P50 (unreached counts as the end of the horizon); the first such on ties.
+    pub fn representative(&self) -> u64 {
+        let keys = self.milestone_keys();
+        let region: Vec<usize> = (0..keys.len()).filter(|&k| keys[k].0.is_none()).collect();
+        let end = SimTime::ZERO.after_months(self.months as f64);
+        let p50: Vec<SimTime> = self
+            .milestones()
+            .iter()
+            .map(|m| m.percentiles.p50.unwrap_or(end))
+            .collect();
+        let distance = |times: &MilestoneTimes| -> i64 {
+            region
+                .iter()
+                .map(|&k| (times[k].unwrap_or(end).0 - p50[k].0).abs())
+                .sum()
+        };
+        let mut best = (i64::MAX, 0);
+        for (r, times) in self.milestones.iter().enumerate() {
+            let d = distance(times);
+            if d < best.0 {
+                best = (d, r as u64);
+            }
+        }
+        best.1
+    }
+
+    /// How late each site's GPUs came online, per cause and in total.
+    pub fn delays(&self) -> Vec<DelaySummary> {
+        let causes = WaitCause::ALL.len();
+        let runs = self.runs.max(1) as f64;
+        let mut out = Vec::new();
+        for site in 0..self.sites {
+            for k in 0..=causes {
+                let i = site * (causes + 1) + k;
+                out.push(DelaySummary {
+                    site,
+                    cause: WaitCause::ALL.get(k).copied(),
+                    mean_months: self.delay_sums[i] / runs,
+                    quantiles_months: self.delay_quantiles[i].get(),
+                });
+            }
+        }
+        out
+    }
+
+    fn cell(&self, month: usize, place: usize, offset: usize) -> [f64; 3] {
+        self.cells[(month * (self.sites + 1) + place) * self.width + offset].get()
+    }
+
+    /// P10/P50/P90 of `SITE_SERIES[var]` at month boundary `month`, for site `place` (`place` =
+    /// number of sites: the region).
+    pub fn site_series(&self, month: usize, place: usize, var: usize) -> [f64; 3] {
+        self.cell(month, place, var)
+    }
+
+    /// P10/P50/P90 of `SOURCE_SERIES[var]` for source `source` (as `layout.sources`).
+    pub fn source_series(&self, month: usize, place: usize, source: usize, var: usize) -> [f64; 3] {
+        self.cell(
+            month,
+            place,
+            SITE_SERIES.len() + source * SOURCE_SERIES.len() + var,
+        )
+    }
+
+    /// P10/P50/P90 of `SKU_SERIES[var]` for SKU `sku` (as `layout.skus`).
+    pub fn sku_series(&self, month: usize, place: usize, sku: usize, var: usize) -> [f64; 3] {
+        self.cell(
+            month,
+            place,
+            SITE_SERIES.len()
+                + self.layout.sources.len() * SOURCE_SERIES.len()
+                + sku * SKU_SERIES.len()
+                + var,
+        )
+    }
+
+    /// P10/P50/P90 of the region's facility energy over the horizon [TWh].
+    pub fn energy_twh_total(&self) -> [f64; 3] {
+        self.end_energy_twh.get()
+    }
+
+    /// P10/P50/P90 of the region's emissions over the horizon [MtCO₂].
+    pub fn emissions_mtco2_total(&self) -> [f64; 3] {
+        self.end_emissions_mt.get()
+    }
+}
+
+/// The sum of the sites' states: the region.
+fn sum_states(states: &[SiteState], layout: &Layout) -> SiteState {
+    let mut total = SiteState {
+        available_mw: vec![0.0; layout.sources.len()],
+        energy_mwh_by_source: vec![0.0; layout.sources.len()],
+        skus: vec![Default::default(); layout.skus.len()],
+        ..SiteState::default()
+    };
+    for s in states {
+        total.firm_power_mw += s.firm_power_mw;
+        total.shell_it_mw += s.shell_it_mw;
+        total.gpus_installed += s.gpus_installed;
+        total.gpus_energised += s.gpus_energised;
+        total.gpus_operational += s.gpus_operational;
+        total.gpus_in_repair += s.gpus_in_repair;
+        total.it_online_mw += s.it_online_mw;
+        total.it_load_mw += s.it_load_mw;
+        total.facility_load_mw += s.facility_load_mw;
+        total.energy_mwh += s.energy_mwh;
+        total.emissions_t += s.emissions_t;
+        for (t, v) in total.available_mw.iter_mut().zip(&s.available_mw) {
+            *t += v;
+        }
+        for (t, v) in total
+            .energy_mwh_by_source
+            .iter_mut()
+            .zip(&s.energy_mwh_by_source)
+        {
+            *t += v;
+        }
+        for (t, v) in total.skus.iter_mut().zip(&s.skus) {
+            t.installed += v.installed;
+            t.operational += v.operational;
+            t.in_repair += v.in_repair;
+        }
+    }
+    total
+}
