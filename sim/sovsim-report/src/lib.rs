@@ -20,6 +20,8 @@ pub enum Values {
     U64(Vec<u64>),
     /// Text.
     Text(Vec<String>),
+    /// Text that may be missing (null in Parquet, empty in CSV).
+    OptText(Vec<Option<String>>),
 }
 
 impl Values {
@@ -28,6 +30,7 @@ impl Values {
             Values::F64(v) => v.len(),
             Values::U64(v) => v.len(),
             Values::Text(v) => v.len(),
+            Values::OptText(v) => v.len(),
         }
     }
 }
@@ -65,6 +68,7 @@ impl Table {
                 Values::F64(v) => Column::new(name.into(), v),
                 Values::U64(v) => Column::new(name.into(), v),
                 Values::Text(v) => Column::new(name.into(), v),
+                Values::OptText(v) => Column::new(name.into(), v),
             })
             .collect();
         DataFrame::new_infer_height(columns).map_err(io::Error::other)

@@ -7,25 +7,11 @@ use std::time::Instant;
 
 use serde::Serialize;
 use sovsim_core::catalog::{Catalog, Cooling};
-use sovsim_core::model::{Finance, Scenario};
+use sovsim_core::model::{Cluster, Finance, Scenario};
 use sovsim_core::scenario::Loaded;
 use sovsim_report::{RunDir, Table, Values};
 
-use crate::Failure;
-
-/// What produced a run directory.
-#[derive(Serialize)]
-struct Manifest<'a> {
-    sovsim_version: &'a str,
-    command: &'a str,
-    command_line: Vec<String>,
-    scenario_name: &'a str,
-    scenario_files: Vec<&'a str>,
-    scenario_sha256: &'a str,
-    seed: u64,
-    catalog_version: &'a str,
-    wall_time_s: f64,
-}
+use crate::{Failure, manifest};
 
 /// Headline figures, flat keys with units in the names.
 #[derive(Serialize)]
@@ -34,6 +20,7 @@ struct Summary {
     sites_count: usize,
     clusters_count: usize,
     gpus_total: u64,
+    refresh_gpus_total: u64,
     hall_it_capacity_mw: f64,
     cluster_it_power_mw: f64,
     cluster_facility_power_mw: f64,
@@ -43,6 +30,7 @@ struct Summary {
     land_area_ha: f64,
     land_cost_eur: f64,
     capex_gpus_eur: Option<f64>,
+    capex_refresh_gpus_eur: Option<f64>,
     capex_halls_eur: Option<f64>,
     capex_power_eur: Option<f64>,
 }
@@ -264,6 +252,14 @@ pub(crate) fn write(
             ),
         )
         .column(
+            "refresh_of",
+            Values::OptText(
+                cl.iter()
+                    .map(|c| c.refresh_of.map(|o| cl[o.index()].id.clone()))
+                    .collect(),
+            ),
+        )
+        .column(
             "overridden_fields",
             Values::Text(cl.iter().map(|c| c.overridden.join(";")).collect()),
         )
@@ -274,29 +270,37 @@ pub(crate) fn write(
     written.extend(run.write_table("inventory_clusters", &clusters)?);
 
     let sum = |xs: Vec<Option<f64>>| xs.into_iter().sum::<Option<f64>>().map(tidy);
-    let grid_capacity_mw: f64 = scenario.grid_connections.iter().map(|g| g.capacity.0).sum();
-    let onsite_power_capacity_mw: f64 = assets.iter().map(|a| a.capacity.0).sum();
-    let summary = Summary {
-        scenario_name: scenario.meta.name.clone(),
-        sites_count: scenario.sites.len(),
-        clusters_count: cl.len(),
-        gpus_total: cl.iter().map(|c| c.gpus).sum(),
-        hall_it_capacity_mw: tidy(halls.iter().map(|h| h.it().0).sum()),
-        cluster_it_power_mw: tidy(cl.iter().map(|c| c.it_power().0).sum()),
-        cluster_facility_power_mw: tidy(cl.iter().map(|c| c.it_power().0 * pue(c)).sum()),
-        supply_capacity_mw: tidy(grid_capacity_mw + onsite_power_capacity_mw),
-        grid_capacity_mw: tidy(grid_capacity_mw),
-        onsite_power_capacity_mw: tidy(onsite_power_capacity_mw),
-        land_area_ha: tidy(scenario.sites.iter().map(|s| s.area_ha).sum()),
-        land_cost_eur: tidy(scenario.sites.iter().map(|s| s.land_cost.0).sum()),
-        capex_gpus_eur: sum(cl
+    // Refreshes replace GPUs as they retire: totals describe the buildout the scenario orders.
+    let (own, refreshes): (Vec<&Cluster>, Vec<&Cluster>) =
+        cl.iter().partition(|c| c.refresh_of.is_none());
+    let gpu_capex = |clusters: &[&Cluster]| -> Option<f64> {
+        sum(clusters
             .iter()
             .map(|c| {
                 c.accelerator
                     .price_per_gpu
                     .and_then(|p| to_eur(p * c.gpus as f64, &c.accelerator.currency, finance))
             })
-            .collect()),
+            .collect())
+    };
+    let grid_capacity_mw: f64 = scenario.grid_connections.iter().map(|g| g.capacity.0).sum();
+    let onsite_power_capacity_mw: f64 = assets.iter().map(|a| a.capacity.0).sum();
+    let summary = Summary {
+        scenario_name: scenario.meta.name.clone(),
+        sites_count: scenario.sites.len(),
+        clusters_count: own.len(),
+        gpus_total: own.iter().map(|c| c.gpus).sum(),
+        refresh_gpus_total: refreshes.iter().map(|c| c.gpus).sum(),
+        hall_it_capacity_mw: tidy(halls.iter().map(|h| h.it().0).sum()),
+        cluster_it_power_mw: tidy(own.iter().map(|c| c.it_power().0).sum()),
+        cluster_facility_power_mw: tidy(own.iter().map(|c| c.it_power().0 * pue(c)).sum()),
+        supply_capacity_mw: tidy(grid_capacity_mw + onsite_power_capacity_mw),
+        grid_capacity_mw: tidy(grid_capacity_mw),
+        onsite_power_capacity_mw: tidy(onsite_power_capacity_mw),
+        land_area_ha: tidy(scenario.sites.iter().map(|s| s.area_ha).sum()),
+        land_cost_eur: tidy(scenario.sites.iter().map(|s| s.land_cost.0).sum()),
+        capex_gpus_eur: gpu_capex(&own),
+        capex_refresh_gpus_eur: gpu_capex(&refreshes),
         capex_halls_eur: sum(halls
             .iter()
             .map(|h| to_eur(h.kind.capex_per_mw * h.it().0, &h.kind.currency, finance))
@@ -312,24 +316,13 @@ pub(crate) fn write(
     };
     written.push(run.write_json("summary.json", &summary)?);
 
-    let args: Vec<String> = std::env::args().collect();
-    let manifest = Manifest {
-        sovsim_version: sovsim_core::VERSION,
+    let how = manifest::Invocation {
         command: "inventory",
-        command_line: args,
-        scenario_name: &scenario.meta.name,
-        scenario_files: loaded
-            .sources
-            .files()
-            .iter()
-            .map(|f| f.name.as_str())
-            .collect(),
-        scenario_sha256: &loaded.hash,
-        seed: scenario.meta.seed,
-        catalog_version: &catalog.version,
-        wall_time_s: started.elapsed().as_secs_f64(),
+        runs: None,
+        threads: None,
+        started,
     };
-    written.push(run.write_json("manifest.json", &manifest)?);
+    written.push(manifest::write(&run, &how, scenario, loaded, catalog)?);
     Ok(written)
 }
 

@@ -14,6 +14,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 mod catalog_cmd;
 mod inventory;
+mod manifest;
+mod run;
 
 use sovsim_core::catalog::{Catalog, CatalogSources, TABLES};
 use sovsim_core::scenario::{self, Loaded, SourceReader};
@@ -74,6 +76,35 @@ enum Command {
         /// Scenario file.
         #[arg(value_name = "SCENARIO")]
         file: PathBuf,
+        /// Output directory; default `reports/<scenario-name>/`.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Apply a named override after those the file lists; repeatable.
+        #[arg(long = "override", value_name = "NAME")]
+        overrides: Vec<String>,
+    },
+    /// Print what every file, column and key of a run directory means (Markdown, as in reports/README.md).
+    #[command(after_help = "Example:\n  sovsim outputs")]
+    Outputs,
+    /// Simulate the buildout under uncertainty: N replications of land, permits, grid, on-site
+    /// power, shells and GPUs (deliveries, supply caps, failures, retirement, refresh), with P10/P50/P90
+    /// of every milestone and monthly series, and what delayed each site.
+    #[command(
+        after_help = "Example:\n  sovsim run scenarios/quickstart.toml --runs 100\n  sovsim run scenarios/eu-sovereign-2030.toml --runs 1000 --threads 2 --override slow-grid"
+    )]
+    Run {
+        /// Scenario file.
+        #[arg(value_name = "SCENARIO")]
+        file: PathBuf,
+        /// Monte Carlo replications.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+        runs: u64,
+        /// Seed of every random stream; default: the scenario's `seed`.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads; 0 uses every core. Results do not depend on it.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
         /// Output directory; default `reports/<scenario-name>/`.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
@@ -216,6 +247,40 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             for path in written {
                 eprintln!("wrote {}", path.display());
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Outputs => {
+            print!("{}", run::outputs_markdown());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run {
+            file,
+            runs,
+            seed,
+            threads,
+            out,
+            overrides,
+        } => {
+            let mut loaded = scenario::load(&file, &FsReader, &catalog, &overrides);
+            eprint!("{}", loaded.sources.render(&loaded.diagnostics));
+            let Some(scenario) = loaded.scenario.as_mut() else {
+                return Err(Failure(format!(
+                    "`{}` is not valid; nothing was run",
+                    file.display()
+                )));
+            };
+            if let Some(seed) = seed {
+                scenario.meta.seed = seed;
+            }
+            let out = out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.meta.name));
+            let scenario = scenario.clone();
+            let request = run::Request {
+                runs,
+                threads,
+                out: &out,
+            };
+            let (summary, _) = run::run(&scenario, &loaded, &catalog, &request)?;
+            print!("{summary}");
             Ok(ExitCode::SUCCESS)
         }
     }

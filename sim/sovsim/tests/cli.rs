@@ -215,3 +215,156 @@ fn the_summary_totals_equal_the_sums_of_the_tables() {
     assert_eq!(summary["hall_it_capacity_mw"], 14_000.0);
     assert_eq!(summary["sites_count"], 8);
 }
+
+fn run(scenario: &str, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["run", scenario, "--out", out.to_str().expect("UTF-8 path")];
+    args.extend_from_slice(extra);
+    let output = sovsim(&args);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// The keys `reports/README.md` documents for `summary.json`, with `{q}` expanded.
+fn documented_summary_keys() -> Vec<String> {
+    let readme = std::fs::read_to_string(repo().join("reports/README.md")).expect("readme");
+    let section = readme
+        .split("### `summary.json`")
+        .nth(1)
+        .and_then(|s| s.split("\n### ").next())
+        .expect("a summary.json section");
+    let mut keys = Vec::new();
+    for line in section.lines().filter(|l| l.starts_with("| `")) {
+        let key = line.split('`').nth(1).expect("a key in backticks");
+        if key.contains("{q}") {
+            keys.extend(["p10", "p50", "p90"].map(|q| key.replace("{q}", q)));
+        } else {
+            keys.push(key.to_owned());
+        }
+    }
+    keys.sort();
+    keys
+}
+
+#[test]
+fn run_writes_the_run_directory_with_every_documented_key_and_a_human_summary() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let out = run("scenarios/quickstart.toml", dir.path(), &["--runs", "30"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("Milestones (P50, with P10 to P90)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("saclay"), "{stdout}");
+    assert!(stdout.contains("waiting for the grid"), "{stdout}");
+    for file in [
+        "summary.json",
+        "manifest.json",
+        "timeseries.parquet",
+        "timeseries.csv",
+        "timeseries_power.parquet",
+        "timeseries_gpus.parquet",
+        "milestones.parquet",
+        "delays.parquet",
+        "events.parquet",
+    ] {
+        assert!(dir.path().join(file).is_file(), "{file} missing");
+    }
+    let summary = json(&dir.path().join("summary.json"));
+    let mut keys: Vec<String> = summary
+        .as_object()
+        .expect("an object")
+        .keys()
+        .cloned()
+        .collect();
+    keys.sort();
+    assert_eq!(keys, documented_summary_keys());
+    assert_eq!(summary["runs"], 30);
+    let (p10, p50, p90) = (
+        summary["date_full_capacity_p10"].as_str().expect("reached"),
+        summary["date_full_capacity_p50"].as_str().expect("reached"),
+        summary["date_full_capacity_p90"].as_str().expect("reached"),
+    );
+    assert!(p10 <= p50 && p50 <= p90, "{p10} {p50} {p90}");
+    // The region's P50 energy over the horizon is the timeseries' region energy summed by month
+    // only for the replication that is the median of every month at once, so check what must hold:
+    // the headline figures are the table's at the last boundary.
+    let manifest = json(&dir.path().join("manifest.json"));
+    assert_eq!(manifest["command"], "run");
+    assert_eq!(manifest["runs"], 30);
+}
+
+/// Every file of a run directory but the manifest (which records the wall time), by name.
+fn results(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .expect("a run directory")
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.file_name().is_some_and(|n| n != "manifest.json"))
+        .map(|p| {
+            let name = p
+                .file_name()
+                .expect("a name")
+                .to_string_lossy()
+                .into_owned();
+            (name, std::fs::read(&p).expect("readable"))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn the_same_seed_gives_byte_identical_outputs_on_one_and_four_threads() {
+    let (a, b, c) = (
+        tempfile::tempdir().expect("temporary directory"),
+        tempfile::tempdir().expect("temporary directory"),
+        tempfile::tempdir().expect("temporary directory"),
+    );
+    // More replications than one parallel chunk, so that chunks are folded in order.
+    let common = ["--runs", "70", "--seed", "7"];
+    run(
+        "scenarios/neocloud-1.3gw.toml",
+        a.path(),
+        &[&common[..], &["--threads", "1"]].concat(),
+    );
+    run(
+        "scenarios/neocloud-1.3gw.toml",
+        b.path(),
+        &[&common[..], &["--threads", "4"]].concat(),
+    );
+    let (one, four) = (results(a.path()), results(b.path()));
+    assert_eq!(one.len(), four.len());
+    for ((name, x), (_, y)) in one.iter().zip(&four) {
+        assert!(x == y, "{name} differs between 1 and 4 threads");
+    }
+    run(
+        "scenarios/neocloud-1.3gw.toml",
+        c.path(),
+        &["--runs", "70", "--seed", "8"],
+    );
+    assert_ne!(
+        json(&a.path().join("summary.json")),
+        json(&c.path().join("summary.json")),
+        "another seed draws other durations"
+    );
+}
+
+#[test]
+fn run_rejects_zero_replications_and_an_invalid_scenario() {
+    let zero = sovsim(&["run", "scenarios/quickstart.toml", "--runs", "0"]);
+    assert_eq!(zero.status.code(), Some(2));
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let out = dir.path().join("out");
+    let bad = sovsim(&[
+        "run",
+        "sim/sovsim-core/tests/invalid/several-problems.toml",
+        "--out",
+        out.to_str().expect("UTF-8 path"),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(!out.exists(), "nothing is written for an invalid scenario");
+}

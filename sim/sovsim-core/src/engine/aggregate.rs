@@ -1,18 +1,24 @@
 //! Monte Carlo aggregation: P10/P50/P90 of every monthly series, milestone and delay over
-//! replications, in memory that does not grow with the number of replications' series.
+//! replications, in memory that does not grow with the number of replications.
 //!
-//! Series are summarised by streaming quantile estimators (P², Jain & Chlamtac 1985: five markers
-//! per quantile, exact for up to five replications and for constant values), fed in replication
-//! order so that results do not depend on threads. Milestones keep one date per replication (a few
-//! dozen numbers each) so that their percentiles are exact dates some replication produced.
+//! Each quantity is summarised by a [`Quantiles`] sketch of at most [`SKETCH_CAPACITY`] weighted
+//! values, fed in replication order so that results do not depend on threads. Up to that many
+//! replications the percentiles are exact; beyond, the sketch halves itself by merging neighbours,
+//! so every reported value is one that some replication produced (a fleet of 100,000 GPUs never
+//! has a P10 of 2.1 GPUs), with a rank error that stays a fraction of a percent.
 
-use p_square::P2;
 use rayon::prelude::*;
 
 use super::buildout::{Layout, Replication, SiteState, WaitCause, Waits};
-use super::replicate::{Percentiles, percentiles};
+use super::replicate::Percentiles;
 use super::time::{HOURS_PER_MONTH, SimTime};
 use crate::model::Scenario;
+
+/// Values a sketch keeps before compacting; percentiles are exact up to this many replications.
+pub const SKETCH_CAPACITY: usize = 256;
+
+/// Replications considered when choosing the representative one (the first ones, in order).
+const REPRESENTATIVE_CANDIDATES: usize = 1024;
 
 /// Per-site series: name (with unit) and meaning; energy and emissions are over the month ending
 /// at the row's date.
@@ -57,32 +63,69 @@ pub const SKU_SERIES: [(&str, &str); 3] = [
     ("gpus_in_repair", "GPUs failed and not yet repaired"),
 ];
 
-/// P10, P50 and P90 estimators of one quantity.
-#[derive(Clone)]
-pub struct Quantiles([P2; 3]);
-
-impl Default for Quantiles {
-    fn default() -> Self {
-        Self([P2::new(0.1), P2::new(0.5), P2::new(0.9)])
-    }
+/// Nearest-rank P10, P50 and P90 of one quantity over replications, from a bounded sketch.
+#[derive(Clone, Debug, Default)]
+pub struct Quantiles {
+    /// (value, replications it stands for).
+    items: Vec<(f64, u64)>,
+    /// Which of two merged neighbours survives; alternates so that compaction is unbiased.
+    keep_upper: bool,
 }
 
 impl Quantiles {
     /// Adds one replication's value.
     pub fn add(&mut self, value: f64) {
-        for q in &mut self.0 {
-            q.feed(value);
+        self.items.push((value, 1));
+        if self.items.len() > SKETCH_CAPACITY {
+            self.compact();
         }
+    }
+
+    fn compact(&mut self) {
+        self.items.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut merged = Vec::with_capacity(self.items.len() / 2 + 1);
+        for pair in self.items.chunks(2) {
+            match pair {
+                [a, b] => {
+                    let value = if self.keep_upper { b.0 } else { a.0 };
+                    merged.push((value, a.1 + b.1));
+                }
+                [a] => merged.push(*a),
+                _ => {}
+            }
+        }
+        self.keep_upper = !self.keep_upper;
+        self.items = merged;
+    }
+
+    /// The `p`-quantiles (in (0, 1]) by nearest rank: the smallest value with at least that share of
+    /// replications at or below it. `None` before any value.
+    pub fn quantiles<const N: usize>(&self, p: [f64; N]) -> [Option<f64>; N] {
+        let mut sorted = self.items.clone();
+        sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let total: u64 = sorted.iter().map(|i| i.1).sum();
+        p.map(|p| {
+            let rank = ((p * total as f64).ceil() as u64).max(1);
+            let mut seen = 0;
+            sorted.iter().find_map(|&(v, w)| {
+                seen += w;
+                (seen >= rank).then_some(v)
+            })
+        })
     }
 
     /// P10, P50, P90 (0 before any value).
     pub fn get(&self) -> [f64; 3] {
-        [
-            self.0[0].estimate(),
-            self.0[1].estimate(),
-            self.0[2].estimate(),
-        ]
+        self.quantiles([0.1, 0.5, 0.9]).map(|v| v.unwrap_or(0.0))
     }
+}
+
+/// Percentiles of milestone times from a sketch where "not reached" is stored as +∞.
+fn time_percentiles(q: &Quantiles) -> Percentiles {
+    let [p10, p50, p90] = q
+        .quantiles([0.1, 0.5, 0.9])
+        .map(|v| v.filter(|v| v.is_finite()).map(|v| SimTime(v as i64)));
+    Percentiles { p10, p50, p90 }
 }
 
 /// A milestone's percentiles; `site` is `None` for the region.
@@ -123,7 +166,9 @@ pub struct Aggregate {
     gw_milestones: usize,
     cells: Vec<Quantiles>,
     width: usize,
-    milestones: Vec<MilestoneTimes>,
+    milestones: Vec<Quantiles>,
+    /// Region milestones of the first replications, to pick the representative one.
+    candidates: Vec<MilestoneTimes>,
     delay_sums: Vec<f64>,
     delay_quantiles: Vec<Quantiles>,
     end_energy_twh: Quantiles,
@@ -156,6 +201,7 @@ impl Aggregate {
             cells: vec![Quantiles::default(); (months + 1) * (sites + 1) * width],
             width,
             milestones: Vec::new(),
+            candidates: Vec::new(),
             delay_sums: vec![0.0; sites * (WaitCause::ALL.len() + 1)],
             delay_quantiles: vec![Quantiles::default(); sites * (WaitCause::ALL.len() + 1)],
             end_energy_twh: Quantiles::default(),
@@ -235,7 +281,16 @@ impl Aggregate {
     }
 
     fn add_scalars(&mut self, r: &Replication) {
-        self.milestones.push(self.milestone_times(r));
+        let times = self.milestone_times(r);
+        if self.milestones.is_empty() {
+            self.milestones = vec![Quantiles::default(); times.len()];
+        }
+        for (q, t) in self.milestones.iter_mut().zip(&times) {
+            q.add(t.map_or(f64::INFINITY, |t| t.0 as f64));
+        }
+        if self.candidates.len() < REPRESENTATIVE_CANDIDATES {
+            self.candidates.push(times);
+        }
         let causes = WaitCause::ALL.len();
         let mut site_waits = vec![[0.0; 6]; self.sites];
         for (c, waits) in r.waits_gpu_hours.iter().enumerate() {
@@ -307,19 +362,25 @@ impl Aggregate {
         self.milestone_keys()
             .into_iter()
             .enumerate()
-            .map(|(k, (site, name))| {
-                let times: Vec<Option<SimTime>> = self.milestones.iter().map(|m| m[k]).collect();
-                MilestoneSummary {
-                    site,
-                    name,
-                    percentiles: percentiles(&times),
-                }
+            .map(|(k, (site, name))| MilestoneSummary {
+                site,
+                name,
+                percentiles: self
+                    .milestones
+                    .get(k)
+                    .map(time_percentiles)
+                    .unwrap_or(Percentiles {
+                        p10: None,
+                        p50: None,
+                        p90: None,
+                    }),
             })
             .collect()
     }
 
     /// The replication closest to the median one: least total distance of its region milestones
-    /// from their P50 (unreached counts as the end of the horizon); the first such on ties.
+    /// from their P50 (unreached counts as the end of the horizon), among the first
+    /// replications; the first such on ties.
     pub fn representative(&self) -> u64 {
         let keys = self.milestone_keys();
         let region: Vec<usize> = (0..keys.len()).filter(|&k| keys[k].0.is_none()).collect();
@@ -336,7 +397,7 @@ impl Aggregate {
                 .sum()
         };
         let mut best = (i64::MAX, 0);
-        for (r, times) in self.milestones.iter().enumerate() {
+        for (r, times) in self.candidates.iter().enumerate() {
             let d = distance(times);
             if d < best.0 {
                 best = (d, r as u64);

@@ -391,3 +391,111 @@ fn replications_are_folded_in_order() {
     .expect("threads start");
     assert_eq!(order, (0..150).collect::<Vec<u64>>());
 }
+
+#[test]
+fn a_supply_cap_lets_through_its_quota_each_calendar_year_and_holds_the_rest() {
+    let cap = 40_000.0;
+    let s = parse(&format!(
+        "{FIXED}\n[[supply_shocks]]\nid = \"cap\"\ncountry = \"FR\"\nfrom_date = 2026-01-01\ncap_h100e_per_year = {cap}\n"
+    ));
+    let weight = s.clusters[0].h100e_per_gpu;
+    assert!(
+        (weight - 2500.0 / 989.0).abs() < 1e-12,
+        "GB300 dense BF16 over H100's"
+    );
+    let per_year = (cap / weight).floor() as u64;
+    let r = buildout::run(&s, 0);
+    let start = s.meta.start_date;
+    let delivered: Vec<(String, u64)> = r
+        .events
+        .iter()
+        .filter_map(|(t, e)| match e {
+            Event::GpusDelivered { gpus, .. } => Some((t.date(start).to_string(), *gpus)),
+            _ => None,
+        })
+        .collect();
+    // Ordered 2026-03-01, due nine months later; then the rest on each 1 January.
+    let due = SimTime(59 * 24 + hours(9.0)).date(start).to_string();
+    let mut expected = vec![(due, per_year)];
+    let mut left = 50_000 - per_year;
+    for year in 2027.. {
+        if left == 0 {
+            break;
+        }
+        expected.push((format!("{year}-01-01"), left.min(per_year)));
+        left -= left.min(per_year);
+    }
+    assert_eq!(expected.len(), 4, "15,824 a year: four deliveries");
+    assert_eq!(delivered, expected);
+    let held = r
+        .events
+        .iter()
+        .filter(|(_, e)| matches!(e, Event::GpusHeld { .. }))
+        .count();
+    assert_eq!(held, 3);
+    assert!(
+        r.waits_gpu_hours[0][5] > 0.0,
+        "GPUs held past their planned date wait for GPUs"
+    );
+}
+
+#[test]
+fn a_refresh_orders_replacements_drawing_the_power_the_retired_gpus_freed() {
+    let s = parse(&FIXED.replace(
+        "useful_life_years = 6",
+        "useful_life_years = 1\nrefresh = { sku = \"b200-hgx\", lead_time_months = 2, install_months = 1 }",
+    ).replace("type = \"liquid-hall\"", "type = \"air-hall\"").replace("gb300-nvl72", "h100-sxm").replace("gpus = 50000", "gpus = 60000"));
+    let refresh = s.clusters.len() - 1;
+    assert_eq!(s.clusters[refresh].refresh_of.map(|c| c.index()), Some(0));
+    // 60,000 H100 at 1.275 kW free 76.5 MW: room for 42,737 B200 at 1.79 kW.
+    assert_eq!(s.clusters[refresh].gpus, 42_737);
+    let r = buildout::run(&s, 0);
+    let ordered: u64 = r
+        .events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            Event::GpusOrdered { cluster, gpus } if cluster.index() == refresh => Some(*gpus),
+            _ => None,
+        })
+        .sum();
+    assert_eq!(ordered, 42_737);
+    assert_eq!(r.gpus[0].retired, 60_000);
+    assert!(
+        r.gpus[refresh].energised > 0,
+        "the replacements come online"
+    );
+    for month in &r.monthly {
+        assert!(month[0].it_online_mw <= month[0].shell_it_mw + 1e-6);
+    }
+}
+
+#[test]
+fn failures_occur_at_the_catalog_rate_per_energised_gpu_day() {
+    let s = eu();
+    let r = buildout::run(&s, 2);
+    // Energised GPU-days, rebuilt from the log.
+    let mut energised = 0i64;
+    let mut last = SimTime::ZERO;
+    let mut gpu_days = 0.0;
+    let mut failed = 0u64;
+    let end = SimTime::ZERO.after_months(s.meta.horizon_years as f64 * 12.0);
+    for (t, e) in &r.events {
+        gpu_days += energised as f64 * (t.0 - last.0) as f64 / 24.0;
+        last = *t;
+        match *e {
+            Event::ClusterEnergised { gpus, .. } => energised += gpus as i64,
+            Event::ClusterRetired { gpus, .. } => energised -= gpus as i64,
+            Event::GpusFailed { gpus, .. } => failed += gpus,
+            _ => {}
+        }
+    }
+    gpu_days += energised as f64 * (end.0 - last.0) as f64 / 24.0;
+    let rate = s.clusters[0].failure_rate_per_gpu_day;
+    let expected = rate * gpu_days;
+    // Hundreds of thousands of failures: Poisson noise is well under 1 %.
+    assert!(expected > 100_000.0, "{expected}");
+    assert!(
+        (failed as f64 - expected).abs() < 0.02 * expected,
+        "{failed} failures, {expected:.0} expected"
+    );
+}
