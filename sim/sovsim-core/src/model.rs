@@ -192,6 +192,8 @@ pub struct PowerAsset {
     pub build_months: Uncertain,
     /// Energy price [EUR/MWh], if any.
     pub energy_price_eur_per_mwh: Option<Uncertain>,
+    /// Mean outage length [days], when outages are simulated as events rather than as a derating.
+    pub outage_days: Option<f64>,
     /// Direct emissions of the energy delivered [gCO₂/kWh]: the catalog's or the scenario's figure,
     /// else, for gas plants, the IPCC default emission factor of natural gas ÷ efficiency, else 0
     /// for plants that burn nothing.

@@ -396,7 +396,9 @@ fn entity(scenario: &Scenario, event: &Event) -> (&'static str, String) {
             "grid_connection",
             scenario.grid_connections[connection.index()].id.clone(),
         ),
-        Event::PowerCommissioned { asset } => (
+        Event::PowerCommissioned { asset }
+        | Event::PowerOutageStarted { asset }
+        | Event::PowerRestored { asset } => (
             "power_asset",
             scenario.power_assets[asset.index()].id.clone(),
         ),
@@ -411,6 +413,8 @@ fn entity(scenario: &Scenario, event: &Event) -> (&'static str, String) {
         | Event::ClusterEnergised { cluster, .. }
         | Event::GpusFailed { cluster, .. }
         | Event::GpusRepaired { cluster, .. }
+        | Event::GpusCurtailed { cluster, .. }
+        | Event::GpusRestored { cluster, .. }
         | Event::ClusterRetired { cluster, .. } => {
             ("cluster", scenario.clusters[cluster.index()].id.clone())
         }
@@ -426,6 +430,8 @@ fn gpus_of(event: &Event) -> u64 {
         | Event::ClusterEnergised { gpus, .. }
         | Event::GpusFailed { gpus, .. }
         | Event::GpusRepaired { gpus, .. }
+        | Event::GpusCurtailed { gpus, .. }
+        | Event::GpusRestored { gpus, .. }
         | Event::ClusterRetired { gpus, .. } => gpus,
         _ => 0,
     }
@@ -439,7 +445,9 @@ fn events(scenario: &Scenario, replication: u64, r: &Replication) -> Table {
             Event::GridConnected { connection } => {
                 scenario.grid_connections[connection.index()].site.index()
             }
-            Event::PowerCommissioned { asset } => scenario.power_assets[asset.index()].site.index(),
+            Event::PowerCommissioned { asset }
+            | Event::PowerOutageStarted { asset }
+            | Event::PowerRestored { asset } => scenario.power_assets[asset.index()].site.index(),
             Event::ShellPhaseCompleted { shell, .. } => scenario.shells[shell.index()].site.index(),
             Event::GpusOrdered { cluster, .. }
             | Event::GpusDelivered { cluster, .. }
@@ -448,6 +456,8 @@ fn events(scenario: &Scenario, replication: u64, r: &Replication) -> Table {
             | Event::ClusterEnergised { cluster, .. }
             | Event::GpusFailed { cluster, .. }
             | Event::GpusRepaired { cluster, .. }
+            | Event::GpusCurtailed { cluster, .. }
+            | Event::GpusRestored { cluster, .. }
             | Event::ClusterRetired { cluster, .. } => {
                 scenario.clusters[cluster.index()].site.index()
             }

@@ -22,7 +22,7 @@ const REPRESENTATIVE_CANDIDATES: usize = 1024;
 
 /// Per-site series: name (with unit) and meaning; energy and emissions are over the month ending
 /// at the row's date.
-pub const SITE_SERIES: [(&str, &str); 10] = [
+pub const SITE_SERIES: [(&str, &str); 11] = [
     (
         "firm_power_mw",
         "firm power available: grid + dispatchable on-site × availability",
@@ -37,6 +37,10 @@ pub const SITE_SERIES: [(&str, &str); 10] = [
     ("gpus_installed", "GPUs installed and not retired"),
     ("gpus_operational", "GPUs energised and working"),
     ("gpus_in_repair", "GPUs failed and not yet repaired"),
+    (
+        "gpus_curtailed",
+        "GPUs powered down while an on-site plant is out",
+    ),
     ("energy_mwh", "facility energy used in the month"),
     (
         "emissions_tco2",
@@ -261,6 +265,7 @@ impl Aggregate {
             s.gpus_installed as f64,
             s.gpus_operational as f64,
             s.gpus_in_repair as f64,
+            s.gpus_curtailed as f64,
             delta(s.energy_mwh, before.map(|b| b.energy_mwh)),
             delta(s.emissions_t, before.map(|b| b.emissions_t)),
         ]);
@@ -482,6 +487,7 @@ fn sum_states(states: &[SiteState], layout: &Layout) -> SiteState {
         total.gpus_energised += s.gpus_energised;
         total.gpus_operational += s.gpus_operational;
         total.gpus_in_repair += s.gpus_in_repair;
+        total.gpus_curtailed += s.gpus_curtailed;
         total.it_online_mw += s.it_online_mw;
         total.it_load_mw += s.it_load_mw;
         total.facility_load_mw += s.facility_load_mw;

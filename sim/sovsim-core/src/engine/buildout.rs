@@ -7,7 +7,10 @@
 //!   phases without a start date start when the permit is granted (a phase or asset with a start
 //!   date starts at the later of that date and the permit).
 //! - Firm power of a site = connected grid capacity + commissioned dispatchable on-site capacity ×
-//!   availability (the expected share of time not in planned or forced outage). Weather-driven sources
+//!   availability (the expected share of time not in planned or forced outage) — or, for a plant
+//!   whose scenario gives `outage_days`, its full capacity while up and nothing while down: outages
+//!   then start and end as events, and GPUs that the remaining firm power cannot carry are curtailed
+//!   (powered down, latest clusters first) until it comes back. Weather-driven sources
 //!   (solar, wind) supply energy at their capacity factor but no firm capacity, so they never allow a
 //!   GPU to be energised on their own.
 //! - A cluster's GPUs are delivered `lead_time` after the order, unless a supply cap on the site's
@@ -57,6 +60,10 @@ pub enum Event {
     GridConnected { connection: GridConnectionId },
     /// On-site generation or a power contract started delivering.
     PowerCommissioned { asset: PowerAssetId },
+    /// An on-site plant went down (planned or forced outage).
+    PowerOutageStarted { asset: PowerAssetId },
+    /// An on-site plant came back from an outage.
+    PowerRestored { asset: PowerAssetId },
     /// A construction phase of a hall was completed.
     ShellPhaseCompleted { shell: ShellId, phase: usize },
     /// GPUs were ordered.
@@ -73,6 +80,10 @@ pub enum Event {
     GpusFailed { cluster: ClusterId, gpus: u64 },
     /// Failed GPUs were repaired or replaced and are back in service.
     GpusRepaired { cluster: ClusterId, gpus: u64 },
+    /// Working GPUs were powered down because the site's firm power fell below their load.
+    GpusCurtailed { cluster: ClusterId, gpus: u64 },
+    /// Curtailed GPUs were powered up again.
+    GpusRestored { cluster: ClusterId, gpus: u64 },
     /// Energised GPUs reached the end of their useful life.
     ClusterRetired { cluster: ClusterId, gpus: u64 },
 }
@@ -85,6 +96,8 @@ impl Event {
             Event::PermitGranted { .. } => "PermitGranted",
             Event::GridConnected { .. } => "GridConnected",
             Event::PowerCommissioned { .. } => "PowerCommissioned",
+            Event::PowerOutageStarted { .. } => "PowerOutageStarted",
+            Event::PowerRestored { .. } => "PowerRestored",
             Event::ShellPhaseCompleted { .. } => "ShellPhaseCompleted",
             Event::GpusOrdered { .. } => "GpusOrdered",
             Event::GpusDelivered { .. } => "GpusDelivered",
@@ -93,6 +106,8 @@ impl Event {
             Event::ClusterEnergised { .. } => "ClusterEnergised",
             Event::GpusFailed { .. } => "GpusFailed",
             Event::GpusRepaired { .. } => "GpusRepaired",
+            Event::GpusCurtailed { .. } => "GpusCurtailed",
+            Event::GpusRestored { .. } => "GpusRestored",
             Event::ClusterRetired { .. } => "ClusterRetired",
         }
     }
@@ -171,14 +186,22 @@ pub struct GpuCounts {
     pub energised: u64,
     /// Energised but failed and not yet repaired (a subset of `energised`).
     pub in_repair: u64,
+    /// Energised and working but powered down for lack of firm power (a subset of `energised`,
+    /// apart from `in_repair`).
+    pub curtailed: u64,
     /// Retired.
     pub retired: u64,
 }
 
 impl GpuCounts {
-    /// Energised and working.
+    /// Energised, working and powered.
     pub fn operational(&self) -> u64 {
-        self.energised - self.in_repair
+        self.energised - self.in_repair - self.curtailed
+    }
+
+    /// Energised GPUs whose power is reserved: all but the curtailed (a GPU in repair comes back).
+    fn powered(&self) -> u64 {
+        self.energised - self.curtailed
     }
 }
 
@@ -211,6 +234,8 @@ pub struct SiteState {
     pub gpus_operational: u64,
     /// GPUs failed and in repair.
     pub gpus_in_repair: u64,
+    /// GPUs powered down for lack of firm power.
+    pub gpus_curtailed: u64,
     /// Per SKU (as `Layout::skus`).
     pub skus: Vec<SkuState>,
     /// IT capacity online: energised GPUs (working or in repair) at all-in power [MW].
@@ -313,6 +338,8 @@ struct Sim<'a> {
     permit: Vec<bool>,
     grid_on: Vec<bool>,
     power_on: Vec<bool>,
+    asset_up: Vec<bool>,
+    outage_streams: Vec<Stream>,
     phase_done: Vec<Vec<bool>>,
     gpus: Vec<GpuCounts>,
     ever_energised: Vec<u64>,
@@ -389,7 +416,61 @@ impl Sim<'_> {
     /// (the catalog keeps both in `availability`).
     fn asset_output_mw(&self, a: usize) -> f64 {
         let asset = &self.scenario.power_assets[a];
-        asset.capacity.0 * asset.tech.availability.unwrap_or(1.0)
+        match asset.outage_days {
+            Some(_) if self.asset_up[a] => asset.capacity.0,
+            Some(_) => 0.0,
+            None => asset.capacity.0 * asset.tech.availability.unwrap_or(1.0),
+        }
+    }
+
+    /// Schedules the next outage of plant `a`, up from `t` for an exponential spell whose mean makes
+    /// its share of time up equal its availability.
+    fn schedule_outage(&mut self, a: usize, t: SimTime) {
+        let asset = &self.scenario.power_assets[a];
+        let (Some(down_days), Some(availability)) = (asset.outage_days, asset.tech.availability)
+        else {
+            return;
+        };
+        let up_days = down_days * availability / (1.0 - availability);
+        let days = -self.outage_streams[a].uniform().ln() * up_days;
+        let at = SimTime(t.0 + (days * DAY_HOURS as f64).round().max(1.0) as i64);
+        self.at(
+            at,
+            Event::PowerOutageStarted {
+                asset: PowerAssetId(a as u32),
+            },
+        );
+    }
+
+    /// Curtails working GPUs at `site`, latest clusters first, until the load whose power is
+    /// reserved fits its firm power.
+    fn curtail(&mut self, site: usize, t: SimTime) {
+        let reserved: f64 = self.site_clusters[site]
+            .iter()
+            .map(|&c| self.powered_it_mw(c) * self.pue(c))
+            .sum();
+        let mut excess = reserved - self.firm_power_mw(site);
+        let clusters = self.site_clusters[site].clone();
+        for &c in clusters.iter().rev() {
+            if excess <= 1e-9 {
+                break;
+            }
+            let per_gpu = self.kw_per_gpu(c) / 1000.0 * self.pue(c);
+            let need = (excess / per_gpu - 1e-9).ceil().max(0.0) as u64;
+            let n = need.min(self.gpus[c].operational());
+            if n == 0 {
+                continue;
+            }
+            self.gpus[c].curtailed += n;
+            excess -= n as f64 * per_gpu;
+            self.record(
+                t,
+                Event::GpusCurtailed {
+                    cluster: ClusterId(c as u32),
+                    gpus: n,
+                },
+            );
+        }
     }
 
     fn shell_it_mw(&self, shell: usize) -> f64 {
@@ -405,6 +486,11 @@ impl Sim<'_> {
     /// IT capacity held by energised GPUs (working or in repair) [MW].
     fn energised_it_mw(&self, c: usize) -> f64 {
         self.gpus[c].energised as f64 * self.kw_per_gpu(c) / 1000.0
+    }
+
+    /// IT capacity whose power is reserved: energised GPUs not curtailed [MW].
+    fn powered_it_mw(&self, c: usize) -> f64 {
+        self.gpus[c].powered() as f64 * self.kw_per_gpu(c) / 1000.0
     }
 
     /// IT load drawn by working GPUs [MW].
@@ -451,6 +537,7 @@ impl Sim<'_> {
             gpus_energised: clusters.iter().map(|&c| self.gpus[c].energised).sum(),
             gpus_operational: clusters.iter().map(|&c| self.gpus[c].operational()).sum(),
             gpus_in_repair: clusters.iter().map(|&c| self.gpus[c].in_repair).sum(),
+            gpus_curtailed: clusters.iter().map(|&c| self.gpus[c].curtailed).sum(),
             skus,
             it_online_mw: clusters.iter().map(|&c| self.energised_it_mw(c)).sum(),
             it_load_mw: clusters.iter().map(|&c| self.it_load_mw(c)).sum(),
@@ -581,7 +668,7 @@ impl Sim<'_> {
             .sum();
         let site_used: f64 = self.site_clusters[site]
             .iter()
-            .map(|&o| self.energised_it_mw(o) * self.pue(o))
+            .map(|&o| self.powered_it_mw(o) * self.pue(o))
             .sum();
         let mw = self.kw_per_gpu(c) / 1000.0;
         let shell_room = ((self.shell_it_mw(shell) - hall_used) / mw).max(0.0);
@@ -592,6 +679,24 @@ impl Sim<'_> {
 
     /// Energises waiting GPUs wherever there is room, in scenario order; whether any were.
     fn energise(&mut self, t: SimTime) -> bool {
+        // Curtailed GPUs come back before new ones are powered on.
+        for c in 0..self.scenario.clusters.len() {
+            if self.gpus[c].curtailed == 0 {
+                continue;
+            }
+            let (_, power_room) = self.room(c);
+            let n = (self.gpus[c].curtailed as f64).min(power_room) as u64;
+            if n > 0 {
+                self.gpus[c].curtailed -= n;
+                self.record(
+                    t,
+                    Event::GpusRestored {
+                        cluster: ClusterId(c as u32),
+                        gpus: n,
+                    },
+                );
+            }
+        }
         let mut any = false;
         for c in 0..self.scenario.clusters.len() {
             let waiting = self.gpus[c].installed - self.gpus[c].energised;
@@ -808,6 +913,12 @@ pub fn simulate(scenario: &Scenario, replication: u64, keep_events: bool) -> Rep
         permit: vec![false; sites],
         grid_on: vec![false; scenario.grid_connections.len()],
         power_on: vec![false; scenario.power_assets.len()],
+        asset_up: vec![true; scenario.power_assets.len()],
+        outage_streams: scenario
+            .power_assets
+            .iter()
+            .map(|a| Stream::new(seed, replication, "outage", &a.id))
+            .collect(),
         phase_done: scenario
             .shells
             .iter()
@@ -1024,6 +1135,23 @@ fn apply(sim: &mut Sim, t: SimTime, due: Due) -> Changed {
             changed.capacity = true;
             changed.power = true;
             sim.record(t, event);
+            sim.schedule_outage(asset.index(), t);
+        }
+        Event::PowerOutageStarted { asset } => {
+            let a = asset.index();
+            sim.asset_up[a] = false;
+            sim.record(t, event);
+            let days = s.power_assets[a].outage_days.unwrap_or(0.0);
+            let down = -sim.outage_streams[a].uniform().ln() * days;
+            let at = SimTime(t.0 + (down * DAY_HOURS as f64).round().max(1.0) as i64);
+            sim.at(at, Event::PowerRestored { asset });
+            sim.curtail(s.power_assets[a].site.index(), t);
+        }
+        Event::PowerRestored { asset } => {
+            sim.asset_up[asset.index()] = true;
+            changed.capacity = true;
+            sim.record(t, event);
+            sim.schedule_outage(asset.index(), t);
         }
         Event::ShellPhaseCompleted { shell, phase } => {
             sim.phase_done[shell.index()][phase] = true;
@@ -1137,6 +1265,8 @@ fn apply(sim: &mut Sim, t: SimTime, due: Due) -> Changed {
                         gpus: repaired,
                     },
                 );
+                // A GPU repaired while its site is short of power stays off.
+                sim.curtail(s.clusters[c].site.index(), t);
             }
         }
         Event::ClusterRetired { cluster, gpus } => {
@@ -1144,7 +1274,11 @@ fn apply(sim: &mut Sim, t: SimTime, due: Due) -> Changed {
             let counts = &mut sim.gpus[c];
             counts.installed -= gpus;
             counts.energised -= gpus;
-            counts.in_repair = counts.in_repair.min(counts.energised);
+            // Working GPUs retire first, then curtailed ones, then those in repair.
+            let excess = (counts.in_repair + counts.curtailed).saturating_sub(counts.energised);
+            let from_curtailed = excess.min(counts.curtailed);
+            counts.curtailed -= from_curtailed;
+            counts.in_repair -= excess - from_curtailed;
             counts.retired += gpus;
             let retired = counts.retired;
             changed.capacity = true;
@@ -1169,7 +1303,10 @@ fn apply(sim: &mut Sim, t: SimTime, due: Due) -> Changed {
                 }
             }
         }
-        Event::ClusterEnergised { .. } | Event::GpusHeld { .. } => {
+        Event::ClusterEnergised { .. }
+        | Event::GpusHeld { .. }
+        | Event::GpusCurtailed { .. }
+        | Event::GpusRestored { .. } => {
             // Recorded where they happen, never scheduled.
         }
     }

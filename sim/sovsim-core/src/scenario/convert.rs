@@ -1031,6 +1031,29 @@ fn convert_power(
             .as_ref()
             .map(|u| ctx.uncertain(&at("energy_price_eur_per_mwh"), u));
         let carbon = carbon_g_per_kwh(ctx, &at("tech"), &tech);
+        let outage = a.outage_days.and_then(|days| {
+            let days = ctx.positive(&at("outage_days"), days)?;
+            let availability = tech.availability.unwrap_or(1.0);
+            if !tech.dispatchable {
+                let d = ctx.error(
+                    "not-dispatchable",
+                    &at("outage_days"),
+                    format!("`{}` is weather-driven: its availability is a capacity factor, not time between outages", tech.id),
+                );
+                *d = d.clone().expected("no `outage_days` on solar or wind");
+                return None;
+            }
+            if !(availability > 0.0 && availability < 1.0) {
+                let d = ctx.error(
+                    "out-of-range",
+                    &at("outage_days"),
+                    format!("`{}` has an availability of {availability}, which leaves no time for outages", tech.id),
+                );
+                *d = d.clone().expected("an availability strictly between 0 and 1 (`overrides = { availability = … }`)");
+                return None;
+            }
+            Some(days)
+        });
         if let (Some(site), Some(capacity), Some(start), Some(build), Some(carbon)) =
             (site, capacity, start, build, carbon)
         {
@@ -1042,6 +1065,7 @@ fn convert_power(
                 start_date: start,
                 build_months: build,
                 energy_price_eur_per_mwh: price.flatten(),
+                outage_days: outage,
                 carbon_g_per_kwh: carbon,
                 overridden,
             });

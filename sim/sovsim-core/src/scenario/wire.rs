@@ -170,6 +170,11 @@ pub struct PowerAsset {
     pub build_months: Option<Uncertain>,
     /// Fuel or contract energy price [EUR/MWh].
     pub energy_price_eur_per_mwh: Option<Uncertain>,
+    /// Mean length of an outage, planned or forced [days]. When set, the plant goes down and comes
+    /// back as events (exponential spells, up long enough on average for its share of time up to
+    /// equal its availability) and GPUs it powers are curtailed while it is down; when unset, its
+    /// firm capacity is derated by its availability.
+    pub outage_days: Option<f64>,
     /// Catalog fields to override for this asset.
     #[schemars(with = "Option<BTreeMap<String, serde_json::Value>>")]
     pub overrides: Option<Overrides>,

@@ -232,29 +232,27 @@ fn it_load_never_exceeds_shell_capacity_and_facility_load_never_exceeds_firm_pow
     }
 }
 
-#[test]
-fn energy_equals_the_integral_of_load_rebuilt_from_the_event_log() {
-    // Facility load changes only when GPUs are energised, fail, are repaired or retire: rebuild it
-    // from the log alone and integrate it between events; every month's energy must match.
-    let s = eu();
-    let r = buildout::run(&s, 1);
+/// Facility load changes only when GPUs are energised, fail, are repaired, curtailed, restored or
+/// retire: rebuilds it from the log alone and integrates it between events; every month boundary's
+/// energy must match. Returns the number of boundaries with energy.
+fn assert_energy_is_the_integral_of_load(s: &Scenario, r: &buildout::Replication) -> usize {
     let kw_pue: Vec<f64> = s
         .clusters
         .iter()
         .map(|c| c.accelerator.all_in_power_kw * s.shells[c.shell.index()].kind.pue / 1000.0)
         .collect();
-    // (energised, in repair) per cluster; retirement takes working GPUs first.
-    let mut gpus = vec![(0u64, 0u64); s.clusters.len()];
-    let load = |g: &[(u64, u64)]| -> f64 {
+    // (energised, in repair, curtailed) per cluster; working GPUs retire first, then curtailed.
+    let mut gpus = vec![(0u64, 0u64, 0u64); s.clusters.len()];
+    let load = |g: &[(u64, u64, u64)]| -> f64 {
         g.iter()
             .zip(&kw_pue)
-            .map(|((e, r), k)| (e - r) as f64 * k)
+            .map(|((e, r, c), k)| (e - r - c) as f64 * k)
             .sum()
     };
     let mut energy = 0.0;
     let mut last = SimTime::ZERO;
     let mut events = r.events.iter().peekable();
-    let mut checked = 0;
+    let mut with_energy = 0;
     for (m, states) in r.monthly.iter().enumerate() {
         let boundary = SimTime::ZERO.after_months(m as f64);
         while let Some((t, e)) = events.peek() {
@@ -267,10 +265,15 @@ fn energy_equals_the_integral_of_load_rebuilt_from_the_event_log() {
                 Event::ClusterEnergised { cluster, gpus: n } => gpus[cluster.index()].0 += n,
                 Event::GpusFailed { cluster, gpus: n } => gpus[cluster.index()].1 += n,
                 Event::GpusRepaired { cluster, gpus: n } => gpus[cluster.index()].1 -= n,
+                Event::GpusCurtailed { cluster, gpus: n } => gpus[cluster.index()].2 += n,
+                Event::GpusRestored { cluster, gpus: n } => gpus[cluster.index()].2 -= n,
                 Event::ClusterRetired { cluster, gpus: n } => {
                     let g = &mut gpus[cluster.index()];
                     g.0 -= n;
-                    g.1 = g.1.min(g.0);
+                    let excess = (g.1 + g.2).saturating_sub(g.0);
+                    let from_curtailed = excess.min(g.2);
+                    g.2 -= from_curtailed;
+                    g.1 -= excess - from_curtailed;
                 }
                 _ => {}
             }
@@ -283,17 +286,97 @@ fn energy_equals_the_integral_of_load_rebuilt_from_the_event_log() {
             (recorded - energy).abs() <= 1e-9 * energy.max(1.0),
             "month {m}: engine {recorded} MWh, integral {energy} MWh"
         );
-        checked += (energy > 0.0) as usize;
+        with_energy += usize::from(energy > 0.0);
     }
-    assert!(
-        checked > 12,
-        "the replication draws power for more than a year"
-    );
+    with_energy
+}
+
+#[test]
+fn energy_equals_the_integral_of_load_rebuilt_from_the_event_log() {
+    let s = eu();
+    let r = buildout::run(&s, 1);
+    assert!(assert_energy_is_the_integral_of_load(&s, &r) > 12);
     assert!(
         r.events
             .iter()
             .any(|(_, e)| matches!(e, Event::GpusFailed { .. })),
         "failures change the load"
+    );
+}
+
+/// The fixed scenario powered only by an open-cycle gas plant whose outages are simulated.
+fn gas_only(years: u32) -> Scenario {
+    let text = FIXED
+        .replace(
+            "[[grid_connections]]\nid = \"grid\"\nsite = \"site\"\ncapacity_mw = 120\nqueue_wait_months = 12\n",
+            "[[power_assets]]\nid = \"gas\"\nsite = \"site\"\ntech = \"ocgt\"\ncapacity_mw = 120\nbuild_months = 12\noutage_days = 2\n",
+        )
+        .replace("horizon_years = 5", &format!("horizon_years = {years}"))
+        .replace("useful_life_years = 6", "useful_life_years = 40");
+    assert!(text.contains("outage_days"), "the grid block was replaced");
+    parse(&text)
+}
+
+#[test]
+fn outages_take_the_share_of_time_availability_leaves_and_curtail_what_the_plant_powered() {
+    let s = gas_only(30);
+    let r = buildout::run(&s, 0);
+    let availability = s.power_assets[0].tech.availability.expect("in the catalog");
+    let end = SimTime::ZERO.after_months(30.0 * 12.0);
+    let (mut up_since, mut down_hours, mut commissioned) = (None, 0i64, None);
+    let mut down_since = None;
+    for (t, e) in &r.events {
+        match e {
+            Event::PowerCommissioned { .. } => {
+                commissioned = Some(*t);
+                up_since = Some(*t);
+            }
+            Event::PowerOutageStarted { .. } => {
+                assert!(up_since.take().is_some(), "an outage starts while up");
+                down_since = Some(*t);
+            }
+            Event::PowerRestored { .. } => {
+                down_hours += t.0 - down_since.take().expect("restored after an outage").0;
+                up_since = Some(*t);
+            }
+            _ => {}
+        }
+    }
+    if let Some(d) = down_since {
+        down_hours += end.0 - d.0;
+    }
+    let span = (end.0 - commissioned.expect("the plant is built").0) as f64;
+    let down_share = down_hours as f64 / span;
+    // About 1,200 outages over 29 years: the share down is within a point of 1 − availability.
+    assert!(
+        (down_share - (1.0 - availability)).abs() < 0.01,
+        "down {down_share:.4} of the time, availability {availability}"
+    );
+    let curtailed = r
+        .events
+        .iter()
+        .filter(|(_, e)| matches!(e, Event::GpusCurtailed { .. }))
+        .count();
+    assert!(curtailed > 100, "every outage powers the GPUs down");
+    for (m, month) in r.monthly.iter().enumerate() {
+        let site = &month[0];
+        assert!(
+            site.facility_load_mw <= site.firm_power_mw + 1e-6,
+            "month {m}: {site:?}"
+        );
+        assert_eq!(
+            site.gpus_operational + site.gpus_in_repair + site.gpus_curtailed,
+            site.gpus_energised
+        );
+    }
+    assert!(assert_energy_is_the_integral_of_load(&s, &r) > 12);
+    // One source: emissions are its energy × the IPCC gas factor over the OCGT's efficiency.
+    let last = &r.monthly.last().expect("months")[0];
+    let efficiency = s.power_assets[0].tech.efficiency.expect("in the catalog");
+    let g_per_kwh = 56.1 * 3.6 / efficiency;
+    assert!((s.power_assets[0].carbon_g_per_kwh - g_per_kwh).abs() < 1e-9);
+    assert!(
+        (last.emissions_t - last.energy_mwh * g_per_kwh / 1000.0).abs() < 1e-6 * last.emissions_t
     );
 }
 
