@@ -345,6 +345,8 @@ struct Sim<'a> {
     ever_energised: Vec<u64>,
     planned_ready: Vec<Option<SimTime>>,
     failure_epoch: Vec<u32>,
+    /// Per cluster, the Poisson law of daily failures at the current count (its setup is costly).
+    failure_law: Vec<Option<(f64, Poisson<f64>)>>,
     refresh_requested: Vec<u64>,
     quota_used: Vec<BTreeMap<i32, f64>>,
     waits: Vec<Waits>,
@@ -603,8 +605,9 @@ impl Sim<'_> {
             .map(|&a| self.asset_output_mw(a))
             .sum();
         let from_weather = served(&mut rest, weather);
-        let mut draws: Vec<(usize, f64, f64)> = Vec::new(); // (source, MW, gCO₂/kWh)
-        for &a in &self.site_assets[site] {
+        // Indices rather than iterators: this runs at every event, so it must not allocate.
+        for k in 0..self.site_assets[site].len() {
+            let a = self.site_assets[site][k];
             let asset = &s.power_assets[a];
             if !self.power_on[a] {
                 continue;
@@ -617,22 +620,30 @@ impl Sim<'_> {
             } else {
                 0.0
             };
-            draws.push((self.asset_source[a], mw, asset.carbon_g_per_kwh));
+            self.deliver(
+                site,
+                self.asset_source[a],
+                mw * hours,
+                asset.carbon_g_per_kwh,
+            );
         }
-        for &g in &self.site_grid[site] {
+        for k in 0..self.site_grid[site].len() {
+            let g = self.site_grid[site][k];
             if self.grid_on[g] {
                 let conn = &s.grid_connections[g];
-                draws.push((0, served(&mut rest, conn.capacity.0), conn.carbon_g_per_kwh));
+                let mw = served(&mut rest, conn.capacity.0);
+                self.deliver(site, 0, mw * hours, conn.carbon_g_per_kwh);
             }
         }
         // Facility load never exceeds firm power, so `rest` is zero here; energy is what was served.
-        for (source, mw, carbon) in draws {
-            let mwh = mw * hours;
-            self.energy_by_source[site][source] += mwh;
-            self.energy_mwh[site] += mwh;
-            // g/kWh × MWh = kg; a thousand kg to the tonne.
-            self.emissions_t[site] += carbon * mwh / 1000.0;
-        }
+    }
+
+    /// Books `mwh` from `source` at `site`, with its emissions.
+    fn deliver(&mut self, site: usize, source: usize, mwh: f64, carbon_g_per_kwh: f64) {
+        self.energy_by_source[site][source] += mwh;
+        self.energy_mwh[site] += mwh;
+        // g/kWh × MWh = kg; a thousand kg to the tonne.
+        self.emissions_t[site] += carbon_g_per_kwh * mwh / 1000.0;
     }
 
     /// What installed GPUs of cluster `c` wait for now.
@@ -738,6 +749,13 @@ impl Sim<'_> {
         if !(per_day > 0.0 && per_day.is_finite()) {
             return;
         }
+        if self.failure_law[c]
+            .as_ref()
+            .is_none_or(|(m, _)| *m != per_day)
+        {
+            self.failure_law[c] = Poisson::new(per_day).ok().map(|p| (per_day, p));
+        }
+        let law = self.failure_law[c].as_ref().map(|(_, p)| p);
         let stream = &mut self.streams[c].failure;
         // Days without a failure before the first day with one: geometric, P(no failure) = e^-λ.
         let quiet_days = (stream.uniform().ln() / -per_day).floor();
@@ -745,7 +763,7 @@ impl Sim<'_> {
         if quiet_days > horizon_days {
             return;
         }
-        let count = zero_truncated_poisson(per_day, stream);
+        let count = zero_truncated_poisson(per_day, law, stream);
         let at = SimTime(t.0 + (quiet_days as i64 + 1) * DAY_HOURS);
         let epoch = self.failure_epoch[c];
         self.at_epoch(
@@ -798,12 +816,11 @@ impl Sim<'_> {
 }
 
 /// A Poisson count of mean `mean` given that it is at least one.
-fn zero_truncated_poisson(mean: f64, stream: &mut Stream) -> u64 {
+fn zero_truncated_poisson(mean: f64, law: Option<&Poisson<f64>>, stream: &mut Stream) -> u64 {
     if mean > 10.0 {
         // P(0) < 5e-5: rejection almost never repeats.
-        let poisson = Poisson::new(mean).ok();
         for _ in 0..64 {
-            let n = poisson.as_ref().map_or(mean, |p| p.sample(stream.rng())) as u64;
+            let n = law.map_or(mean, |p| p.sample(stream.rng())) as u64;
             if n > 0 {
                 return n;
             }
@@ -928,6 +945,7 @@ pub fn simulate(scenario: &Scenario, replication: u64, keep_events: bool) -> Rep
         ever_energised: vec![0; clusters.len()],
         planned_ready: vec![None; clusters.len()],
         failure_epoch: vec![0; clusters.len()],
+        failure_law: vec![None; clusters.len()],
         refresh_requested: vec![0; clusters.len()],
         quota_used: vec![BTreeMap::new(); scenario.supply_shocks.len()],
         waits: vec![[0.0; 6]; clusters.len()],
