@@ -386,85 +386,46 @@ fn delays(scenario: &Scenario, a: &Aggregate) -> Table {
     quantile_columns(table, "months", &q)
 }
 
-/// The entity an event concerns, by kind and scenario id.
-fn entity(scenario: &Scenario, event: &Event) -> (&'static str, String) {
-    match event {
-        Event::LandAcquired { site } | Event::PermitGranted { site } => {
-            ("site", scenario.sites[site.index()].id.clone())
+/// The entity an event concerns, by kind, scenario id and site.
+fn entity(scenario: &Scenario, event: &Event) -> (&'static str, String, usize) {
+    if let Some(c) = event.cluster() {
+        let cluster = &scenario.clusters[c.index()];
+        return ("cluster", cluster.id.clone(), cluster.site.index());
+    }
+    match *event {
+        Event::GridConnected { connection } => {
+            let g = &scenario.grid_connections[connection.index()];
+            ("grid_connection", g.id.clone(), g.site.index())
         }
-        Event::GridConnected { connection } => (
-            "grid_connection",
-            scenario.grid_connections[connection.index()].id.clone(),
-        ),
         Event::PowerCommissioned { asset }
         | Event::PowerOutageStarted { asset }
-        | Event::PowerRestored { asset } => (
-            "power_asset",
-            scenario.power_assets[asset.index()].id.clone(),
-        ),
-        Event::ShellPhaseCompleted { shell, phase } => (
-            "shell_phase",
-            format!("{}#{}", scenario.shells[shell.index()].id, phase + 1),
-        ),
-        Event::GpusOrdered { cluster, .. }
-        | Event::GpusDelivered { cluster, .. }
-        | Event::GpusHeld { cluster, .. }
-        | Event::GpusInstalled { cluster, .. }
-        | Event::ClusterEnergised { cluster, .. }
-        | Event::GpusFailed { cluster, .. }
-        | Event::GpusRepaired { cluster, .. }
-        | Event::GpusCurtailed { cluster, .. }
-        | Event::GpusRestored { cluster, .. }
-        | Event::ClusterRetired { cluster, .. } => {
-            ("cluster", scenario.clusters[cluster.index()].id.clone())
+        | Event::PowerRestored { asset } => {
+            let a = &scenario.power_assets[asset.index()];
+            ("power_asset", a.id.clone(), a.site.index())
         }
-    }
-}
-
-fn gpus_of(event: &Event) -> u64 {
-    match *event {
-        Event::GpusOrdered { gpus, .. }
-        | Event::GpusDelivered { gpus, .. }
-        | Event::GpusHeld { gpus, .. }
-        | Event::GpusInstalled { gpus, .. }
-        | Event::ClusterEnergised { gpus, .. }
-        | Event::GpusFailed { gpus, .. }
-        | Event::GpusRepaired { gpus, .. }
-        | Event::GpusCurtailed { gpus, .. }
-        | Event::GpusRestored { gpus, .. }
-        | Event::ClusterRetired { gpus, .. } => gpus,
-        _ => 0,
+        Event::ShellPhaseCompleted { shell, phase } => {
+            let h = &scenario.shells[shell.index()];
+            (
+                "shell_phase",
+                format!("{}#{}", h.id, phase + 1),
+                h.site.index(),
+            )
+        }
+        Event::LandAcquired { site } | Event::PermitGranted { site } => (
+            "site",
+            scenario.sites[site.index()].id.clone(),
+            site.index(),
+        ),
+        // GPU events were answered above.
+        _ => ("cluster", String::new(), 0),
     }
 }
 
 fn events(scenario: &Scenario, replication: u64, r: &Replication) -> Table {
     let start = scenario.meta.start_date;
-    let site_of = |e: &Event| -> String {
-        let site = match *e {
-            Event::LandAcquired { site } | Event::PermitGranted { site } => site.index(),
-            Event::GridConnected { connection } => {
-                scenario.grid_connections[connection.index()].site.index()
-            }
-            Event::PowerCommissioned { asset }
-            | Event::PowerOutageStarted { asset }
-            | Event::PowerRestored { asset } => scenario.power_assets[asset.index()].site.index(),
-            Event::ShellPhaseCompleted { shell, .. } => scenario.shells[shell.index()].site.index(),
-            Event::GpusOrdered { cluster, .. }
-            | Event::GpusDelivered { cluster, .. }
-            | Event::GpusHeld { cluster, .. }
-            | Event::GpusInstalled { cluster, .. }
-            | Event::ClusterEnergised { cluster, .. }
-            | Event::GpusFailed { cluster, .. }
-            | Event::GpusRepaired { cluster, .. }
-            | Event::GpusCurtailed { cluster, .. }
-            | Event::GpusRestored { cluster, .. }
-            | Event::ClusterRetired { cluster, .. } => {
-                scenario.clusters[cluster.index()].site.index()
-            }
-        };
-        scenario.sites[site].id.clone()
-    };
     let ev = &r.events;
+    let entities: Vec<(&str, String, usize)> =
+        ev.iter().map(|(_, e)| entity(scenario, e)).collect();
     Table::new()
         .column("replication", Values::U64(vec![replication; ev.len()]))
         .column(
@@ -481,23 +442,24 @@ fn events(scenario: &Scenario, replication: u64, r: &Replication) -> Table {
         )
         .column(
             "site",
-            Values::Text(ev.iter().map(|(_, e)| site_of(e)).collect()),
-        )
-        .column(
-            "entity_kind",
             Values::Text(
-                ev.iter()
-                    .map(|(_, e)| entity(scenario, e).0.to_owned())
+                entities
+                    .iter()
+                    .map(|e| scenario.sites[e.2].id.clone())
                     .collect(),
             ),
         )
         .column(
+            "entity_kind",
+            Values::Text(entities.iter().map(|e| e.0.to_owned()).collect()),
+        )
+        .column(
             "entity",
-            Values::Text(ev.iter().map(|(_, e)| entity(scenario, e).1).collect()),
+            Values::Text(entities.iter().map(|e| e.1.clone()).collect()),
         )
         .column(
             "gpus",
-            Values::U64(ev.iter().map(|(_, e)| gpus_of(e)).collect()),
+            Values::U64(ev.iter().map(|(_, e)| e.gpus().unwrap_or(0)).collect()),
         )
 }
 

@@ -89,6 +89,40 @@ pub enum Event {
 }
 
 impl Event {
+    /// The cluster a GPU event concerns.
+    pub fn cluster(&self) -> Option<ClusterId> {
+        match *self {
+            Event::GpusOrdered { cluster, .. }
+            | Event::GpusDelivered { cluster, .. }
+            | Event::GpusHeld { cluster, .. }
+            | Event::GpusInstalled { cluster, .. }
+            | Event::ClusterEnergised { cluster, .. }
+            | Event::GpusFailed { cluster, .. }
+            | Event::GpusRepaired { cluster, .. }
+            | Event::GpusCurtailed { cluster, .. }
+            | Event::GpusRestored { cluster, .. }
+            | Event::ClusterRetired { cluster, .. } => Some(cluster),
+            _ => None,
+        }
+    }
+
+    /// The GPUs a GPU event counts.
+    pub fn gpus(&self) -> Option<u64> {
+        match *self {
+            Event::GpusOrdered { gpus, .. }
+            | Event::GpusDelivered { gpus, .. }
+            | Event::GpusHeld { gpus, .. }
+            | Event::GpusInstalled { gpus, .. }
+            | Event::ClusterEnergised { gpus, .. }
+            | Event::GpusFailed { gpus, .. }
+            | Event::GpusRepaired { gpus, .. }
+            | Event::GpusCurtailed { gpus, .. }
+            | Event::GpusRestored { gpus, .. }
+            | Event::ClusterRetired { gpus, .. } => Some(gpus),
+            _ => None,
+        }
+    }
+
     /// The event's name, as written in the event log.
     pub fn name(&self) -> &'static str {
         match self {

@@ -1262,27 +1262,18 @@ fn convert_clusters(
             *d = d.clone().expected("one GPU or more");
         }
         let order = ctx.date_in_horizon(&at("order_date"), &c.order_date);
-        let lead = match (&c.lead_time_months, accelerator.lead_time_months) {
-            (Some(u), _) => ctx.uncertain(&at("lead_time_months"), u),
-            (None, Some(v)) => Some(m::Uncertain::fixed(v)),
-            (None, None) => {
-                let d = ctx.error(
-                    "missing-catalog-value",
-                    &at("lead_time_months"),
-                    format!("the catalog has no lead time for `{}`", accelerator.id),
-                );
-                *d = d.clone().expected("`lead_time_months` in this cluster").hint("no public lead time was found for this SKU; state your own and mark it as an estimate");
-                None
-            }
-        };
+        let lead = lead_time(
+            ctx,
+            &at("lead_time_months"),
+            c.lead_time_months.as_ref(),
+            &accelerator,
+            "cluster",
+        );
         let install = match &c.install_months {
             Some(u) => ctx.uncertain(&at("install_months"), u),
             None => Some(m::Uncertain::fixed(0.0)),
         };
-        let life = match c.useful_life_years {
-            Some(v) => ctx.positive(&at("useful_life_years"), v),
-            None => Some(ctx.default("gpu_useful_life_years")),
-        };
+        let life = useful_life(ctx, &at("useful_life_years"), c.useful_life_years);
         let resale = match c.resale_fraction {
             Some(v) => ctx.fraction(&at("resale_fraction"), v),
             None => Some(ctx.default("resale_fraction")),
@@ -1353,6 +1344,37 @@ fn convert_clusters(
         }
     }
     out
+}
+
+/// Delivery lead time of a `place` (cluster or refresh): the scenario's, else the catalog's.
+fn lead_time(
+    ctx: &mut Ctx,
+    path: &[Seg],
+    given: Option<&wire::Uncertain>,
+    accelerator: &crate::catalog::Accelerator,
+    place: &str,
+) -> Option<m::Uncertain> {
+    match (given, accelerator.lead_time_months) {
+        (Some(u), _) => ctx.uncertain(path, u),
+        (None, Some(v)) => Some(m::Uncertain::fixed(v)),
+        (None, None) => {
+            let d = ctx.error(
+                "missing-catalog-value",
+                path,
+                format!("the catalog has no lead time for `{}`", accelerator.id),
+            );
+            *d = d.clone().expected(format!("`lead_time_months` in this {place}")).hint("no public lead time was found for this SKU; state your own and mark it as an estimate");
+            None
+        }
+    }
+}
+
+/// Useful life of GPUs [years]: the scenario's, else the default.
+fn useful_life(ctx: &mut Ctx, path: &[Seg], given: Option<f64>) -> Option<f64> {
+    match given {
+        Some(v) => ctx.positive(path, v),
+        None => Some(ctx.default("gpu_useful_life_years")),
+    }
 }
 
 /// Repair time of a cluster's GPUs: required when the catalog has a failure rate for the SKU.
@@ -1445,27 +1467,18 @@ fn convert_refresh(
         );
         return None;
     }
-    let lead = match (&r.lead_time_months, accelerator.lead_time_months) {
-        (Some(u), _) => ctx.uncertain(&at("lead_time_months"), u),
-        (None, Some(v)) => Some(m::Uncertain::fixed(v)),
-        (None, None) => {
-            let d = ctx.error(
-                "missing-catalog-value",
-                &at("lead_time_months"),
-                format!("the catalog has no lead time for `{}`", accelerator.id),
-            );
-            *d = d.clone().expected("`lead_time_months` in this refresh").hint("no public lead time was found for this SKU; state your own and mark it as an estimate");
-            None
-        }
-    };
+    let lead = lead_time(
+        ctx,
+        &at("lead_time_months"),
+        r.lead_time_months.as_ref(),
+        &accelerator,
+        "refresh",
+    );
     let install = match &r.install_months {
         Some(u) => ctx.uncertain(&at("install_months"), u),
         None => Some(original.install_months.clone()),
     };
-    let life = match r.useful_life_years {
-        Some(v) => ctx.positive(&at("useful_life_years"), v),
-        None => Some(ctx.default("gpu_useful_life_years")),
-    };
+    let life = useful_life(ctx, &at("useful_life_years"), r.useful_life_years);
     let repair = match (&r.repair_days, accelerator.failure_rate_per_gpu_day) {
         (None, Some(_)) if original.failure_rate_per_gpu_day > 0.0 => {
             Some(original.repair_days.clone())
