@@ -8,6 +8,7 @@ pub mod diagnostic;
 pub mod engine;
 pub mod model;
 pub mod scenario;
+pub mod sovereignty;
 pub mod units;
 
 /// The sovsim version, as written into manifests.

@@ -67,6 +67,8 @@ pub struct Scenario {
     pub supply_shocks: Vec<SupplyShock>,
     /// Sovereignty tiers.
     pub tiers: Vec<Tier>,
+    /// Country codes of the EU member states (from the catalog), for rules that name `EU`.
+    pub eu_members: Vec<String>,
     /// Open-weight models.
     pub models: Vec<Model>,
     /// Training campaigns.
@@ -396,7 +398,7 @@ impl Attribute {
 /// A comparison in a clause, with its right-hand side.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Test {
-    /// The jurisdiction is one of these (`EU` expanded to the member states).
+    /// The jurisdiction is one of these (`EU` stands for every member state).
     In(Vec<String>),
     /// The jurisdiction is none of these.
     NotIn(Vec<String>),

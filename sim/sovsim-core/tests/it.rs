@@ -15,6 +15,8 @@ mod engine;
 mod fixtures;
 #[path = "it/mutations.rs"]
 mod mutations;
+#[path = "it/sovereignty.rs"]
+mod sovereignty;
 
 /// Reads from disk.
 struct Disk;

@@ -22,6 +22,8 @@ pub enum Values {
     Text(Vec<String>),
     /// Text that may be missing (null in Parquet, empty in CSV).
     OptText(Vec<Option<String>>),
+    /// True or false.
+    Bool(Vec<bool>),
 }
 
 impl Values {
@@ -31,6 +33,7 @@ impl Values {
             Values::U64(v) => v.len(),
             Values::Text(v) => v.len(),
             Values::OptText(v) => v.len(),
+            Values::Bool(v) => v.len(),
         }
     }
 }
@@ -69,6 +72,7 @@ impl Table {
                 Values::U64(v) => Column::new(name.into(), v),
                 Values::Text(v) => Column::new(name.into(), v),
                 Values::OptText(v) => Column::new(name.into(), v),
+                Values::Bool(v) => Column::new(name.into(), v),
             })
             .collect();
         DataFrame::new_infer_height(columns).map_err(io::Error::other)

@@ -15,6 +15,7 @@ use sovsim_core::engine::replicate::{Percentiles, replicate};
 use sovsim_core::engine::time::SimTime;
 use sovsim_core::model::Scenario;
 use sovsim_core::scenario::Loaded;
+use sovsim_core::sovereignty::{self, Eligibility};
 use sovsim_core::units::Date;
 use sovsim_report::{RunDir, Table, Values};
 
@@ -132,6 +133,8 @@ pub(crate) fn run(
     written.extend(dir.write_table("milestones", &milestones(scenario, &aggregate))?);
     written.extend(dir.write_table("delays", &delays(scenario, &aggregate))?);
     written.extend(dir.write_table("events", &events(scenario, representative, &example))?);
+    let eligibility = sovereignty::evaluate(scenario);
+    written.extend(dir.write_table("sovereignty", &sovereignty_table(scenario, &eligibility))?);
     let how = manifest::Invocation {
         command: "run",
         runs: Some(request.runs),
@@ -139,7 +142,10 @@ pub(crate) fn run(
         started,
     };
     written.push(manifest::write(&dir, &how, scenario, loaded, catalog)?);
-    Ok((human(scenario, &aggregate, request.out), written))
+    let mut told = human(scenario, &aggregate);
+    told.push_str(&sovereignty_summary(scenario, &eligibility));
+    told.push_str(&format!("\nWrote {}\n", request.out.display()));
+    Ok((told, written))
 }
 
 fn date_of(t: Option<SimTime>, start: Date) -> Option<String> {
@@ -474,7 +480,7 @@ fn month_of(t: Option<SimTime>, start: Date) -> String {
     }
 }
 
-fn human(scenario: &Scenario, a: &Aggregate, out: &Path) -> String {
+fn human(scenario: &Scenario, a: &Aggregate) -> String {
     use std::fmt::Write as _;
     let start = scenario.meta.start_date;
     let mut s = String::new();
@@ -563,7 +569,104 @@ fn human(scenario: &Scenario, a: &Aggregate, out: &Path) -> String {
         "\nAt the end of the horizon (P50): {:.0} MW of IT online, {:.0} GPUs working; {:.1} TWh used, {:.2} MtCO₂ emitted over the horizon",
         it[1], gpus[1], energy[1], emissions[1]
     );
-    let _ = writeln!(s, "\nWrote {}", out.display());
+    s
+}
+
+/// One row per cluster and tier: whether the cluster qualifies and the clauses it fails.
+fn sovereignty_table(scenario: &Scenario, all: &[Eligibility]) -> Table {
+    let rows: Vec<(&Eligibility, usize)> = all
+        .iter()
+        .flat_map(|e| (0..scenario.tiers.len()).map(move |t| (e, t)))
+        .collect();
+    let cluster = |e: &Eligibility| &scenario.clusters[e.cluster.index()];
+    Table::new()
+        .column(
+            "cluster",
+            Values::Text(rows.iter().map(|(e, _)| cluster(e).id.clone()).collect()),
+        )
+        .column(
+            "operator",
+            Values::Text(
+                rows.iter()
+                    .map(|(e, _)| scenario.operators[cluster(e).operator.index()].id.clone())
+                    .collect(),
+            ),
+        )
+        .column(
+            "site",
+            Values::Text(
+                rows.iter()
+                    .map(|(e, _)| scenario.sites[cluster(e).site.index()].id.clone())
+                    .collect(),
+            ),
+        )
+        .column(
+            "tier",
+            Values::Text(
+                rows.iter()
+                    .map(|(_, t)| scenario.tiers[*t].id.clone())
+                    .collect(),
+            ),
+        )
+        .column(
+            "qualifies",
+            Values::Bool(rows.iter().map(|(e, t)| e.qualifies[*t]).collect()),
+        )
+        .column(
+            "failed_clauses",
+            Values::Text(
+                rows.iter()
+                    .map(|(e, t)| {
+                        let reasons: Vec<&str> = e
+                            .failures
+                            .iter()
+                            .filter(|f| f.tier == *t)
+                            .map(|f| f.reason.as_str())
+                            .collect();
+                        reasons.join("; ")
+                    })
+                    .collect(),
+            ),
+        )
+}
+
+/// Which operators fail which tier, and why, once per operator, tier and reasons.
+fn sovereignty_summary(scenario: &Scenario, all: &[Eligibility]) -> String {
+    use std::fmt::Write as _;
+    let mut lines: Vec<String> = Vec::new();
+    for e in all {
+        let operator = &scenario.operators[scenario.clusters[e.cluster.index()].operator.index()];
+        for (t, tier) in scenario.tiers.iter().enumerate() {
+            if e.qualifies[t] {
+                continue;
+            }
+            let reasons: Vec<&str> = e
+                .failures
+                .iter()
+                .filter(|f| f.tier == t)
+                .map(|f| f.reason.as_str())
+                .collect();
+            let line = format!(
+                "  `{}` fails `{}`: {}",
+                operator.id,
+                tier.id,
+                reasons.join("; ")
+            );
+            if !lines.contains(&line) {
+                lines.push(line);
+            }
+        }
+    }
+    let mut s = String::new();
+    if !scenario.tiers.is_empty() {
+        let _ = writeln!(s, "\nSovereignty tiers");
+        if lines.is_empty() {
+            let _ = writeln!(s, "  every cluster qualifies for every tier");
+        }
+        for line in lines {
+            let _ = writeln!(s, "{line}");
+        }
+    }
     s
 }
 
@@ -619,6 +722,22 @@ const TABLES: &[(&str, &str, &[Column])] = &[
             (
                 "months_p10, months_p50, months_p90",
                 "the same over replications",
+            ),
+        ],
+    ),
+    (
+        "sovereignty",
+        "one cluster × one sovereignty tier of the scenario",
+        &[
+            ("cluster, operator, site", "ids"),
+            ("tier", "tier id"),
+            (
+                "qualifies",
+                "whether every clause of the tier holds for the cluster's operator and site",
+            ),
+            (
+                "failed_clauses",
+                "each failing clause in words, e.g. `US holds 30 % (limit 24 %)`, separated by `; `",
             ),
         ],
     ),

@@ -271,6 +271,7 @@ fn run_writes_the_run_directory_with_every_documented_key_and_a_human_summary() 
         "milestones.parquet",
         "delays.parquet",
         "events.parquet",
+        "sovereignty.parquet",
     ] {
         assert!(dir.path().join(file).is_file(), "{file} missing");
     }

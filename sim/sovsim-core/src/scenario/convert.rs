@@ -615,6 +615,12 @@ pub fn convert(
         clusters,
         supply_shocks,
         tiers,
+        eu_members: catalog
+            .countries
+            .iter()
+            .filter(|c| c.eu_member)
+            .map(|c| c.code.clone())
+            .collect(),
         models,
         training,
         inference,
