@@ -10,6 +10,7 @@ pub mod model;
 pub mod scenario;
 pub mod sovereignty;
 pub mod units;
+pub mod workload;
 
 /// The sovsim version, as written into manifests.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
