@@ -65,6 +65,23 @@ fn load(path: &Path, overrides: &[String]) -> Loaded {
     scenario::load(path, &Disk, &catalog(), overrides)
 }
 
+/// The scenario a text describes, or a panic that shows its diagnostics.
+fn parse(text: &str) -> sovsim_core::model::Scenario {
+    let path = PathBuf::from("test.toml");
+    let reader = Memory(BTreeMap::from([(path.clone(), text.to_owned())]));
+    let loaded = scenario::load(&path, &reader, &catalog(), &[]);
+    loaded
+        .scenario
+        .unwrap_or_else(|| panic!("{}", loaded.sources.render(&loaded.diagnostics)))
+}
+
+/// A shipped scenario (`scenarios/NAME`), which must be valid.
+fn shipped(name: &str) -> sovsim_core::model::Scenario {
+    load(&repo().join("scenarios").join(name), &[])
+        .scenario
+        .expect("shipped scenarios are valid")
+}
+
 #[test]
 fn every_shipped_scenario_is_valid_without_warnings() {
     let files = shipped_scenarios();

@@ -166,7 +166,6 @@ fn tidy(v: f64) -> f64 {
 
 fn summary(scenario: &Scenario, a: &Aggregate, representative: u64) -> Map<String, Value> {
     let start = scenario.meta.start_date;
-    let region = scenario.sites.len();
     let own = scenario.clusters.iter().filter(|c| c.refresh_of.is_none());
     let mut m = Map::new();
     let mut put = |k: String, v: Value| {
@@ -189,26 +188,10 @@ fn summary(scenario: &Scenario, a: &Aggregate, representative: u64) -> Map<Strin
         "planned_it_capacity_mw".into(),
         tidy(own.map(|c| c.it_power().0).sum()).into(),
     );
-    let index = |name: &str| {
-        SITE_SERIES
-            .iter()
-            .position(|(n, _)| *n == name)
-            .unwrap_or(0)
-    };
-    let end = a.months();
     let triples: [(&str, [f64; 3]); 5] = [
-        (
-            "it_capacity_mw_end",
-            a.site_series(end, region, index("it_online_mw")),
-        ),
-        (
-            "gpus_operational_end",
-            a.site_series(end, region, index("gpus_operational")),
-        ),
-        (
-            "gpus_installed_end",
-            a.site_series(end, region, index("gpus_installed")),
-        ),
+        ("it_capacity_mw_end", a.region_at_end("it_online_mw")),
+        ("gpus_operational_end", a.region_at_end("gpus_operational")),
+        ("gpus_installed_end", a.region_at_end("gpus_installed")),
         ("energy_twh_total", a.energy_twh_total()),
         ("emissions_mtco2_total", a.emissions_mtco2_total()),
     ];
@@ -553,15 +536,8 @@ fn human(scenario: &Scenario, a: &Aggregate) -> String {
             month_of(full, start)
         );
     }
-    let region = scenario.sites.len();
-    let index = |name: &str| {
-        SITE_SERIES
-            .iter()
-            .position(|(n, _)| *n == name)
-            .unwrap_or(0)
-    };
-    let it = a.site_series(a.months(), region, index("it_online_mw"));
-    let gpus = a.site_series(a.months(), region, index("gpus_operational"));
+    let it = a.region_at_end("it_online_mw");
+    let gpus = a.region_at_end("gpus_operational");
     let energy = a.energy_twh_total();
     let emissions = a.emissions_mtco2_total();
     let _ = writeln!(

@@ -440,6 +440,15 @@ impl Aggregate {
         self.cell(month, place, var)
     }
 
+    /// P10/P50/P90 of the region's `SITE_SERIES` entry `name` at the end of the horizon; zeros for a
+    /// name that is not a series.
+    pub fn region_at_end(&self, name: &str) -> [f64; 3] {
+        SITE_SERIES
+            .iter()
+            .position(|(n, _)| *n == name)
+            .map_or([0.0; 3], |v| self.site_series(self.months, self.sites, v))
+    }
+
     /// P10/P50/P90 of `SOURCE_SERIES[var]` for source `source` (as `layout.sources`).
     pub fn source_series(&self, month: usize, place: usize, source: usize, var: usize) -> [f64; 3] {
         self.cell(

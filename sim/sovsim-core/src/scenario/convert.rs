@@ -931,53 +931,41 @@ fn convert_grid(
             .map(|s| s.country.clone());
         let wait = match (&g.queue_wait_months, &country) {
             (Some(u), _) => ctx.uncertain(&at("queue_wait_months"), u),
-            (None, Some(c)) => match (c.grid_wait_months_min, c.grid_wait_months_max) {
-                (Some(min), Some(max)) => Some(m::Uncertain {
-                    dist: Distribution::Uniform { min, max },
-                    factor: None,
-                }),
-                _ => {
-                    let d = ctx.error(
-                        "missing-catalog-value",
-                        &at("queue_wait_months"),
-                        format!("the catalog has no grid-connection wait for `{}`", c.code),
-                    );
-                    *d = d.clone().expected("`queue_wait_months` in this connection").hint("e.g. `queue_wait_months = { dist = \"pert\", min = 24, mode = 36, max = 60 }`");
-                    None
-                }
-            },
+            (None, Some(c)) => from_country(
+                ctx,
+                &at("queue_wait_months"),
+                c.grid_wait_months_min
+                    .zip(c.grid_wait_months_max)
+                    .map(|(min, max)| m::Uncertain {
+                        dist: Distribution::Uniform { min, max },
+                        factor: None,
+                    }),
+                ("grid-connection wait", &c.code),
+                "e.g. `queue_wait_months = { dist = \"pert\", min = 24, mode = 36, max = 60 }`",
+            ),
             (None, None) => None,
         };
         let price = match (&g.price_eur_per_mwh, &country) {
             (Some(u), _) => ctx.uncertain(&at("price_eur_per_mwh"), u),
-            (None, Some(c)) => match c.industrial_power_price_eur_per_kwh {
-                Some(p) => Some(m::Uncertain::fixed(p * 1000.0)),
-                None => {
-                    let d = ctx.error(
-                        "missing-catalog-value",
-                        &at("price_eur_per_mwh"),
-                        format!("the catalog has no electricity price for `{}`", c.code),
-                    );
-                    *d = d.clone().expected("`price_eur_per_mwh` in this connection");
-                    None
-                }
-            },
+            (None, Some(c)) => from_country(
+                ctx,
+                &at("price_eur_per_mwh"),
+                c.industrial_power_price_eur_per_kwh
+                    .map(|p| m::Uncertain::fixed(p * 1000.0)),
+                ("electricity price", &c.code),
+                "Eurostat publishes non-household prices per country (dataset nrg_pc_205)",
+            ),
             (None, None) => None,
         };
         let carbon = match (g.carbon_g_per_kwh, &country) {
             (Some(v), _) => ctx.quantity(&at("carbon_g_per_kwh"), v),
-            (None, Some(c)) => match c.grid_carbon_g_per_kwh {
-                Some(v) => Some(v),
-                None => {
-                    let d = ctx.error(
-                        "missing-catalog-value",
-                        &at("carbon_g_per_kwh"),
-                        format!("the catalog has no grid carbon intensity for `{}`", c.code),
-                    );
-                    *d = d.clone().expected("`carbon_g_per_kwh` in this connection").hint("Ember publishes yearly figures per country (carbon_intensity_elec in OWID's energy data)");
-                    None
-                }
-            },
+            (None, Some(c)) => from_country(
+                ctx,
+                &at("carbon_g_per_kwh"),
+                c.grid_carbon_g_per_kwh,
+                ("grid carbon intensity", &c.code),
+                "Ember publishes yearly figures per country (carbon_intensity_elec in OWID's energy data)",
+            ),
             (None, None) => None,
         };
         if let (Some(site), Some(capacity), Some(wait), Some(price), Some(carbon)) =
@@ -994,6 +982,30 @@ fn convert_grid(
         }
     }
     out
+}
+
+/// A grid connection's figure taken from its country in the catalog, or, where the catalog has none,
+/// an error asking the connection for it. `what` names the figure and the country.
+fn from_country<T>(
+    ctx: &mut Ctx,
+    path: &[Seg],
+    value: Option<T>,
+    what: (&str, &str),
+    hint: &str,
+) -> Option<T> {
+    if value.is_none() {
+        let field = tree::path_string(&path[path.len().saturating_sub(1)..]);
+        let d = ctx.error(
+            "missing-catalog-value",
+            path,
+            format!("the catalog has no {} for `{}`", what.0, what.1),
+        );
+        *d = d
+            .clone()
+            .expected(format!("`{field}` in this connection"))
+            .hint(hint);
+    }
+    value
 }
 
 fn convert_power(

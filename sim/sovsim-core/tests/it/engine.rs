@@ -2,9 +2,9 @@
 //! replications of the shipped EU scenario.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use super::{Memory, catalog, repo};
+use super::{Memory, catalog, parse, repo, shipped};
 use sovsim_core::engine::buildout::{self, Event};
 use sovsim_core::engine::time::{SimTime, hours};
 use sovsim_core::model::Scenario;
@@ -61,23 +61,8 @@ useful_life_years = 6
 repair_days = 3
 "#;
 
-fn parse(text: &str) -> Scenario {
-    let path = PathBuf::from("fixed.toml");
-    let reader = Memory(BTreeMap::from([(path.clone(), text.to_owned())]));
-    let loaded = scenario::load(&path, &reader, &catalog(), &[]);
-    loaded
-        .scenario
-        .unwrap_or_else(|| panic!("{}", loaded.sources.render(&loaded.diagnostics)))
-}
-
 fn eu() -> Scenario {
-    let loaded = scenario::load(
-        &repo().join("scenarios/eu-sovereign-2030.toml"),
-        &super::Disk,
-        &catalog(),
-        &[],
-    );
-    loaded.scenario.expect("valid")
+    shipped("eu-sovereign-2030.toml")
 }
 
 #[test]

@@ -1,11 +1,6 @@
 //! Sovereignty tiers applied to clusters: which tiers each qualifies for, and the clause that fails.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
-
-use super::{Memory, catalog, repo};
-use sovsim_core::model::Scenario;
-use sovsim_core::scenario;
+use super::{parse, shipped};
 use sovsim_core::sovereignty;
 
 const THREE_OPERATORS: &str = r#"
@@ -103,15 +98,6 @@ id = "resident"
 preset = "eu-data-residency"
 "#;
 
-fn parse(text: &str) -> Scenario {
-    let path = PathBuf::from("tiers.toml");
-    let reader = Memory(BTreeMap::from([(path.clone(), text.to_owned())]));
-    let loaded = scenario::load(&path, &reader, &catalog(), &[]);
-    loaded
-        .scenario
-        .unwrap_or_else(|| panic!("{}", loaded.sources.render(&loaded.diagnostics)))
-}
-
 #[test]
 fn an_operator_with_a_30_percent_us_holder_fails_secnumcloud_on_the_24_percent_clause_only() {
     let s = parse(THREE_OPERATORS);
@@ -165,13 +151,7 @@ fn a_site_outside_the_eu_fails_residency_whoever_operates_it() {
 
 #[test]
 fn every_cluster_of_the_eu_scenario_has_a_verdict_for_every_tier() {
-    let loaded = scenario::load(
-        &repo().join("scenarios/eu-sovereign-2030.toml"),
-        &super::Disk,
-        &catalog(),
-        &[],
-    );
-    let s = loaded.scenario.expect("valid");
+    let s = shipped("eu-sovereign-2030.toml");
     let all = sovereignty::evaluate(&s);
     assert_eq!(all.len(), s.clusters.len());
     for e in &all {
