@@ -31,6 +31,7 @@ pub struct Accelerator {
     pub id: String,
     pub name: String,
     pub vendor: String,
+    pub architecture: String,
     pub tdp_w: Option<f64>,
     pub all_in_power_kw: f64,
     pub gpus_per_rack: Option<u32>,
@@ -156,6 +157,57 @@ pub struct PresetClause {
     pub source_date: String,
 }
 
+/// A kind of work the dispatch places on GPUs.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Workload {
+    /// Training runs (pre-training and post-training) on a homogeneous block of GPUs.
+    Training,
+    /// Serving tokens of an open-weight model.
+    Inference,
+}
+
+impl Workload {
+    /// Both workloads, in table order.
+    pub const ALL: [Workload; 2] = [Workload::Training, Workload::Inference];
+
+    /// The name used in the catalog and scenarios.
+    pub fn name(self) -> &'static str {
+        match self {
+            Workload::Training => "training",
+            Workload::Inference => "inference",
+        }
+    }
+}
+
+/// Measured (or derived) serving throughput of one model on one accelerator.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct InferenceThroughput {
+    pub model: String,
+    pub accelerator: String,
+    pub output_tokens_per_s_per_gpu: f64,
+    pub estimated_fields: String,
+    pub source: String,
+    pub source_date: String,
+}
+
+/// How well a workload runs on an accelerator, relative to its nominal rate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct WorkloadEfficiency {
+    pub workload: Workload,
+    pub accelerator: String,
+    pub efficiency: f64,
+    pub estimated_fields: String,
+    pub source: String,
+    pub source_date: String,
+}
+
 /// A default value for a field a scenario leaves out.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -234,6 +286,11 @@ pub const TABLES: &[Table] = &[
             ),
             col("name", "-", "product name"),
             col("vendor", "-", "manufacturer"),
+            col(
+                "architecture",
+                "-",
+                "GPU generation; a training run needs one architecture end to end",
+            ),
             col("tdp_w", "W", "thermal design power of one GPU"),
             col(
                 "all_in_power_kw",
@@ -493,6 +550,40 @@ pub const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "throughput",
+        file: "inference_throughput.csv",
+        about: "serving throughput of one model on one accelerator; pairs without a row use the roofline estimate (see `roofline_sequences_per_gpu` in defaults.csv)",
+        columns: &[
+            col("model", "-", "model id from models.csv"),
+            col("accelerator", "-", "accelerator id from accelerators.csv"),
+            col(
+                "output_tokens_per_s_per_gpu",
+                "tokens/(s·GPU)",
+                "generated (output) tokens per second per GPU under production batching, prompts processed alongside",
+            ),
+            PROVENANCE[0],
+            PROVENANCE[1],
+            PROVENANCE[2],
+        ],
+    },
+    Table {
+        name: "efficiency",
+        file: "workload_efficiency.csv",
+        about: "how well a workload runs on an accelerator: 0 where it cannot run, below 1 where it runs slower; every accelerator has one row per workload",
+        columns: &[
+            col("workload", "training|inference", "kind of work"),
+            col("accelerator", "-", "accelerator id from accelerators.csv"),
+            col(
+                "efficiency",
+                "fraction",
+                "multiplies the rate: training FLOP/s = BF16 peak × MFU × efficiency; inference tokens/s = throughput × efficiency",
+            ),
+            PROVENANCE[0],
+            PROVENANCE[1],
+            PROVENANCE[2],
+        ],
+    },
+    Table {
         name: "defaults",
         file: "defaults.csv",
         about: "one default a scenario gets when it leaves a field out",
@@ -533,6 +624,14 @@ pub fn embedded_sources() -> CatalogSources {
             "sovereignty_presets.csv",
             include_str!("../../../data/sovereignty_presets.csv"),
         ),
+        (
+            "inference_throughput.csv",
+            include_str!("../../../data/inference_throughput.csv"),
+        ),
+        (
+            "workload_efficiency.csv",
+            include_str!("../../../data/workload_efficiency.csv"),
+        ),
         ("defaults.csv", include_str!("../../../data/defaults.csv")),
     ]
     .into_iter()
@@ -555,6 +654,10 @@ pub struct Catalog {
     pub models: Vec<OpenModel>,
     /// Sovereignty preset clauses.
     pub presets: Vec<PresetClause>,
+    /// Serving throughput per model and accelerator.
+    pub throughput: Vec<InferenceThroughput>,
+    /// Workload × accelerator efficiencies.
+    pub efficiency: Vec<WorkloadEfficiency>,
     /// Defaults for fields a scenario leaves out.
     pub defaults: Vec<DefaultValue>,
     /// First 16 hex digits of the SHA-256 of every file, in name order: identifies the catalog in manifests.
@@ -591,28 +694,45 @@ impl Catalog {
         };
         let catalog = Catalog {
             accelerators: ctx.table(&TABLES[0], |r: &Accelerator| {
-                (&r.id, &r.source, &r.source_date)
+                (r.id.clone(), &r.source, &r.source_date)
             }),
             power: ctx.table(&TABLES[1], |r: &PowerTech| {
-                (&r.id, &r.source, &r.source_date)
+                (r.id.clone(), &r.source, &r.source_date)
             }),
             shells: ctx.table(&TABLES[2], |r: &ShellType| {
-                (&r.id, &r.source, &r.source_date)
+                (r.id.clone(), &r.source, &r.source_date)
             }),
             countries: ctx.table(&TABLES[3], |r: &Country| {
-                (&r.code, &r.source, &r.source_date)
+                (r.code.clone(), &r.source, &r.source_date)
             }),
             models: ctx.table(&TABLES[4], |r: &OpenModel| {
-                (&r.id, &r.source, &r.source_date)
+                (r.id.clone(), &r.source, &r.source_date)
             }),
             presets: ctx.table(&TABLES[5], |r: &PresetClause| {
-                (&r.preset, &r.source, &r.source_date)
+                (r.preset.clone(), &r.source, &r.source_date)
             }),
-            defaults: ctx.table(&TABLES[6], |r: &DefaultValue| {
-                (&r.key, &r.source, &r.source_date)
+            throughput: ctx.table(&TABLES[6], |r: &InferenceThroughput| {
+                (
+                    format!("{}/{}", r.model, r.accelerator),
+                    &r.source,
+                    &r.source_date,
+                )
+            }),
+            efficiency: ctx.table(&TABLES[7], |r: &WorkloadEfficiency| {
+                (
+                    format!("{}/{}", r.workload.name(), r.accelerator),
+                    &r.source,
+                    &r.source_date,
+                )
+            }),
+            defaults: ctx.table(&TABLES[8], |r: &DefaultValue| {
+                (r.key.clone(), &r.source, &r.source_date)
             }),
             version,
         };
+        if problems.is_empty() {
+            problems.extend(catalog.cross_references());
+        }
         if problems.is_empty() {
             Ok(catalog)
         } else {
@@ -655,6 +775,92 @@ impl Catalog {
         self.defaults.iter().find(|d| d.key == key).map(|d| d.value)
     }
 
+    /// The catalog's serving throughput of `model` on `accelerator`, if it has one.
+    pub fn throughput(&self, model: &str, accelerator: &str) -> Option<&InferenceThroughput> {
+        self.throughput
+            .iter()
+            .find(|t| t.model == model && t.accelerator == accelerator)
+    }
+
+    /// The efficiency of `workload` on `accelerator` (every accelerator has a row; checked on parsing).
+    pub fn efficiency(&self, workload: Workload, accelerator: &str) -> Option<f64> {
+        self.efficiency
+            .iter()
+            .find(|e| e.workload == workload && e.accelerator == accelerator)
+            .map(|e| e.efficiency)
+    }
+
+    /// Rows that name a model or accelerator the catalog lacks, efficiencies outside [0, 1], and
+    /// accelerators without an efficiency row for some workload.
+    fn cross_references(&self) -> Vec<Diagnostic> {
+        let mut problems = Vec::new();
+        let unknown = |file: &str, kind: &str, id: &str| {
+            Diagnostic::error(
+                "catalog-reference",
+                format!("`{file}` names {kind} `{id}`, which the catalog does not have"),
+            )
+            .hint("use an id from `sovsim catalog accelerators` or `sovsim catalog models`")
+        };
+        for t in &self.throughput {
+            if self.model(&t.model).is_none() {
+                problems.push(unknown("inference_throughput.csv", "model", &t.model));
+            }
+            if self.accelerator(&t.accelerator).is_none() {
+                problems.push(unknown(
+                    "inference_throughput.csv",
+                    "accelerator",
+                    &t.accelerator,
+                ));
+            }
+            if t.output_tokens_per_s_per_gpu.is_nan() || t.output_tokens_per_s_per_gpu <= 0.0 {
+                problems.push(Diagnostic::error(
+                    "catalog-value",
+                    format!(
+                        "throughput of `{}` on `{}` is not positive",
+                        t.model, t.accelerator
+                    ),
+                ));
+            }
+        }
+        for e in &self.efficiency {
+            if self.accelerator(&e.accelerator).is_none() {
+                problems.push(unknown(
+                    "workload_efficiency.csv",
+                    "accelerator",
+                    &e.accelerator,
+                ));
+            }
+            if !(0.0..=1.0).contains(&e.efficiency) {
+                problems.push(
+                    Diagnostic::error(
+                        "catalog-value",
+                        format!(
+                            "efficiency of {} on `{}` is {}",
+                            e.workload.name(),
+                            e.accelerator,
+                            e.efficiency
+                        ),
+                    )
+                    .expected("a fraction between 0 and 1"),
+                );
+            }
+        }
+        for a in &self.accelerators {
+            for w in Workload::ALL {
+                if self.efficiency(w, &a.id).is_none() {
+                    problems.push(
+                        Diagnostic::error(
+                            "catalog-missing-row",
+                            format!("`workload_efficiency.csv` has no {} row for `{}`", w.name(), a.id),
+                        )
+                        .hint("every accelerator needs one row per workload; use 1 where it runs at its nominal rate"),
+                    );
+                }
+            }
+        }
+        problems
+    }
+
     /// Names of the sovereignty presets, sorted, without repeats.
     pub fn preset_names(&self) -> Vec<&str> {
         let mut names: Vec<&str> = self.presets.iter().map(|c| c.preset.as_str()).collect();
@@ -672,7 +878,7 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     /// Reads one table; `key` gives a row's id, source and source date for the checks every row must pass.
-    fn table<T>(&mut self, table: &Table, key: impl Fn(&T) -> (&String, &String, &String)) -> Vec<T>
+    fn table<T>(&mut self, table: &Table, key: impl Fn(&T) -> (String, &String, &String)) -> Vec<T>
     where
         T: for<'de> Deserialize<'de>,
     {
@@ -741,7 +947,7 @@ impl Reader<'_> {
                     }
                     // Preset rows share their preset name; other tables need unique ids.
                     if table.name != "sovereignty" {
-                        if ids.contains(id) {
+                        if ids.contains(&id) {
                             self.problems.push(
                                 Diagnostic::error(
                                     "catalog-duplicate-id",
@@ -750,7 +956,7 @@ impl Reader<'_> {
                                 .at(span.clone()),
                             );
                         }
-                        ids.push(id.clone());
+                        ids.push(id);
                     }
                     rows.push(row);
                 }

@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod diagnostic;
+pub mod dispatch;
 pub mod engine;
 pub mod model;
 pub mod scenario;

@@ -75,6 +75,8 @@ pub struct Scenario {
     pub training: Vec<TrainingCampaign>,
     /// Inference demand.
     pub inference: Vec<InferenceDemand>,
+    /// How capacity is matched to demand, with every rate resolved.
+    pub dispatch: DispatchRules,
     /// Financing assumptions, if the scenario is to be financed.
     pub finance: Option<Finance>,
     /// Risk factors and their correlation.
@@ -458,8 +460,16 @@ pub struct TrainingCampaign {
     pub tier: TierId,
     /// Model trained.
     pub model: ModelId,
-    /// Runs per year.
+    /// Operators whose clusters serve the campaign under `siloed`.
+    pub operators: Vec<OperatorId>,
+    /// Runs per year, drawn once per replication.
     pub runs_per_year: Uncertain,
+    /// How runs arrive.
+    pub arrivals: Arrivals,
+    /// GPUs per run, drawn per run (`None`: `min_cluster_gpus`).
+    pub run_gpus: Option<Uncertain>,
+    /// Compute of one run, post-training included [FLOP].
+    pub run_flop: f64,
     /// Post-training compute / pre-training compute [fraction].
     pub post_training_share: f64,
     /// Smallest homogeneous cluster [GPUs].
@@ -479,12 +489,144 @@ pub struct InferenceDemand {
     pub tier: TierId,
     /// Model served.
     pub model: ModelId,
-    /// Tokens per day at the start [tokens/day].
+    /// Operators whose clusters serve the demand under `siloed`.
+    pub operators: Vec<OperatorId>,
+    /// Generated tokens per day at the start [tokens/day].
     pub tokens_per_day: Uncertain,
     /// Growth [fraction per year].
     pub growth_per_year: Uncertain,
     /// First day of demand.
     pub start_date: Date,
+}
+
+/// How the runs of a training campaign arrive.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Arrivals {
+    /// Evenly spaced: `runs_per_year` runs a year, the first on the start date.
+    #[default]
+    Scheduled,
+    /// A Poisson process with rate `runs_per_year`.
+    Poisson,
+}
+
+/// How dispatch matches capacity to demand.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Policy {
+    /// Each demand uses only its own operators' clusters.
+    #[default]
+    Siloed,
+    /// An independent operator pools every cluster each tier may use.
+    Grid,
+}
+
+impl Policy {
+    /// Both policies.
+    pub const ALL: [Policy; 2] = [Policy::Siloed, Policy::Grid];
+
+    /// The name in scenarios and outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Policy::Siloed => "siloed",
+            Policy::Grid => "grid",
+        }
+    }
+}
+
+/// Where a serving rate comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RateBasis {
+    /// A row of `inference_throughput.csv`.
+    Catalog,
+    /// The roofline: the lower of the compute-bound and HBM-bandwidth-bound rates.
+    Roofline,
+    /// The compute-bound rate alone: the catalog has no HBM bandwidth for the SKU.
+    ComputeBound,
+}
+
+impl RateBasis {
+    /// The name in outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            RateBasis::Catalog => "catalog",
+            RateBasis::Roofline => "roofline",
+            RateBasis::ComputeBound => "compute-bound",
+        }
+    }
+}
+
+/// Resolved serving rate of one model on one accelerator.
+#[derive(Clone, Debug)]
+pub struct ServingRate {
+    /// Model served.
+    pub model: ModelId,
+    /// Accelerator id.
+    pub accelerator: String,
+    /// Output tokens per second per GPU, before the inference efficiency.
+    pub tokens_per_s_per_gpu: f64,
+    /// Where the figure comes from.
+    pub basis: RateBasis,
+}
+
+/// Efficiencies of the workloads on one accelerator.
+#[derive(Clone, Debug)]
+pub struct SkuEfficiency {
+    /// Accelerator id.
+    pub accelerator: String,
+    /// Multiplies BF16 peak × MFU [fraction]; 0: training cannot run there.
+    pub training: f64,
+    /// Multiplies the serving rate [fraction]; 0: inference cannot run there.
+    pub inference: f64,
+    /// Whether the scenario changed the catalog's figures.
+    pub overridden: bool,
+}
+
+/// Dispatch rules with every rate resolved from the catalog and the scenario.
+#[derive(Clone, Debug, Default)]
+pub struct DispatchRules {
+    /// Policy the scenario asks for.
+    pub policy: Policy,
+    /// One entry per accelerator a cluster uses.
+    pub efficiency: Vec<SkuEfficiency>,
+    /// One entry per (inference model, accelerator a cluster uses).
+    pub serving: Vec<ServingRate>,
+}
+
+impl DispatchRules {
+    /// Efficiencies of `accelerator` (every accelerator in use has an entry).
+    pub fn efficiency(&self, accelerator: &str) -> Option<&SkuEfficiency> {
+        self.efficiency
+            .iter()
+            .find(|e| e.accelerator == accelerator)
+    }
+
+    /// Serving rate of `model` on `accelerator`, if it was resolved.
+    pub fn serving(&self, model: ModelId, accelerator: &str) -> Option<&ServingRate> {
+        self.serving
+            .iter()
+            .find(|r| r.model == model && r.accelerator == accelerator)
+    }
 }
 
 /// Financing assumptions.

@@ -7,8 +7,17 @@
 //! - A run = pre-training × (1 + the campaign's post-training share).
 //! - Duration = FLOPs ÷ (GPUs × dense BF16 peak × MFU): the MFU the Llama 3 run measured is a BF16
 //!   figure, so the BF16 peak is the one it applies to.
+//! - Serving rate where the catalog has no measured figure: the roofline, the lower of
+//!   - compute-bound: peak FLOP/s ÷ (2 · active parameters), at the FP8 peak (BF16 without FP8),
+//!   - bandwidth-bound: HBM bandwidth × sequences decoded together ÷ bytes of active weights
+//!     (1 byte per parameter at FP8, 2 at BF16): each decoding step reads the active weights once
+//!     for every sequence in the batch.
+//!
+//!   The number of sequences is a catalog default calibrated on DeepSeek's production figure, so
+//!   the roofline reproduces that one measurement; for other pairs it is an estimate.
 
 use crate::catalog::{Accelerator, OpenModel};
+use crate::model::RateBasis;
 use crate::model::TrainingCampaign;
 
 /// Seconds in an hour.
@@ -34,6 +43,30 @@ pub fn run_hours(flop: f64, gpus: u64, accelerator: &Accelerator, mfu: f64) -> O
     let peak_flop_per_s = accelerator.bf16_dense_tflops? * 1e12;
     let rate = gpus as f64 * peak_flop_per_s * mfu;
     (rate > 0.0).then(|| flop / rate / SECONDS_PER_HOUR)
+}
+
+/// Roofline estimate of generated tokens per second per GPU of `model` on `accelerator` with
+/// `sequences` decoded together; `None` where the catalog has no tensor peak for the SKU.
+pub fn roofline_tokens_per_s(
+    model: &OpenModel,
+    accelerator: &Accelerator,
+    sequences: f64,
+) -> Option<(f64, RateBasis)> {
+    let (peak_tflops, bytes_per_param) =
+        match (accelerator.fp8_dense_tflops, accelerator.bf16_dense_tflops) {
+            (Some(fp8), _) => (fp8, 1.0),
+            (None, Some(bf16)) => (bf16, 2.0),
+            (None, None) => return None,
+        };
+    let active = model.active_params_b * 1e9;
+    let compute_bound = peak_tflops * 1e12 / (2.0 * active);
+    match accelerator.hbm_bandwidth_tbps {
+        Some(tbps) => {
+            let bandwidth_bound = tbps * 1e12 * sequences / (active * bytes_per_param);
+            Some((compute_bound.min(bandwidth_bound), RateBasis::Roofline))
+        }
+        None => Some((compute_bound, RateBasis::ComputeBound)),
+    }
 }
 
 #[cfg(test)]
@@ -92,5 +125,31 @@ mod tests {
             .find(|a| a.id == "gb300-nvl72")
             .expect("in the catalog");
         assert_eq!(run_hours(flop, 0, gb300, 0.4), None);
+    }
+
+    #[test]
+    fn the_roofline_reproduces_its_calibration_and_is_the_lower_bound() {
+        let catalog = catalog();
+        let sequences = catalog
+            .default_value("roofline_sequences_per_gpu")
+            .expect("shipped");
+        let deepseek = catalog.model("deepseek-v3").expect("in the catalog");
+        let h100 = catalog.accelerator("h100-sxm").expect("in the catalog");
+        let measured = catalog
+            .throughput("deepseek-v3", "h100-sxm")
+            .expect("calibration row")
+            .output_tokens_per_s_per_gpu;
+        let (rate, basis) = roofline_tokens_per_s(deepseek, h100, sequences).expect("peaks known");
+        assert_eq!(basis, RateBasis::Roofline);
+        // 3.35e12 × 20.4 / 37e9 = 1,847 tok/s; the compute bound 1979e12 / 74e9 = 26,743 is higher.
+        assert!((rate - 3.35e12 * sequences / 37e9).abs() < 1e-6);
+        assert!((rate / measured - 1.0).abs() < 0.01, "{rate} vs {measured}");
+        // Vera Rubin has no HBM bandwidth in the catalog: compute-bound only, at its FP8 peak.
+        let rubin = catalog
+            .accelerator("vera-rubin-nvl72")
+            .expect("in the catalog");
+        let (rate, basis) = roofline_tokens_per_s(deepseek, rubin, sequences).expect("peak known");
+        assert_eq!(basis, RateBasis::ComputeBound);
+        assert!((rate - 16_667e12 / (2.0 * 37e9)).abs() < 1e-6);
     }
 }

@@ -335,6 +335,9 @@ pub struct Replication {
     pub waits_gpu_hours: Vec<Waits>,
     /// Final GPU counts per cluster.
     pub gpus: Vec<GpuCounts>,
+    /// Per month boundary, per cluster: operational GPU-hours since the start (energised, not in
+    /// repair, not curtailed); a month's capacity is the difference of two boundaries.
+    pub operational_gpu_hours: Vec<Vec<f64>>,
 }
 
 /// A scheduled event; `epoch` tells a cluster's current failure draw from superseded ones.
@@ -387,6 +390,7 @@ struct Sim<'a> {
     energy_mwh: Vec<f64>,
     energy_by_source: Vec<Vec<f64>>,
     emissions_t: Vec<f64>,
+    operational_gpu_hours: Vec<f64>,
     last_time: SimTime,
 }
 
@@ -607,6 +611,7 @@ impl Sim<'_> {
             }
         }
         for c in 0..self.scenario.clusters.len() {
+            self.operational_gpu_hours[c] += self.gpus[c].operational() as f64 * hours;
             let waiting = (self.gpus[c].installed - self.gpus[c].energised) as f64;
             if waiting > 0.0 {
                 let cause = self.cause(c);
@@ -986,6 +991,7 @@ pub fn simulate(scenario: &Scenario, replication: u64, keep_events: bool) -> Rep
         energy_mwh: vec![0.0; sites],
         energy_by_source: vec![vec![0.0; layout.sources.len()]; sites],
         emissions_t: vec![0.0; sites],
+        operational_gpu_hours: vec![0.0; clusters.len()],
         last_time: SimTime::ZERO,
         layout,
     };
@@ -1013,6 +1019,7 @@ pub fn simulate(scenario: &Scenario, replication: u64, keep_events: bool) -> Rep
     }
 
     let mut monthly: Vec<Vec<SiteState>> = Vec::with_capacity(months + 1);
+    let mut operational_gpu_hours: Vec<Vec<f64>> = Vec::with_capacity(months + 1);
     let mut first_power = vec![None; sites];
     let mut first_gpu = vec![None; sites];
     let mut site_full_capacity = vec![None; sites];
@@ -1033,6 +1040,7 @@ pub fn simulate(scenario: &Scenario, replication: u64, keep_events: bool) -> Rep
         // so record the boundaries strictly before this event's time.
         while monthly.len() <= months && boundary(monthly.len()) < t {
             monthly.push(sim.snapshot(boundary(monthly.len())));
+            operational_gpu_hours.push(sim.operational_gpu_hours.clone());
         }
         let Some((t, due)) = sim.queue.pop() else {
             break;
@@ -1083,6 +1091,7 @@ pub fn simulate(scenario: &Scenario, replication: u64, keep_events: bool) -> Rep
     }
     while monthly.len() <= months {
         monthly.push(sim.snapshot(boundary(monthly.len())));
+        operational_gpu_hours.push(sim.operational_gpu_hours.clone());
     }
     Replication {
         events: sim.log,
@@ -1094,6 +1103,7 @@ pub fn simulate(scenario: &Scenario, replication: u64, keep_events: bool) -> Rep
         full_capacity,
         waits_gpu_hours: sim.waits,
         gpus: sim.gpus,
+        operational_gpu_hours,
     }
 }
 

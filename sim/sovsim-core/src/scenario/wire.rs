@@ -58,6 +58,8 @@ pub struct ScenarioFile {
     /// Training campaigns and inference demand.
     #[serde(default)]
     pub demand: Demand,
+    /// How GPU capacity is matched to demand.
+    pub dispatch: Option<Dispatch>,
     /// Financing assumptions.
     pub finance: Option<Finance>,
     /// Named risk factors and their correlation.
@@ -351,6 +353,30 @@ pub struct Demand {
     pub inference: Vec<InferenceDemand>,
 }
 
+/// How GPU capacity is matched to demand each month.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Dispatch {
+    /// `siloed` (each demand uses only its own operators' clusters; the default) or `grid` (an
+    /// independent operator pools all capacity each tier may use). `sovsim run --dispatch` overrides it.
+    pub policy: Option<crate::model::Policy>,
+    /// Changes to the catalog's workload × accelerator efficiency table (`sovsim catalog efficiency`).
+    #[serde(default)]
+    pub efficiency: Vec<EfficiencyOverride>,
+}
+
+/// One entry of the workload × accelerator efficiency table, set by the scenario.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EfficiencyOverride {
+    /// `training` or `inference`.
+    pub workload: crate::catalog::Workload,
+    /// Accelerator id from the catalog.
+    pub accelerator: String,
+    /// 0 where the workload cannot run, below 1 where it runs slower [fraction].
+    pub efficiency: f64,
+}
+
 /// A recurring training campaign.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -361,8 +387,14 @@ pub struct TrainingCampaign {
     pub tier: String,
     /// Model trained (id of a `[[models]]` entry).
     pub model: String,
-    /// Base runs per year [runs/yr].
+    /// Operators whose clusters this campaign's owner uses under the `siloed` policy.
+    pub operators: Vec<String>,
+    /// Base runs per year [runs/yr], drawn once per replication.
     pub runs_per_year: Uncertain,
+    /// `scheduled` (default) or `poisson`.
+    pub arrivals: Option<crate::model::Arrivals>,
+    /// GPUs one run uses, drawn per run and never below `min_cluster_gpus` [GPUs]; default `min_cluster_gpus`.
+    pub gpus: Option<Uncertain>,
     /// Post-training and RL compute as a share of pre-training [fraction].
     pub post_training_share: Option<f64>,
     /// Smallest homogeneous cluster a run needs [GPUs].
@@ -384,7 +416,9 @@ pub struct InferenceDemand {
     pub tier: String,
     /// Model served (id of a `[[models]]` entry).
     pub model: String,
-    /// Tokens per day at the start date [tokens/day].
+    /// Operators whose clusters this demand's owner uses under the `siloed` policy.
+    pub operators: Vec<String>,
+    /// Generated (output) tokens per day at the start date [tokens/day].
     pub tokens_per_day: Uncertain,
     /// Annual growth of the token volume [fraction per year].
     pub growth_per_year: Option<Uncertain>,

@@ -1,0 +1,804 @@
+//! Dispatch — the compute grid: each month, the GPU-hours the engine made available are matched to
+//! training runs and inference demand, under the scenario's sovereignty tiers, the workload ×
+//! accelerator efficiencies, and a policy (`siloed` or `grid`).
+//!
+//! # Rules
+//!
+//! - **Capacity.** A cluster's GPU-hours in month *m* are its operational GPU-hours (energised, not
+//!   in repair, not curtailed) integrated over the month by the engine.
+//! - **Who may use a cluster.** A demand may use cluster *c* when *c* qualifies for the demand's tier
+//!   (every clause holds, see [`crate::sovereignty`]), the workload's efficiency on *c*'s SKU is above
+//!   0, and — under `siloed` only — *c*'s operator is one of the demand's `operators`.
+//! - **Training.** A run needs `gpus` GPUs of one architecture on one site (clusters of the same
+//!   architecture on a site join one block) for its whole length. Runs queue first in, first out by
+//!   arrival; at each month start, and at its arrival within the month, a waiting run takes the
+//!   eligible block with the fewest free GPUs that still fits it (best fit), or lets later runs
+//!   that fit go first (backfill). It progresses at Σ GPUs × BF16 peak × MFU × efficiency; it keeps
+//!   its GPUs until done, slowing down in proportion when failures leave its clusters short, and goes
+//!   back to the head of the queue if its clusters have nothing left. Runs still waiting at the end
+//!   of the horizon are *cancelled*; queueing delay is start − arrival.
+//! - **Inference** fills what training leaves. Tokens demanded in a month are
+//!   `tokens_per_day × (1 + growth)^years` integrated over the month from the demand's start date.
+//!   A cluster serves a demand at its serving rate (catalog or roofline, see [`crate::workload`]) ×
+//!   the inference efficiency. Demands are served in order of how few clusters they may use (the
+//!   most constrained first, then scenario order); each takes clusters in order of how few other
+//!   demands may use them, then fastest first. The allocation is greedy and deterministic, costs
+//!   O(demands × clusters) a month, and solves no LP.
+//! - **Stranded GPU-hours** of a month are the GPU-hours left idle under the policy that the demand
+//!   left unserved under that policy could have used under pooling: after dispatch, the unserved
+//!   demand (training runs still waiting, then inference tokens) is placed on the idle GPU-hours by
+//!   the same rules with the `grid` eligibility; the GPU-hours it would take are stranded. Under
+//!   `grid` they are zero by construction — an unserved demand has already used every idle GPU-hour it
+//!   may — so stranding measures exactly what pooling recovers from silos. Capacity idle because no
+//!   demand may use it at all (tier, efficiency, or no demand) is idle, not stranded.
+//! - **Compute served per tier** is counted in FLOP so that training and inference add up: an
+//!   inference token costs 2 · active parameters; a run costs its catalog FLOPs. Demanded compute is
+//!   that of the tokens asked for and of the runs that arrived within the horizon.
+//!
+//! No I/O; a replication's dispatch depends only on the scenario, the replication index and the
+//! engine's results, so it is reproducible and thread-independent like the engine.
+
+use crate::engine::buildout::Layout;
+use crate::engine::random::Stream;
+use crate::engine::sample::FactorDraws;
+use crate::engine::time::{HOURS_PER_MONTH, SimTime};
+use crate::model::{Arrivals, Policy, Scenario};
+use crate::sovereignty;
+
+/// Hours in an average Gregorian year.
+pub const HOURS_PER_YEAR: f64 = 12.0 * HOURS_PER_MONTH;
+
+/// Static facts of one scenario under one policy: who may use what, at which rate.
+#[derive(Clone, Debug)]
+pub struct Setup {
+    /// The policy these rules apply.
+    pub policy: Policy,
+    /// Per cluster: index of its SKU in the engine's [`Layout`].
+    pub cluster_sku: Vec<usize>,
+    /// Per cluster: its block (site × architecture).
+    cluster_block: Vec<usize>,
+    /// Per block: its clusters, in scenario order.
+    blocks: Vec<Vec<usize>>,
+    /// Per cluster: training FLOP per GPU-hour before the MFU (BF16 peak × efficiency × 3,600 s).
+    training_flop_per_gpu_hour: Vec<f64>,
+    /// Per campaign: which clusters its runs may use, under the policy and under pooling.
+    training: Vec<Access>,
+    /// Per inference demand: tokens per GPU-hour on each cluster (0: may not use it), under the
+    /// policy and under pooling, with the order in which it takes clusters.
+    inference: Vec<Rates>,
+    /// Inference demands in the order they are served, under the policy and under pooling.
+    order: Vec<usize>,
+    pooled_order: Vec<usize>,
+    /// FLOP per token of each inference demand (2 · active parameters).
+    flop_per_token: Vec<f64>,
+}
+
+#[derive(Clone, Debug)]
+struct Access {
+    policy: Vec<bool>,
+    pooled: Vec<bool>,
+}
+
+#[derive(Clone, Debug)]
+struct Rates {
+    policy: Vec<f64>,
+    pooled: Vec<f64>,
+    policy_order: Vec<usize>,
+    pooled_order: Vec<usize>,
+}
+
+impl Setup {
+    /// The rules of `scenario` under `policy`.
+    pub fn new(scenario: &Scenario, policy: Policy) -> Self {
+        let layout = Layout::of(scenario);
+        let eligibility = sovereignty::evaluate(scenario);
+        let clusters = &scenario.clusters;
+        let cluster_sku = clusters
+            .iter()
+            .map(|c| {
+                layout
+                    .skus
+                    .iter()
+                    .position(|s| *s == c.accelerator.id)
+                    .unwrap_or(0)
+            })
+            .collect();
+        let mut keys: Vec<(usize, &str)> = Vec::new();
+        let mut blocks: Vec<Vec<usize>> = Vec::new();
+        let mut cluster_block = Vec::with_capacity(clusters.len());
+        for (c, cluster) in clusters.iter().enumerate() {
+            let key = (
+                cluster.site.index(),
+                cluster.accelerator.architecture.as_str(),
+            );
+            let b = match keys.iter().position(|k| *k == key) {
+                Some(b) => b,
+                None => {
+                    keys.push(key);
+                    blocks.push(Vec::new());
+                    keys.len() - 1
+                }
+            };
+            blocks[b].push(c);
+            cluster_block.push(b);
+        }
+        let efficiency = |c: usize| scenario.dispatch.efficiency(&clusters[c].accelerator.id);
+        let training_flop_per_gpu_hour = (0..clusters.len())
+            .map(|c| {
+                let peak = clusters[c].accelerator.bf16_dense_tflops.unwrap_or(0.0) * 1e12;
+                peak * efficiency(c).map_or(0.0, |e| e.training) * 3600.0
+            })
+            .collect::<Vec<f64>>();
+        let qualifies = |c: usize, tier: usize| eligibility[c].qualifies[tier];
+        let owned = |c: usize, operators: &[crate::model::OperatorId]| {
+            policy == Policy::Grid || operators.contains(&clusters[c].operator)
+        };
+        let training = scenario
+            .training
+            .iter()
+            .map(|k| {
+                let pooled: Vec<bool> = (0..clusters.len())
+                    .map(|c| qualifies(c, k.tier.index()) && training_flop_per_gpu_hour[c] > 0.0)
+                    .collect();
+                Access {
+                    policy: (0..clusters.len())
+                        .map(|c| pooled[c] && owned(c, &k.operators))
+                        .collect(),
+                    pooled,
+                }
+            })
+            .collect();
+        let pooled_rates: Vec<Vec<f64>> = scenario
+            .inference
+            .iter()
+            .map(|d| {
+                (0..clusters.len())
+                    .map(|c| {
+                        let id = &clusters[c].accelerator.id;
+                        let rate = scenario
+                            .dispatch
+                            .serving(d.model, id)
+                            .map_or(0.0, |r| r.tokens_per_s_per_gpu);
+                        let e = efficiency(c).map_or(0.0, |e| e.inference);
+                        if qualifies(c, d.tier.index()) {
+                            rate * e * 3600.0
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let policy_rates: Vec<Vec<f64>> = scenario
+            .inference
+            .iter()
+            .zip(&pooled_rates)
+            .map(|(d, rates)| {
+                rates
+                    .iter()
+                    .enumerate()
+                    .map(|(c, r)| if owned(c, &d.operators) { *r } else { 0.0 })
+                    .collect()
+            })
+            .collect();
+        let inference = pooled_rates
+            .iter()
+            .zip(&policy_rates)
+            .map(|(pooled, policy)| Rates {
+                policy_order: cluster_order(policy, &policy_rates),
+                pooled_order: cluster_order(pooled, &pooled_rates),
+                policy: policy.clone(),
+                pooled: pooled.clone(),
+            })
+            .collect();
+        let flop_per_token = scenario
+            .inference
+            .iter()
+            .map(|d| 2.0 * scenario.models[d.model.index()].spec.active_params_b * 1e9)
+            .collect();
+        Setup {
+            policy,
+            cluster_sku,
+            cluster_block,
+            blocks,
+            training_flop_per_gpu_hour,
+            training,
+            order: demand_order(&policy_rates),
+            pooled_order: demand_order(&pooled_rates),
+            inference,
+            flop_per_token,
+        }
+    }
+
+    /// The block (site × architecture) of each cluster.
+    pub fn cluster_block(&self) -> &[usize] {
+        &self.cluster_block
+    }
+}
+
+/// Clusters a demand may use (positive rate), fewest other users first, then fastest, then index.
+fn cluster_order(rates: &[f64], all: &[Vec<f64>]) -> Vec<usize> {
+    let users = |c: usize| all.iter().filter(|r| r[c] > 0.0).count();
+    let mut order: Vec<usize> = (0..rates.len()).filter(|&c| rates[c] > 0.0).collect();
+    order.sort_by(|&a, &b| {
+        users(a)
+            .cmp(&users(b))
+            .then(rates[b].total_cmp(&rates[a]))
+            .then(a.cmp(&b))
+    });
+    order
+}
+
+/// Demands, fewest usable clusters first, then scenario order.
+fn demand_order(rates: &[Vec<f64>]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..rates.len()).collect();
+    order.sort_by_key(|&i| (rates[i].iter().filter(|r| **r > 0.0).count(), i));
+    order
+}
+
+/// One training run asked for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunRequest {
+    /// Campaign index.
+    pub campaign: usize,
+    /// Arrival [hours since the start].
+    pub arrival_hours: f64,
+    /// GPUs it needs, of one architecture on one site.
+    pub gpus: u64,
+}
+
+/// The demand of one replication: volumes and growth drawn once, runs drawn one by one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Draws {
+    /// Per inference demand: tokens per day at its start.
+    pub tokens_per_day: Vec<f64>,
+    /// Per inference demand: growth per year.
+    pub growth_per_year: Vec<f64>,
+    /// Every run arriving within the horizon, by arrival (ties: campaign, then order).
+    pub runs: Vec<RunRequest>,
+}
+
+/// Draws the demand of replication `replication`, from streams of its own (subsystem `demand`,
+/// keyed by the demand's id) and the replication's risk factors, shared with the engine.
+pub fn draw(scenario: &Scenario, replication: u64) -> Draws {
+    let seed = scenario.meta.seed;
+    let mut factor_stream = Stream::new(seed, replication, "copula", "factors");
+    let factors = FactorDraws::draw(
+        scenario.uncertainty.factors.len(),
+        scenario.uncertainty.cholesky.as_ref(),
+        &mut factor_stream,
+    );
+    let start = scenario.meta.start_date;
+    let end_hours = SimTime::ZERO
+        .after_months(scenario.meta.horizon_years as f64 * 12.0)
+        .0 as f64;
+    let mut tokens_per_day = Vec::new();
+    let mut growth_per_year = Vec::new();
+    for d in &scenario.inference {
+        let mut stream = Stream::new(seed, replication, "demand", &d.id);
+        tokens_per_day.push(factors.sample(&d.tokens_per_day, &mut stream).max(0.0));
+        growth_per_year.push(factors.sample(&d.growth_per_year, &mut stream).max(-0.99));
+    }
+    let mut runs = Vec::new();
+    for (k, campaign) in scenario.training.iter().enumerate() {
+        let mut stream = Stream::new(seed, replication, "demand", &campaign.id);
+        let rate = factors.sample(&campaign.runs_per_year, &mut stream);
+        if rate.is_nan() || rate <= 0.0 {
+            continue;
+        }
+        let mean_gap = HOURS_PER_YEAR / rate;
+        let mut t = SimTime::from_date(campaign.start_date, start).0 as f64;
+        if campaign.arrivals == Arrivals::Poisson {
+            t += -(1.0 - stream.uniform()).ln() * mean_gap;
+        }
+        while t < end_hours {
+            let gpus = match &campaign.run_gpus {
+                Some(u) => factors.sample(u, &mut stream).round().max(0.0) as u64,
+                None => campaign.min_cluster_gpus,
+            };
+            runs.push(RunRequest {
+                campaign: k,
+                arrival_hours: t,
+                gpus: gpus.max(campaign.min_cluster_gpus),
+            });
+            t += match campaign.arrivals {
+                Arrivals::Scheduled => mean_gap,
+                Arrivals::Poisson => -(1.0 - stream.uniform()).ln() * mean_gap,
+            };
+        }
+    }
+    // Stable: equal arrivals keep campaign order, then their own order.
+    runs.sort_by(|a, b| a.arrival_hours.total_cmp(&b.arrival_hours));
+    Draws {
+        tokens_per_day,
+        growth_per_year,
+        runs,
+    }
+}
+
+/// One month of dispatch, region-wide.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Month {
+    /// Operational GPU-hours.
+    pub available_gpu_hours: f64,
+    /// GPU-hours training runs used.
+    pub training_gpu_hours: f64,
+    /// GPU-hours inference used.
+    pub inference_gpu_hours: f64,
+    /// GPU-hours idle that unserved demand could have used under pooling.
+    pub stranded_gpu_hours: f64,
+    /// Inference tokens asked for.
+    pub tokens_demanded: f64,
+    /// Inference tokens served.
+    pub tokens_served: f64,
+}
+
+/// What became of one training run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunOutcome {
+    /// The request.
+    pub request: RunRequest,
+    /// Compute the run needs [FLOP].
+    pub flop: f64,
+    /// First start [hours], if it started within the horizon.
+    pub start_hours: Option<f64>,
+    /// Completion [hours], if it finished within the horizon.
+    pub end_hours: Option<f64>,
+    /// Block it (last) ran on.
+    pub block: Option<usize>,
+    /// Compute delivered within the horizon [FLOP].
+    pub flop_done: f64,
+}
+
+impl RunOutcome {
+    /// Days between arrival and first start, for runs that started.
+    pub fn queue_delay_days(&self) -> Option<f64> {
+        self.start_hours
+            .map(|s| (s - self.request.arrival_hours) / 24.0)
+    }
+}
+
+/// Dispatch of one replication under one policy.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    /// The policy applied.
+    pub policy: Policy,
+    /// Per month, region-wide.
+    pub months: Vec<Month>,
+    /// Per month, per cluster: GPU-hours used (training and inference).
+    pub used_gpu_hours: Vec<Vec<f64>>,
+    /// Per month, per cluster: inference tokens served.
+    pub tokens: Vec<Vec<f64>>,
+    /// Per cluster over the horizon: operational GPU-hours.
+    pub cluster_available_gpu_hours: Vec<f64>,
+    /// Per cluster over the horizon: stranded GPU-hours.
+    pub cluster_stranded_gpu_hours: Vec<f64>,
+    /// Per inference demand over the horizon: (tokens demanded, tokens served).
+    pub demand_tokens: Vec<(f64, f64)>,
+    /// Per tier over the horizon: (FLOP demanded, FLOP served).
+    pub tier_flop: Vec<(f64, f64)>,
+    /// Every run that arrived within the horizon.
+    pub runs: Vec<RunOutcome>,
+}
+
+impl Outcome {
+    fn total(&self, f: impl Fn(&Month) -> f64) -> f64 {
+        self.months.iter().map(f).sum()
+    }
+
+    /// Operational GPU-hours over the horizon.
+    pub fn available_gpu_hours(&self) -> f64 {
+        self.total(|m| m.available_gpu_hours)
+    }
+
+    /// GPU-hours used over the horizon.
+    pub fn used_gpu_hours(&self) -> f64 {
+        self.total(|m| m.training_gpu_hours + m.inference_gpu_hours)
+    }
+
+    /// Stranded GPU-hours over the horizon.
+    pub fn stranded_gpu_hours(&self) -> f64 {
+        self.total(|m| m.stranded_gpu_hours)
+    }
+
+    /// GPU-hours used ÷ available over the horizon; `None` with no capacity at all.
+    pub fn utilisation(&self) -> Option<f64> {
+        let available = self.available_gpu_hours();
+        (available > 0.0).then(|| self.used_gpu_hours() / available)
+    }
+
+    /// Stranded ÷ available GPU-hours over the horizon; `None` with no capacity at all.
+    pub fn stranded_share(&self) -> Option<f64> {
+        let available = self.available_gpu_hours();
+        (available > 0.0).then(|| self.stranded_gpu_hours() / available)
+    }
+
+    /// Share of tier `tier`'s demanded compute served; `None` if it asked for none.
+    pub fn served_share(&self, tier: usize) -> Option<f64> {
+        let (demanded, served) = self.tier_flop[tier];
+        (demanded > 0.0).then(|| served / demanded)
+    }
+
+    /// Mean queueing delay of the runs that started [days]; `None` if none did.
+    pub fn queue_delay_days_mean(&self) -> Option<f64> {
+        let delays: Vec<f64> = self
+            .runs
+            .iter()
+            .filter_map(RunOutcome::queue_delay_days)
+            .collect();
+        (!delays.is_empty()).then(|| delays.iter().sum::<f64>() / delays.len() as f64)
+    }
+
+    /// P90 (nearest rank) of the queueing delay of the runs that started [days].
+    pub fn queue_delay_days_p90(&self) -> Option<f64> {
+        let mut delays: Vec<f64> = self
+            .runs
+            .iter()
+            .filter_map(RunOutcome::queue_delay_days)
+            .collect();
+        delays.sort_by(f64::total_cmp);
+        let n = delays.len();
+        (n > 0).then(|| delays[((0.9 * n as f64).ceil() as usize).clamp(1, n) - 1])
+    }
+
+    /// Runs that never started within the horizon.
+    pub fn runs_cancelled(&self) -> usize {
+        self.runs.iter().filter(|r| r.start_hours.is_none()).count()
+    }
+
+    /// Runs that finished within the horizon.
+    pub fn runs_completed(&self) -> usize {
+        self.runs.iter().filter(|r| r.end_hours.is_some()).count()
+    }
+}
+
+/// A run holding GPUs.
+struct Active {
+    run: usize,
+    /// (cluster, GPUs) it holds.
+    hold: Vec<(usize, u64)>,
+    remaining_flop: f64,
+    mfu: f64,
+}
+
+/// Tokens a demand asks for between hours `a` and `b`, growing continuously from its start.
+fn tokens_between(tokens_per_day: f64, growth: f64, start: f64, a: f64, b: f64) -> f64 {
+    let (a, b) = (a.max(start), b);
+    if b <= a {
+        return 0.0;
+    }
+    let per_hour = tokens_per_day / 24.0;
+    let lambda = (1.0 + growth).ln() / HOURS_PER_YEAR;
+    if lambda.abs() < 1e-15 {
+        return per_hour * (b - a);
+    }
+    per_hour * (((b - start) * lambda).exp() - ((a - start) * lambda).exp()) / lambda
+}
+
+/// Dispatches one replication: `cumulative[b][c]` is cluster `c`'s operational GPU-hours from the
+/// start to month boundary `b` (the engine's `Replication::operational_gpu_hours`).
+pub fn dispatch(
+    scenario: &Scenario,
+    setup: &Setup,
+    cumulative: &[Vec<f64>],
+    draws: &Draws,
+) -> Outcome {
+    let clusters = scenario.clusters.len();
+    let months = cumulative.len().saturating_sub(1);
+    let start = scenario.meta.start_date;
+    let demand_start: Vec<f64> = scenario
+        .inference
+        .iter()
+        .map(|d| SimTime::from_date(d.start_date, start).0 as f64)
+        .collect();
+    let mut out = Outcome {
+        policy: setup.policy,
+        months: Vec::with_capacity(months),
+        used_gpu_hours: Vec::with_capacity(months),
+        tokens: Vec::with_capacity(months),
+        cluster_available_gpu_hours: vec![0.0; clusters],
+        cluster_stranded_gpu_hours: vec![0.0; clusters],
+        demand_tokens: vec![(0.0, 0.0); scenario.inference.len()],
+        tier_flop: vec![(0.0, 0.0); scenario.tiers.len()],
+        runs: draws
+            .runs
+            .iter()
+            .map(|r| RunOutcome {
+                request: r.clone(),
+                flop: scenario.training[r.campaign].run_flop,
+                start_hours: None,
+                end_hours: None,
+                block: None,
+                flop_done: 0.0,
+            })
+            .collect(),
+    };
+    // Runs waiting, in queue order, with the compute they still need.
+    let mut queue: Vec<(usize, f64)> = Vec::new();
+    let mut next_arrival = 0;
+    let mut active: Vec<Active> = Vec::new();
+    let mut avail = vec![0.0; clusters];
+    let mut reserved = vec![0u64; clusters];
+    let mut trained = vec![0.0; clusters];
+    let mut idle = vec![0.0; clusters];
+    let mut tokens = vec![0.0; clusters];
+    let mut served = vec![0.0; scenario.inference.len()];
+    let mut asked = vec![0.0; scenario.inference.len()];
+    for m in 0..months {
+        let t0 = SimTime::ZERO.after_months(m as f64).0 as f64;
+        let t1 = SimTime::ZERO.after_months((m + 1) as f64).0 as f64;
+        let hours = t1 - t0;
+        let mut month = Month::default();
+        for c in 0..clusters {
+            avail[c] = (cumulative[m + 1][c] - cumulative[m][c]).max(0.0);
+            out.cluster_available_gpu_hours[c] += avail[c];
+            month.available_gpu_hours += avail[c];
+            trained[c] = 0.0;
+            tokens[c] = 0.0;
+        }
+        // Arrivals of this month join the queue, and their compute the demand of their tier.
+        while next_arrival < draws.runs.len() && draws.runs[next_arrival].arrival_hours < t1 {
+            let r = &draws.runs[next_arrival];
+            let campaign = &scenario.training[r.campaign];
+            out.tier_flop[campaign.tier.index()].0 += campaign.run_flop;
+            queue.push((next_arrival, campaign.run_flop));
+            next_arrival += 1;
+        }
+
+        // Runs holding GPUs progress; a run whose clusters have nothing left goes back to the queue.
+        reserved.iter_mut().for_each(|r| *r = 0);
+        for a in &active {
+            for &(c, g) in &a.hold {
+                reserved[c] += g;
+            }
+        }
+        let scale: Vec<f64> = (0..clusters)
+            .map(|c| {
+                if reserved[c] == 0 {
+                    1.0
+                } else {
+                    (avail[c] / hours / reserved[c] as f64).min(1.0)
+                }
+            })
+            .collect();
+        let mut requeued = Vec::new();
+        // Runs that finish this month, with when and what they release.
+        let mut ending: Vec<(f64, Vec<(usize, u64)>)> = Vec::new();
+        active.retain_mut(|a| {
+            let rate: f64 = a
+                .hold
+                .iter()
+                .map(|&(c, g)| g as f64 * scale[c] * setup.training_flop_per_gpu_hour[c] * a.mfu)
+                .sum();
+            if rate <= 0.0 {
+                for &(c, g) in &a.hold {
+                    reserved[c] -= g;
+                }
+                requeued.push((a.run, a.remaining_flop));
+                return false;
+            }
+            let needed = a.remaining_flop / rate;
+            let run_hours = needed.min(hours);
+            for &(c, g) in &a.hold {
+                trained[c] += g as f64 * scale[c] * run_hours;
+            }
+            let done = rate * run_hours;
+            a.remaining_flop -= done;
+            out.runs[a.run].flop_done += done;
+            let tier = scenario.training[draws.runs[a.run].campaign].tier.index();
+            out.tier_flop[tier].1 += done;
+            if needed <= hours {
+                out.runs[a.run].end_hours = Some(t0 + needed);
+                ending.push((t0 + needed, std::mem::take(&mut a.hold)));
+                false
+            } else {
+                true
+            }
+        });
+        for r in requeued.into_iter().rev() {
+            queue.insert(0, r);
+        }
+
+        // Waiting runs start where a block fits them, first come first served with backfill, at
+        // the month start, at their arrival, or when a finishing run frees its GPUs.
+        let mut free: Vec<u64> = (0..clusters)
+            .map(|c| ((avail[c] / hours).floor() as u64).saturating_sub(reserved[c]))
+            .collect();
+        let mut now = t0;
+        loop {
+            ending.retain(|(end, hold)| {
+                if *end <= now {
+                    for &(c, g) in hold {
+                        free[c] += g;
+                    }
+                    false
+                } else {
+                    true
+                }
+            });
+            let mut i = 0;
+            while i < queue.len() {
+                let (run, remaining) = queue[i];
+                let request = &draws.runs[run];
+                let campaign = &scenario.training[request.campaign];
+                let eligible = &setup.training[request.campaign].policy;
+                let block = if request.arrival_hours <= now {
+                    best_block(setup, eligible, &free, request.gpus)
+                } else {
+                    None
+                };
+                let Some(block) = block else {
+                    i += 1;
+                    continue;
+                };
+                queue.remove(i);
+                let mut hold = Vec::new();
+                let mut rest = request.gpus;
+                for &c in &setup.blocks[block] {
+                    if rest == 0 {
+                        break;
+                    }
+                    if eligible[c] && free[c] > 0 {
+                        let take = free[c].min(rest);
+                        free[c] -= take;
+                        rest -= take;
+                        hold.push((c, take));
+                    }
+                }
+                let outcome = &mut out.runs[run];
+                outcome.start_hours.get_or_insert(now);
+                outcome.block = Some(block);
+                let rate: f64 = hold
+                    .iter()
+                    .map(|&(c, g)| g as f64 * setup.training_flop_per_gpu_hour[c] * campaign.mfu)
+                    .sum();
+                let needed = remaining / rate;
+                let run_hours = needed.min(t1 - now);
+                for &(c, g) in &hold {
+                    trained[c] += g as f64 * run_hours;
+                }
+                let done = rate * run_hours;
+                outcome.flop_done += done;
+                out.tier_flop[campaign.tier.index()].1 += done;
+                if needed <= t1 - now {
+                    outcome.end_hours = Some(now + needed);
+                    ending.push((now + needed, hold));
+                } else {
+                    active.push(Active {
+                        run,
+                        hold,
+                        remaining_flop: remaining - done,
+                        mfu: campaign.mfu,
+                    });
+                }
+            }
+            // The next instant something changes: an arrival, or a run finishing.
+            let next = queue
+                .iter()
+                .map(|&(run, _)| draws.runs[run].arrival_hours)
+                .chain(ending.iter().map(|(end, _)| *end))
+                .filter(|&t| t > now && t < t1)
+                .min_by(f64::total_cmp);
+            match next {
+                Some(t) => now = t,
+                None => break,
+            }
+        }
+
+        // Inference fills what training left.
+        for c in 0..clusters {
+            idle[c] = (avail[c] - trained[c]).max(0.0);
+            month.training_gpu_hours += trained[c];
+        }
+        for &i in &setup.order {
+            let (tpd, growth) = (draws.tokens_per_day[i], draws.growth_per_year[i]);
+            asked[i] = tokens_between(tpd, growth, demand_start[i], t0, t1);
+            served[i] = 0.0;
+            let rates = &setup.inference[i];
+            let mut rest = asked[i];
+            for &c in &rates.policy_order {
+                if rest <= 0.0 {
+                    break;
+                }
+                let rate = rates.policy[c];
+                let take = rest.min(idle[c] * rate);
+                if take > 0.0 {
+                    idle[c] -= take / rate;
+                    month.inference_gpu_hours += take / rate;
+                    tokens[c] += take;
+                    rest -= take;
+                    served[i] += take;
+                }
+            }
+            month.tokens_demanded += asked[i];
+            month.tokens_served += served[i];
+            out.demand_tokens[i].0 += asked[i];
+            out.demand_tokens[i].1 += served[i];
+            let tier = scenario.inference[i].tier.index();
+            out.tier_flop[tier].0 += asked[i] * setup.flop_per_token[i];
+            out.tier_flop[tier].1 += served[i] * setup.flop_per_token[i];
+        }
+
+        // Stranding: what the unserved demand would take of the idle GPU-hours under pooling.
+        let before = idle.clone();
+        let mut pooled_free: Vec<u64> = (0..clusters)
+            .map(|c| (idle[c] / hours).floor() as u64)
+            .collect();
+        for &(run, _) in &queue {
+            let request = &draws.runs[run];
+            let eligible = &setup.training[request.campaign].pooled;
+            if let Some(block) = best_block(setup, eligible, &pooled_free, request.gpus) {
+                let span = t1 - request.arrival_hours.max(t0);
+                let mut rest = request.gpus;
+                for &c in &setup.blocks[block] {
+                    if eligible[c] && rest > 0 {
+                        let take = pooled_free[c].min(rest);
+                        pooled_free[c] -= take;
+                        idle[c] -= take as f64 * span;
+                        rest -= take;
+                    }
+                }
+            }
+        }
+        for &i in &setup.pooled_order {
+            let rates = &setup.inference[i];
+            let mut rest = asked[i] - served[i];
+            for &c in &rates.pooled_order {
+                if rest <= 0.0 {
+                    break;
+                }
+                let rate = rates.pooled[c];
+                let take = rest.min(idle[c].max(0.0) * rate);
+                if take > 0.0 {
+                    idle[c] -= take / rate;
+                    rest -= take;
+                }
+            }
+        }
+        for c in 0..clusters {
+            let stranded = before[c] - idle[c];
+            out.cluster_stranded_gpu_hours[c] += stranded;
+            month.stranded_gpu_hours += stranded;
+        }
+        out.used_gpu_hours
+            .push((0..clusters).map(|c| avail[c] - before[c]).collect());
+        out.tokens.push(tokens.clone());
+        out.months.push(month);
+    }
+    out
+}
+
+/// The eligible block with the fewest free GPUs that still holds `gpus`, lowest index on ties.
+fn best_block(setup: &Setup, eligible: &[bool], free: &[u64], gpus: u64) -> Option<usize> {
+    let mut best: Option<(u64, usize)> = None;
+    for (b, members) in setup.blocks.iter().enumerate() {
+        let room: u64 = members
+            .iter()
+            .filter(|&&c| eligible[c])
+            .map(|&c| free[c])
+            .sum();
+        if room >= gpus && gpus > 0 && best.is_none_or(|(r, _)| room < r) {
+            best = Some((room, b));
+        }
+    }
+    best.map(|(_, b)| b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_grow_continuously_and_add_up_over_split_intervals() {
+        let whole = tokens_between(24.0, 1.0, 0.0, 0.0, 2.0 * HOURS_PER_YEAR);
+        let split = tokens_between(24.0, 1.0, 0.0, 0.0, HOURS_PER_YEAR)
+            + tokens_between(24.0, 1.0, 0.0, HOURS_PER_YEAR, 2.0 * HOURS_PER_YEAR);
+        assert!((whole - split).abs() < 1e-6 * whole);
+        // Doubling each year: the second year asks twice the first.
+        let first = tokens_between(24.0, 1.0, 0.0, 0.0, HOURS_PER_YEAR);
+        let second = tokens_between(24.0, 1.0, 0.0, HOURS_PER_YEAR, 2.0 * HOURS_PER_YEAR);
+        assert!((second / first - 2.0).abs() < 1e-9);
+        // Without growth: one token an hour.
+        assert!((tokens_between(24.0, 0.0, 10.0, 0.0, 110.0) - 100.0).abs() < 1e-9);
+    }
+}
