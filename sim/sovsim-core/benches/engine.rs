@@ -1,6 +1,7 @@
 //! Benchmarks of the engine. Targets (issue 3): the event queue sustains at least 10 million events
 //! per second on the classic hold model; one replication of `scenarios/eu-sovereign-2030.toml`
-//! (monthly, full horizon) takes at most 50 ms. Run with `cargo bench -p sovsim-core`.
+//! (monthly, full horizon) takes at most 50 ms. Issue 4: dispatching one replication adds at most
+//! 50 % to its time. Run with `cargo bench -p sovsim-core`.
 
 use std::path::Path;
 
@@ -104,5 +105,55 @@ fn eu_thousand_replications(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, hold, eu_replication, eu_thousand_replications);
+/// Dispatch of one EU replication: demand draws and the monthly matching, under one policy and
+/// under both (`--compare-dispatch`), against the replication it dispatches.
+fn eu_dispatch(c: &mut Criterion) {
+    use sovsim_core::dispatch::{self, Setup};
+    use sovsim_core::model::Policy;
+    let scenario = eu_scenario();
+    let replication = buildout::simulate(&scenario, 1, false);
+    let setups: Vec<Setup> = Policy::ALL
+        .iter()
+        .map(|p| Setup::new(&scenario, *p))
+        .collect();
+    let mut group = c.benchmark_group("eu_sovereign_2030_dispatch");
+    let mut r = 0;
+    group.bench_function("replication_without_dispatch", |b| {
+        b.iter(|| {
+            r += 1;
+            buildout::simulate(&scenario, r, false)
+        });
+    });
+    group.bench_function("siloed", |b| {
+        b.iter(|| {
+            let draws = dispatch::draw(&scenario, 1);
+            dispatch::dispatch(
+                &scenario,
+                &setups[0],
+                &replication.operational_gpu_hours,
+                &draws,
+            )
+        });
+    });
+    group.bench_function("both_policies", |b| {
+        b.iter(|| {
+            let draws = dispatch::draw(&scenario, 1);
+            setups
+                .iter()
+                .map(|s| {
+                    dispatch::dispatch(&scenario, s, &replication.operational_gpu_hours, &draws)
+                })
+                .collect::<Vec<_>>()
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    hold,
+    eu_replication,
+    eu_thousand_replications,
+    eu_dispatch
+);
 criterion_main!(benches);

@@ -22,6 +22,8 @@ pub enum Values {
     Text(Vec<String>),
     /// Text that may be missing (null in Parquet, empty in CSV).
     OptText(Vec<Option<String>>),
+    /// Numbers that may be missing (null in Parquet, empty in CSV).
+    OptF64(Vec<Option<f64>>),
     /// True or false.
     Bool(Vec<bool>),
 }
@@ -33,6 +35,7 @@ impl Values {
             Values::U64(v) => v.len(),
             Values::Text(v) => v.len(),
             Values::OptText(v) => v.len(),
+            Values::OptF64(v) => v.len(),
             Values::Bool(v) => v.len(),
         }
     }
@@ -72,6 +75,7 @@ impl Table {
                 Values::U64(v) => Column::new(name.into(), v),
                 Values::Text(v) => Column::new(name.into(), v),
                 Values::OptText(v) => Column::new(name.into(), v),
+                Values::OptF64(v) => Column::new(name.into(), v),
                 Values::Bool(v) => Column::new(name.into(), v),
             })
             .collect();

@@ -13,11 +13,13 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod catalog_cmd;
+mod dispatch_out;
 mod inventory;
 mod manifest;
 mod run;
 
 use sovsim_core::catalog::{Catalog, CatalogSources, TABLES};
+use sovsim_core::model::Policy;
 use sovsim_core::scenario::{self, Loaded, SourceReader};
 
 /// Plans sovereign AI infrastructure: land, power, datacenter shells, GPUs and open models, under
@@ -111,7 +113,21 @@ enum Command {
         /// Apply a named override after those the file lists; repeatable.
         #[arg(long = "override", value_name = "NAME")]
         overrides: Vec<String>,
+        /// Dispatch policy; default: the scenario's `[dispatch] policy` (`siloed` if unset).
+        #[arg(long, value_enum)]
+        dispatch: Option<DispatchPolicy>,
+        /// Dispatch under both policies and report them side by side, with what pooling recovers.
+        #[arg(long)]
+        compare_dispatch: bool,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DispatchPolicy {
+    /// Each demand uses only its own operators' clusters.
+    Siloed,
+    /// An independent operator pools all capacity each tier may use.
+    Grid,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -138,6 +154,8 @@ enum CatalogTable {
     Countries,
     Models,
     Sovereignty,
+    Throughput,
+    Efficiency,
     Defaults,
 }
 
@@ -150,6 +168,8 @@ impl CatalogTable {
             CatalogTable::Countries => "countries",
             CatalogTable::Models => "models",
             CatalogTable::Sovereignty => "sovereignty",
+            CatalogTable::Throughput => "throughput",
+            CatalogTable::Efficiency => "efficiency",
             CatalogTable::Defaults => "defaults",
         }
     }
@@ -260,6 +280,8 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             threads,
             out,
             overrides,
+            dispatch,
+            compare_dispatch,
         } => {
             let mut loaded = scenario::load(&file, &FsReader, &catalog, &overrides);
             eprint!("{}", loaded.sources.render(&loaded.diagnostics));
@@ -272,12 +294,18 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             if let Some(seed) = seed {
                 scenario.meta.seed = seed;
             }
+            match dispatch {
+                Some(DispatchPolicy::Siloed) => scenario.dispatch.policy = Policy::Siloed,
+                Some(DispatchPolicy::Grid) => scenario.dispatch.policy = Policy::Grid,
+                None => {}
+            }
             let out = out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.meta.name));
             let scenario = scenario.clone();
             let request = run::Request {
                 runs,
                 threads,
                 out: &out,
+                compare_dispatch,
             };
             let (summary, _) = run::run(&scenario, &loaded, &catalog, &request)?;
             print!("{summary}");

@@ -5,8 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use rayon::prelude::*;
 use serde_json::{Map, Value};
 use sovsim_core::catalog::Catalog;
+use sovsim_core::dispatch::summary::DispatchSummary;
+use sovsim_core::dispatch::{Outcome, Setup};
 use sovsim_core::engine::aggregate::{
     Aggregate, DelaySummary, SITE_SERIES, SKU_SERIES, SOURCE_SERIES,
 };
@@ -19,7 +22,7 @@ use sovsim_core::sovereignty::{self, Eligibility};
 use sovsim_core::units::Date;
 use sovsim_report::{RunDir, Table, Values};
 
-use crate::{Failure, manifest};
+use crate::{Failure, dispatch_out, manifest};
 
 /// Every key of `summary.json` written by `sovsim run`: name (`{q}` stands for `p10`, `p50` and
 /// `p90`), unit, meaning. `sovsim outputs` and `reports/README.md` list this table; a test keeps the
@@ -100,6 +103,8 @@ pub(crate) struct Request<'a> {
     pub threads: usize,
     /// Output directory.
     pub out: &'a Path,
+    /// Dispatch under both policies.
+    pub compare_dispatch: bool,
 }
 
 /// Runs the replications, writes the run directory and returns the human summary and the files
@@ -111,21 +116,39 @@ pub(crate) fn run(
     request: &Request,
 ) -> Result<(String, Vec<PathBuf>), Failure> {
     let started = Instant::now();
-    let aggregate = replicate(
+    let policies = dispatch_out::policies(scenario, request.compare_dispatch);
+    let setups: Vec<Setup> = policies.iter().map(|p| Setup::new(scenario, *p)).collect();
+    let (aggregate, dispatched) = replicate(
         scenario,
         request.runs,
         request.threads,
-        Aggregate::new(scenario),
-        |a, _, chunk| a.add_chunk(chunk),
+        (
+            Aggregate::new(scenario),
+            DispatchSummary::new(scenario, &policies),
+        ),
+        |(a, d), first, chunk| {
+            a.add_chunk(chunk);
+            // Dispatch is parallel across the chunk and folded in replication order.
+            let outcomes: Vec<Vec<Outcome>> = chunk
+                .par_iter()
+                .enumerate()
+                .map(|(i, r)| dispatch_out::outcomes(scenario, &setups, first + i as u64, r))
+                .collect();
+            for o in &outcomes {
+                d.add(o);
+            }
+        },
     )
     .map_err(|e| Failure(e.to_string()))?;
     let representative = aggregate.representative();
     let example = buildout::run(scenario, representative);
+    let example_dispatch = dispatch_out::outcomes(scenario, &setups, representative, &example);
 
     let dir = RunDir::create(request.out)
         .map_err(|e| Failure(format!("cannot create `{}`: {e}", request.out.display())))?;
     let mut written = Vec::new();
-    let summary = summary(scenario, &aggregate, representative);
+    let mut summary = summary(scenario, &aggregate, representative);
+    dispatch_out::summary(&mut summary, scenario, &dispatched);
     written.push(dir.write_json("summary.json", &Value::Object(summary))?);
     written.extend(dir.write_table("timeseries", &timeseries(scenario, &aggregate))?);
     written.extend(dir.write_table("timeseries_power", &power_series(scenario, &aggregate))?);
@@ -135,6 +158,17 @@ pub(crate) fn run(
     written.extend(dir.write_table("events", &events(scenario, representative, &example))?);
     let eligibility = sovereignty::evaluate(scenario);
     written.extend(dir.write_table("sovereignty", &sovereignty_table(scenario, &eligibility))?);
+    written.extend(dir.write_table("dispatch", &dispatch_out::monthly(scenario, &dispatched))?);
+    written.extend(dir.write_table(
+        "utilisation",
+        &dispatch_out::utilisation(scenario, &dispatched),
+    )?);
+    written.extend(dir.write_table("demand", &dispatch_out::demand(scenario, &dispatched))?);
+    written.extend(dir.write_table("sold", &dispatch_out::sold(scenario, &dispatched))?);
+    written.extend(dir.write_table(
+        "training_runs",
+        &dispatch_out::training_runs(scenario, &example_dispatch),
+    )?);
     let how = manifest::Invocation {
         command: "run",
         runs: Some(request.runs),
@@ -144,6 +178,7 @@ pub(crate) fn run(
     written.push(manifest::write(&dir, &how, scenario, loaded, catalog)?);
     let mut told = human(scenario, &aggregate);
     told.push_str(&sovereignty_summary(scenario, &eligibility));
+    told.push_str(&dispatch_out::human(scenario, &dispatched));
     told.push_str(&format!("\nWrote {}\n", request.out.display()));
     Ok((told, written))
 }
@@ -152,7 +187,7 @@ fn date_of(t: Option<SimTime>, start: Date) -> Option<String> {
     t.map(|t| t.date(start).to_string())
 }
 
-fn boundary_date(month: usize, start: Date) -> String {
+pub(crate) fn boundary_date(month: usize, start: Date) -> String {
     SimTime::ZERO
         .after_months(month as f64)
         .date(start)
@@ -160,7 +195,7 @@ fn boundary_date(month: usize, start: Date) -> String {
 }
 
 /// Rounds to a micro-unit: P² estimates and float sums carry noise in the last digits.
-fn tidy(v: f64) -> f64 {
+pub(crate) fn tidy(v: f64) -> f64 {
     (v * 1e6).round() / 1e6 + 0.0
 }
 
@@ -226,7 +261,7 @@ fn summary(scenario: &Scenario, a: &Aggregate, representative: u64) -> Map<Strin
 }
 
 /// Column names `name_p10`, `name_p50`, `name_p90` with their values.
-fn quantile_columns(mut table: Table, name: &str, values: &[[f64; 3]]) -> Table {
+pub(crate) fn quantile_columns(mut table: Table, name: &str, values: &[[f64; 3]]) -> Table {
     for (k, label) in ["p10", "p50", "p90"].iter().enumerate() {
         table = table.column(
             &format!("{name}_{label}"),
@@ -647,7 +682,7 @@ fn sovereignty_summary(scenario: &Scenario, all: &[Eligibility]) -> String {
 }
 
 /// A documented column: name and meaning.
-type Column = (&'static str, &'static str);
+pub(crate) type Column = (&'static str, &'static str);
 
 /// The tables `sovsim run` writes, with their columns: (file stem, what a row is, columns).
 const TABLES: &[(&str, &str, &[Column])] = &[
@@ -753,10 +788,17 @@ pub(crate) fn outputs_markdown() -> String {
         "Flat keys; `{{q}}` stands for `p10`, `p50` and `p90` (percentiles over replications).\n"
     );
     let _ = writeln!(s, "| key | unit | meaning |\n|---|---|---|");
-    for (key, unit, meaning) in SUMMARY_KEYS {
+    for (key, unit, meaning) in SUMMARY_KEYS.iter().chain(dispatch_out::SUMMARY_KEYS) {
         let _ = writeln!(s, "| `{key}` | {unit} | {meaning} |");
     }
-    for (stem, row, columns) in TABLES {
+    let _ = writeln!(
+        s,
+        "\n### `summary.json` with `--compare-dispatch`\n\n| key | unit | meaning |\n|---|---|---|"
+    );
+    for (key, unit, meaning) in dispatch_out::COMPARE_KEYS {
+        let _ = writeln!(s, "| `{key}` | {unit} | {meaning} |");
+    }
+    for (stem, row, columns) in TABLES.iter().chain(dispatch_out::TABLES) {
         let _ = writeln!(
             s,
             "\n### `{stem}.parquet` and `{stem}.csv`\n\nA row is {row}.\n"
@@ -769,6 +811,7 @@ pub(crate) fn outputs_markdown() -> String {
             "timeseries" => &SITE_SERIES,
             "timeseries_power" => &SOURCE_SERIES,
             "timeseries_gpus" => &SKU_SERIES,
+            "dispatch" => dispatch_out::SERIES,
             _ => &[],
         };
         for (name, meaning) in series {

@@ -229,8 +229,8 @@ fn run(scenario: &str, out: &Path, extra: &[&str]) -> Output {
     output
 }
 
-/// The keys `reports/README.md` documents for `summary.json`, with `{q}` expanded.
-fn documented_summary_keys() -> Vec<String> {
+/// The keys `reports/README.md` documents for `summary.json`, with `{q}` and `{tier}` expanded.
+fn documented_summary_keys(tiers: &[&str]) -> Vec<String> {
     let readme = std::fs::read_to_string(repo().join("reports/README.md")).expect("readme");
     let section = readme
         .split("### `summary.json`")
@@ -240,10 +240,17 @@ fn documented_summary_keys() -> Vec<String> {
     let mut keys = Vec::new();
     for line in section.lines().filter(|l| l.starts_with("| `")) {
         let key = line.split('`').nth(1).expect("a key in backticks");
-        if key.contains("{q}") {
-            keys.extend(["p10", "p50", "p90"].map(|q| key.replace("{q}", q)));
+        let per_tier: Vec<String> = if key.contains("{tier}") {
+            tiers.iter().map(|t| key.replace("{tier}", t)).collect()
         } else {
-            keys.push(key.to_owned());
+            vec![key.to_owned()]
+        };
+        for key in per_tier {
+            if key.contains("{q}") {
+                keys.extend(["p10", "p50", "p90"].map(|q| key.replace("{q}", q)));
+            } else {
+                keys.push(key);
+            }
         }
     }
     keys.sort();
@@ -272,6 +279,11 @@ fn run_writes_the_run_directory_with_every_documented_key_and_a_human_summary() 
         "delays.parquet",
         "events.parquet",
         "sovereignty.parquet",
+        "dispatch.parquet",
+        "utilisation.parquet",
+        "demand.parquet",
+        "sold.parquet",
+        "training_runs.parquet",
     ] {
         assert!(dir.path().join(file).is_file(), "{file} missing");
     }
@@ -283,7 +295,7 @@ fn run_writes_the_run_directory_with_every_documented_key_and_a_human_summary() 
         .cloned()
         .collect();
     keys.sort();
-    assert_eq!(keys, documented_summary_keys());
+    assert_eq!(keys, documented_summary_keys(&["eu-immune", "eu-resident"]));
     assert_eq!(summary["runs"], 30);
     let (p10, p50, p90) = (
         summary["date_full_capacity_p10"].as_str().expect("reached"),
@@ -368,4 +380,27 @@ fn run_rejects_zero_replications_and_an_invalid_scenario() {
     ]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(!out.exists(), "nothing is written for an invalid scenario");
+}
+
+#[test]
+fn compare_dispatch_reports_both_policies_and_what_the_grid_recovers() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let out = run(
+        "scenarios/quickstart.toml",
+        dir.path(),
+        &["--runs", "8", "--compare-dispatch", "--dispatch", "grid"],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("The compute grid recovers"), "{stdout}");
+    let summary = json(&dir.path().join("summary.json"));
+    assert_eq!(summary["dispatch_policy"], "grid");
+    // The unsuffixed keys are the chosen policy's; both policies appear suffixed.
+    assert_eq!(
+        summary["utilisation_mean_p50"],
+        summary["utilisation_mean_grid_p50"]
+    );
+    assert!(summary["utilisation_mean_siloed_p50"].is_number());
+    assert!(summary["grid_recovered_gpu_hours_p50"].is_number());
+    // Grid strands nothing by construction.
+    assert_eq!(summary["stranded_gpu_hours_grid_p90"], 0.0);
 }

@@ -38,6 +38,8 @@
 //! No I/O; a replication's dispatch depends only on the scenario, the replication index and the
 //! engine's results, so it is reproducible and thread-independent like the engine.
 
+pub mod summary;
+
 use crate::engine::buildout::Layout;
 use crate::engine::random::Stream;
 use crate::engine::sample::FactorDraws;

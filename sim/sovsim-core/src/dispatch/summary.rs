@@ -1,0 +1,291 @@
+//! Dispatch over replications: P10/P50/P90 of utilisation, stranding, service per tier and queueing,
+//! month by month, per cluster, per SKU and year, and per demand, in bounded sketches.
+//!
+//! Replications arrive in order with one outcome per policy; where both `siloed` and `grid` are
+//! dispatched, what pooling recovers is computed per replication (common random numbers: same
+//! buildout, same demand) before its quantiles are taken.
+
+use super::Outcome;
+use crate::engine::aggregate::Quantiles;
+use crate::engine::buildout::Layout;
+use crate::model::{Policy, Scenario};
+
+/// Monthly series, region-wide: (name, meaning).
+pub const MONTH_SERIES: [(&str, &str); 6] = [
+    ("available_gpu_hours", "operational GPU-hours"),
+    ("training_gpu_hours", "GPU-hours used by training runs"),
+    ("inference_gpu_hours", "GPU-hours used serving tokens"),
+    (
+        "stranded_gpu_hours",
+        "GPU-hours idle that unserved demand could have used under pooling",
+    ),
+    ("tokens_demanded", "output tokens asked for"),
+    ("tokens_served", "output tokens served"),
+];
+
+/// Per-replication scalars: (name, meaning).
+pub const SCALARS: [(&str, &str); 10] = [
+    (
+        "utilisation_mean",
+        "GPU-hours used ÷ operational GPU-hours over the horizon",
+    ),
+    ("stranded_gpu_hours", "stranded GPU-hours over the horizon"),
+    (
+        "stranded_gpu_hours_share",
+        "stranded ÷ operational GPU-hours over the horizon",
+    ),
+    (
+        "gpu_hours_sold_total",
+        "GPU-hours used by training and inference over the horizon",
+    ),
+    (
+        "tokens_served_total",
+        "inference output tokens served over the horizon",
+    ),
+    (
+        "tokens_unserved_total",
+        "inference output tokens asked for and not served",
+    ),
+    (
+        "training_queue_delay_days_mean",
+        "mean days a started training run waited for its block (replications where a run started)",
+    ),
+    (
+        "training_queue_delay_days_p90",
+        "P90 over runs of that wait, per replication",
+    ),
+    (
+        "training_runs_completed",
+        "training runs finished within the horizon",
+    ),
+    (
+        "training_runs_cancelled",
+        "training runs that arrived but never found a block within the horizon",
+    ),
+];
+
+/// Sketches of one policy's dispatch.
+#[derive(Clone, Debug)]
+pub struct PolicySummary {
+    /// The policy.
+    pub policy: Policy,
+    scalars: Vec<Quantiles>,
+    /// Per tier: share of demanded compute served.
+    served: Vec<Quantiles>,
+    /// Per month, per `MONTH_SERIES` entry.
+    months: Vec<[Quantiles; 6]>,
+    /// Per cluster: (utilisation, stranded GPU-hours, operational GPU-hours).
+    clusters: Vec<[Quantiles; 3]>,
+    /// Per year, per SKU: (GPU-hours sold, tokens served).
+    sold: Vec<Vec<[Quantiles; 2]>>,
+    /// Per inference demand: share of tokens served; per campaign: (runs arrived, cancelled, mean delay).
+    demand: Vec<Quantiles>,
+    campaigns: Vec<[Quantiles; 3]>,
+}
+
+impl PolicySummary {
+    fn new(scenario: &Scenario, policy: Policy, months: usize, skus: usize) -> Self {
+        let years = months.div_ceil(12);
+        PolicySummary {
+            policy,
+            scalars: vec![Quantiles::default(); SCALARS.len()],
+            served: vec![Quantiles::default(); scenario.tiers.len()],
+            months: vec![Default::default(); months],
+            clusters: vec![Default::default(); scenario.clusters.len()],
+            sold: vec![vec![Default::default(); skus]; years],
+            demand: vec![Quantiles::default(); scenario.inference.len()],
+            campaigns: vec![Default::default(); scenario.training.len()],
+        }
+    }
+
+    fn add(&mut self, sku_of: &[usize], o: &Outcome) {
+        let unserved: f64 = o.demand_tokens.iter().map(|(d, s)| d - s).sum();
+        let served: f64 = o.demand_tokens.iter().map(|(_, s)| s).sum();
+        let values = [
+            o.utilisation(),
+            Some(o.stranded_gpu_hours()),
+            o.stranded_share(),
+            Some(o.used_gpu_hours()),
+            Some(served),
+            Some(unserved),
+            o.queue_delay_days_mean(),
+            o.queue_delay_days_p90(),
+            Some(o.runs_completed() as f64),
+            Some(o.runs_cancelled() as f64),
+        ];
+        for (q, v) in self.scalars.iter_mut().zip(values) {
+            if let Some(v) = v {
+                q.add(v);
+            }
+        }
+        for (t, q) in self.served.iter_mut().enumerate() {
+            if let Some(v) = o.served_share(t) {
+                q.add(v);
+            }
+        }
+        for (q, m) in self.months.iter_mut().zip(&o.months) {
+            let v = [
+                m.available_gpu_hours,
+                m.training_gpu_hours,
+                m.inference_gpu_hours,
+                m.stranded_gpu_hours,
+                m.tokens_demanded,
+                m.tokens_served,
+            ];
+            q.iter_mut().zip(v).for_each(|(q, v)| q.add(v));
+        }
+        for (c, q) in self.clusters.iter_mut().enumerate() {
+            let available = o.cluster_available_gpu_hours[c];
+            let used: f64 = o.used_gpu_hours.iter().map(|m| m[c]).sum();
+            q[0].add(if available > 0.0 {
+                used / available
+            } else {
+                0.0
+            });
+            q[1].add(o.cluster_stranded_gpu_hours[c]);
+            q[2].add(available);
+        }
+        let mut sold = vec![vec![[0.0; 2]; self.sold.first().map_or(0, Vec::len)]; self.sold.len()];
+        for (m, (used, tokens)) in o.used_gpu_hours.iter().zip(&o.tokens).enumerate() {
+            for c in 0..used.len() {
+                sold[m / 12][sku_of[c]][0] += used[c];
+                sold[m / 12][sku_of[c]][1] += tokens[c];
+            }
+        }
+        for (q, v) in self.sold.iter_mut().flatten().zip(sold.iter().flatten()) {
+            q[0].add(v[0]);
+            q[1].add(v[1]);
+        }
+        for (q, (d, s)) in self.demand.iter_mut().zip(&o.demand_tokens) {
+            if *d > 0.0 {
+                q.add(s / d);
+            }
+        }
+        for (k, q) in self.campaigns.iter_mut().enumerate() {
+            let runs: Vec<_> = o.runs.iter().filter(|r| r.request.campaign == k).collect();
+            q[0].add(runs.len() as f64);
+            q[1].add(runs.iter().filter(|r| r.start_hours.is_none()).count() as f64);
+            let delays: Vec<f64> = runs.iter().filter_map(|r| r.queue_delay_days()).collect();
+            if !delays.is_empty() {
+                q[2].add(delays.iter().sum::<f64>() / delays.len() as f64);
+            }
+        }
+    }
+
+    /// P10/P50/P90 of scalar `name` (see [`SCALARS`]); `None` if no replication had a value.
+    pub fn scalar(&self, name: &str) -> Option<[f64; 3]> {
+        let i = SCALARS.iter().position(|(n, _)| *n == name)?;
+        quantiles(&self.scalars[i])
+    }
+
+    /// P10/P50/P90 of the share of tier `tier`'s demanded compute served; `None` without demand.
+    pub fn served_share(&self, tier: usize) -> Option<[f64; 3]> {
+        quantiles(&self.served[tier])
+    }
+
+    /// P10/P50/P90 of monthly series `var` (index into [`MONTH_SERIES`]) in month `month`.
+    pub fn month(&self, month: usize, var: usize) -> [f64; 3] {
+        self.months[month][var].get()
+    }
+
+    /// Months dispatched.
+    pub fn months(&self) -> usize {
+        self.months.len()
+    }
+
+    /// P10/P50/P90 of cluster `c`'s (utilisation, stranded GPU-hours, operational GPU-hours).
+    pub fn cluster(&self, c: usize) -> [[f64; 3]; 3] {
+        self.clusters[c].each_ref().map(Quantiles::get)
+    }
+
+    /// P10/P50/P90 of (GPU-hours sold, tokens served) by SKU `sku` in year `year` of the horizon.
+    pub fn sold(&self, year: usize, sku: usize) -> [[f64; 3]; 2] {
+        self.sold[year][sku].each_ref().map(Quantiles::get)
+    }
+
+    /// Years of the horizon (a partial last year counts).
+    pub fn years(&self) -> usize {
+        self.sold.len()
+    }
+
+    /// P10/P50/P90 of the share of inference demand `i`'s tokens served; `None` if it asked nothing.
+    pub fn demand_served(&self, i: usize) -> Option<[f64; 3]> {
+        quantiles(&self.demand[i])
+    }
+
+    /// P10/P50/P90 of campaign `k`'s (runs arrived, runs cancelled) and of its mean queueing delay
+    /// in days (`None` where no run started).
+    pub fn campaign(&self, k: usize) -> ([f64; 3], [f64; 3], Option<[f64; 3]>) {
+        let q = &self.campaigns[k];
+        (q[0].get(), q[1].get(), quantiles(&q[2]))
+    }
+}
+
+fn quantiles(q: &Quantiles) -> Option<[f64; 3]> {
+    let [a, b, c] = q.quantiles([0.1, 0.5, 0.9]);
+    Some([a?, b?, c?])
+}
+
+/// Dispatch summaries of every policy run, and what pooling recovers where both ran.
+#[derive(Clone, Debug)]
+pub struct DispatchSummary {
+    /// One per policy, in the order dispatched.
+    pub policies: Vec<PolicySummary>,
+    sku_of: Vec<usize>,
+    /// Per replication: grid GPU-hours used − siloed, and that ÷ operational GPU-hours.
+    recovered: [Quantiles; 2],
+}
+
+impl DispatchSummary {
+    /// An empty summary for `policies` over `scenario`'s horizon.
+    pub fn new(scenario: &Scenario, policies: &[Policy]) -> Self {
+        let months = scenario.meta.horizon_years as usize * 12;
+        let layout = Layout::of(scenario);
+        let sku_of = scenario
+            .clusters
+            .iter()
+            .map(|c| {
+                layout
+                    .skus
+                    .iter()
+                    .position(|s| *s == c.accelerator.id)
+                    .unwrap_or(0)
+            })
+            .collect();
+        DispatchSummary {
+            policies: policies
+                .iter()
+                .map(|p| PolicySummary::new(scenario, *p, months, layout.skus.len()))
+                .collect(),
+            sku_of,
+            recovered: Default::default(),
+        }
+    }
+
+    /// Adds one replication: its outcome under each policy, in the order of `policies`.
+    pub fn add(&mut self, outcomes: &[Outcome]) {
+        for (p, o) in self.policies.iter_mut().zip(outcomes) {
+            p.add(&self.sku_of, o);
+        }
+        let find = |policy: Policy| outcomes.iter().find(|o| o.policy == policy);
+        if let (Some(siloed), Some(grid)) = (find(Policy::Siloed), find(Policy::Grid)) {
+            let recovered = grid.used_gpu_hours() - siloed.used_gpu_hours();
+            self.recovered[0].add(recovered);
+            let available = grid.available_gpu_hours();
+            self.recovered[1].add(if available > 0.0 {
+                recovered / available
+            } else {
+                0.0
+            });
+        }
+    }
+
+    /// P10/P50/P90 of (GPU-hours pooling recovers, as a share of operational GPU-hours); `None`
+    /// unless both policies ran.
+    pub fn recovered(&self) -> Option<([f64; 3], [f64; 3])> {
+        Some((
+            quantiles(&self.recovered[0])?,
+            quantiles(&self.recovered[1])?,
+        ))
+    }
+}
