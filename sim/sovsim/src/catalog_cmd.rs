@@ -37,7 +37,15 @@ pub(crate) fn render(table: &Table, text: &str) -> Result<String, Failure> {
                 })
                 .collect(),
         );
-        let id = record.get(0).unwrap_or("");
+        // Rows keyed by a pair (model × accelerator, workload × accelerator) name both.
+        let id = match column("accelerator") {
+            Some(i) if i > 0 => format!(
+                "{}/{}",
+                record.get(0).unwrap_or(""),
+                record.get(i).unwrap_or("")
+            ),
+            _ => record.get(0).unwrap_or("").to_owned(),
+        };
         let source = column("source").and_then(|i| record.get(i)).unwrap_or("");
         let date = column("source_date")
             .and_then(|i| record.get(i))
