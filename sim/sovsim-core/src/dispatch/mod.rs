@@ -40,7 +40,6 @@
 
 pub mod summary;
 
-use crate::engine::buildout::Layout;
 use crate::engine::random::Stream;
 use crate::engine::sample::FactorDraws;
 use crate::engine::time::{HOURS_PER_MONTH, SimTime};
@@ -55,8 +54,6 @@ pub const HOURS_PER_YEAR: f64 = 12.0 * HOURS_PER_MONTH;
 pub struct Setup {
     /// The policy these rules apply.
     pub policy: Policy,
-    /// Per cluster: index of its SKU in the engine's [`Layout`].
-    pub cluster_sku: Vec<usize>,
     /// Per cluster: its block (site × architecture).
     cluster_block: Vec<usize>,
     /// Per block: its clusters, in scenario order.
@@ -92,19 +89,8 @@ struct Rates {
 impl Setup {
     /// The rules of `scenario` under `policy`.
     pub fn new(scenario: &Scenario, policy: Policy) -> Self {
-        let layout = Layout::of(scenario);
         let eligibility = sovereignty::evaluate(scenario);
         let clusters = &scenario.clusters;
-        let cluster_sku = clusters
-            .iter()
-            .map(|c| {
-                layout
-                    .skus
-                    .iter()
-                    .position(|s| *s == c.accelerator.id)
-                    .unwrap_or(0)
-            })
-            .collect();
         let mut keys: Vec<(usize, &str)> = Vec::new();
         let mut blocks: Vec<Vec<usize>> = Vec::new();
         let mut cluster_block = Vec::with_capacity(clusters.len());
@@ -200,7 +186,6 @@ impl Setup {
             .collect();
         Setup {
             policy,
-            cluster_sku,
             cluster_block,
             blocks,
             training_flop_per_gpu_hour,

@@ -241,17 +241,7 @@ impl DispatchSummary {
     pub fn new(scenario: &Scenario, policies: &[Policy]) -> Self {
         let months = scenario.meta.horizon_years as usize * 12;
         let layout = Layout::of(scenario);
-        let sku_of = scenario
-            .clusters
-            .iter()
-            .map(|c| {
-                layout
-                    .skus
-                    .iter()
-                    .position(|s| *s == c.accelerator.id)
-                    .unwrap_or(0)
-            })
-            .collect();
+        let sku_of = layout.cluster_skus(scenario);
         DispatchSummary {
             policies: policies
                 .iter()

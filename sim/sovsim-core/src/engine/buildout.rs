@@ -312,6 +312,20 @@ impl Layout {
         }
         Self { sources, skus }
     }
+
+    /// Per cluster of `scenario`: the index of its SKU in `skus`.
+    pub fn cluster_skus(&self, scenario: &Scenario) -> Vec<usize> {
+        scenario
+            .clusters
+            .iter()
+            .map(|c| {
+                self.skus
+                    .iter()
+                    .position(|s| *s == c.accelerator.id)
+                    .unwrap_or(0)
+            })
+            .collect()
+    }
 }
 
 /// Results of one replication.
@@ -940,16 +954,7 @@ pub fn simulate(scenario: &Scenario, replication: u64, keep_events: bool) -> Rep
                     .unwrap_or(0)
             })
             .collect(),
-        cluster_sku: clusters
-            .iter()
-            .map(|c| {
-                layout
-                    .skus
-                    .iter()
-                    .position(|s| *s == c.accelerator.id)
-                    .unwrap_or(0)
-            })
-            .collect(),
+        cluster_sku: layout.cluster_skus(scenario),
         refresh_by: (0..clusters.len())
             .map(|c| {
                 clusters
