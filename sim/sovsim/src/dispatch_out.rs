@@ -449,27 +449,8 @@ pub(crate) fn training_runs(scenario: &Scenario, outcomes: &[Outcome]) -> Table 
         .flat_map(|o| o.runs.iter().map(move |r| (o, r)))
         .collect();
     let date = |h: f64| SimTime(h.round() as i64).date(start).to_string();
-    let setup_blocks: Vec<Setup> = outcomes
-        .iter()
-        .map(|o| Setup::new(scenario, o.policy))
-        .collect();
-    let block_of = |k: usize, r: &dispatch::RunOutcome| -> Option<(String, String)> {
-        let b = r.block?;
-        let c = setup_blocks[k]
-            .cluster_block()
-            .iter()
-            .position(|x| *x == b)?;
-        let cluster = &scenario.clusters[c];
-        Some((
-            scenario.sites[cluster.site.index()].id.clone(),
-            cluster.accelerator.architecture.clone(),
-        ))
-    };
-    let policy_index = |o: &Outcome| {
-        outcomes
-            .iter()
-            .position(|x| x.policy == o.policy)
-            .unwrap_or(0)
+    let place = |r: &dispatch::RunOutcome, f: &dyn Fn(&sovsim_core::model::Cluster) -> String| {
+        r.cluster.map(|c| f(&scenario.clusters[c]))
     };
     Table::new()
         .column(
@@ -520,7 +501,7 @@ pub(crate) fn training_runs(scenario: &Scenario, outcomes: &[Outcome]) -> Table 
             "site",
             Values::OptText(
                 rows.iter()
-                    .map(|(o, r)| block_of(policy_index(o), r).map(|b| b.0))
+                    .map(|(_, r)| place(r, &|c| scenario.sites[c.site.index()].id.clone()))
                     .collect(),
             ),
         )
@@ -528,7 +509,7 @@ pub(crate) fn training_runs(scenario: &Scenario, outcomes: &[Outcome]) -> Table 
             "architecture",
             Values::OptText(
                 rows.iter()
-                    .map(|(o, r)| block_of(policy_index(o), r).map(|b| b.1))
+                    .map(|(_, r)| place(r, &|c| c.accelerator.architecture.clone()))
                     .collect(),
             ),
         )

@@ -54,8 +54,6 @@ pub const HOURS_PER_YEAR: f64 = 12.0 * HOURS_PER_MONTH;
 pub struct Setup {
     /// The policy these rules apply.
     pub policy: Policy,
-    /// Per cluster: its block (site × architecture).
-    cluster_block: Vec<usize>,
     /// Per block: its clusters, in scenario order.
     blocks: Vec<Vec<usize>>,
     /// Per cluster: training FLOP per GPU-hour before the MFU (BF16 peak × efficiency × 3,600 s).
@@ -93,7 +91,6 @@ impl Setup {
         let clusters = &scenario.clusters;
         let mut keys: Vec<(usize, &str)> = Vec::new();
         let mut blocks: Vec<Vec<usize>> = Vec::new();
-        let mut cluster_block = Vec::with_capacity(clusters.len());
         for (c, cluster) in clusters.iter().enumerate() {
             let key = (
                 cluster.site.index(),
@@ -108,7 +105,6 @@ impl Setup {
                 }
             };
             blocks[b].push(c);
-            cluster_block.push(b);
         }
         let efficiency = |c: usize| scenario.dispatch.efficiency(&clusters[c].accelerator.id);
         let training_flop_per_gpu_hour = (0..clusters.len())
@@ -186,7 +182,6 @@ impl Setup {
             .collect();
         Setup {
             policy,
-            cluster_block,
             blocks,
             training_flop_per_gpu_hour,
             training,
@@ -195,11 +190,6 @@ impl Setup {
             inference,
             flop_per_token,
         }
-    }
-
-    /// The block (site × architecture) of each cluster.
-    pub fn cluster_block(&self) -> &[usize] {
-        &self.cluster_block
     }
 }
 
@@ -331,8 +321,8 @@ pub struct RunOutcome {
     pub start_hours: Option<f64>,
     /// Completion [hours], if it finished within the horizon.
     pub end_hours: Option<f64>,
-    /// Block it (last) ran on.
-    pub block: Option<usize>,
+    /// A cluster of the block it (last) ran on: the block is that cluster's site and architecture.
+    pub cluster: Option<usize>,
     /// Compute delivered within the horizon [FLOP].
     pub flop_done: f64,
 }
@@ -495,7 +485,7 @@ pub fn dispatch(
                 flop: scenario.training[r.campaign].run_flop,
                 start_hours: None,
                 end_hours: None,
-                block: None,
+                cluster: None,
                 flop_done: 0.0,
             })
             .collect(),
@@ -634,7 +624,7 @@ pub fn dispatch(
                 }
                 let outcome = &mut out.runs[run];
                 outcome.start_hours.get_or_insert(now);
-                outcome.block = Some(block);
+                outcome.cluster = setup.blocks[block].first().copied();
                 let rate: f64 = hold
                     .iter()
                     .map(|&(c, g)| g as f64 * setup.training_flop_per_gpu_hour[c] * campaign.mfu)

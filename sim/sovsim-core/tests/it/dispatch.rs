@@ -196,6 +196,24 @@ fn demand_outside_a_clusters_tier_leaves_it_idle_not_stranded() {
     }
 }
 
+/// `base` with one training campaign on the `resident` tier: runs of 1,000 GPUs at 40 % MFU, no
+/// post-training.
+fn with_campaign(base: &str, model: &str, operators: &str, runs_per_year: f64) -> Scenario {
+    parse(&format!(
+        r#"{base}
+[[demand.training]]
+id = "runs"
+tier = "resident"
+model = "{model}"
+operators = [{operators}]
+runs_per_year = {runs_per_year}
+post_training_share = 0
+min_cluster_gpus = 1000
+mfu = 0.4
+"#
+    ))
+}
+
 fn one_training_run(second_sku: &str) -> Scenario {
     // Cluster `a` gets `second_sku`, `b` H100; 600 GPUs each.
     let text = TWO_CLUSTERS
@@ -204,19 +222,7 @@ fn one_training_run(second_sku: &str) -> Scenario {
             "sku = \"h100-sxm\"\ngpus = 600",
         )
         .replacen("sku = \"h100-sxm\"", &format!("sku = \"{second_sku}\""), 1);
-    parse(&format!(
-        r#"{text}
-[[demand.training]]
-id = "one-run"
-tier = "resident"
-model = "llama-3.1-8b"
-operators = ["eu-op", "us-cloud"]
-runs_per_year = 0.4
-post_training_share = 0
-min_cluster_gpus = 1000
-mfu = 0.4
-"#
-    ))
+    with_campaign(&text, "llama-3.1-8b", r#""eu-op", "us-cloud""#, 0.4)
 }
 
 #[test]
@@ -258,20 +264,7 @@ fn a_run_on_one_generation_takes_the_hours_its_flops_need() {
 #[test]
 fn a_run_waits_for_the_block_another_holds() {
     // Runs of 1,000 GPUs arriving 438.3 h apart (20 a year) on two clusters of 1,000 GB300.
-    let text = TWO_CLUSTERS.to_owned();
-    let s = parse(&format!(
-        r#"{text}
-[[demand.training]]
-id = "many"
-tier = "resident"
-model = "llama-3.1-8b"
-operators = ["eu-op"]
-runs_per_year = 20
-post_training_share = 0
-min_cluster_gpus = 1000
-mfu = 0.4
-"#
-    ));
+    let s = with_campaign(TWO_CLUSTERS, "llama-3.1-8b", r#""eu-op""#, 20.0);
     // GB300: 2,500 TFLOPS BF16 → 7.2e23 / (1,000 × 2.5e15 × 0.4) / 3600 = 200 h per run, 438.3 h
     // apart: one cluster suffices under silos, and the runs never overlap.
     let siloed = run(&s, Policy::Siloed, &[1000.0, 1000.0]);
@@ -283,19 +276,7 @@ mfu = 0.4
     );
     // Llama 3.1 70B (6.3e24 FLOP) takes 1,750 h a run: they overlap. Under silos (one cluster)
     // each waits for the one before; under the grid the next takes `b`.
-    let s = parse(&format!(
-        r#"{text}
-[[demand.training]]
-id = "many"
-tier = "resident"
-model = "llama-3.1-70b"
-operators = ["eu-op"]
-runs_per_year = 20
-post_training_share = 0
-min_cluster_gpus = 1000
-mfu = 0.4
-"#
-    ));
+    let s = with_campaign(TWO_CLUSTERS, "llama-3.1-70b", r#""eu-op""#, 20.0);
     let siloed = run(&s, Policy::Siloed, &[1000.0, 1000.0]);
     let grid = run(&s, Policy::Grid, &[1000.0, 1000.0]);
     let delay = |o: &Outcome| o.queue_delay_days_mean().unwrap_or(0.0);
