@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod diagnostic;
 pub mod dispatch;
 pub mod engine;
+pub mod finance;
 pub mod model;
 pub mod scenario;
 pub mod sovereignty;

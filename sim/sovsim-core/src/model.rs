@@ -631,23 +631,104 @@ impl DispatchRules {
 
 /// Financing assumptions.
 #[derive(Clone, Debug)]
-#[allow(missing_docs)] // Same fields, units and meanings as the wire type `scenario::wire::Finance`.
 pub struct Finance {
+    /// EUR per unit of each currency the catalog's prices are in.
     pub eur_per_currency: BTreeMap<String, f64>,
+    /// Base interest rate [fraction per year].
     pub base_rate: f64,
+    /// Construction facility margin over the base rate [fraction per year].
     pub construction_margin: f64,
+    /// Term loan margin over the base rate [fraction per year].
     pub term_margin: f64,
+    /// DSCR the term loan is sculpted to [ratio].
     pub target_dscr: f64,
+    /// DSCR below which distributions are locked up [ratio].
     pub lockup_dscr: Option<f64>,
+    /// DSCR below which the loan is in default [ratio].
+    pub default_dscr: Option<f64>,
+    /// Largest debt / total funding [fraction].
     pub max_gearing: f64,
+    /// Term loan tenor after construction [years].
     pub tenor_years: u32,
+    /// Debt-service reserve [months of debt service].
     pub dsra_months: u32,
+    /// Corporate tax rate [fraction].
     pub tax_rate: f64,
+    /// Book life of GPUs [years].
     pub gpu_depreciation_years: f64,
+    /// Book life of halls [years].
+    pub shell_depreciation_years: f64,
+    /// Sponsor equity committed, if stated.
     pub equity: Option<Eur>,
+    /// Grants and other public money.
     pub grants: Eur,
+    /// Contracted price of a GPU-hour at the start, per SKU id [EUR/GPU-hour].
     pub gpu_hour_price_eur: BTreeMap<String, Uncertain>,
+    /// Share of capacity sold on the spot market [fraction].
     pub spot_share: f64,
+    /// Spot over contracted price [ratio].
+    pub spot_price_ratio: f64,
+    /// Yearly fall of GPU-hour prices [fraction per year].
+    pub price_decline_per_year: f64,
+    /// Price of a million generated tokens, if the spot share's inference is sold as tokens.
+    pub token_price_eur_per_mtok: Option<Uncertain>,
+    /// Maintenance of halls and GPUs [fraction of their capex per year].
+    pub maintenance_per_year: f64,
+    /// Insurance [fraction of capex in service per year].
+    pub insurance_per_year: f64,
+    /// Staff [EUR per MW of completed IT per year].
+    pub staff_eur_per_mw_year: f64,
+    /// Network [EUR per installed GPU per year].
+    pub network_eur_per_gpu_year: f64,
+    /// Upfront arrangement fee [fraction of the debt].
+    pub arrangement_fee: f64,
+    /// Share of free cash that prepays debt [fraction].
+    pub cash_sweep_share: f64,
+}
+
+impl Scenario {
+    /// The same scenario with every uncertain input fixed at its median: the lender's base case,
+    /// on which debt is sized. Random failures and outages stay random (their rates are not inputs
+    /// a lender would take a view on).
+    pub fn at_medians(&self) -> Scenario {
+        let mut s = self.clone();
+        let fix = |u: &mut Uncertain| {
+            *u = Uncertain::fixed(crate::engine::sample::quantile(&u.dist, 0.5));
+        };
+        for site in &mut s.sites {
+            fix(&mut site.acquisition_months);
+            fix(&mut site.permit_months);
+        }
+        for g in &mut s.grid_connections {
+            fix(&mut g.queue_wait_months);
+            fix(&mut g.price_eur_per_mwh);
+        }
+        for a in &mut s.power_assets {
+            fix(&mut a.build_months);
+            a.energy_price_eur_per_mwh.as_mut().map(fix);
+        }
+        for phase in s.shells.iter_mut().flat_map(|h| &mut h.phases) {
+            fix(&mut phase.build_months);
+        }
+        for c in &mut s.clusters {
+            fix(&mut c.lead_time_months);
+            fix(&mut c.install_months);
+            fix(&mut c.repair_days);
+        }
+        for t in &mut s.training {
+            fix(&mut t.runs_per_year);
+            t.run_gpus.as_mut().map(fix);
+        }
+        for d in &mut s.inference {
+            fix(&mut d.tokens_per_day);
+            fix(&mut d.growth_per_year);
+        }
+        if let Some(f) = &mut s.finance {
+            f.gpu_hour_price_eur.values_mut().for_each(fix);
+            f.token_price_eur_per_mtok.as_mut().map(fix);
+        }
+        s
+    }
 }
 
 /// A figure that may be uncertain, optionally driven by a risk factor.

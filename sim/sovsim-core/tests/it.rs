@@ -13,6 +13,8 @@ use sovsim_core::scenario::{self, Loaded, SourceReader};
 mod dispatch;
 #[path = "it/engine.rs"]
 mod engine;
+#[path = "it/finance.rs"]
+mod finance;
 #[path = "it/fixtures.rs"]
 mod fixtures;
 #[path = "it/mutations.rs"]
@@ -248,6 +250,11 @@ fn every_default_the_loader_asks_for_is_in_the_catalog() {
         "resale_fraction",
         "dsra_months",
         "spot_share",
+        "spot_price_ratio",
+        "gpu_hour_price_decline_per_year",
+        "arrangement_fee_pct",
+        "shell_depreciation_years",
+        "cash_sweep_share",
     ] {
         assert!(
             c.default_value(key).is_some_and(f64::is_finite),

@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 mod catalog_cmd;
 mod dispatch_out;
+mod finance_out;
 mod inventory;
 mod manifest;
 mod run;

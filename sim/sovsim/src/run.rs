@@ -16,13 +16,15 @@ use sovsim_core::engine::aggregate::{
 use sovsim_core::engine::buildout::{self, Event, Replication, WaitCause};
 use sovsim_core::engine::replicate::{Percentiles, replicate};
 use sovsim_core::engine::time::SimTime;
+use sovsim_core::finance::summary::FinanceSummary;
+use sovsim_core::finance::{BaseCase, Metrics};
 use sovsim_core::model::Scenario;
 use sovsim_core::scenario::Loaded;
 use sovsim_core::sovereignty::{self, Eligibility};
 use sovsim_core::units::Date;
 use sovsim_report::{RunDir, Table, Values};
 
-use crate::{Failure, dispatch_out, manifest};
+use crate::{Failure, dispatch_out, finance_out, manifest};
 
 /// Every key of `summary.json` written by `sovsim run`: name (`{q}` stands for `p10`, `p50` and
 /// `p90`), unit, meaning. `sovsim outputs` and `reports/README.md` list this table; a test keeps the
@@ -118,24 +120,37 @@ pub(crate) fn run(
     let started = Instant::now();
     let policies = dispatch_out::policies(scenario, request.compare_dispatch);
     let setups: Vec<Setup> = policies.iter().map(|p| Setup::new(scenario, *p)).collect();
-    let (aggregate, dispatched) = replicate(
+    // Debt is sized once, on the base case; every replication then carries that debt.
+    let base = BaseCase::of(scenario, scenario.dispatch.policy);
+    let (aggregate, dispatched, financed) = replicate(
         scenario,
         request.runs,
         request.threads,
         (
             Aggregate::new(scenario),
             DispatchSummary::new(scenario, &policies),
+            FinanceSummary::new(),
         ),
-        |(a, d), first, chunk| {
+        |(a, d, f), first, chunk| {
             a.add_chunk(chunk);
-            // Dispatch is parallel across the chunk and folded in replication order.
-            let outcomes: Vec<Vec<Outcome>> = chunk
+            // Dispatch and finance are parallel across the chunk and folded in replication order.
+            let results: Vec<(Vec<Outcome>, Option<Metrics>)> = chunk
                 .par_iter()
                 .enumerate()
-                .map(|(i, r)| dispatch_out::outcomes(scenario, &setups, first + i as u64, r))
+                .map(|(i, r)| {
+                    let replication = first + i as u64;
+                    let outcomes = dispatch_out::outcomes(scenario, &setups, replication, r);
+                    let metrics = base.as_ref().and_then(|b| {
+                        finance_out::metrics(scenario, b, replication, r, &outcomes[0])
+                    });
+                    (outcomes, metrics)
+                })
                 .collect();
-            for o in &outcomes {
+            for (o, m) in &results {
                 d.add(o);
+                if let Some(m) = m {
+                    f.add(m);
+                }
             }
         },
     )
@@ -149,6 +164,9 @@ pub(crate) fn run(
     let mut written = Vec::new();
     let mut summary = summary(scenario, &aggregate, representative);
     dispatch_out::summary(&mut summary, scenario, &dispatched);
+    if let Some(base) = &base {
+        finance_out::summary(&mut summary, scenario, base, &financed);
+    }
     written.push(dir.write_json("summary.json", &Value::Object(summary))?);
     written.extend(dir.write_table("timeseries", &timeseries(scenario, &aggregate))?);
     written.extend(dir.write_table("timeseries_power", &power_series(scenario, &aggregate))?);
@@ -169,6 +187,11 @@ pub(crate) fn run(
         "training_runs",
         &dispatch_out::training_runs(scenario, &example_dispatch),
     )?);
+    if let Some(base) = &base {
+        written.extend(dir.write_table("cashflows", &finance_out::cashflows(scenario, base))?);
+        written.extend(dir.write_table("sources_uses", &finance_out::sources_uses(base))?);
+        written.extend(dir.write_table("finance_checks", &finance_out::checks(base, &financed))?);
+    }
     let how = manifest::Invocation {
         command: "run",
         runs: Some(request.runs),
@@ -179,6 +202,9 @@ pub(crate) fn run(
     let mut told = human(scenario, &aggregate);
     told.push_str(&sovereignty_summary(scenario, &eligibility));
     told.push_str(&dispatch_out::human(scenario, &dispatched));
+    if let Some(base) = &base {
+        told.push_str(&finance_out::human(scenario, base, &financed));
+    }
     told.push_str(&format!("\nWrote {}\n", request.out.display()));
     Ok((told, written))
 }
@@ -788,7 +814,11 @@ pub(crate) fn outputs_markdown() -> String {
         "Flat keys; `{{q}}` stands for `p10`, `p50` and `p90` (percentiles over replications).\n"
     );
     let _ = writeln!(s, "| key | unit | meaning |\n|---|---|---|");
-    for (key, unit, meaning) in SUMMARY_KEYS.iter().chain(dispatch_out::SUMMARY_KEYS) {
+    for (key, unit, meaning) in SUMMARY_KEYS
+        .iter()
+        .chain(dispatch_out::SUMMARY_KEYS)
+        .chain(finance_out::SUMMARY_KEYS)
+    {
         let _ = writeln!(s, "| `{key}` | {unit} | {meaning} |");
     }
     let _ = writeln!(
@@ -798,7 +828,11 @@ pub(crate) fn outputs_markdown() -> String {
     for (key, unit, meaning) in dispatch_out::COMPARE_KEYS {
         let _ = writeln!(s, "| `{key}` | {unit} | {meaning} |");
     }
-    for (stem, row, columns) in TABLES.iter().chain(dispatch_out::TABLES) {
+    for (stem, row, columns) in TABLES
+        .iter()
+        .chain(dispatch_out::TABLES)
+        .chain(finance_out::TABLES)
+    {
         let _ = writeln!(
             s,
             "\n### `{stem}.parquet` and `{stem}.csv`\n\nA row is {row}.\n"

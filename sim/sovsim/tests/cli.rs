@@ -240,8 +240,26 @@ fn documented_summary_keys(tiers: &[&str]) -> Vec<String> {
     let mut keys = Vec::new();
     for line in section.lines().filter(|l| l.starts_with("| `")) {
         let key = line.split('`').nth(1).expect("a key in backticks");
+        // The output contract: each use and source of funds has its key.
+        let uses = [
+            "capex_land",
+            "capex_power",
+            "capex_shell",
+            "capex_gpus",
+            "capex_gpu_refresh",
+            "idc",
+            "fees",
+            "dsra",
+            "tax",
+            "total",
+        ];
+        let sources = ["grants", "equity", "debt", "operations", "total"];
         let per_tier: Vec<String> = if key.contains("{tier}") {
             tiers.iter().map(|t| key.replace("{tier}", t)).collect()
+        } else if key.contains("{use}") {
+            uses.iter().map(|u| key.replace("{use}", u)).collect()
+        } else if key.contains("{source}") {
+            sources.iter().map(|u| key.replace("{source}", u)).collect()
         } else {
             vec![key.to_owned()]
         };
@@ -403,4 +421,87 @@ fn compare_dispatch_reports_both_policies_and_what_the_grid_recovers() {
     assert!(summary["grid_recovered_gpu_hours_p50"].is_number());
     // Grid strands nothing by construction.
     assert_eq!(summary["stranded_gpu_hours_grid_p90"], 0.0);
+}
+
+/// A numeric column of a CSV table, empty cells as `None`.
+fn column(path: &Path, name: &str) -> Vec<Option<f64>> {
+    let mut reader = csv::Reader::from_path(path).expect("readable CSV");
+    let index = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .position(|h| h == name)
+        .expect("column exists");
+    reader
+        .records()
+        .map(|r| r.expect("row")[index].parse::<f64>().ok())
+        .collect()
+}
+
+#[test]
+fn run_prints_the_financing_figures_a_reader_can_check_against_the_cashflows_table() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let out = run(
+        "scenarios/neocloud-1.3gw.toml",
+        dir.path(),
+        &["--runs", "8"],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for text in [
+        "Project IRR",
+        "Equity IRR",
+        "DSCR min",
+        "LCOC",
+        "Sources & uses",
+        "Checks",
+    ] {
+        assert!(stdout.contains(text), "`{text}` missing from:\n{stdout}");
+    }
+    let summary = json(&dir.path().join("summary.json"));
+    let cashflows = dir.path().join("cashflows.csv");
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-6 * b.abs().max(1.0);
+    let sum = |name: &str| column_sum(&cashflows, name);
+    let number = |key: &str| summary[key].as_f64().unwrap_or(f64::NAN);
+    assert!(close(sum("calc_capex_eur"), number("capex_total_eur")));
+    assert!(close(sum("calc_revenue_eur"), number("revenue_total_eur")));
+    assert!(close(
+        sum("out_distributions_eur"),
+        number("distributions_total_eur")
+    ));
+    // Debt drawn during construction is the debt source of funds, and equals the debt at COD.
+    let debt_drawn = sum("calc_debt_drawn_eur");
+    assert!(close(debt_drawn, number("sources_debt_eur")));
+    assert!(close(number("sources_total_eur"), number("uses_total_eur")));
+    // The smallest DSCR of the table is the headline one.
+    let dscr_min = column(&cashflows, "out_dscr")
+        .into_iter()
+        .flatten()
+        .fold(f64::INFINITY, f64::min);
+    assert!(close(dscr_min, number("dscr_min")), "{dscr_min}");
+    // NPV of the table's project cash flows at the scenario's 10 % (quarterly periods).
+    let npv: f64 = column(&cashflows, "out_project_cf_eur")
+        .iter()
+        .enumerate()
+        .map(|(p, cf)| cf.unwrap_or(0.0) / 1.10f64.powf((p + 1) as f64 / 4.0))
+        .sum();
+    assert!(
+        close(npv, number("npv_eur")),
+        "{npv} vs {}",
+        number("npv_eur")
+    );
+    for q in ["p10", "p50", "p90"] {
+        assert!(
+            summary[format!("equity_irr_{q}")].is_number()
+                || summary[format!("equity_irr_{q}")].is_null()
+        );
+    }
+    let p = number("dscr_min_below_covenant_probability");
+    assert!((0.0..=1.0).contains(&p));
+    // Every balance in the table balances.
+    assert!(
+        column(&cashflows, "calc_balance_gap_eur")
+            .iter()
+            .flatten()
+            .all(|g| g.abs() < 1.0)
+    );
 }

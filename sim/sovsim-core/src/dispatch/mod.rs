@@ -344,6 +344,9 @@ pub struct Outcome {
     pub months: Vec<Month>,
     /// Per month, per cluster: GPU-hours used (training and inference).
     pub used_gpu_hours: Vec<Vec<f64>>,
+    /// Per month, per cluster: GPU-hours training runs used (the rest of `used_gpu_hours` served
+    /// inference).
+    pub training_gpu_hours: Vec<Vec<f64>>,
     /// Per month, per cluster: inference tokens served.
     pub tokens: Vec<Vec<f64>>,
     /// Per cluster over the horizon: operational GPU-hours.
@@ -472,6 +475,7 @@ pub fn dispatch(
         policy: setup.policy,
         months: Vec::with_capacity(months),
         used_gpu_hours: Vec::with_capacity(months),
+        training_gpu_hours: Vec::with_capacity(months),
         tokens: Vec::with_capacity(months),
         cluster_available_gpu_hours: vec![0.0; clusters],
         cluster_stranded_gpu_hours: vec![0.0; clusters],
@@ -739,6 +743,7 @@ pub fn dispatch(
         }
         out.used_gpu_hours
             .push((0..clusters).map(|c| avail[c] - before[c]).collect());
+        out.training_gpu_hours.push(trained.clone());
         out.tokens.push(tokens.clone());
         out.months.push(month);
     }

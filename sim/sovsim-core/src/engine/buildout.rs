@@ -352,6 +352,36 @@ pub struct Replication {
     /// Per month boundary, per cluster: operational GPU-hours since the start (energised, not in
     /// repair, not curtailed); a month's capacity is the difference of two boundaries.
     pub operational_gpu_hours: Vec<Vec<f64>>,
+    /// Everything bought, with when it was paid for, in the order it was committed: what finance
+    /// turns into capital expenditure. Kept for every replication (a few entries per asset).
+    pub outlays: Vec<Outlay>,
+    /// GPUs retired: when, from which cluster, how many (finance books their resale).
+    pub retirements: Vec<(SimTime, ClusterId, u64)>,
+}
+
+/// An asset paid for over `[start, end]`: land when acquired, GPUs when delivered (`start == end`);
+/// power plants and hall phases evenly over their construction, which may run past the horizon.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outlay {
+    /// First hour of spending.
+    pub start: SimTime,
+    /// Last hour of spending (completion, or delivery).
+    pub end: SimTime,
+    /// What was bought.
+    pub asset: Asset,
+}
+
+/// What an outlay buys.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Asset {
+    /// A site's land.
+    Land(SiteId),
+    /// An on-site plant (power contracts cost nothing up front).
+    Power(PowerAssetId),
+    /// One construction phase of a hall.
+    ShellPhase(ShellId, usize),
+    /// GPUs delivered to a cluster.
+    Gpus(ClusterId, u64),
 }
 
 /// A scheduled event; `epoch` tells a cluster's current failure draw from superseded ones.
@@ -405,6 +435,8 @@ struct Sim<'a> {
     energy_by_source: Vec<Vec<f64>>,
     emissions_t: Vec<f64>,
     operational_gpu_hours: Vec<f64>,
+    outlays: Vec<Outlay>,
+    retirements: Vec<(SimTime, ClusterId, u64)>,
     last_time: SimTime,
 }
 
@@ -997,6 +1029,8 @@ pub fn simulate(scenario: &Scenario, replication: u64, keep_events: bool) -> Rep
         energy_by_source: vec![vec![0.0; layout.sources.len()]; sites],
         emissions_t: vec![0.0; sites],
         operational_gpu_hours: vec![0.0; clusters.len()],
+        outlays: Vec::new(),
+        retirements: Vec::new(),
         last_time: SimTime::ZERO,
         layout,
     };
@@ -1109,6 +1143,8 @@ pub fn simulate(scenario: &Scenario, replication: u64, keep_events: bool) -> Rep
         waits_gpu_hours: sim.waits,
         gpus: sim.gpus,
         operational_gpu_hours,
+        outlays: sim.outlays,
+        retirements: sim.retirements,
     }
 }
 
@@ -1129,6 +1165,11 @@ fn apply(sim: &mut Sim, t: SimTime, due: Due) -> Changed {
     let event = due.event;
     match event {
         Event::LandAcquired { site } => {
+            sim.outlays.push(Outlay {
+                start: t,
+                end: t,
+                asset: Asset::Land(site),
+            });
             let next = sim.after(
                 t,
                 "permit",
@@ -1162,6 +1203,11 @@ fn apply(sim: &mut Sim, t: SimTime, due: Due) -> Changed {
             {
                 let begin = t.max(SimTime::from_date(a.start_date, start));
                 let next = sim.after(begin, "power", &a.id, &a.build_months);
+                sim.outlays.push(Outlay {
+                    start: begin,
+                    end: next,
+                    asset: Asset::Power(PowerAssetId(i as u32)),
+                });
                 sim.at(
                     next,
                     Event::PowerCommissioned {
@@ -1180,6 +1226,11 @@ fn apply(sim: &mut Sim, t: SimTime, due: Due) -> Changed {
                         &format!("{}#{p}", hall.id),
                         &phase.build_months,
                     );
+                    sim.outlays.push(Outlay {
+                        start: begin,
+                        end: next,
+                        asset: Asset::ShellPhase(ShellId(h as u32), p),
+                    });
                     sim.at(
                         next,
                         Event::ShellPhaseCompleted {
@@ -1245,6 +1296,11 @@ fn apply(sim: &mut Sim, t: SimTime, due: Due) -> Changed {
             let c = cluster.index();
             let (allowed, retry) = sim.allowed_by_caps(c, gpus, t);
             if allowed > 0 {
+                sim.outlays.push(Outlay {
+                    start: t,
+                    end: t,
+                    asset: Asset::Gpus(cluster, allowed),
+                });
                 let install = sim
                     .factors
                     .sample(&s.clusters[c].install_months, &mut sim.streams[c].install);
@@ -1349,6 +1405,7 @@ fn apply(sim: &mut Sim, t: SimTime, due: Due) -> Changed {
             counts.retired += gpus;
             let retired = counts.retired;
             changed.capacity = true;
+            sim.retirements.push((t, cluster, gpus));
             sim.record(t, event);
             sim.draw_failures(c, t);
             if let Some(r) = sim.refresh_by[c] {

@@ -2035,9 +2035,37 @@ fn convert_finance(
         "spot_share",
         f.spot_share.unwrap_or(ctx.default("spot_share")),
     );
+    let decline = frac(
+        ctx,
+        "gpu_hour_price_decline_per_year",
+        f.gpu_hour_price_decline_per_year
+            .unwrap_or(ctx.default("gpu_hour_price_decline_per_year")),
+    );
+    let cash_sweep_share = frac(
+        ctx,
+        "cash_sweep_share",
+        f.cash_sweep_share
+            .unwrap_or(ctx.default("cash_sweep_share")),
+    );
+    // Percentages: any non-negative figure (a fee or a rate above 100 % is odd but not absurd).
+    let mut pct = |ctx: &mut Ctx, k: &str, v: f64| -> f64 {
+        ctx.quantity(&at(k), v).unwrap_or_else(|| {
+            ok = false;
+            0.0
+        }) / 100.0
+    };
+    let maintenance = pct(ctx, "maintenance_pct_per_year", f.maintenance_pct_per_year);
+    let insurance = pct(ctx, "insurance_pct_per_year", f.insurance_pct_per_year);
+    let fee = pct(
+        ctx,
+        "arrangement_fee_pct",
+        f.arrangement_fee_pct
+            .unwrap_or(ctx.default("arrangement_fee_pct")),
+    );
     for (k, v) in [
         ("target_dscr", Some(f.target_dscr)),
         ("lockup_dscr", f.lockup_dscr),
+        ("default_dscr", f.default_dscr),
     ] {
         let Some(v) = v else { continue };
         if v.is_finite() && v < 1.0 {
@@ -2058,6 +2086,28 @@ fn convert_finance(
     ok &= ctx
         .positive(&at("gpu_depreciation_years"), f.gpu_depreciation_years)
         .is_some();
+    let shell_years = f
+        .shell_depreciation_years
+        .unwrap_or(ctx.default("shell_depreciation_years"));
+    ok &= ctx
+        .positive(&at("shell_depreciation_years"), shell_years)
+        .is_some();
+    let spot_price_ratio = f
+        .spot_price_ratio
+        .unwrap_or(ctx.default("spot_price_ratio"));
+    ok &= ctx
+        .quantity(&at("spot_price_ratio"), spot_price_ratio)
+        .is_some();
+    let staff = ctx.quantity(&at("staff_eur_per_mw_year"), f.staff_eur_per_mw_year);
+    let network = ctx.quantity(&at("network_eur_per_gpu_year"), f.network_eur_per_gpu_year);
+    ok &= staff.is_some() && network.is_some();
+    let token_price = f
+        .token_price_eur_per_mtok
+        .as_ref()
+        .map(|u| ctx.uncertain(&at("token_price_eur_per_mtok"), u));
+    if matches!(token_price, Some(None)) {
+        ok = false;
+    }
     if f.tenor_years == 0 {
         ok = false;
         let d = ctx.error("zero", &at("tenor_years"), "a term loan needs a tenor");
@@ -2121,6 +2171,71 @@ fn convert_finance(
             *d = d.clone().expected(format!("`{currency} = …` (EUR per {currency}) in `finance.eur_per_currency`")).hint("the catalog keeps prices in the currency they were published in; state the rate you plan with");
         }
     }
+    // Every SKU in use earns at a stated price: the catalog has no rents (they move too fast).
+    let mut unpriced: Vec<&str> = clusters
+        .iter()
+        .map(|c| c.accelerator.id.as_str())
+        .filter(|sku| !f.gpu_hour_price_eur.contains_key(*sku))
+        .collect();
+    unpriced.sort_unstable();
+    unpriced.dedup();
+    for sku in unpriced {
+        ok = false;
+        let d = ctx.error(
+            "missing-gpu-hour-price",
+            &at("gpu_hour_price_eur"),
+            format!("no GPU-hour price for `{sku}`, which clusters use"),
+        );
+        *d = d
+            .clone()
+            .expected(format!(
+                "`{sku} = …` (EUR per GPU-hour at the start) in `finance.gpu_hour_price_eur`"
+            ))
+            .hint("a figure or a distribution; REFERENCE-DATA 2.4 lists observed rents");
+    }
+    // What finance needs of every plant: its capex and book life unless it is a contract, and the
+    // price of its energy if it burns fuel (the catalog has no fuel prices).
+    for (i, a) in power.iter().enumerate() {
+        use crate::catalog::PowerKind as K;
+        let contract = matches!(a.tech.kind, K::Grid | K::NuclearPpa);
+        let mut missing = Vec::new();
+        if !contract && a.tech.capex_per_kw.is_none() {
+            missing.push(("capex_per_kw", "overrides = { capex_per_kw = … }"));
+        }
+        if !contract && a.tech.capex_per_kw.is_some() && a.tech.life_years.is_none() {
+            missing.push(("life_years", "overrides = { life_years = … }"));
+        }
+        for (field, fix) in missing {
+            ok = false;
+            let d = ctx.error(
+                "missing-catalog-value",
+                &path!("power_assets", i, "tech"),
+                format!("the catalog has no `{field}` for `{}`", a.tech.id),
+            );
+            *d = d
+                .clone()
+                .expected(format!("`{fix}` in this power asset"))
+                .hint("finance needs it; state your own figure and mark it as an estimate");
+        }
+        let burns_fuel = matches!(a.tech.kind, K::Ccgt | K::Ocgt | K::Recip);
+        if burns_fuel && a.energy_price_eur_per_mwh.is_none() {
+            ok = false;
+            let d = ctx.error(
+                "missing-energy-price",
+                &path!("power_assets", i, "tech"),
+                format!(
+                    "`{}` burns fuel, and the catalog has no fuel price",
+                    a.tech.id
+                ),
+            );
+            *d = d
+                .clone()
+                .expected("`energy_price_eur_per_mwh = …` in this power asset")
+                .hint(
+                    "fuel and variable O&M together per MWh delivered; a figure or a distribution",
+                );
+        }
+    }
     for c in clusters {
         if c.accelerator.price_per_gpu.is_none() {
             let path = match c.refresh_of {
@@ -2156,6 +2271,7 @@ fn convert_finance(
         term_margin,
         target_dscr: f.target_dscr,
         lockup_dscr: f.lockup_dscr,
+        default_dscr: f.default_dscr,
         max_gearing,
         tenor_years: f.tenor_years,
         dsra_months: f.dsra_months.unwrap_or(ctx.default("dsra_months") as u32),
@@ -2165,6 +2281,16 @@ fn convert_finance(
         grants: Eur(grants.flatten().unwrap_or(0.0)),
         gpu_hour_price_eur: prices,
         spot_share,
+        spot_price_ratio,
+        price_decline_per_year: decline,
+        token_price_eur_per_mtok: token_price.flatten(),
+        maintenance_per_year: maintenance,
+        insurance_per_year: insurance,
+        staff_eur_per_mw_year: staff.unwrap_or(0.0),
+        network_eur_per_gpu_year: network.unwrap_or(0.0),
+        arrangement_fee: fee,
+        shell_depreciation_years: shell_years,
+        cash_sweep_share,
     })
 }
 

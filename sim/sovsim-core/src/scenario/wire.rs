@@ -463,6 +463,29 @@ pub struct Finance {
     pub gpu_hour_price_eur: BTreeMap<String, Uncertain>,
     /// Share of GPU-hours sold on the spot market [fraction].
     pub spot_share: Option<f64>,
+    /// Spot price of a GPU-hour over the contracted price of the same SKU [ratio].
+    pub spot_price_ratio: Option<f64>,
+    /// Yearly fall of every GPU-hour price from the price stated for the start date [fraction per year].
+    pub gpu_hour_price_decline_per_year: Option<f64>,
+    /// Price of a million generated tokens sold through an API [EUR/Mtok]; without it, the spot
+    /// share's inference is sold as GPU-hours.
+    pub token_price_eur_per_mtok: Option<Uncertain>,
+    /// Maintenance of halls and GPUs [% of their capex per year] (plants use their catalog fixed O&M).
+    pub maintenance_pct_per_year: f64,
+    /// Insurance [% of capex in service per year].
+    pub insurance_pct_per_year: f64,
+    /// Staff [EUR per MW of completed IT capacity per year].
+    pub staff_eur_per_mw_year: f64,
+    /// Network and connectivity [EUR per installed GPU per year].
+    pub network_eur_per_gpu_year: f64,
+    /// Upfront arrangement fee [% of the debt].
+    pub arrangement_fee_pct: Option<f64>,
+    /// Book life of halls [years].
+    pub shell_depreciation_years: Option<f64>,
+    /// Share of cash left after debt service and the DSRA that prepays debt [fraction].
+    pub cash_sweep_share: Option<f64>,
+    /// DSCR below which the loan is in default [ratio]; the covenant the risk figures test.
+    pub default_dscr: Option<f64>,
 }
 
 /// Named risk factors and their correlation.

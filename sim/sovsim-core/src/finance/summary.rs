@@ -1,0 +1,121 @@
+//! The financial model over replications: P10/P50/P90 of every headline figure, the probability that
+//! the minimum DSCR breaks the covenant, and how many replications failed a check.
+
+use super::{CHECKS, Metrics};
+use crate::engine::aggregate::Quantiles;
+
+/// Per-replication figures: (name, meaning), in `Metrics::values` order.
+pub const FIGURES: [(&str, &str); 12] = [
+    (
+        "capex_total_eur",
+        "capital expenditure over the horizon [EUR]",
+    ),
+    (
+        "npv_eur",
+        "NPV of post-tax unlevered project cash flows at the scenario discount rate [EUR]",
+    ),
+    (
+        "project_irr",
+        "project IRR, post-tax, unlevered [fraction per year]",
+    ),
+    ("equity_irr", "equity IRR, post-tax [fraction per year]"),
+    ("dscr_min", "smallest DSCR over the loan life"),
+    ("dscr_avg", "mean DSCR over the loan life"),
+    ("llcr_min", "smallest LLCR over the loan life"),
+    ("debt_eur", "senior debt at COD (drawn, IDC included) [EUR]"),
+    (
+        "equity_eur",
+        "equity paid in, sponsor injections included [EUR]",
+    ),
+    (
+        "payback_years",
+        "years until cumulative project cash flow turns non-negative",
+    ),
+    (
+        "lcoc_eur_per_gpu_hour",
+        "levelised cost of compute: PV(capex + opex − terminal value) ÷ PV(operational GPU-hours) [EUR/GPU-hour]",
+    ),
+    (
+        "cost_eur_per_mtok",
+        "levelised cost of a million output tokens at the fleet's serving rate [EUR/Mtok]",
+    ),
+];
+
+impl Metrics {
+    /// The figures in `FIGURES` order (`None` where undefined, e.g. no IRR).
+    pub fn values(&self) -> [Option<f64>; FIGURES.len()] {
+        [
+            Some(self.capex_total_eur),
+            Some(self.npv_eur),
+            self.project_irr,
+            self.equity_irr,
+            self.dscr_min,
+            self.dscr_avg,
+            self.llcr_min,
+            Some(self.debt_eur),
+            Some(self.equity_eur),
+            self.payback_years,
+            self.lcoc_eur_per_gpu_hour,
+            self.cost_eur_per_mtok,
+        ]
+    }
+}
+
+/// Sketches of the financial figures over replications.
+#[derive(Clone, Debug, Default)]
+pub struct FinanceSummary {
+    figures: Vec<Quantiles>,
+    /// Replications seen.
+    pub runs: u64,
+    /// Replications whose minimum DSCR fell below the covenant.
+    pub covenant_breaches: u64,
+    /// Replications with debt service (where a DSCR exists).
+    pub with_debt_service: u64,
+    /// Per check: replications that failed it.
+    pub check_failures: [u64; CHECKS.len()],
+    /// Replications failing at least one check.
+    pub replications_failing_a_check: u64,
+}
+
+impl FinanceSummary {
+    /// An empty summary.
+    pub fn new() -> Self {
+        Self {
+            figures: vec![Quantiles::default(); FIGURES.len()],
+            ..Self::default()
+        }
+    }
+
+    /// Adds one replication's figures.
+    pub fn add(&mut self, m: &Metrics) {
+        self.runs += 1;
+        for (sketch, v) in self.figures.iter_mut().zip(m.values()) {
+            if let Some(v) = v.filter(|v| v.is_finite()) {
+                sketch.add(v);
+            }
+        }
+        if m.dscr_min.is_some() {
+            self.with_debt_service += 1;
+        }
+        if m.covenant_breached {
+            self.covenant_breaches += 1;
+        }
+        for (count, ok) in self.check_failures.iter_mut().zip(m.checks) {
+            *count += u64::from(!ok);
+        }
+        self.replications_failing_a_check += u64::from(!m.all_checks_pass());
+    }
+
+    /// P10/P50/P90 of figure `name` (over the replications where it exists).
+    pub fn quantiles(&self, name: &str) -> [Option<f64>; 3] {
+        FIGURES
+            .iter()
+            .position(|(n, _)| *n == name)
+            .map_or([None; 3], |i| self.figures[i].quantiles([0.1, 0.5, 0.9]))
+    }
+
+    /// Share of replications whose minimum DSCR fell below the covenant.
+    pub fn covenant_breach_probability(&self) -> Option<f64> {
+        (self.runs > 0).then(|| self.covenant_breaches as f64 / self.runs as f64)
+    }
+}

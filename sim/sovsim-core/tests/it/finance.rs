@@ -1,0 +1,359 @@
+//! The financial model: one-asset projects whose figures are computed by hand (the arithmetic is
+//! written out next to each assertion), and the laws every run must obey, on synthetic projects and
+//! on simulated replications of shipped scenarios.
+
+use sovsim_core::dispatch;
+use sovsim_core::engine::buildout::simulate;
+use sovsim_core::finance::{
+    self, Binding, CHECKS, CapexLine, Cashflows, Class, Debt, Inputs, Metrics, Terms,
+};
+
+/// Terms with no tax, fees, DSRA, grants, lock-up or sweep, so that each test adds only what it checks.
+fn terms(periods_per_year: f64) -> Terms {
+    Terms {
+        periods_per_year,
+        construction_rate: 0.05,
+        term_rate: 0.06,
+        target_dscr: 1.25,
+        lockup_dscr: None,
+        covenant_dscr: 1.0,
+        max_gearing: 1.0,
+        tenor_years: 5.0,
+        dsra_months: 0.0,
+        tax_rate: 0.0,
+        arrangement_fee: 0.0,
+        cash_sweep_share: 0.0,
+        discount_rate: 0.08,
+        grants_eur: 0.0,
+        equity_committed_eur: None,
+    }
+}
+
+/// One hall bought in period 0 for `capex`, then `revenue[p]` a period (no opex).
+fn one_asset(capex: f64, revenue: &[f64], period_months: u32) -> Inputs {
+    let n = revenue.len();
+    let mut inputs = Inputs::zeros(n, period_months);
+    let mut spend = vec![0.0; n];
+    spend[0] = capex;
+    inputs.capex.push(CapexLine {
+        class: Class::Shell,
+        life_years: Some(10.0),
+        eur: spend,
+    });
+    inputs.revenue_contracted_eur = revenue.to_vec();
+    inputs.gpu_hours = vec![1000.0; n];
+    inputs
+}
+
+fn close(a: f64, b: f64, tolerance: f64) -> bool {
+    (a - b).abs() <= tolerance * b.abs().max(1.0)
+}
+
+fn sized(inputs: &Inputs, terms: &Terms) -> (Debt, Cashflows, Metrics) {
+    let debt = finance::size(inputs, terms);
+    let flows = finance::run(inputs, terms, &debt);
+    let metrics = Metrics::of(inputs, terms, &debt, &flows);
+    (debt, flows, metrics)
+}
+
+#[test]
+fn flat_cfads_gives_an_annuity_sized_at_the_target_dscr() {
+    // Yearly periods; 1,000 spent in year 0; 200 of CFADS in each of years 1-5; 6 %, 5 years, 1.25×.
+    let inputs = one_asset(1000.0, &[0.0, 200.0, 200.0, 200.0, 200.0, 200.0], 12);
+    let t = terms(1.0);
+    let (debt, flows, metrics) = sized(&inputs, &t);
+    // Debt service = 200 / 1.25 = 160 a year; debt = 160 × (1 − 1.06⁻⁵) / 0.06 = 673.978…
+    let annuity = 160.0 * (1.0 - 1.06f64.powi(-5)) / 0.06;
+    assert!(
+        close(debt.commitment_eur, annuity, 1e-9),
+        "{} vs {annuity}",
+        debt.commitment_eur
+    );
+    assert_eq!(debt.binding, Binding::Sculpting, "the gearing cap is 1,000");
+    assert!(close(metrics.debt_eur, annuity, 1e-9));
+    for p in 1..=5 {
+        let row = &flows.rows[p];
+        assert!(
+            close(row.debt_service_eur, 160.0, 1e-9),
+            "year {p}: {}",
+            row.debt_service_eur
+        );
+        assert!(close(row.dscr.expect("defined here"), 1.25, 1e-9));
+    }
+    // An annuity's principal grows at the loan rate: 160 − 0.06 × 673.978 = 119.561, then × 1.06.
+    let first = 160.0 - 0.06 * annuity;
+    for p in 1..=5 {
+        let expected = first * 1.06f64.powi(p as i32 - 1);
+        assert!(
+            close(flows.rows[p].principal_eur, expected, 1e-9),
+            "year {p}"
+        );
+    }
+    assert!(flows.rows[5].debt_closing_eur.abs() < 1e-6);
+    assert!(metrics.all_checks_pass(), "{:?}", metrics.checks);
+}
+
+#[test]
+fn sculpted_repayments_follow_cfads_and_hold_the_dscr_at_target() {
+    // CFADS 100, 200, 300 in years 1-3; 10 %; 3-year tenor; 1.5×.
+    let inputs = one_asset(1000.0, &[0.0, 100.0, 200.0, 300.0], 12);
+    let mut t = terms(1.0);
+    t.term_rate = 0.10;
+    t.tenor_years = 3.0;
+    t.target_dscr = 1.5;
+    let (debt, flows, metrics) = sized(&inputs, &t);
+    // Debt = (100/1.1 + 200/1.21 + 300/1.331) / 1.5 = (90.909 + 165.289 + 225.394) / 1.5 = 321.062.
+    let expected = (100.0 / 1.1 + 200.0 / 1.21 + 300.0 / 1.331) / 1.5;
+    assert!(close(debt.commitment_eur, expected, 1e-9));
+    // Year 1: service 100 / 1.5 = 66.667; interest 32.106; principal 34.560.
+    let p1 = 100.0 / 1.5 - 0.1 * expected;
+    assert!(close(flows.rows[1].principal_eur, p1, 1e-9));
+    // Year 2: service 133.333; interest 0.1 × (321.062 − 34.560) = 28.650; principal 104.683.
+    let p2 = 200.0 / 1.5 - 0.1 * (expected - p1);
+    assert!(close(flows.rows[2].principal_eur, p2, 1e-9));
+    for p in 1..=3 {
+        assert!(
+            close(flows.rows[p].dscr.expect("defined here"), 1.5, 1e-9),
+            "year {p}"
+        );
+    }
+    assert!(close(metrics.dscr_min.expect("defined here"), 1.5, 1e-9));
+    assert!(close(metrics.dscr_avg.expect("defined here"), 1.5, 1e-9));
+    // LLCR at year 1 = PV(CFADS over the remaining life) / debt = 1.5 × debt / debt.
+    assert!(close(flows.rows[1].llcr.expect("defined here"), 1.5, 1e-9));
+    assert!(flows.rows[3].debt_closing_eur.abs() < 1e-6);
+}
+
+#[test]
+fn interest_during_construction_is_capitalised_and_funded_pro_rata() {
+    // Quarters; 100 spent in each of quarters 0 and 1; 8 % a year = 2 % a quarter; gearing 50 % binds.
+    let mut revenue = vec![0.0; 6];
+    revenue[2..].fill(1000.0);
+    let mut inputs = one_asset(100.0, &revenue, 3);
+    inputs.capex[0].eur[1] = 100.0;
+    let mut t = terms(4.0);
+    t.construction_rate = 0.08;
+    t.max_gearing = 0.5;
+    t.tenor_years = 1.0;
+    let (debt, flows, metrics) = sized(&inputs, &t);
+    assert_eq!(debt.binding, Binding::Gearing);
+    // Quarter 0: draw 50 % × 100 = 50. Quarter 1: IDC 2 % × 50 = 1; draw 50 % × (100 + 1) = 50.5.
+    assert!(close(flows.rows[0].debt_drawn_eur, 50.0, 1e-9));
+    assert!(close(flows.rows[1].interest_eur, 1.0, 1e-9));
+    assert!(close(flows.uses.idc_eur, 1.0, 1e-9));
+    assert!(close(flows.rows[1].debt_drawn_eur, 50.5, 1e-9));
+    // Debt = 50 % × uses (200 + 1) = 100.5; equity the other half.
+    assert!(close(metrics.debt_eur, 100.5, 1e-9));
+    assert!(close(flows.uses.total(), 201.0, 1e-9));
+    assert!(close(flows.sources.equity_eur, 100.5, 1e-9));
+    assert!(metrics.all_checks_pass(), "{:?}", metrics.checks);
+}
+
+#[test]
+fn a_tax_loss_is_carried_forward_against_later_profits() {
+    // No debt; years: −100, +60, +60, +60 before tax; 25 %.
+    let mut inputs = Inputs::zeros(4, 12);
+    inputs.revenue_contracted_eur = vec![0.0, 60.0, 60.0, 60.0];
+    inputs.opex_staff_eur = vec![100.0, 0.0, 0.0, 0.0];
+    let mut t = terms(1.0);
+    t.tax_rate = 0.25;
+    t.max_gearing = 0.0;
+    let (_, flows, metrics) = sized(&inputs, &t);
+    let tax: Vec<f64> = flows.rows.iter().map(|r| r.tax_eur).collect();
+    // Year 1 uses 60 of the 100 lost (40 left); year 2 uses 40 and pays 25 % × 20 = 5; year 3 pays 15.
+    assert_eq!(tax, vec![0.0, 0.0, 5.0, 15.0]);
+    let carried: Vec<f64> = flows.rows.iter().map(|r| r.losses_carried_eur).collect();
+    assert_eq!(carried, vec![100.0, 40.0, 0.0, 0.0]);
+    assert!(metrics.all_checks_pass(), "{:?}", metrics.checks);
+}
+
+fn assert_laws(inputs: &Inputs, t: &Terms, debt: &Debt, flows: &Cashflows, what: &str) {
+    let metrics = Metrics::of(inputs, t, debt, flows);
+    let scale = flows.uses.total().max(1.0);
+    // Sources = uses.
+    assert!(
+        (flows.sources.total() - flows.uses.total()).abs() <= 1e-9 * scale,
+        "{what}: sources {} ≠ uses {}",
+        flows.sources.total(),
+        flows.uses.total()
+    );
+    for (p, r) in flows.rows.iter().enumerate() {
+        // Opening debt + draws − repayments = closing debt.
+        let closing = r.debt_opening_eur + r.debt_drawn_eur - r.principal_eur - r.sweep_eur;
+        assert!(
+            (closing - r.debt_closing_eur).abs() <= 1e-9 * scale,
+            "{what}: debt roll-forward breaks in period {p}"
+        );
+        // After COD the waterfall hands out exactly the cash available: CFADS and injections, less
+        // debt service, DSRA movements, sweep and what stays trapped.
+        if p > debt.construction_end {
+            let opening_cash = flows.rows[p - 1].cash_eur;
+            let available = r.cfads_eur + r.equity_drawn_eur + opening_cash
+                - r.debt_service_eur
+                - r.dsra_flow_eur
+                - r.sweep_eur;
+            assert!(
+                (available - r.distributions_eur - r.cash_eur).abs() <= 1e-9 * scale,
+                "{what}: period {p} distributes {} + holds {} of {available}",
+                r.distributions_eur,
+                r.cash_eur
+            );
+        }
+        assert!(
+            r.balance_gap_eur.abs() <= 1e-9 * scale,
+            "{what}: books off in period {p}"
+        );
+    }
+    // NPV at the IRR is zero.
+    for (irr, flows_of) in [
+        (
+            metrics.project_irr,
+            flows
+                .rows
+                .iter()
+                .map(|r| r.project_cf_eur)
+                .collect::<Vec<_>>(),
+        ),
+        (
+            metrics.equity_irr,
+            flows.rows.iter().map(|r| r.equity_cf_eur).collect(),
+        ),
+    ] {
+        if let Some(irr) = irr {
+            let gross: f64 = flows_of.iter().map(|c| c.abs()).sum();
+            let at_irr = finance::npv(&flows_of, irr, t.periods_per_year);
+            assert!(
+                at_irr.abs() <= 1e-9 * gross,
+                "{what}: NPV at the IRR is {at_irr}"
+            );
+        }
+    }
+    // The accounting checks always hold (sizing convergence and the equity commitment are findings).
+    assert!(
+        metrics.checks[..4].iter().all(|c| *c),
+        "{what}: {:?}",
+        metrics.checks
+    );
+}
+
+#[test]
+fn the_laws_hold_on_synthetic_projects_with_every_feature_on() {
+    let mut revenue = vec![0.0; 24];
+    for (p, r) in revenue.iter_mut().enumerate().skip(3) {
+        *r = 60.0 + 10.0 * ((p * 7) % 5) as f64;
+    }
+    let mut inputs = one_asset(500.0, &revenue, 3);
+    inputs.capex[0].eur[1] = 300.0;
+    inputs.capex[0].eur[2] = 200.0;
+    inputs.capex.push(CapexLine {
+        class: Class::GpuRefresh,
+        life_years: Some(4.0),
+        eur: (0..24).map(|p| if p == 12 { 150.0 } else { 0.0 }).collect(),
+    });
+    inputs.opex_energy_eur = vec![12.0; 24];
+    let mut t = terms(4.0);
+    t.tax_rate = 0.25;
+    t.arrangement_fee = 0.0125;
+    t.dsra_months = 6.0;
+    t.lockup_dscr = Some(1.4);
+    t.cash_sweep_share = 0.2;
+    t.grants_eur = 100.0;
+    t.max_gearing = 0.7;
+    t.tenor_years = 3.0;
+    let debt = finance::size(&inputs, &t);
+    assert!(
+        debt.converged,
+        "sizing converged in {} iterations",
+        debt.iterations
+    );
+    let base = finance::run(&inputs, &t, &debt);
+    assert_laws(&inputs, &t, &debt, &base, "base case");
+    // The same debt under a downside (revenue −40 %) still balances, and now breaches.
+    let mut down = inputs.clone();
+    down.revenue_contracted_eur
+        .iter_mut()
+        .for_each(|r| *r *= 0.6);
+    let flows = finance::run(&down, &t, &debt);
+    assert_laws(&down, &t, &debt, &flows, "downside");
+    let m = Metrics::of(&down, &t, &debt, &flows);
+    assert!(
+        m.dscr_min.expect("defined here") < 1.25,
+        "a 40 % revenue cut takes the DSCR below target"
+    );
+    assert!(
+        flows.rows.iter().any(|r| r.locked_up),
+        "and locks distributions up"
+    );
+}
+
+#[test]
+fn leverage_raises_equity_irr_when_debt_is_cheaper_than_the_project_and_lowers_it_otherwise() {
+    let mut revenue = vec![180.0; 11];
+    revenue[0] = 0.0;
+    let inputs = one_asset(1000.0, &revenue, 12);
+    let mut t = terms(1.0);
+    t.max_gearing = 0.6;
+    t.tenor_years = 8.0;
+    t.target_dscr = 1.2;
+    let (_, _, cheap) = sized(&inputs, &t);
+    let project = cheap.project_irr.expect("defined here");
+    assert!(project > 0.1, "the project returns {project}");
+    t.term_rate = 0.04;
+    t.construction_rate = 0.04;
+    let (_, _, cheap) = sized(&inputs, &t);
+    assert!(
+        cheap.equity_irr.expect("defined here") > project,
+        "{:?} vs {project}",
+        cheap.equity_irr
+    );
+    t.term_rate = project + 0.08;
+    t.construction_rate = project + 0.08;
+    let (_, _, dear) = sized(&inputs, &t);
+    assert!(
+        dear.equity_irr.expect("defined here") < project,
+        "{:?} vs {project}",
+        dear.equity_irr
+    );
+}
+
+#[test]
+fn simulated_replications_of_a_shipped_scenario_obey_the_laws_with_debt_sized_on_the_base_case() {
+    let scenario = super::shipped("neocloud-1.3gw.toml");
+    let t = Terms::of(&scenario).expect("the scenario has a finance section");
+    let policy = scenario.dispatch.policy;
+    let inputs_of = |s: &sovsim_core::model::Scenario, rep: u64| {
+        let r = simulate(s, rep, false);
+        let setup = dispatch::Setup::new(s, policy);
+        let outcome =
+            dispatch::dispatch(s, &setup, &r.operational_gpu_hours, &dispatch::draw(s, rep));
+        let prices = finance::draw_prices(s, rep).expect("defined here");
+        finance::inputs(s, &r, &outcome, &prices).expect("defined here")
+    };
+    let base_scenario = scenario.at_medians();
+    let base = inputs_of(&base_scenario, 0);
+    let debt = finance::size(&base, &t);
+    assert!(debt.converged);
+    let flows = finance::run(&base, &t, &debt);
+    assert_laws(&base, &t, &debt, &flows, "base case");
+    let m = Metrics::of(&base, &t, &debt, &flows);
+    assert!(
+        m.capex_total_eur > 1e10,
+        "a 1.3 GW buildout costs tens of billions"
+    );
+    if debt.binding == Binding::Sculpting {
+        let dscr = m.dscr_min.expect("defined here");
+        assert!(
+            (dscr - t.target_dscr).abs() < 1e-6,
+            "base-case DSCR {dscr} is the target"
+        );
+    }
+    for rep in 0..3 {
+        let inputs = inputs_of(&scenario, rep);
+        let flows = finance::run(&inputs, &t, &debt);
+        assert_laws(&inputs, &t, &debt, &flows, &format!("replication {rep}"));
+        // Capex is the simulated spending, priced.
+        let spent: f64 = inputs.capex.iter().flat_map(|l| &l.eur).sum();
+        assert!((spent - flows.rows.iter().map(|r| r.capex_eur).sum::<f64>()).abs() < 1.0);
+    }
+    assert_eq!(CHECKS.len(), m.checks.len());
+}
