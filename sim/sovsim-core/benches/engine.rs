@@ -1,7 +1,8 @@
 //! Benchmarks of the engine. Targets (issue 3): the event queue sustains at least 10 million events
 //! per second on the classic hold model; one replication of `scenarios/eu-sovereign-2030.toml`
 //! (monthly, full horizon) takes at most 50 ms. Issue 4: dispatching one replication adds at most
-//! 50 % to its time. Run with `cargo bench -p sovsim-core`.
+//! 50 % to its time. Issue 5: the financial model adds at most 5 ms to one replication. Run with
+//! `cargo bench -p sovsim-core`.
 
 use std::path::Path;
 
@@ -149,11 +150,39 @@ fn eu_dispatch(c: &mut Criterion) {
     group.finish();
 }
 
+/// The financial model of one EU replication (inputs from the simulation and dispatch, waterfall,
+/// figures) with the base case's debt; and sizing the debt on the base case, which a run does once.
+fn eu_finance(c: &mut Criterion) {
+    use sovsim_core::dispatch::{self, Setup};
+    use sovsim_core::finance::BaseCase;
+    let scenario = eu_scenario();
+    let policy = scenario.dispatch.policy;
+    let replication = buildout::simulate(&scenario, 1, false);
+    let setup = Setup::new(&scenario, policy);
+    let outcome = dispatch::dispatch(
+        &scenario,
+        &setup,
+        &replication.operational_gpu_hours,
+        &dispatch::draw(&scenario, 1),
+    );
+    let base = BaseCase::of(&scenario, policy).expect("the EU scenario is financed");
+    let mut group = c.benchmark_group("eu_sovereign_2030_finance");
+    group.bench_function("one_replication", |b| {
+        b.iter(|| base.evaluate(&scenario, 1, &replication, &outcome));
+    });
+    group.sample_size(10);
+    group.bench_function("base_case_with_sizing", |b| {
+        b.iter(|| BaseCase::of(&scenario, policy));
+    });
+    group.finish();
+}
+
 criterion_group!(
     benches,
     hold,
     eu_replication,
     eu_thousand_replications,
-    eu_dispatch
+    eu_dispatch,
+    eu_finance
 );
 criterion_main!(benches);

@@ -240,26 +240,14 @@ fn documented_summary_keys(tiers: &[&str]) -> Vec<String> {
     let mut keys = Vec::new();
     for line in section.lines().filter(|l| l.starts_with("| `")) {
         let key = line.split('`').nth(1).expect("a key in backticks");
-        // The output contract: each use and source of funds has its key.
-        let uses = [
-            "capex_land",
-            "capex_power",
-            "capex_shell",
-            "capex_gpus",
-            "capex_gpu_refresh",
-            "idc",
-            "fees",
-            "dsra",
-            "tax",
-            "total",
-        ];
-        let sources = ["grants", "equity", "debt", "operations", "total"];
+        // `{use}` and `{source}` stand for the names the meaning lists in backticks.
+        let listed: Vec<&str> = line.split('`').skip(3).step_by(2).collect();
         let per_tier: Vec<String> = if key.contains("{tier}") {
             tiers.iter().map(|t| key.replace("{tier}", t)).collect()
         } else if key.contains("{use}") {
-            uses.iter().map(|u| key.replace("{use}", u)).collect()
+            listed.iter().map(|u| key.replace("{use}", u)).collect()
         } else if key.contains("{source}") {
-            sources.iter().map(|u| key.replace("{source}", u)).collect()
+            listed.iter().map(|u| key.replace("{source}", u)).collect()
         } else {
             vec![key.to_owned()]
         };
