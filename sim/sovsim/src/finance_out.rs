@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 use sovsim_core::finance::summary::{FIGURES, FinanceSummary};
-use sovsim_core::finance::{BaseCase, CHECKS, Class, Metrics};
+use sovsim_core::finance::{BaseCase, CHECKS, Class};
 use sovsim_core::model::Scenario;
 use sovsim_report::{Table, Values};
 
@@ -360,18 +360,6 @@ const CASHFLOW_COLUMNS: &[Column] = &[
     ),
 ];
 
-/// Evaluates one replication with the base case's debt (its figures only).
-pub(crate) fn metrics(
-    scenario: &Scenario,
-    base: &BaseCase,
-    replication: u64,
-    rep: &sovsim_core::engine::buildout::Replication,
-    outcome: &sovsim_core::dispatch::Outcome,
-) -> Option<Metrics> {
-    base.evaluate(scenario, replication, rep, outcome)
-        .map(|c| c.metrics)
-}
-
 fn opt(v: Option<f64>) -> Value {
     v.filter(|v| v.is_finite())
         .map_or(Value::Null, |v| tidy(v).into())
@@ -524,16 +512,7 @@ pub(crate) fn cashflows(scenario: &Scenario, base: &BaseCase) -> Table {
         .column("in_opex_network_eur", f(&inputs.opex_network_eur))
         .column("in_opex_insurance_eur", f(&inputs.opex_insurance_eur));
     for class in Class::ALL {
-        let spent: Vec<f64> = (0..n)
-            .map(|p| {
-                inputs
-                    .capex
-                    .iter()
-                    .filter(|l| l.class == class)
-                    .map(|l| l.eur[p])
-                    .sum()
-            })
-            .collect();
+        let spent: Vec<f64> = (0..n).map(|p| inputs.capex_in(p, class)).collect();
         t = t.column(&format!("in_capex_{}_eur", class.name()), f(&spent));
     }
     t.column("in_gpu_hours", f(&inputs.gpu_hours))

@@ -141,7 +141,8 @@ pub(crate) fn run(
                     let replication = first + i as u64;
                     let outcomes = dispatch_out::outcomes(scenario, &setups, replication, r);
                     let metrics = base.as_ref().and_then(|b| {
-                        finance_out::metrics(scenario, b, replication, r, &outcomes[0])
+                        b.evaluate(scenario, replication, r, &outcomes[0])
+                            .map(|c| c.metrics)
                     });
                     (outcomes, metrics)
                 })

@@ -186,12 +186,12 @@ impl Inputs {
         self.capex.iter().map(|l| l.eur[p]).sum()
     }
 
-    /// Capex of one class over the horizon.
-    pub fn capex_of(&self, class: Class) -> f64 {
+    /// Capex of one class in period `p`.
+    pub fn capex_in(&self, p: usize, class: Class) -> f64 {
         self.capex
             .iter()
             .filter(|l| l.class == class)
-            .flat_map(|l| &l.eur)
+            .map(|l| l.eur[p])
             .sum()
     }
 
@@ -656,12 +656,7 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
                 0.0
             };
             for (class, v) in &mut uses.capex_eur {
-                *v += inputs
-                    .capex
-                    .iter()
-                    .filter(|l| l.class == *class)
-                    .map(|l| l.eur[p])
-                    .sum::<f64>();
+                *v += inputs.capex_in(p, *class);
             }
             uses.idc_eur += r.interest_eur;
             uses.fees_eur += r.fees_eur;

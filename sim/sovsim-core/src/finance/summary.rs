@@ -69,8 +69,6 @@ pub struct FinanceSummary {
     pub runs: u64,
     /// Replications whose minimum DSCR fell below the covenant.
     pub covenant_breaches: u64,
-    /// Replications with debt service (where a DSCR exists).
-    pub with_debt_service: u64,
     /// Per check: replications that failed it.
     pub check_failures: [u64; CHECKS.len()],
     /// Replications failing at least one check.
@@ -93,9 +91,6 @@ impl FinanceSummary {
             if let Some(v) = v.filter(|v| v.is_finite()) {
                 sketch.add(v);
             }
-        }
-        if m.dscr_min.is_some() {
-            self.with_debt_service += 1;
         }
         if m.covenant_breached {
             self.covenant_breaches += 1;
