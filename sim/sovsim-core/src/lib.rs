@@ -3,6 +3,7 @@
 //! Light dependencies only and no I/O: callers hand in file contents (see
 //! [`scenario::SourceReader`]) and get back data or diagnostics.
 
+pub mod assumptions;
 pub mod catalog;
 pub mod diagnostic;
 pub mod dispatch;

@@ -81,6 +81,8 @@ pub struct Scenario {
     pub finance: Option<Finance>,
     /// Risk factors and their correlation.
     pub uncertainty: Uncertainty,
+    /// Keys of the catalog's `defaults.csv` that filled fields the scenario left out, in order.
+    pub defaults_used: Vec<String>,
 }
 
 /// Scenario metadata.

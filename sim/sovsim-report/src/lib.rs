@@ -4,6 +4,13 @@
 //! them into Parquet and CSV. A file is first written to a temporary name in the same directory and then
 //! renamed over the target, so an interrupted run never leaves a half-written file.
 
+pub mod charts;
+pub mod data;
+pub mod document;
+pub mod format;
+pub mod typeset;
+pub mod workbook;
+
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -233,5 +240,88 @@ mod tests {
             .column("a", Values::F64(vec![1.0]))
             .column("b", Values::F64(vec![]));
         assert!(run.write_table("bad", &table).is_err());
+    }
+}
+
+/// What `render` wrote and what the PDF says.
+#[derive(Debug)]
+pub struct Rendered {
+    /// Files written, charts first, `report.pdf` last.
+    pub files: Vec<PathBuf>,
+    /// The data handed to the template.
+    pub data: serde_json::Value,
+    /// The text of each page of the PDF.
+    pub pages: Vec<String>,
+}
+
+/// Renders the report of the run in `dir` from its files: every chart under `charts/` (SVG and
+/// PNG), `model.xlsx`, and `report.pdf` last, each written atomically.
+///
+/// # Errors
+/// If the run directory cannot be read, the template fails, or a file cannot be written.
+pub fn render(dir: &Path, template: &typeset::Template) -> Result<Rendered, ReportError> {
+    let run = data::RunData::load(dir)?;
+    let doc = document::build(&run);
+    let out = RunDir::create(dir)?;
+    let charts_dir = dir.join("charts");
+    fs::create_dir_all(&charts_dir)?;
+    let mut files = Vec::new();
+    let mut world_files = std::collections::BTreeMap::new();
+    for chart in &doc.charts {
+        let svg = chart
+            .svg()
+            .map_err(|e| ReportError::new(format!("chart `{}`: {e}", chart.name)))?;
+        files.push(out.write_bytes(&format!("charts/{}.svg", chart.name), svg.as_bytes())?);
+        let png = charts_dir.join(format!("{}.png", chart.name));
+        let partial = charts_dir.join(format!(".{}.partial.png", chart.name));
+        chart
+            .png(&partial)
+            .map_err(|e| ReportError::new(format!("chart `{}`: {e}", chart.name)))?;
+        fs::rename(&partial, &png)?;
+        files.push(png);
+        world_files.insert(
+            format!("/charts/{}.svg", chart.name),
+            typst::foundations::Bytes::new(svg.into_bytes()),
+        );
+    }
+    let data = serde_json::to_vec(&doc.data).map_err(|e| ReportError::new(e.to_string()))?;
+    world_files.insert(
+        "/data.json".to_owned(),
+        typst::foundations::Bytes::new(data),
+    );
+    files.push(out.write_bytes("model.xlsx", &workbook::build(&run)?)?);
+    let laid_out = typeset::layout(template, world_files)?;
+    let title = run.text("scenario_name").unwrap_or("run");
+    let pdf = typeset::pdf(&laid_out, title)?;
+    files.push(out.write_bytes("report.pdf", &pdf)?);
+    Ok(Rendered {
+        files,
+        data: doc.data,
+        pages: typeset::text(&laid_out),
+    })
+}
+
+/// A report that could not be made, in words for the user.
+#[derive(Debug)]
+pub struct ReportError(pub String);
+
+impl ReportError {
+    /// An error with this message.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
+impl std::fmt::Display for ReportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ReportError {}
+
+impl From<io::Error> for ReportError {
+    fn from(e: io::Error) -> Self {
+        Self(e.to_string())
     }
 }

@@ -244,6 +244,17 @@ pub(crate) const TABLES: &[(&str, &str, &[Column])] = &[
             ("replications_failed", "replications where it does not hold"),
         ],
     ),
+    (
+        "replications",
+        "one replication's headline financial figures (the distribution behind each `_p10/_p50/_p90` key; empty where undefined)",
+        &[
+            ("replication", "replication index"),
+            (
+                "capex_total_eur, npv_eur, project_irr, equity_irr, dscr_min, dscr_avg, llcr_min, debt_eur, equity_eur, payback_years, lcoc_eur_per_gpu_hour, cost_eur_per_mtok",
+                "as the summary keys of the same names",
+            ),
+        ],
+    ),
 ];
 
 const CASHFLOW_COLUMNS: &[Column] = &[
@@ -603,6 +614,23 @@ pub(crate) fn checks(base: &BaseCase, s: &FinanceSummary) -> Table {
             "replications_failed",
             Values::U64(s.check_failures.to_vec()),
         )
+}
+
+/// The `replications` table: every replication's figures, in replication order.
+pub(crate) fn replications(s: &FinanceSummary) -> Table {
+    let mut table = Table::new().column(
+        "replication",
+        Values::U64((0..s.per_replication.len() as u64).collect()),
+    );
+    for (i, (name, _)) in FIGURES.iter().enumerate() {
+        let column = s
+            .per_replication
+            .iter()
+            .map(|row| row[i].filter(|v| v.is_finite()).map(tidy))
+            .collect();
+        table = table.column(name, Values::OptF64(column));
+    }
+    table
 }
 
 /// Money for people: €1.23bn, €456m, €7.9k.

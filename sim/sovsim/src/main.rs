@@ -22,6 +22,7 @@ mod run;
 use sovsim_core::catalog::{Catalog, CatalogSources, TABLES};
 use sovsim_core::model::Policy;
 use sovsim_core::scenario::{self, Loaded, SourceReader};
+use sovsim_report::typeset::Template;
 
 /// Plans sovereign AI infrastructure: land, power, datacenter shells, GPUs and open models, under
 /// sovereignty rules, financed.
@@ -120,6 +121,22 @@ enum Command {
         /// Dispatch under both policies and report them side by side, with what pooling recovers.
         #[arg(long)]
         compare_dispatch: bool,
+        /// Report template (typst); default: the shipped `reports/templates/report.typ`.
+        #[arg(long, value_name = "PATH")]
+        template: Option<PathBuf>,
+    },
+    /// Re-render a run directory's report (charts, `model.xlsx`, `report.pdf`) from its files,
+    /// without simulating again; e.g. with another template.
+    #[command(
+        after_help = "Example:\n  sovsim report reports/quickstart\n  sovsim report reports/eu-sovereign-2030 --template my-brand.typ"
+    )]
+    Report {
+        /// A directory written by `sovsim run`.
+        #[arg(value_name = "RUN_DIR")]
+        dir: PathBuf,
+        /// Report template (typst); default: the shipped `reports/templates/report.typ`.
+        #[arg(long, value_name = "PATH")]
+        template: Option<PathBuf>,
     },
 }
 
@@ -283,7 +300,10 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             overrides,
             dispatch,
             compare_dispatch,
+            template,
         } => {
+            // Read the template first: a typo in its path should not cost a simulation.
+            let template = report_template(template.as_deref())?;
             let mut loaded = scenario::load(&file, &FsReader, &catalog, &overrides);
             eprint!("{}", loaded.sources.render(&loaded.diagnostics));
             let Some(scenario) = loaded.scenario.as_mut() else {
@@ -310,9 +330,39 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             };
             let (summary, _) = run::run(&scenario, &loaded, &catalog, &request)?;
             print!("{summary}");
+            print!("{}", report(&out, &template)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report { dir, template } => {
+            let template = report_template(template.as_deref())?;
+            print!("{}", report(&dir, &template)?);
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn report_template(path: Option<&Path>) -> Result<Template, Failure> {
+    match path {
+        Some(p) => Template::read(p).map_err(|e| Failure(e.to_string())),
+        None => Ok(Template::shipped()),
+    }
+}
+
+/// Renders the report of the run in `dir` and says what was written.
+fn report(dir: &Path, template: &Template) -> Result<String, Failure> {
+    let rendered = sovsim_report::render(dir, template).map_err(|e| Failure(e.to_string()))?;
+    let charts = rendered
+        .files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "svg"))
+        .count();
+    Ok(format!(
+        "Report: {} ({} pages, {charts} charts in {}, workbook {})\n",
+        dir.join("report.pdf").display(),
+        rendered.pages.len(),
+        dir.join("charts").display(),
+        dir.join("model.xlsx").display(),
+    ))
 }
 
 fn catalog_sources(dir: Option<&Path>) -> Result<CatalogSources, Failure> {

@@ -192,7 +192,9 @@ pub(crate) fn run(
         written.extend(dir.write_table("cashflows", &finance_out::cashflows(scenario, base))?);
         written.extend(dir.write_table("sources_uses", &finance_out::sources_uses(base))?);
         written.extend(dir.write_table("finance_checks", &finance_out::checks(base, &financed))?);
+        written.extend(dir.write_table("replications", &finance_out::replications(&financed))?);
     }
+    written.extend(dir.write_table("assumptions", &assumptions(scenario, catalog))?);
     let how = manifest::Invocation {
         command: "run",
         runs: Some(request.runs),
@@ -412,6 +414,25 @@ fn milestones(scenario: &Scenario, a: &Aggregate) -> Table {
         .column("date_p10", dates(|p| p.p10))
         .column("date_p50", dates(|p| p.p50))
         .column("date_p90", dates(|p| p.p90))
+}
+
+/// The `assumptions` table.
+fn assumptions(scenario: &Scenario, catalog: &Catalog) -> Table {
+    let rows = sovsim_core::assumptions::list(scenario, catalog);
+    let text = |f: fn(&sovsim_core::assumptions::Assumption) -> &String| {
+        Values::Text(rows.iter().map(|r| f(r).clone()).collect())
+    };
+    Table::new()
+        .column("subject", text(|r| &r.subject))
+        .column("field", text(|r| &r.field))
+        .column("value", text(|r| &r.value))
+        .column("unit", text(|r| &r.unit))
+        .column("source", text(|r| &r.source))
+        .column("source_date", text(|r| &r.source_date))
+        .column(
+            "estimate",
+            Values::Bool(rows.iter().map(|r| r.estimate).collect()),
+        )
 }
 
 fn cause_name(d: &DelaySummary) -> &'static str {
@@ -780,6 +801,24 @@ const TABLES: &[(&str, &str, &[Column])] = &[
         ],
     ),
     (
+        "assumptions",
+        "one figure the run used: a catalog value of an entity in the scenario, a default that filled a field the scenario left out, or a financing term the scenario states",
+        &[
+            ("subject", "`<catalog table> <id>`, `defaults` or `finance`"),
+            ("field", "catalog column, default key or finance key"),
+            ("value", "as used (finance prices: the median)"),
+            ("unit", "unit of the value"),
+            (
+                "source, source_date",
+                "the catalog row's source (`data/`), or `scenario`",
+            ),
+            (
+                "estimate",
+                "whether the catalog marks the figure as an ESTIMATE",
+            ),
+        ],
+    ),
+    (
         "events",
         "one event of the representative replication, in the order it happened",
         &[
@@ -828,6 +867,18 @@ pub(crate) fn outputs_markdown() -> String {
     );
     for (key, unit, meaning) in dispatch_out::COMPARE_KEYS {
         let _ = writeln!(s, "| `{key}` | {unit} | {meaning} |");
+    }
+    let _ = writeln!(
+        s,
+        "\n### `report.pdf`, `model.xlsx` and `charts/`\n\n\
+         Rendered from the files above (again with `sovsim report RUN_DIR [--template PATH]`). \
+         `report.pdf` is typeset from `reports/templates/report.typ`; `model.xlsx` has the sheets \
+         Summary (`summary.json`), Inputs (`assumptions`), Periods (the `in_` columns of `cashflows`), \
+         Cash flows, Sources & uses, Checks and Replications. Each chart is an SVG and a PNG:\n"
+    );
+    let _ = writeln!(s, "| chart | shows |\n|---|---|");
+    for (name, shows) in sovsim_report::document::CHARTS {
+        let _ = writeln!(s, "| `{name}` | {shows} |");
     }
     for (stem, row, columns) in TABLES
         .iter()

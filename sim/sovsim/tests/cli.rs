@@ -317,21 +317,26 @@ fn run_writes_the_run_directory_with_every_documented_key_and_a_human_summary() 
     assert_eq!(manifest["runs"], 30);
 }
 
-/// Every file of a run directory but the manifest (which records the wall time), by name.
+/// Every file of a run directory (charts included) but the manifest (which records the wall
+/// time), by path within the directory.
 fn results(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
-        .expect("a run directory")
-        .map(|e| e.expect("an entry").path())
-        .filter(|p| p.file_name().is_some_and(|n| n != "manifest.json"))
-        .map(|p| {
-            let name = p
-                .file_name()
-                .expect("a name")
-                .to_string_lossy()
-                .into_owned();
-            (name, std::fs::read(&p).expect("readable"))
-        })
-        .collect();
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        for entry in std::fs::read_dir(&d).expect("a directory") {
+            let p = entry.expect("an entry").path();
+            if p.is_dir() {
+                pending.push(p);
+            } else if p.file_name().is_some_and(|n| n != "manifest.json") {
+                let name = p
+                    .strip_prefix(dir)
+                    .expect("within the run")
+                    .to_string_lossy()
+                    .into_owned();
+                files.push((name, std::fs::read(&p).expect("readable")));
+            }
+        }
+    }
     files.sort();
     files
 }
@@ -492,4 +497,124 @@ fn run_prints_the_financing_figures_a_reader_can_check_against_the_cashflows_tab
             .flatten()
             .all(|g| g.abs() < 1.0)
     );
+}
+
+#[test]
+fn the_report_prints_the_figures_of_summary_json_and_re_renders_to_the_same_bytes() {
+    use sovsim_report::document::headline_format;
+    use sovsim_report::format::{money, percent, times};
+
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let out = dir.path().join("run");
+    let told = run("scenarios/quickstart.toml", &out, &["--runs", "20"]);
+    let told = String::from_utf8_lossy(&told.stdout).into_owned();
+    assert!(told.contains("report.pdf"), "{told}");
+    for file in [
+        "report.pdf",
+        "model.xlsx",
+        "charts/timeline.svg",
+        "charts/cfads_dscr.png",
+    ] {
+        let bytes = std::fs::read(out.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert!(bytes.len() > 1000, "{file} is too small");
+    }
+    let before = results(&out);
+
+    let rendered = sovsim_report::render(&out, &sovsim_report::typeset::Template::shipped())
+        .expect("the report renders from the run directory");
+    let summary = json(&out.join("summary.json"));
+    let text = rendered.pages.join("\n");
+    // Typst shapes a run of text per line and font: compare without spaces and line breaks.
+    let squeeze = |s: &str| s.split_whitespace().collect::<String>();
+    let printed = squeeze(&text);
+    let shows = |figure: &str| printed.contains(&squeeze(figure));
+
+    // Every headline handed to the template is summary.json's value, formatted, and is printed.
+    let headline = rendered.data["headline"]
+        .as_array()
+        .expect("headline figures");
+    assert!(headline.len() >= 12, "{headline:?}");
+    for h in headline {
+        let key = h["key"].as_str().expect("a key");
+        for q in ["p10", "p50", "p90"] {
+            let value = summary[format!("{key}_{q}")].as_f64();
+            let expected = value.map_or_else(|| "n/a".to_owned(), headline_format(key));
+            assert_eq!(h[q], expected.as_str(), "{key}_{q}");
+            assert!(shows(&expected), "{key}_{q} = {expected} is not printed");
+        }
+    }
+    // The base case the lender sizes debt on, as the financing section prints it.
+    let base = |k: &str| summary[k].as_f64().expect(k);
+    for figure in [
+        money(base("debt_eur")),
+        money(base("npv_eur")),
+        percent(base("project_irr")),
+        times(base("dscr_min")),
+        money(base("sources_total_eur")),
+        money(base("uses_capex_gpus_eur")),
+    ] {
+        assert!(shows(&figure), "{figure} is not printed");
+    }
+    assert!(text.contains("Master check"), "the checks page is printed");
+    assert!(text.contains("Assumptions"));
+
+    // Every chart written is documented, as an SVG and a PNG.
+    let charts: Vec<String> = std::fs::read_dir(out.join("charts"))
+        .expect("charts/")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        charts.len(),
+        2 * sovsim_report::document::CHARTS.len(),
+        "{charts:?}"
+    );
+    for (name, _) in sovsim_report::document::CHARTS {
+        assert!(charts.contains(&format!("{name}.svg")) && charts.contains(&format!("{name}.png")));
+    }
+
+    // Re-rendering from the files gives the same bytes: the report depends on the run only.
+    assert_eq!(before, results(&out));
+
+    // A template with an error is reported with its line, and the old report stays.
+    let broken = dir.path().join("broken.typ");
+    std::fs::write(&broken, "= Title\n#let x = (\n").expect("writable");
+    let failed = sovsim(&[
+        "report",
+        out.to_str().expect("UTF-8"),
+        "--template",
+        broken.to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(failed.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert!(stderr.contains("line 2"), "{stderr}");
+    assert_eq!(
+        std::fs::read(out.join("report.pdf")).ok(),
+        before
+            .iter()
+            .find(|(n, _)| n == "report.pdf")
+            .map(|(_, b)| b.clone())
+    );
+
+    // A rebranded template is used as it is, with files next to it.
+    let brand = dir.path().join("brand");
+    std::fs::create_dir_all(&brand).expect("writable");
+    std::fs::write(brand.join("name.txt"), "Ministry of Compute").expect("writable");
+    std::fs::write(
+        brand.join("report.typ"),
+        "#let d = json(\"/data.json\")\n= #read(\"name.txt\"): #d.scenario\nNPV P50: #d.headline.find(h => h.key == \"npv_eur\").p50\n",
+    )
+    .expect("writable");
+    let ok = sovsim(&[
+        "report",
+        out.to_str().expect("UTF-8"),
+        "--template",
+        brand.join("report.typ").to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("1 pages"));
 }

@@ -337,8 +337,12 @@ impl Aggregate {
         keys.extend((1..=self.gw_milestones).map(|g| (None, format!("gw_{g}"))));
         keys.push((None, "full_capacity".to_owned()));
         for site in 0..self.sites {
-            for name in ["first_power", "first_gpu", "full_capacity"] {
-                keys.push((Some(site), name.to_owned()));
+            for name in super::buildout::SITE_STAGES.iter().chain(&[
+                "first_power",
+                "first_gpu",
+                "full_capacity",
+            ]) {
+                keys.push((Some(site), (*name).to_owned()));
             }
         }
         keys
@@ -351,7 +355,8 @@ impl Aggregate {
         ];
         t.extend((0..self.gw_milestones).map(|g| r.gw_reached.get(g).copied()));
         t.push(r.full_capacity);
-        for site in 0..self.sites {
+        for (site, stage) in r.stages.iter().enumerate() {
+            t.extend(stage);
             t.extend([
                 r.first_power[site],
                 r.first_gpu[site],

@@ -328,6 +328,10 @@ impl Layout {
     }
 }
 
+/// Per-site stages dated by their first event: permit granted, grid connected, on-site power
+/// commissioned, first hall phase completed, first GPUs delivered (the report's Gantt).
+pub const SITE_STAGES: [&str; 5] = ["permit", "grid", "onsite_power", "shell", "gpus_delivered"];
+
 /// Results of one replication.
 #[derive(Clone, Debug)]
 pub struct Replication {
@@ -335,6 +339,8 @@ pub struct Replication {
     pub events: Vec<(SimTime, Event)>,
     /// Per month boundary (month 0 is the start), per site.
     pub monthly: Vec<Vec<SiteState>>,
+    /// Per site, when it first passed each of `SITE_STAGES`.
+    pub stages: Vec<[Option<SimTime>; SITE_STAGES.len()]>,
     /// First time each site had firm power.
     pub first_power: Vec<Option<SimTime>>,
     /// First time each site had a GPU energised.
@@ -406,6 +412,7 @@ struct Sim<'a> {
     queue: EventQueue<Due>,
     keep_events: bool,
     log: Vec<(SimTime, Event)>,
+    stages: Vec<[Option<SimTime>; SITE_STAGES.len()]>,
     layout: Layout,
     // Indices by site and hall, so that an event costs in proportion to its site.
     site_clusters: Vec<Vec<usize>>,
@@ -464,6 +471,27 @@ impl Sim<'_> {
     }
 
     fn record(&mut self, t: SimTime, event: Event) {
+        let s = self.scenario;
+        let stage = match event {
+            Event::PermitGranted { site } => Some((site.index(), 0)),
+            Event::GridConnected { connection } => {
+                Some((s.grid_connections[connection.index()].site.index(), 1))
+            }
+            Event::PowerCommissioned { asset } => {
+                Some((s.power_assets[asset.index()].site.index(), 2))
+            }
+            Event::ShellPhaseCompleted { shell, .. } => {
+                Some((s.shells[shell.index()].site.index(), 3))
+            }
+            Event::GpusDelivered { cluster, .. } => {
+                Some((s.clusters[cluster.index()].site.index(), 4))
+            }
+            _ => None,
+        };
+        if let Some((site, stage)) = stage {
+            // Events are recorded in time order: the first one is the earliest.
+            self.stages[site][stage].get_or_insert(t);
+        }
         if self.keep_events {
             self.log.push((t, event));
         }
@@ -965,6 +993,7 @@ pub fn simulate(scenario: &Scenario, replication: u64, keep_events: bool) -> Rep
         queue: EventQueue::new(),
         keep_events,
         log: Vec::new(),
+        stages: vec![[None; SITE_STAGES.len()]; scenario.sites.len()],
         site_clusters: by_site(&|c| clusters[c].site.index(), clusters.len()),
         site_grid: by_site(
             &|g| scenario.grid_connections[g].site.index(),
@@ -1134,6 +1163,7 @@ pub fn simulate(scenario: &Scenario, replication: u64, keep_events: bool) -> Rep
     }
     Replication {
         events: sim.log,
+        stages: sim.stages,
         monthly,
         first_power,
         first_gpu,

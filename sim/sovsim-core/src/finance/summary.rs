@@ -73,6 +73,9 @@ pub struct FinanceSummary {
     pub check_failures: [u64; CHECKS.len()],
     /// Replications failing at least one check.
     pub replications_failing_a_check: u64,
+    /// Every replication's figures, in replication order (`FIGURES` order): the risk histograms.
+    /// One row of 12 numbers per replication is the only record that grows with the run.
+    pub per_replication: Vec<[Option<f64>; FIGURES.len()]>,
 }
 
 impl FinanceSummary {
@@ -87,7 +90,9 @@ impl FinanceSummary {
     /// Adds one replication's figures.
     pub fn add(&mut self, m: &Metrics) {
         self.runs += 1;
-        for (sketch, v) in self.figures.iter_mut().zip(m.values()) {
+        let values = m.values();
+        self.per_replication.push(values);
+        for (sketch, v) in self.figures.iter_mut().zip(values) {
             if let Some(v) = v.filter(|v| v.is_finite()) {
                 sketch.add(v);
             }

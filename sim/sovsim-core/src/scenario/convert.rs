@@ -48,6 +48,8 @@ struct Ctx<'a, 'i> {
     discarded: Diagnostic,
     /// What was dropped for wire errors already reported; problems that follow from it are not news.
     removed: &'a Removed<'a>,
+    /// Keys of `defaults.csv` that filled a field the scenario left out, for the assumptions list.
+    defaults_used: std::cell::RefCell<std::collections::BTreeSet<String>>,
 }
 
 /// Entities and fields dropped before conversion because of errors already reported.
@@ -510,7 +512,9 @@ impl Ctx<'_, '_> {
         (current, changed)
     }
 
+    /// The default for `key`, recorded as used: call it only when the scenario left the field out.
     fn default(&self, key: &str) -> f64 {
+        self.defaults_used.borrow_mut().insert(key.to_owned());
         // `defaults.csv` is checked by the test suite to hold every key asked for here.
         self.catalog.default_value(key).unwrap_or(f64::NAN)
     }
@@ -567,6 +571,7 @@ pub fn convert(
         factors: Vec::new(),
         discarded: Diagnostic::error("discarded", ""),
         removed,
+        defaults_used: Default::default(),
     };
     let meta = convert_meta(&mut ctx, &file.scenario);
     if let Some(meta) = &meta {
@@ -628,6 +633,7 @@ pub fn convert(
         dispatch,
         finance,
         uncertainty,
+        defaults_used: ctx.defaults_used.take().into_iter().collect(),
     })
 }
 
@@ -1822,9 +1828,9 @@ fn convert_demand(
         let post = ctx.fraction(
             &at("post_training_share"),
             t.post_training_share
-                .unwrap_or(ctx.default("post_training_share")),
+                .unwrap_or_else(|| ctx.default("post_training_share")),
         );
-        let mfu = ctx.fraction(&at("mfu"), t.mfu.unwrap_or(ctx.default("mfu")));
+        let mfu = ctx.fraction(&at("mfu"), t.mfu.unwrap_or_else(|| ctx.default("mfu")));
         let start = match &t.start_date {
             Some(d) => ctx.date_in_horizon(&at("start_date"), d),
             None => Some(ctx.start),
@@ -1972,7 +1978,6 @@ fn convert_dispatch(
             }
         })
         .collect();
-    let sequences = ctx.default("roofline_sequences_per_gpu");
     let mut serving: Vec<m::ServingRate> = Vec::new();
     for d in inference {
         let Some(model) = models.get(d.model.index()).map(|m| &m.spec) else {
@@ -1987,7 +1992,11 @@ fn convert_dispatch(
             }
             let rate = match ctx.catalog.throughput(&model.id, &a.id) {
                 Some(t) => Some((t.output_tokens_per_s_per_gpu, m::RateBasis::Catalog)),
-                None => crate::workload::roofline_tokens_per_s(model, a, sequences),
+                None => crate::workload::roofline_tokens_per_s(
+                    model,
+                    a,
+                    ctx.default("roofline_sequences_per_gpu"),
+                ),
             };
             if let Some((tokens_per_s_per_gpu, basis)) = rate {
                 serving.push(m::ServingRate {
@@ -2033,19 +2042,19 @@ fn convert_finance(
     let spot_share = frac(
         ctx,
         "spot_share",
-        f.spot_share.unwrap_or(ctx.default("spot_share")),
+        f.spot_share.unwrap_or_else(|| ctx.default("spot_share")),
     );
     let decline = frac(
         ctx,
         "gpu_hour_price_decline_per_year",
         f.gpu_hour_price_decline_per_year
-            .unwrap_or(ctx.default("gpu_hour_price_decline_per_year")),
+            .unwrap_or_else(|| ctx.default("gpu_hour_price_decline_per_year")),
     );
     let cash_sweep_share = frac(
         ctx,
         "cash_sweep_share",
         f.cash_sweep_share
-            .unwrap_or(ctx.default("cash_sweep_share")),
+            .unwrap_or_else(|| ctx.default("cash_sweep_share")),
     );
     // Percentages: any non-negative figure (a fee or a rate above 100 % is odd but not absurd).
     let mut pct = |ctx: &mut Ctx, k: &str, v: f64| -> f64 {
@@ -2060,7 +2069,7 @@ fn convert_finance(
         ctx,
         "arrangement_fee_pct",
         f.arrangement_fee_pct
-            .unwrap_or(ctx.default("arrangement_fee_pct")),
+            .unwrap_or_else(|| ctx.default("arrangement_fee_pct")),
     );
     for (k, v) in [
         ("target_dscr", Some(f.target_dscr)),
@@ -2088,13 +2097,13 @@ fn convert_finance(
         .is_some();
     let shell_years = f
         .shell_depreciation_years
-        .unwrap_or(ctx.default("shell_depreciation_years"));
+        .unwrap_or_else(|| ctx.default("shell_depreciation_years"));
     ok &= ctx
         .positive(&at("shell_depreciation_years"), shell_years)
         .is_some();
     let spot_price_ratio = f
         .spot_price_ratio
-        .unwrap_or(ctx.default("spot_price_ratio"));
+        .unwrap_or_else(|| ctx.default("spot_price_ratio"));
     ok &= ctx
         .quantity(&at("spot_price_ratio"), spot_price_ratio)
         .is_some();
@@ -2274,7 +2283,9 @@ fn convert_finance(
         default_dscr: f.default_dscr,
         max_gearing,
         tenor_years: f.tenor_years,
-        dsra_months: f.dsra_months.unwrap_or(ctx.default("dsra_months") as u32),
+        dsra_months: f
+            .dsra_months
+            .unwrap_or_else(|| ctx.default("dsra_months") as u32),
         tax_rate,
         gpu_depreciation_years: f.gpu_depreciation_years,
         equity: equity.flatten().map(Eur),

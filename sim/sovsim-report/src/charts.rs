@@ -1,0 +1,775 @@
+//! The report's charts, drawn with plotters as SVG (for the PDF, vector) and PNG (for slides and
+//! notebooks) from one description, so both files show the same thing.
+//!
+//! Every chart has a title, axis labels with units and a legend. They stay legible in greyscale:
+//! fills go from dark to light in a fixed order with black outlines, lines differ by dash and
+//! marker, and P50 and P90 markers differ by fill. Text is set in the bundled DejaVu Sans, named
+//! explicitly, so neither the PNG rasteriser nor the PDF's SVG reader looks for system fonts.
+
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
+use plotters::element::{Circle, Cross, PathElement, Polygon, Rectangle, TriangleMarker};
+use plotters::prelude::*;
+use plotters::style::{FontStyle, register_font};
+
+/// Font family of every text in the charts (bundled with the program).
+pub const FONT: &str = "DejaVu Sans";
+/// Width and height of every chart [px].
+pub const SIZE: (u32, u32) = (1200, 640);
+
+/// Fills from dark to light: adjacent series differ in lightness, so greyscale print tells them apart.
+const FILLS: [RGBColor; 8] = [
+    RGBColor(0x1b, 0x2a, 0x49),
+    RGBColor(0x3d, 0x6b, 0xa8),
+    RGBColor(0x8c, 0xb8, 0xe0),
+    RGBColor(0xd9, 0x8c, 0x3a),
+    RGBColor(0xf2, 0xd0, 0x8a),
+    RGBColor(0x5a, 0x5a, 0x5a),
+    RGBColor(0xb5, 0xb5, 0xb5),
+    RGBColor(0xee, 0xee, 0xee),
+];
+
+/// One named series of values.
+#[derive(Clone, Debug)]
+pub struct Series {
+    /// Legend label.
+    pub label: String,
+    /// Values, one per x.
+    pub values: Vec<f64>,
+}
+
+/// A site's row of the timeline: (stage label, P50, P90) as fractional years.
+#[derive(Clone, Debug)]
+pub struct GanttRow {
+    /// Site name.
+    pub site: String,
+    /// Stages in order: label, P50 and P90 date as fractional years (None: not reached).
+    pub stages: Vec<(String, Option<f64>, Option<f64>)>,
+}
+
+/// What a chart shows (fields as the variant's description names them).
+#[derive(Clone, Debug)]
+#[allow(missing_docs)]
+pub enum Kind {
+    /// Stacked areas over time (x as fractional years).
+    StackedArea { x: Vec<f64>, series: Vec<Series> },
+    /// Stacked bars, one per category label.
+    StackedBars {
+        categories: Vec<String>,
+        series: Vec<Series>,
+    },
+    /// Bars of `bars` (side by side per category) with `line` on a right axis and optional
+    /// horizontal reference lines on that axis (label, value).
+    BarsAndLine {
+        categories: Vec<String>,
+        bars: Vec<Series>,
+        line: Series,
+        line_axis: String,
+        references: Vec<(String, f64)>,
+    },
+    /// Lines over categories.
+    Lines {
+        categories: Vec<String>,
+        series: Vec<Series>,
+    },
+    /// P10–P90 band with the P50 line, over time (fractional years).
+    Fan {
+        x: Vec<f64>,
+        p10: Vec<f64>,
+        p50: Vec<f64>,
+        p90: Vec<f64>,
+    },
+    /// Histogram of values in `bins` equal bins, with P10/P50/P90 marked.
+    Histogram {
+        values: Vec<f64>,
+        bins: usize,
+        marks: Vec<(String, f64)>,
+    },
+    /// Milestones per site, P50 filled and P90 hollow, one marker shape per stage.
+    Gantt {
+        rows: Vec<GanttRow>,
+        start: f64,
+        end: f64,
+    },
+}
+
+/// A chart: file stem under `charts/`, title, axis labels with units, and what it shows.
+#[derive(Clone, Debug)]
+pub struct Chart {
+    /// File stem (`capacity_by_power`).
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// X axis label with unit.
+    pub x_label: String,
+    /// Y axis label with unit.
+    pub y_label: String,
+    /// The data.
+    pub kind: Kind,
+}
+
+fn register_fonts() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // Axis and legend labels default to "sans-serif": register the same face under that name.
+        for family in [FONT, "sans-serif"] {
+            let _ = register_font(family, FontStyle::Normal, dejavu::sans::regular());
+            let _ = register_font(family, FontStyle::Bold, dejavu::sans::bold());
+        }
+    });
+}
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+impl Chart {
+    /// The chart as an SVG document.
+    ///
+    /// # Errors
+    /// If plotters fails to draw (a description it cannot lay out).
+    pub fn svg(&self) -> Result<String, String> {
+        register_fonts();
+        let mut out = String::new();
+        {
+            let root = SVGBackend::with_string(&mut out, SIZE).into_drawing_area();
+            self.draw(&root)?;
+            root.present().map_err(err)?;
+        }
+        Ok(out)
+    }
+
+    /// The chart as a PNG file at `path`.
+    ///
+    /// # Errors
+    /// If drawing or encoding fails.
+    pub fn png(&self, path: &std::path::Path) -> Result<(), String> {
+        register_fonts();
+        let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+        self.draw(&root)?;
+        root.present().map_err(err)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        root.fill(&WHITE).map_err(err)?;
+        match &self.kind {
+            Kind::StackedArea { x, series } => self.stacked_area(root, x, series),
+            Kind::StackedBars { categories, series } => self.stacked_bars(root, categories, series),
+            Kind::BarsAndLine {
+                categories,
+                bars,
+                line,
+                line_axis,
+                references,
+            } => self.bars_and_line(root, categories, bars, line, line_axis, references),
+            Kind::Lines { categories, series } => self.lines(root, categories, series),
+            Kind::Fan { x, p10, p50, p90 } => self.fan(root, x, p10, p50, p90),
+            Kind::Histogram {
+                values,
+                bins,
+                marks,
+            } => self.histogram(root, values, *bins, marks),
+            Kind::Gantt { rows, start, end } => self.gantt(root, rows, *start, *end),
+        }
+    }
+
+    fn builder<'a, 'b, DB: DrawingBackend>(
+        &self,
+        root: &'a DrawingArea<DB, Shift>,
+        right_axis: bool,
+    ) -> ChartBuilder<'a, 'b, DB> {
+        let mut b = ChartBuilder::on(root);
+        b.caption(&self.title, (FONT, 28).into_font().style(FontStyle::Bold))
+            .margin(18)
+            .x_label_area_size(56)
+            .y_label_area_size(96);
+        if right_axis {
+            b.right_y_label_area_size(80);
+        }
+        b
+    }
+
+    fn stacked_area<'a, DB: DrawingBackend + 'a>(
+        &self,
+        root: &'a DrawingArea<DB, Shift>,
+        x: &[f64],
+        series: &[Series],
+    ) -> Result<(), String> {
+        let (x0, x1) = span(x);
+        let totals: Vec<f64> = (0..x.len())
+            .map(|i| series.iter().map(|s| at(&s.values, i)).sum())
+            .collect();
+        let top = nice_top(totals.iter().copied().fold(0.0, f64::max));
+        let mut chart = self
+            .builder(root, false)
+            .build_cartesian_2d(x0..x1, 0.0..top)
+            .map_err(err)?;
+        self.mesh_years(&mut chart)?;
+        // Paint cumulative sums from the top layer down, each over the one above it.
+        for (k, s) in series.iter().enumerate().rev() {
+            let fill = FILLS[k % FILLS.len()];
+            let upper: Vec<(f64, f64)> = x
+                .iter()
+                .enumerate()
+                .map(|(i, &xi)| (xi, series[..=k].iter().map(|s| at(&s.values, i)).sum()))
+                .collect();
+            chart
+                .draw_series(AreaSeries::new(upper, 0.0, fill.filled()).border_style(BLACK))
+                .map_err(err)?
+                .label(&s.label)
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 7), (x + 16, y + 7)], fill.filled().stroke_width(1))
+                });
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)
+    }
+
+    fn stacked_bars<'a, DB: DrawingBackend + 'a>(
+        &self,
+        root: &'a DrawingArea<DB, Shift>,
+        categories: &[String],
+        series: &[Series],
+    ) -> Result<(), String> {
+        let n = categories.len();
+        let (low, high) = (0..n).fold((0.0f64, 0.0f64), |(lo, hi), i| {
+            let pos: f64 = series.iter().map(|s| at(&s.values, i).max(0.0)).sum();
+            let neg: f64 = series.iter().map(|s| at(&s.values, i).min(0.0)).sum();
+            (lo.min(neg), hi.max(pos))
+        });
+        let mut chart = self
+            .builder(root, false)
+            .build_cartesian_2d(-0.5..n as f64 - 0.5, nice_bottom(low)..nice_top(high))
+            .map_err(err)?;
+        self.mesh_categories(&mut chart, categories)?;
+        let mut base_pos = vec![0.0; n];
+        let mut base_neg = vec![0.0; n];
+        for (k, s) in series.iter().enumerate() {
+            let fill = FILLS[k % FILLS.len()];
+            let mut bars = Vec::new();
+            for i in 0..n {
+                let v = at(&s.values, i);
+                let base = if v >= 0.0 {
+                    &mut base_pos[i]
+                } else {
+                    &mut base_neg[i]
+                };
+                let (a, b) = (*base, *base + v);
+                *base = b;
+                let x = i as f64;
+                bars.push(Rectangle::new(
+                    [(x - 0.35, a), (x + 0.35, b)],
+                    fill.filled(),
+                ));
+                bars.push(Rectangle::new(
+                    [(x - 0.35, a), (x + 0.35, b)],
+                    BLACK.stroke_width(1),
+                ));
+            }
+            chart
+                .draw_series(bars)
+                .map_err(err)?
+                .label(&s.label)
+                .legend(move |(x, y)| Rectangle::new([(x, y - 7), (x + 16, y + 7)], fill.filled()));
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)
+    }
+
+    fn bars_and_line<'a, DB: DrawingBackend + 'a>(
+        &self,
+        root: &'a DrawingArea<DB, Shift>,
+        categories: &[String],
+        bars: &[Series],
+        line: &Series,
+        line_axis: &str,
+        references: &[(String, f64)],
+    ) -> Result<(), String> {
+        let n = categories.len();
+        let values = bars.iter().flat_map(|s| s.values.iter().copied());
+        let (low, high) = values.fold((0.0f64, 0.0f64), |(lo, hi), v| {
+            if v.is_finite() {
+                (lo.min(v), hi.max(v))
+            } else {
+                (lo, hi)
+            }
+        });
+        let line_values = line
+            .values
+            .iter()
+            .copied()
+            .chain(references.iter().map(|r| r.1))
+            .filter(|v| v.is_finite());
+        let (l_low, l_high) =
+            line_values.fold((0.0f64, 1.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        let mut chart = self
+            .builder(root, true)
+            .build_cartesian_2d(-0.5..n as f64 - 0.5, nice_bottom(low)..nice_top(high))
+            .map_err(err)?
+            .set_secondary_coord(-0.5..n as f64 - 0.5, nice_bottom(l_low)..nice_top(l_high));
+        self.mesh_categories(&mut chart, categories)?;
+        chart
+            .configure_secondary_axes()
+            .y_desc(line_axis)
+            .label_style((FONT, 16))
+            .axis_desc_style((FONT, 18))
+            .draw()
+            .map_err(err)?;
+        let width = 0.8 / bars.len().max(1) as f64;
+        for (k, s) in bars.iter().enumerate() {
+            let fill = FILLS[(k * 2) % FILLS.len()];
+            let rects = (0..n).flat_map(|i| {
+                let x = i as f64 - 0.4 + width * k as f64;
+                let v = at(&s.values, i);
+                [
+                    Rectangle::new([(x, 0.0), (x + width, v)], fill.filled()),
+                    Rectangle::new([(x, 0.0), (x + width, v)], BLACK.stroke_width(1)),
+                ]
+            });
+            chart
+                .draw_series(rects)
+                .map_err(err)?
+                .label(&s.label)
+                .legend(move |(x, y)| Rectangle::new([(x, y - 7), (x + 16, y + 7)], fill.filled()));
+        }
+        let points: Vec<(f64, f64)> = line
+            .values
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.is_finite())
+            .map(|(i, &v)| (i as f64, v))
+            .collect();
+        chart
+            .draw_secondary_series(LineSeries::new(points.clone(), BLACK.stroke_width(3)))
+            .map_err(err)?
+            .label(format!("{} (right axis)", line.label))
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK.stroke_width(3)));
+        chart
+            .draw_secondary_series(points.iter().map(|&p| Circle::new(p, 4, BLACK.filled())))
+            .map_err(err)?;
+        let greys = [RGBColor(0x55, 0x55, 0x55), RGBColor(0x99, 0x99, 0x99)];
+        for (k, (label, v)) in references.iter().enumerate() {
+            let colour = greys[k % greys.len()];
+            chart
+                .draw_secondary_series(DashedLineSeries::new(
+                    vec![(-0.5, *v), (n as f64 - 0.5, *v)],
+                    10 + 4 * k as u32,
+                    6,
+                    colour.stroke_width(2),
+                ))
+                .map_err(err)?
+                .label(label.clone())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2))
+                });
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperRight)
+    }
+
+    fn lines<'a, DB: DrawingBackend + 'a>(
+        &self,
+        root: &'a DrawingArea<DB, Shift>,
+        categories: &[String],
+        series: &[Series],
+    ) -> Result<(), String> {
+        let n = categories.len();
+        let all = series.iter().flat_map(|s| s.values.iter().copied());
+        let (low, high) = all.fold((0.0f64, 0.0f64), |(lo, hi), v| {
+            if v.is_finite() {
+                (lo.min(v), hi.max(v))
+            } else {
+                (lo, hi)
+            }
+        });
+        let mut chart = self
+            .builder(root, false)
+            .build_cartesian_2d(-0.5..n as f64 - 0.5, nice_bottom(low)..nice_top(high))
+            .map_err(err)?;
+        self.mesh_categories(&mut chart, categories)?;
+        for (k, s) in series.iter().enumerate() {
+            let points: Vec<(f64, f64)> = s
+                .values
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| v.is_finite())
+                .map(|(i, &v)| (i as f64, v))
+                .collect();
+            let style = if k == 0 {
+                BLACK.stroke_width(3)
+            } else {
+                RGBColor(0x66, 0x66, 0x66).stroke_width(2)
+            };
+            if k == 0 {
+                chart
+                    .draw_series(LineSeries::new(points.clone(), style))
+                    .map_err(err)?
+                    .label(&s.label)
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style));
+            } else {
+                chart
+                    .draw_series(DashedLineSeries::new(points.clone(), 10, 6, style))
+                    .map_err(err)?
+                    .label(&s.label)
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style));
+            }
+            chart
+                .draw_series(points.iter().map(|&p| Circle::new(p, 4, style.filled())))
+                .map_err(err)?;
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperRight)
+    }
+
+    fn fan<'a, DB: DrawingBackend + 'a>(
+        &self,
+        root: &'a DrawingArea<DB, Shift>,
+        x: &[f64],
+        p10: &[f64],
+        p50: &[f64],
+        p90: &[f64],
+    ) -> Result<(), String> {
+        let (x0, x1) = span(x);
+        let top = nice_top(p90.iter().chain(p50).copied().fold(0.0, f64::max));
+        let mut chart = self
+            .builder(root, false)
+            .build_cartesian_2d(x0..x1, 0.0..top)
+            .map_err(err)?;
+        self.mesh_years(&mut chart)?;
+        let band_fill = FILLS[2];
+        let mut band: Vec<(f64, f64)> = x.iter().zip(p90).map(|(&a, &b)| (a, b)).collect();
+        band.extend(x.iter().zip(p10).rev().map(|(&a, &b)| (a, b)));
+        chart
+            .draw_series(std::iter::once(Polygon::new(band, band_fill.filled())))
+            .map_err(err)?
+            .label("P10 to P90")
+            .legend(move |(x, y)| {
+                Rectangle::new([(x, y - 7), (x + 16, y + 7)], band_fill.filled())
+            });
+        for (values, label, dashed) in [(p10, "P10", true), (p90, "P90", true), (p50, "P50", false)]
+        {
+            let points: Vec<(f64, f64)> = x.iter().zip(values).map(|(&a, &b)| (a, b)).collect();
+            if dashed {
+                let style = RGBColor(0x33, 0x33, 0x33).stroke_width(1);
+                chart
+                    .draw_series(DashedLineSeries::new(points, 8, 5, style))
+                    .map_err(err)?;
+            } else {
+                chart
+                    .draw_series(LineSeries::new(points, BLACK.stroke_width(3)))
+                    .map_err(err)?
+                    .label(label)
+                    .legend(|(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 16, y)], BLACK.stroke_width(3))
+                    });
+            }
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)
+    }
+
+    fn histogram<'a, DB: DrawingBackend + 'a>(
+        &self,
+        root: &'a DrawingArea<DB, Shift>,
+        values: &[f64],
+        bins: usize,
+        marks: &[(String, f64)],
+    ) -> Result<(), String> {
+        let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+        let (lo, hi) = span(&finite);
+        let bins = bins.max(1);
+        let width = (hi - lo) / bins as f64;
+        let mut counts = vec![0u32; bins];
+        for v in &finite {
+            let b = (((v - lo) / width) as usize).min(bins - 1);
+            counts[b] += 1;
+        }
+        let top = f64::from(counts.iter().copied().max().unwrap_or(1)) * 1.15;
+        let mut chart = self
+            .builder(root, false)
+            .build_cartesian_2d(lo..hi, 0.0..top.max(1.0))
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_desc(&self.x_label)
+            .y_desc(&self.y_label)
+            .light_line_style(RGBColor(0xf2, 0xf2, 0xf2))
+            .bold_line_style(RGBColor(0xd0, 0xd0, 0xd0))
+            .label_style((FONT, 16))
+            .axis_desc_style((FONT, 18))
+            .x_label_formatter(&|v| short(*v))
+            .draw()
+            .map_err(err)?;
+        let fill = FILLS[1];
+        chart
+            .draw_series(counts.iter().enumerate().flat_map(|(i, &c)| {
+                let a = lo + width * i as f64;
+                [
+                    Rectangle::new([(a, 0.0), (a + width, f64::from(c))], fill.filled()),
+                    Rectangle::new([(a, 0.0), (a + width, f64::from(c))], BLACK.stroke_width(1)),
+                ]
+            }))
+            .map_err(err)?
+            .label("replications")
+            .legend(move |(x, y)| Rectangle::new([(x, y - 7), (x + 16, y + 7)], fill.filled()));
+        for (k, (label, v)) in marks.iter().enumerate() {
+            let style = if k == 1 {
+                BLACK.stroke_width(3)
+            } else {
+                RGBColor(0x55, 0x55, 0x55).stroke_width(2)
+            };
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(*v, 0.0), (*v, top)],
+                    if k == 1 { 14 } else { 6 },
+                    5,
+                    style,
+                ))
+                .map_err(err)?
+                .label(label.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style));
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperRight)
+    }
+
+    fn gantt<'a, DB: DrawingBackend + 'a>(
+        &self,
+        root: &'a DrawingArea<DB, Shift>,
+        rows: &[GanttRow],
+        start: f64,
+        end: f64,
+    ) -> Result<(), String> {
+        let n = rows.len();
+        let names: Vec<String> = rows.iter().map(|r| r.site.clone()).collect();
+        let mut chart = self
+            .builder(root, false)
+            .y_label_area_size(170)
+            .build_cartesian_2d(start..end, -0.5..n as f64 - 0.5)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .x_desc(&self.x_label)
+            .y_desc(&self.y_label)
+            .y_labels(n.max(1) * 2 + 1)
+            .label_style((FONT, 16))
+            .axis_desc_style((FONT, 18))
+            .x_label_formatter(&|v| format!("{}", v.floor() as i64))
+            .y_label_formatter(&|v| {
+                let i = v.round();
+                if (v - i).abs() < 1e-6 && i >= 0.0 {
+                    names.get(i as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .draw()
+            .map_err(err)?;
+        let stages = rows.first().map_or(0, |r| r.stages.len());
+        for k in 0..stages {
+            let label = rows[0].stages[k].0.clone();
+            // P50 to P90 as a thin bar, so the spread of each stage shows.
+            let spread = rows.iter().enumerate().filter_map(|(i, r)| {
+                let (_, p50, p90) = &r.stages[k];
+                let (a, b) = ((*p50)?, p90.unwrap_or(end));
+                let y = i as f64 + offset(k, stages);
+                Some(Rectangle::new(
+                    [(a, y - 0.03), (b, y + 0.03)],
+                    RGBColor(0x88, 0x88, 0x88).filled(),
+                ))
+            });
+            chart.draw_series(spread).map_err(err)?;
+            for (filled, pick) in [(true, 1), (false, 2)] {
+                let points: Vec<(f64, f64)> = rows
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, r)| {
+                        let stage = &r.stages[k];
+                        let x = if pick == 1 { stage.1 } else { stage.2 };
+                        x.map(|x| (x, i as f64 + offset(k, stages)))
+                    })
+                    .collect();
+                let label = filled.then(|| label.clone());
+                markers(&mut chart, k, &points, filled, label)?;
+            }
+        }
+        chart
+            .draw_series(std::iter::once(Circle::new((start, -10.0), 0, WHITE)))
+            .map_err(err)?
+            .label("filled: P50 · hollow: P90")
+            .legend(|(x, y)| Circle::new((x + 8, y), 0, WHITE));
+        legend(&mut chart, SeriesLabelPosition::LowerRight)
+    }
+
+    fn mesh_years<'a, DB: DrawingBackend + 'a>(
+        &self,
+        chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    ) -> Result<(), String> {
+        chart
+            .configure_mesh()
+            .x_desc(&self.x_label)
+            .y_desc(&self.y_label)
+            .light_line_style(RGBColor(0xf2, 0xf2, 0xf2))
+            .bold_line_style(RGBColor(0xd0, 0xd0, 0xd0))
+            .label_style((FONT, 16))
+            .axis_desc_style((FONT, 18))
+            .x_label_formatter(&|v| format!("{}", v.floor() as i64))
+            .y_label_formatter(&|v| short(*v))
+            .draw()
+            .map_err(err)
+    }
+
+    fn mesh_categories<'a, DB: DrawingBackend + 'a>(
+        &self,
+        chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+        categories: &[String],
+    ) -> Result<(), String> {
+        let n = categories.len();
+        // One label per category, thinned when there are many.
+        let step = n.div_ceil(16).max(1);
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_desc(&self.x_label)
+            .y_desc(&self.y_label)
+            .x_labels(n * 2 + 1)
+            .label_style((FONT, 16))
+            .axis_desc_style((FONT, 18))
+            .x_label_formatter(&|v| {
+                let i = v.round();
+                if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize).is_multiple_of(step) {
+                    categories.get(i as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .y_label_formatter(&|v| short(*v))
+            .draw()
+            .map_err(err)
+    }
+}
+
+fn legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    position: SeriesLabelPosition,
+) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .label_font((FONT, 16))
+        .draw()
+        .map_err(err)
+}
+
+/// Vertical offset of stage `k` of `n` within a site's row, so markers of one site do not overlap.
+fn offset(k: usize, n: usize) -> f64 {
+    if n <= 1 {
+        0.0
+    } else {
+        -0.3 + 0.6 * k as f64 / (n - 1) as f64
+    }
+}
+
+/// Markers of stage `shape` at `points`: filled for P50, hollow for P90; `label` adds a legend entry.
+fn markers<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    shape: usize,
+    points: &[(f64, f64)],
+    filled: bool,
+    label: Option<String>,
+) -> Result<(), String> {
+    let style = if filled {
+        BLACK.filled()
+    } else {
+        BLACK.stroke_width(2)
+    };
+    macro_rules! series {
+        // The shape is pasted twice: once in data coordinates, once in legend pixels.
+        ($make:expr) => {{
+            let drawn = chart
+                .draw_series(points.iter().map(|&p| ($make)(p)))
+                .map_err(err)?;
+            if let Some(label) = label {
+                drawn
+                    .label(label)
+                    .legend(move |(x, y): (i32, i32)| ($make)((x + 8, y)));
+            }
+        }};
+    }
+    match shape % 5 {
+        0 => series!(move |p| Circle::new(p, 7, style)),
+        1 => series!(move |p| TriangleMarker::new(p, 9, style)),
+        2 => series!(move |p| Cross::new(p, 7, BLACK.stroke_width(if filled { 4 } else { 2 }))),
+        3 => series!(move |p| EmptyElement::at(p) + Rectangle::new([(-6, -6), (6, 6)], style)),
+        _ => series!(move |p| EmptyElement::at(p)
+            + Polygon::new(vec![(0, -9), (8, 0), (0, 9), (-8, 0)], style)),
+    }
+    Ok(())
+}
+
+fn at(values: &[f64], i: usize) -> f64 {
+    values
+        .get(i)
+        .copied()
+        .filter(|v| v.is_finite())
+        .unwrap_or(0.0)
+}
+
+fn span(x: &[f64]) -> (f64, f64) {
+    let lo = x.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if !lo.is_finite() || !hi.is_finite() {
+        (0.0, 1.0)
+    } else if hi - lo < 1e-9 {
+        (lo - 0.5, hi + 0.5)
+    } else {
+        (lo, hi)
+    }
+}
+
+/// A rounded axis top a little above `v` (1 if `v` is not positive).
+fn nice_top(v: f64) -> f64 {
+    if v <= 0.0 || !v.is_finite() {
+        return 1.0;
+    }
+    v * 1.08
+}
+
+fn nice_bottom(v: f64) -> f64 {
+    if v >= 0.0 || !v.is_finite() {
+        0.0
+    } else {
+        v * 1.08
+    }
+}
+
+/// An axis tick: 1.2k, 3.4m, 5.6bn.
+fn short(v: f64) -> String {
+    let a = v.abs();
+    let (x, suffix) = if a >= 1e12 {
+        (v / 1e12, "tn")
+    } else if a >= 1e9 {
+        (v / 1e9, "bn")
+    } else if a >= 1e6 {
+        (v / 1e6, "m")
+    } else if a >= 1e4 {
+        (v / 1e3, "k")
+    } else {
+        (v, "")
+    };
+    let text = if x.abs() >= 100.0 || x == x.round() {
+        format!("{x:.0}")
+    } else if x.abs() >= 10.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.2}")
+    };
+    format!(
+        "{}{suffix}",
+        crate::format::fixed(text.parse().unwrap_or(x), decimals(&text))
+    )
+}
+
+fn decimals(text: &str) -> usize {
+    text.split_once('.').map_or(0, |(_, d)| d.len())
+}

@@ -1,0 +1,249 @@
+//! Typesetting the report with the typst compiler used as a library: a closed world that holds
+//! the template, the report's data (`/data.json`), the charts (`/charts/*.svg`) and the fonts
+//! shipped in the binary. Nothing is fetched: no system fonts, no packages, no network, and no
+//! clock (the PDF carries no date), so the same run gives the same PDF bytes.
+//!
+//! Files a template names besides these (a logo, an imported layout) are read from the template's
+//! own directory, and never from outside it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use typst::diag::{FileError, FileResult, SourceDiagnostic};
+use typst::foundations::{Bytes, Datetime, Duration, Smart};
+use typst::layout::FrameItem;
+use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
+use typst::text::{Font, FontBook};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt, World, WorldExt};
+use typst_layout::PagedDocument;
+
+use crate::ReportError;
+
+/// The template shipped with sovsim (`reports/templates/report.typ`).
+pub const DEFAULT_TEMPLATE: &str = include_str!("../../../reports/templates/report.typ");
+
+/// A template: its text and the directory its other files are read from.
+#[derive(Clone, Debug)]
+pub struct Template {
+    /// Typst source.
+    pub text: String,
+    /// Where a file the template names (`image("logo.svg")`) is looked for; `None`: nowhere.
+    pub dir: Option<PathBuf>,
+    /// Shown in error messages.
+    pub name: String,
+}
+
+impl Template {
+    /// The shipped template.
+    pub fn shipped() -> Self {
+        Self {
+            text: DEFAULT_TEMPLATE.to_owned(),
+            dir: None,
+            name: "reports/templates/report.typ (built in)".to_owned(),
+        }
+    }
+
+    /// The template at `path`.
+    ///
+    /// # Errors
+    /// If it cannot be read.
+    pub fn read(path: &Path) -> Result<Self, ReportError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ReportError::new(format!(
+                "cannot read the template `{}`: {e}",
+                path.display()
+            ))
+        })?;
+        Ok(Self {
+            text,
+            dir: path.parent().map(Path::to_path_buf),
+            name: path.display().to_string(),
+        })
+    }
+}
+
+/// The fonts shipped in the binary: typst's own (serif, maths, mono) and DejaVu Sans.
+fn fonts() -> Vec<Font> {
+    let dejavu = [
+        dejavu::sans::regular(),
+        dejavu::sans::bold(),
+        dejavu::sans::oblique(),
+        dejavu::sans::bold_oblique(),
+    ];
+    typst_assets::fonts()
+        .chain(dejavu)
+        .flat_map(|data| Font::iter(Bytes::new(data)))
+        .collect()
+}
+
+struct ReportWorld {
+    library: LazyHash<Library>,
+    book: LazyHash<FontBook>,
+    fonts: Vec<Font>,
+    main: FileId,
+    source: Source,
+    files: BTreeMap<String, Bytes>,
+    dir: Option<PathBuf>,
+}
+
+impl ReportWorld {
+    fn new(template: &Template, files: BTreeMap<String, Bytes>) -> Self {
+        let fonts = fonts();
+        let main = RootedPath::new(
+            VirtualRoot::Project,
+            VirtualPath::new("/main.typ").unwrap_or_else(|_| unreachable_path()),
+        )
+        .intern();
+        Self {
+            library: LazyHash::new(Library::default()),
+            book: LazyHash::new(FontBook::from_fonts(&fonts)),
+            fonts,
+            main,
+            source: Source::new(main, template.text.clone()),
+            files,
+            dir: template.dir.clone(),
+        }
+    }
+
+    fn read(&self, id: FileId) -> FileResult<Bytes> {
+        let rooted = id.get();
+        if !matches!(rooted.root(), VirtualRoot::Project) {
+            return Err(FileError::Other(Some(
+                "packages are not available: the report is typeset offline".into(),
+            )));
+        }
+        let path = rooted.vpath();
+        if let Some(bytes) = self.files.get(path.get_with_slash()) {
+            return Ok(bytes.clone());
+        }
+        let Some(dir) = &self.dir else {
+            return Err(FileError::NotFound(PathBuf::from(path.get_with_slash())));
+        };
+        let real = path.realize(dir).map_err(FileError::Realize)?;
+        std::fs::read(&real)
+            .map(Bytes::new)
+            .map_err(|e| FileError::from_io(e, &real))
+    }
+}
+
+/// `/main.typ` is a valid path; this is never called.
+fn unreachable_path() -> VirtualPath {
+    VirtualPath::new("/").unwrap_or_else(|_| unreachable_path())
+}
+
+impl World for ReportWorld {
+    fn library(&self) -> &LazyHash<Library> {
+        &self.library
+    }
+
+    fn book(&self) -> &LazyHash<FontBook> {
+        &self.book
+    }
+
+    fn main(&self) -> FileId {
+        self.main
+    }
+
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        if id == self.main {
+            return Ok(self.source.clone());
+        }
+        let bytes = self.read(id)?;
+        let text = std::str::from_utf8(&bytes).map_err(|_| FileError::InvalidUtf8)?;
+        Ok(Source::new(id, text.to_owned()))
+    }
+
+    fn file(&self, id: FileId) -> FileResult<Bytes> {
+        self.read(id)
+    }
+
+    fn font(&self, index: usize) -> Option<Font> {
+        self.fonts.get(index).cloned()
+    }
+
+    fn today(&self, _offset: Option<Duration>) -> Option<Datetime> {
+        // No clock: the same run gives the same PDF.
+        None
+    }
+}
+
+/// Lays out `template` with `files` (`/data.json`, `/charts/...`) in its world.
+///
+/// # Errors
+/// The template's errors, each with its line.
+pub fn layout(
+    template: &Template,
+    files: BTreeMap<String, Bytes>,
+) -> Result<PagedDocument, ReportError> {
+    let world = ReportWorld::new(template, files);
+    let compiled = typst::compile::<PagedDocument>(&world);
+    compiled
+        .output
+        .map_err(|errors| ReportError::new(describe(&world, template, &errors)))
+}
+
+/// The PDF of a laid-out document.
+///
+/// # Errors
+/// If export fails.
+pub fn pdf(document: &PagedDocument, title: &str) -> Result<Vec<u8>, ReportError> {
+    let options = typst_pdf::PdfOptions {
+        ident: Smart::Custom(format!("sovsim report {title}")),
+        timestamp: None,
+        ..typst_pdf::PdfOptions::default()
+    };
+    typst_pdf::pdf(document, &options).map_err(|errors| {
+        ReportError::new(
+            errors
+                .iter()
+                .map(|e| e.message.to_string())
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+    })
+}
+
+/// The text of a laid-out document, page by page, runs separated by spaces (what a reader sees).
+pub fn text(document: &PagedDocument) -> Vec<String> {
+    fn walk(frame: &typst::layout::Frame, out: &mut String) {
+        for (_, item) in frame.items() {
+            match item {
+                FrameItem::Group(g) => walk(&g.frame, out),
+                FrameItem::Text(t) => {
+                    out.push_str(&t.text);
+                    out.push(' ');
+                }
+                _ => {}
+            }
+        }
+    }
+    document
+        .pages()
+        .iter()
+        .map(|p| {
+            let mut s = String::new();
+            walk(&p.frame, &mut s);
+            s
+        })
+        .collect()
+}
+
+fn describe(world: &ReportWorld, template: &Template, errors: &[SourceDiagnostic]) -> String {
+    let mut out = format!("the report template `{}` failed:", template.name);
+    for e in errors {
+        let line = e
+            .span
+            .id()
+            .filter(|id| *id == world.main)
+            .and_then(|_| world.range(e.span))
+            .and_then(|r| world.source.lines().byte_to_line(r.start))
+            .map(|l| format!("line {}: ", l + 1))
+            .unwrap_or_default();
+        out.push_str(&format!("\n  {line}{}", e.message));
+        for hint in &e.hints {
+            out.push_str(&format!("\n    hint: {}", hint.v));
+        }
+    }
+    out
+}
