@@ -273,6 +273,10 @@ fn text(v: &serde_json::Value) -> String {
 
 /// A figure as a short decimal: no float noise (`0.07`, not `0.07000000000000001`).
 fn number(v: f64) -> String {
+    if v != 0.0 && !(1e-6..1e15).contains(&v.abs()) {
+        // 3.8e24 FLOP, not 25 digits.
+        return format!("{v:e}");
+    }
     let rounded = format!("{v:.10}");
     let trimmed = rounded.trim_end_matches('0').trim_end_matches('.');
     if trimmed == "-0" {

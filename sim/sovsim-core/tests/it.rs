@@ -9,6 +9,8 @@ use sovsim_core::catalog::{self, Catalog};
 use sovsim_core::model::Distribution;
 use sovsim_core::scenario::{self, Loaded, SourceReader};
 
+#[path = "it/assumptions.rs"]
+mod assumptions;
 #[path = "it/dispatch.rs"]
 mod dispatch;
 #[path = "it/engine.rs"]

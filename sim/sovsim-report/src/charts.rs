@@ -696,13 +696,33 @@ fn markers<'a, DB: DrawingBackend + 'a>(
             }
         }};
     }
-    match shape % 5 {
+    // Seven shapes for the seven stages of a site, so no two stages look alike.
+    match shape % 7 {
         0 => series!(move |p| Circle::new(p, 7, style)),
         1 => series!(move |p| TriangleMarker::new(p, 9, style)),
         2 => series!(move |p| Cross::new(p, 7, BLACK.stroke_width(if filled { 4 } else { 2 }))),
         3 => series!(move |p| EmptyElement::at(p) + Rectangle::new([(-6, -6), (6, 6)], style)),
-        _ => series!(move |p| EmptyElement::at(p)
+        4 => series!(move |p| EmptyElement::at(p)
             + Polygon::new(vec![(0, -9), (8, 0), (0, 9), (-8, 0)], style)),
+        5 => series!(
+            move |p| EmptyElement::at(p) + Polygon::new(vec![(-8, -7), (8, -7), (0, 8)], style)
+        ),
+        _ => series!(move |p| EmptyElement::at(p)
+            + Polygon::new(
+                vec![
+                    (0, -9),
+                    (3, -3),
+                    (9, -3),
+                    (4, 2),
+                    (6, 9),
+                    (0, 5),
+                    (-6, 9),
+                    (-4, 2),
+                    (-9, -3),
+                    (-3, -3)
+                ],
+                style,
+            )),
     }
     Ok(())
 }
