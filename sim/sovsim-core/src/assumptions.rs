@@ -7,6 +7,7 @@
 use std::collections::BTreeSet;
 
 use serde::Serialize;
+use serde_json::{Map, Value};
 
 use crate::catalog::{Catalog, TABLES};
 use crate::engine::sample::quantile;
@@ -50,11 +51,10 @@ const NOT_FIGURES: [&str; 10] = [
 pub fn list(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
     let mut rows = Vec::new();
     let mut seen = BTreeSet::new();
-    let mut add_row = |table: &str, key: &str, row: &dyn Erased, overridden: &[String]| {
+    let mut add_row = |table: &str, key: &str, value: Map<String, Value>, overridden: &[String]| {
         let Some(doc) = TABLES.iter().find(|t| t.name == table) else {
             return;
         };
-        let value = row.fields();
         let source = value.get("source").map(text).unwrap_or_default();
         let date = value.get("source_date").map(text).unwrap_or_default();
         let estimated = value.get("estimated_fields").map(text).unwrap_or_default();
@@ -97,21 +97,26 @@ pub fn list(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
         add_row(
             "accelerators",
             &c.accelerator.id,
-            &c.accelerator,
+            fields(&c.accelerator),
             &c.overridden,
         );
     }
     for p in &scenario.power_assets {
-        add_row("power_technologies", &p.tech.id, &p.tech, &p.overridden);
+        add_row(
+            "power_technologies",
+            &p.tech.id,
+            fields(&p.tech),
+            &p.overridden,
+        );
     }
     for s in &scenario.shells {
-        add_row("shells", &s.kind.id, &s.kind, &s.overridden);
+        add_row("shells", &s.kind.id, fields(&s.kind), &s.overridden);
     }
     for s in &scenario.sites {
-        add_row("countries", &s.country.code, &s.country, &[]);
+        add_row("countries", &s.country.code, fields(&s.country), &[]);
     }
     for m in &scenario.models {
-        add_row("models", &m.spec.id, &m.spec, &m.overridden);
+        add_row("models", &m.spec.id, fields(&m.spec), &m.overridden);
     }
     for r in &scenario.dispatch.serving {
         let model = &scenario.models[r.model.index()].spec.id;
@@ -121,7 +126,7 @@ pub fn list(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
             add_row(
                 "inference_throughput",
                 &format!("{model} on {}", r.accelerator),
-                row,
+                fields(row),
                 &[],
             );
         }
@@ -140,7 +145,7 @@ pub fn list(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
             add_row(
                 "workload_efficiency",
                 &format!("{} on {}", row.workload.name(), row.accelerator),
-                row,
+                fields(row),
                 &overridden,
             );
         }
@@ -249,24 +254,18 @@ fn finance_terms(scenario: &Scenario) -> Vec<Assumption> {
         .collect()
 }
 
-/// A catalog row seen as named fields.
-trait Erased {
-    fn fields(&self) -> serde_json::Map<String, serde_json::Value>;
-}
-
-impl<T: Serialize> Erased for T {
-    fn fields(&self) -> serde_json::Map<String, serde_json::Value> {
-        match serde_json::to_value(self) {
-            Ok(serde_json::Value::Object(map)) => map,
-            _ => serde_json::Map::new(),
-        }
+/// A catalog row as named fields.
+fn fields(row: &impl Serialize) -> Map<String, Value> {
+    match serde_json::to_value(row) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
     }
 }
 
-fn text(v: &serde_json::Value) -> String {
+fn text(v: &Value) -> String {
     match v {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), number),
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), number),
         other => other.to_string(),
     }
 }

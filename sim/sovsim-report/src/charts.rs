@@ -8,9 +8,10 @@
 
 use std::sync::Once;
 
+use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
-use plotters::element::{Circle, Cross, PathElement, Polygon, Rectangle, TriangleMarker};
+use plotters::element::{Circle, Cross, PathElement, Polygon, Rectangle};
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
@@ -219,9 +220,7 @@ impl Chart {
                 .draw_series(AreaSeries::new(upper, 0.0, fill.filled()).border_style(BLACK))
                 .map_err(err)?
                 .label(&s.label)
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 7), (x + 16, y + 7)], fill.filled().stroke_width(1))
-                });
+                .legend(swatch(fill));
         }
         legend(&mut chart, SeriesLabelPosition::UpperLeft)
     }
@@ -271,7 +270,7 @@ impl Chart {
                 .draw_series(bars)
                 .map_err(err)?
                 .label(&s.label)
-                .legend(move |(x, y)| Rectangle::new([(x, y - 7), (x + 16, y + 7)], fill.filled()));
+                .legend(swatch(fill));
         }
         legend(&mut chart, SeriesLabelPosition::UpperLeft)
     }
@@ -286,22 +285,16 @@ impl Chart {
         references: &[(String, f64)],
     ) -> Result<(), String> {
         let n = categories.len();
-        let values = bars.iter().flat_map(|s| s.values.iter().copied());
-        let (low, high) = values.fold((0.0f64, 0.0f64), |(lo, hi), v| {
-            if v.is_finite() {
-                (lo.min(v), hi.max(v))
-            } else {
-                (lo, hi)
-            }
-        });
+        let (low, high) = extent(
+            bars.iter().flat_map(|s| s.values.iter().copied()),
+            (0.0, 0.0),
+        );
         let line_values = line
             .values
             .iter()
             .copied()
-            .chain(references.iter().map(|r| r.1))
-            .filter(|v| v.is_finite());
-        let (l_low, l_high) =
-            line_values.fold((0.0f64, 1.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+            .chain(references.iter().map(|r| r.1));
+        let (l_low, l_high) = extent(line_values, (0.0, 1.0));
         let mut chart = self
             .builder(root, true)
             .build_cartesian_2d(-0.5..n as f64 - 0.5, nice_bottom(low)..nice_top(high))
@@ -330,20 +323,14 @@ impl Chart {
                 .draw_series(rects)
                 .map_err(err)?
                 .label(&s.label)
-                .legend(move |(x, y)| Rectangle::new([(x, y - 7), (x + 16, y + 7)], fill.filled()));
+                .legend(swatch(fill));
         }
-        let points: Vec<(f64, f64)> = line
-            .values
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| v.is_finite())
-            .map(|(i, &v)| (i as f64, v))
-            .collect();
+        let points = indexed(&line.values);
         chart
             .draw_secondary_series(LineSeries::new(points.clone(), BLACK.stroke_width(3)))
             .map_err(err)?
             .label(format!("{} (right axis)", line.label))
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK.stroke_width(3)));
+            .legend(stroke_key(BLACK.stroke_width(3)));
         chart
             .draw_secondary_series(points.iter().map(|&p| Circle::new(p, 4, BLACK.filled())))
             .map_err(err)?;
@@ -359,9 +346,7 @@ impl Chart {
                 ))
                 .map_err(err)?
                 .label(label.clone())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2))
-                });
+                .legend(stroke_key(colour.stroke_width(2)));
         }
         legend(&mut chart, SeriesLabelPosition::UpperRight)
     }
@@ -373,45 +358,32 @@ impl Chart {
         series: &[Series],
     ) -> Result<(), String> {
         let n = categories.len();
-        let all = series.iter().flat_map(|s| s.values.iter().copied());
-        let (low, high) = all.fold((0.0f64, 0.0f64), |(lo, hi), v| {
-            if v.is_finite() {
-                (lo.min(v), hi.max(v))
-            } else {
-                (lo, hi)
-            }
-        });
+        let (low, high) = extent(
+            series.iter().flat_map(|s| s.values.iter().copied()),
+            (0.0, 0.0),
+        );
         let mut chart = self
             .builder(root, false)
             .build_cartesian_2d(-0.5..n as f64 - 0.5, nice_bottom(low)..nice_top(high))
             .map_err(err)?;
         self.mesh_categories(&mut chart, categories)?;
         for (k, s) in series.iter().enumerate() {
-            let points: Vec<(f64, f64)> = s
-                .values
-                .iter()
-                .enumerate()
-                .filter(|(_, v)| v.is_finite())
-                .map(|(i, &v)| (i as f64, v))
-                .collect();
+            let points = indexed(&s.values);
             let style = if k == 0 {
                 BLACK.stroke_width(3)
             } else {
                 RGBColor(0x66, 0x66, 0x66).stroke_width(2)
             };
-            if k == 0 {
-                chart
-                    .draw_series(LineSeries::new(points.clone(), style))
-                    .map_err(err)?
-                    .label(&s.label)
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style));
+            // The first series solid, the others dashed: told apart in greyscale.
+            let drawn = if k == 0 {
+                chart.draw_series(LineSeries::new(points.clone(), style))
             } else {
-                chart
-                    .draw_series(DashedLineSeries::new(points.clone(), 10, 6, style))
-                    .map_err(err)?
-                    .label(&s.label)
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style));
-            }
+                chart.draw_series(DashedLineSeries::new(points.clone(), 10, 6, style))
+            };
+            drawn
+                .map_err(err)?
+                .label(&s.label)
+                .legend(stroke_key(style));
             chart
                 .draw_series(points.iter().map(|&p| Circle::new(p, 4, style.filled())))
                 .map_err(err)?;
@@ -441,9 +413,7 @@ impl Chart {
             .draw_series(std::iter::once(Polygon::new(band, band_fill.filled())))
             .map_err(err)?
             .label("P10 to P90")
-            .legend(move |(x, y)| {
-                Rectangle::new([(x, y - 7), (x + 16, y + 7)], band_fill.filled())
-            });
+            .legend(swatch(band_fill));
         for (values, label, dashed) in [(p10, "P10", true), (p90, "P90", true), (p50, "P50", false)]
         {
             let points: Vec<(f64, f64)> = x.iter().zip(values).map(|(&a, &b)| (a, b)).collect();
@@ -486,15 +456,8 @@ impl Chart {
             .builder(root, false)
             .build_cartesian_2d(lo..hi, 0.0..top.max(1.0))
             .map_err(err)?;
-        chart
-            .configure_mesh()
+        self.axes(&mut chart.configure_mesh())
             .disable_x_mesh()
-            .x_desc(&self.x_label)
-            .y_desc(&self.y_label)
-            .light_line_style(RGBColor(0xf2, 0xf2, 0xf2))
-            .bold_line_style(RGBColor(0xd0, 0xd0, 0xd0))
-            .label_style((FONT, 16))
-            .axis_desc_style((FONT, 18))
             .x_label_formatter(&|v| short(*v))
             .draw()
             .map_err(err)?;
@@ -509,7 +472,7 @@ impl Chart {
             }))
             .map_err(err)?
             .label("replications")
-            .legend(move |(x, y)| Rectangle::new([(x, y - 7), (x + 16, y + 7)], fill.filled()));
+            .legend(swatch(fill));
         for (k, (label, v)) in marks.iter().enumerate() {
             let style = if k == 1 {
                 BLACK.stroke_width(3)
@@ -525,7 +488,7 @@ impl Chart {
                 ))
                 .map_err(err)?
                 .label(label.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style));
+                .legend(stroke_key(style));
         }
         legend(&mut chart, SeriesLabelPosition::UpperRight)
     }
@@ -544,23 +507,11 @@ impl Chart {
             .y_label_area_size(170)
             .build_cartesian_2d(start..end, -0.5..n as f64 - 0.5)
             .map_err(err)?;
-        chart
-            .configure_mesh()
+        self.axes(&mut chart.configure_mesh())
             .disable_y_mesh()
-            .x_desc(&self.x_label)
-            .y_desc(&self.y_label)
             .y_labels(n.max(1) * 2 + 1)
-            .label_style((FONT, 16))
-            .axis_desc_style((FONT, 18))
             .x_label_formatter(&|v| format!("{}", v.floor() as i64))
-            .y_label_formatter(&|v| {
-                let i = v.round();
-                if (v - i).abs() < 1e-6 && i >= 0.0 {
-                    names.get(i as usize).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
+            .y_label_formatter(&|v| category_label(&names, *v, 1))
             .draw()
             .map_err(err)?;
         let stages = rows.first().map_or(0, |r| r.stages.len());
@@ -599,18 +550,24 @@ impl Chart {
         legend(&mut chart, SeriesLabelPosition::LowerRight)
     }
 
-    fn mesh_years<'a, DB: DrawingBackend + 'a>(
+    /// Axis titles, label fonts and light grid lines, the same on every chart.
+    fn axes<'m, 'a, 'b, DB: DrawingBackend>(
         &self,
-        chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
-    ) -> Result<(), String> {
-        chart
-            .configure_mesh()
-            .x_desc(&self.x_label)
+        mesh: &'m mut MeshStyle<'a, 'b, RangedCoordf64, RangedCoordf64, DB>,
+    ) -> &'m mut MeshStyle<'a, 'b, RangedCoordf64, RangedCoordf64, DB> {
+        mesh.x_desc(&self.x_label)
             .y_desc(&self.y_label)
             .light_line_style(RGBColor(0xf2, 0xf2, 0xf2))
             .bold_line_style(RGBColor(0xd0, 0xd0, 0xd0))
             .label_style((FONT, 16))
             .axis_desc_style((FONT, 18))
+    }
+
+    fn mesh_years<'a, DB: DrawingBackend + 'a>(
+        &self,
+        chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    ) -> Result<(), String> {
+        self.axes(&mut chart.configure_mesh())
             .x_label_formatter(&|v| format!("{}", v.floor() as i64))
             .y_label_formatter(&|v| short(*v))
             .draw()
@@ -625,22 +582,10 @@ impl Chart {
         let n = categories.len();
         // One label per category, thinned when there are many.
         let step = n.div_ceil(16).max(1);
-        chart
-            .configure_mesh()
+        self.axes(&mut chart.configure_mesh())
             .disable_x_mesh()
-            .x_desc(&self.x_label)
-            .y_desc(&self.y_label)
             .x_labels(n * 2 + 1)
-            .label_style((FONT, 16))
-            .axis_desc_style((FONT, 18))
-            .x_label_formatter(&|v| {
-                let i = v.round();
-                if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize).is_multiple_of(step) {
-                    categories.get(i as usize).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
+            .x_label_formatter(&|v| category_label(categories, *v, step))
             .y_label_formatter(&|v| short(*v))
             .draw()
             .map_err(err)
@@ -696,35 +641,79 @@ fn markers<'a, DB: DrawingBackend + 'a>(
             }
         }};
     }
-    // Seven shapes for the seven stages of a site, so no two stages look alike.
+    // Seven shapes for the seven stages of a site, so no two stages look alike. Plotters fills
+    // polygons whatever the style, so a hollow polygon is drawn as its closed outline.
     match shape % 7 {
         0 => series!(move |p| Circle::new(p, 7, style)),
-        1 => series!(move |p| TriangleMarker::new(p, 9, style)),
         2 => series!(move |p| Cross::new(p, 7, BLACK.stroke_width(if filled { 4 } else { 2 }))),
         3 => series!(move |p| EmptyElement::at(p) + Rectangle::new([(-6, -6), (6, 6)], style)),
-        4 => series!(move |p| EmptyElement::at(p)
-            + Polygon::new(vec![(0, -9), (8, 0), (0, 9), (-8, 0)], style)),
-        5 => series!(
-            move |p| EmptyElement::at(p) + Polygon::new(vec![(-8, -7), (8, -7), (0, 8)], style)
-        ),
-        _ => series!(move |p| EmptyElement::at(p)
-            + Polygon::new(
-                vec![
-                    (0, -9),
-                    (3, -3),
-                    (9, -3),
-                    (4, 2),
-                    (6, 9),
-                    (0, 5),
-                    (-6, 9),
-                    (-4, 2),
-                    (-9, -3),
-                    (-3, -3)
-                ],
-                style,
-            )),
+        k if filled => series!(move |p| EmptyElement::at(p) + Polygon::new(vertices(k), style)),
+        k => series!(move |p| {
+            let mut outline = vertices(k);
+            outline.push(outline[0]);
+            EmptyElement::at(p) + PathElement::new(outline, style)
+        }),
     }
     Ok(())
+}
+
+/// Corners of the polygon markers, in pixels around the point: triangle, diamond, inverted
+/// triangle, star.
+fn vertices(shape: usize) -> Vec<(i32, i32)> {
+    match shape % 7 {
+        1 => vec![(0, -9), (8, 6), (-8, 6)],
+        4 => vec![(0, -9), (8, 0), (0, 9), (-8, 0)],
+        5 => vec![(-8, -7), (8, -7), (0, 8)],
+        _ => vec![
+            (0, -9),
+            (3, -3),
+            (9, -3),
+            (4, 2),
+            (6, 9),
+            (0, 5),
+            (-6, 9),
+            (-4, 2),
+            (-9, -3),
+            (-3, -3),
+        ],
+    }
+}
+
+/// The name of category `v` on an index axis (every `step`-th one), blank between categories.
+fn category_label(names: &[String], v: f64, step: usize) -> String {
+    let i = v.round();
+    if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize).is_multiple_of(step) {
+        names.get(i as usize).cloned().unwrap_or_default()
+    } else {
+        String::new()
+    }
+}
+
+/// Smallest and largest finite value, widened to include `start` (an axis from zero).
+fn extent(values: impl Iterator<Item = f64>, start: (f64, f64)) -> (f64, f64) {
+    values
+        .filter(|v| v.is_finite())
+        .fold(start, |(lo, hi), v| (lo.min(v), hi.max(v)))
+}
+
+/// The finite values as points at their index (category axis).
+fn indexed(values: &[f64]) -> Vec<(f64, f64)> {
+    values
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.is_finite())
+        .map(|(i, &v)| (i as f64, v))
+        .collect()
+}
+
+/// Legend key of a filled series.
+fn swatch(fill: RGBColor) -> impl Fn((i32, i32)) -> Rectangle<(i32, i32)> {
+    move |(x, y)| Rectangle::new([(x, y - 7), (x + 16, y + 7)], fill.filled())
+}
+
+/// Legend key of a line.
+fn stroke_key(style: ShapeStyle) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style)
 }
 
 fn at(values: &[f64], i: usize) -> f64 {
@@ -747,7 +736,7 @@ fn span(x: &[f64]) -> (f64, f64) {
     }
 }
 
-/// A rounded axis top a little above `v` (1 if `v` is not positive).
+/// An axis top with 8 % headroom above `v` (1 if `v` is not positive).
 fn nice_top(v: f64) -> f64 {
     if v <= 0.0 || !v.is_finite() {
         return 1.0;
@@ -755,6 +744,7 @@ fn nice_top(v: f64) -> f64 {
     v * 1.08
 }
 
+/// An axis bottom with 8 % room below a negative `v` (0 otherwise).
 fn nice_bottom(v: f64) -> f64 {
     if v >= 0.0 || !v.is_finite() {
         0.0

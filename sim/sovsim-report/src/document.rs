@@ -397,15 +397,19 @@ fn milestones(run: &RunData) -> Vec<Value> {
     (0..sites.len())
         .filter(|&i| sites[i] == "region")
         .map(|i| {
-            let show = |v: &String| month((!v.is_empty()).then_some(v.as_str()));
             json!({
                 "milestone": milestone_words(&names[i]),
-                "p10": show(&q[0][i]),
-                "p50": show(&q[1][i]),
-                "p90": show(&q[2][i]),
+                "p10": month_cell(&q[0][i]),
+                "p50": month_cell(&q[1][i]),
+                "p90": month_cell(&q[2][i]),
             })
         })
         .collect()
+}
+
+/// A date cell of a table (empty when the milestone was not reached) as its month.
+fn month_cell(date: &str) -> String {
+    month((!date.is_empty()).then_some(date))
 }
 
 fn milestone_words(name: &str) -> String {
@@ -1000,12 +1004,12 @@ fn finance(run: &RunData) -> (Value, Vec<Chart>) {
     };
     let covenant = run.num("dscr_covenant");
     let mut references = Vec::new();
+    // The DSCR levels the scenario states, as the assumptions table lists them.
+    let [subjects, fields, values] =
+        ["subject", "field", "value"].map(|c| run.texts("assumptions", c));
     let assumption = |field: &str| {
-        let fields = run.texts("assumptions", "field");
-        let values = run.texts("assumptions", "value");
-        fields
-            .iter()
-            .position(|f| f == field)
+        (0..fields.len())
+            .find(|&i| subjects[i] == "finance" && fields[i] == field)
             .and_then(|i| values[i].parse::<f64>().ok())
     };
     if let Some(t) = assumption("target_dscr") {

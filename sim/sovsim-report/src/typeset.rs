@@ -92,7 +92,7 @@ impl ReportWorld {
         let fonts = fonts();
         let main = RootedPath::new(
             VirtualRoot::Project,
-            VirtualPath::new("/main.typ").unwrap_or_else(|_| unreachable_path()),
+            VirtualPath::new("/main.typ").expect("`/main.typ` is a valid virtual path"),
         )
         .intern();
         Self {
@@ -125,11 +125,6 @@ impl ReportWorld {
             .map(Bytes::new)
             .map_err(|e| FileError::from_io(e, &real))
     }
-}
-
-/// `/main.typ` is a valid path; this is never called.
-fn unreachable_path() -> VirtualPath {
-    VirtualPath::new("/").unwrap_or_else(|_| unreachable_path())
 }
 
 impl World for ReportWorld {

@@ -8,11 +8,19 @@ use serde_json::Value;
 use crate::ReportError;
 use crate::data::RunData;
 
-/// The number format of a column or key, from the unit at the end of its name.
+/// The number format of a column or key, from the unit at the end of its name (a `_p10`,
+/// `_p50` or `_p90` suffix aside).
 fn number_format(name: &str) -> Format {
     let f = Format::new();
-    if name.ends_with("_eur") || name.contains("_eur_p") || name.ends_with("eur") {
+    let unit = ["_p10", "_p50", "_p90"]
+        .iter()
+        .find_map(|q| name.strip_suffix(q))
+        .unwrap_or(name);
+    if unit.ends_with("_eur") || unit == "eur" {
         f.set_num_format("#,##0;[Red]-#,##0")
+    } else if unit.contains("_eur_per_") {
+        // Prices per GPU-hour or per million tokens: cents matter.
+        f.set_num_format("#,##0.000")
     } else if name.contains("irr") || name.contains("share") || name.contains("probability") {
         f.set_num_format("0.0%")
     } else if name.contains("dscr") || name.contains("llcr") || name.contains("plcr") {

@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 use sovsim_core::finance::summary::{FIGURES, FinanceSummary};
 use sovsim_core::finance::{BaseCase, CHECKS, Class};
 use sovsim_core::model::Scenario;
+use sovsim_report::format::{self, money};
 use sovsim_report::{Table, Values};
 
 use crate::run::{Column, boundary_date, tidy};
@@ -633,34 +634,14 @@ pub(crate) fn replications(s: &FinanceSummary) -> Table {
     table
 }
 
-/// Money for people: €1.23bn, €456m, €7.9k.
-pub(crate) fn money(v: f64) -> String {
-    let (sign, a) = if v < 0.0 { ("−", -v) } else { ("", v) };
-    if a >= 1e9 {
-        format!("{sign}€{:.2}bn", a / 1e9)
-    } else if a >= 1e6 {
-        format!("{sign}€{:.0}m", a / 1e6)
-    } else if a >= 1e3 {
-        format!("{sign}€{:.1}k", a / 1e3)
-    } else {
-        format!("{sign}€{a:.2}")
-    }
-}
-
-/// A minus sign, not a hyphen, as in print.
-fn signed(text: String) -> String {
-    match text.strip_prefix('-') {
-        Some(rest) => format!("−{rest}"),
-        None => text,
-    }
-}
-
+/// A percentage, or "n/a" where the figure is undefined (no IRR).
 fn pct(v: Option<f64>) -> String {
-    v.map_or("n/a".into(), |v| signed(format!("{:.1} %", v * 100.0)))
+    v.map_or("n/a".into(), format::percent)
 }
 
+/// A ratio, or "n/a" where the figure is undefined (no debt service).
 fn times(v: Option<f64>) -> String {
-    v.map_or("n/a".into(), |v| signed(format!("{v:.2}×")))
+    v.map_or("n/a".into(), format::times)
 }
 
 /// The finance section of the human summary.
@@ -749,9 +730,9 @@ pub(crate) fn human(scenario: &Scenario, base: &BaseCase, s: &FinanceSummary) ->
         m.payback_years
             .map_or("not within the horizon".into(), |y| format!("{y:.2} years")),
         m.lcoc_eur_per_gpu_hour
-            .map_or("n/a".into(), |v| format!("€{v:.2}")),
+            .map_or("n/a".into(), |v| format::euros(v, 2)),
         m.cost_eur_per_mtok
-            .map_or("n/a".into(), |v| format!("€{v:.3}"))
+            .map_or("n/a".into(), |v| format::euros(v, 3))
     );
     let _ = writeln!(o, "  Sources & uses (construction):");
     let u = uses(base);
