@@ -83,6 +83,68 @@ pub struct Scenario {
     pub uncertainty: Uncertainty,
     /// Keys of the catalog's `defaults.csv` that filled fields the scenario left out, in order.
     pub defaults_used: Vec<String>,
+    /// What `sovsim optimize` plans (defaults filled in when the scenario has no `[optimize]`).
+    pub optimize: OptimizeSpec,
+}
+
+/// What the buildout optimiser minimises or maximises.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Objective {
+    /// Least NPV of capex and opex (less terminal value) that meets every demand.
+    #[default]
+    MinCost,
+    /// Most demand of the sovereign tiers served, within the capex budget.
+    MaxSovereign,
+}
+
+impl Objective {
+    /// The name in scenarios and outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Objective::MinCost => "min_cost",
+            Objective::MaxSovereign => "max_sovereign",
+        }
+    }
+}
+
+/// The optimiser's settings, validated.
+#[derive(Clone, Debug)]
+pub struct OptimizeSpec {
+    /// What is optimised.
+    pub objective: Objective,
+    /// Length of a period [years].
+    pub period_years: u32,
+    /// Number of periods.
+    pub periods: u32,
+    /// Quantile of grid queue waits planned on.
+    pub grid_wait_quantile: f64,
+    /// Most capex per year [EUR].
+    pub budget_eur_per_year: Option<f64>,
+    /// Most CO₂ per year [t].
+    pub carbon_cap_t_per_year: Option<f64>,
+    /// Tiers `max_sovereign` serves.
+    pub sovereign_tiers: Vec<TierId>,
+    /// Least share of GPU IT power qualifying for a tier.
+    pub min_sovereign_share: Option<(TierId, f64)>,
+    /// Entities kept as stated, by id.
+    pub committed: Vec<String>,
+    /// Relative MIP gap.
+    pub mip_gap: f64,
+    /// Longest solve [s].
+    pub time_limit_s: f64,
+    /// Cost of unmet demand as a multiple of the dearest way to serve it.
+    pub shortfall_penalty_factor: f64,
 }
 
 /// Scenario metadata.

@@ -17,6 +17,7 @@ mod dispatch_out;
 mod finance_out;
 mod inventory;
 mod manifest;
+mod optimize;
 mod run;
 
 use sovsim_core::catalog::{Catalog, CatalogSources, TABLES};
@@ -124,6 +125,37 @@ enum Command {
         /// Report template (typst); default: the shipped `reports/templates/report.typ`.
         #[arg(long, value_name = "PATH")]
         template: Option<PathBuf>,
+    },
+    /// Plan the buildout: a mixed-integer program (HiGHS) sizes and times the scenario's candidate
+    /// sites, grid connections, power, halls and GPU orders at least cost (or for the most
+    /// sovereign demand within a budget), then prices each sovereignty rule by relaxing it.
+    /// Writes the plan as a scenario file, with tables; exit code 1 when a target is missed.
+    #[command(
+        after_help = "Example:\n  sovsim optimize scenarios/eu-sovereign-2030.toml\n  sovsim optimize scenarios/eu-sovereign-2030.toml --then-run --runs 200"
+    )]
+    Optimize {
+        /// Scenario file; its `[optimize]` section sets the objective, periods and limits.
+        #[arg(value_name = "SCENARIO")]
+        file: PathBuf,
+        /// Output directory; default `reports/<scenario-name>-plan/`.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Apply a named override after those the file lists; repeatable.
+        #[arg(long = "override", value_name = "NAME")]
+        overrides: Vec<String>,
+        /// Skip the cost of sovereignty (one re-optimisation per tier).
+        #[arg(long)]
+        no_sovereignty_cost: bool,
+        /// Then simulate the plan (`sovsim run` on `plan.toml`, into `DIR/run`) and print its P50/P90
+        /// milestones beside the optimiser's dates.
+        #[arg(long)]
+        then_run: bool,
+        /// Replications of `--then-run`.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..), requires = "then_run")]
+        runs: u64,
+        /// Worker threads of `--then-run`; 0 uses every core. Results do not depend on it.
+        #[arg(long, default_value_t = 0, requires = "then_run")]
+        threads: usize,
     },
     /// Re-render a run directory's report (charts, `model.xlsx`, `report.pdf`) from its files,
     /// without simulating again; e.g. with another template.
@@ -332,6 +364,73 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             print!("{summary}");
             print!("{}", report(&out, &template)?);
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Optimize {
+            file,
+            out,
+            overrides,
+            no_sovereignty_cost,
+            then_run,
+            runs,
+            threads,
+        } => {
+            let loaded = scenario::load(&file, &FsReader, &catalog, &overrides);
+            eprint!("{}", loaded.sources.render(&loaded.diagnostics));
+            let Some(scenario) = loaded.scenario.as_ref() else {
+                return Err(Failure(format!(
+                    "`{}` is not valid; nothing was optimised",
+                    file.display()
+                )));
+            };
+            let out = out.unwrap_or_else(|| {
+                PathBuf::from("reports").join(format!("{}-plan", scenario.meta.name))
+            });
+            let outcome = sovsim_optimise::optimise(scenario).map_err(|e| match e {
+                sovsim_optimise::OptimiseError::Infeasible(why) => Failure(why),
+                other => Failure(other.to_string()),
+            });
+            let outcome = match outcome {
+                Ok(o) => o,
+                Err(Failure(why)) => {
+                    eprintln!("no plan: {why}");
+                    return Ok(ExitCode::from(1));
+                }
+            };
+            let sovereignty = if no_sovereignty_cost {
+                Vec::new()
+            } else {
+                sovsim_optimise::cost_of_sovereignty(scenario, &outcome)?
+            };
+            let written = optimize::write(scenario, &loaded, &outcome, &sovereignty, &out)?;
+            print!("{}", written.summary);
+            if then_run {
+                let plan_loaded = scenario::load(&written.plan_file, &FsReader, &catalog, &[]);
+                eprint!("{}", plan_loaded.sources.render(&plan_loaded.diagnostics));
+                let Some(plan) = plan_loaded.scenario.as_ref() else {
+                    return Err(Failure(format!(
+                        "the plan `{}` is not a valid scenario (a defect: please report it)",
+                        written.plan_file.display()
+                    )));
+                };
+                let run_dir = out.join("run");
+                let request = run::Request {
+                    runs,
+                    threads,
+                    out: &run_dir,
+                    compare_dispatch: false,
+                };
+                let (summary, _) = run::run(plan, &plan_loaded, &catalog, &request)?;
+                print!(
+                    "\nSimulation of the plan ({runs} replications, {}):\n{summary}",
+                    run_dir.display()
+                );
+                print!("{}", optimize::compare_milestones(&outcome, &run_dir)?);
+            }
+            Ok(if outcome.explanation.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::Report { dir, template } => {
             let template = report_template(template.as_deref())?;

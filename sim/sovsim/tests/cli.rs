@@ -618,3 +618,79 @@ fn the_report_prints_the_figures_of_summary_json_and_re_renders_to_the_same_byte
     );
     assert!(String::from_utf8_lossy(&ok.stdout).contains("1 pages"));
 }
+
+#[test]
+fn optimize_writes_a_plan_that_runs_and_exits_1_when_a_target_is_missed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("plan");
+    let quickstart = repo().join("scenarios/quickstart.toml");
+    let o = sovsim(&[
+        "optimize",
+        quickstart.to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+        "--then-run",
+        "--runs",
+        "5",
+    ]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    // Quickstart's demand starts on the first day, before any permit: a slack plan, exit code 1,
+    // and the shortfall in words.
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(stdout.contains("Targets missed:"), "{stdout}");
+    assert!(stdout.contains("short "), "{stdout}");
+    assert!(stdout.contains("land and permits in FR"), "{stdout}");
+    assert!(stdout.contains("Cost of sovereignty"), "{stdout}");
+    assert!(
+        stdout.contains("Milestones: optimiser (deterministic) vs simulation of the plan"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("MILP: "), "{stdout}");
+    for f in [
+        "plan.toml",
+        "plan.csv",
+        "objective_parts.csv",
+        "shadow_prices.csv",
+        "sovereignty_cost.csv",
+        "optimize.json",
+        "run/summary.json",
+    ] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+    // The objective is the sum of its parts, as written.
+    let summary = json(&out.join("optimize.json"));
+    let parts: f64 = summary["parts"]
+        .as_object()
+        .expect("parts")
+        .values()
+        .map(|v| v.as_f64().expect("number"))
+        .sum();
+    let total = summary["objective_value"].as_f64().expect("objective");
+    assert!(
+        (parts - total).abs() <= 1e-9 * total.abs(),
+        "{parts} vs {total}"
+    );
+    assert_eq!(summary["targets_met"], false);
+    // The plan is a scenario `validate` accepts.
+    let v = sovsim(&["validate", out.join("plan.toml").to_str().expect("utf-8")]);
+    assert_eq!(
+        v.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&v.stderr)
+    );
+}
+
+#[test]
+fn optimize_of_an_invalid_scenario_exits_2() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[scenario]\nname = \"x\"\n").expect("write");
+    let o = sovsim(&["optimize", bad.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(2));
+}

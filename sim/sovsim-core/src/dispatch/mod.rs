@@ -191,6 +191,23 @@ impl Setup {
             flop_per_token,
         }
     }
+
+    /// Training FLOP one GPU-hour of cluster `cluster` delivers to campaign `campaign` under the
+    /// policy (BF16 peak × efficiency × the campaign's MFU × 3,600 s); 0 when the campaign may
+    /// not use the cluster.
+    pub fn training_rate(&self, scenario: &Scenario, campaign: usize, cluster: usize) -> f64 {
+        if self.training[campaign].policy[cluster] {
+            self.training_flop_per_gpu_hour[cluster] * scenario.training[campaign].mfu
+        } else {
+            0.0
+        }
+    }
+
+    /// Tokens one GPU-hour of cluster `cluster` serves to inference demand `demand` under the
+    /// policy; 0 when the demand may not use the cluster.
+    pub fn inference_rate(&self, demand: usize, cluster: usize) -> f64 {
+        self.inference[demand].policy[cluster]
+    }
 }
 
 /// Clusters a demand may use (positive rate), fewest other users first, then fastest, then index.
@@ -441,8 +458,9 @@ struct Active {
     mfu: f64,
 }
 
-/// Tokens a demand asks for between hours `a` and `b`, growing continuously from its start.
-fn tokens_between(tokens_per_day: f64, growth: f64, start: f64, a: f64, b: f64) -> f64 {
+/// Tokens a demand asks for between hours `a` and `b` (hours since the scenario start), growing
+/// continuously from its start hour `start`.
+pub fn tokens_between(tokens_per_day: f64, growth: f64, start: f64, a: f64, b: f64) -> f64 {
     let (a, b) = (a.max(start), b);
     if b <= a {
         return 0.0;

@@ -78,7 +78,8 @@ pub fn draw_prices(scenario: &Scenario, replication: u64) -> Option<Prices> {
     })
 }
 
-fn eur(f: &Finance, amount: f64, currency: &str) -> f64 {
+/// `amount` in `currency` converted to euros at the scenario's rate (NaN for a currency without one).
+pub fn eur(f: &Finance, amount: f64, currency: &str) -> f64 {
     if currency == "EUR" {
         amount
     } else {

@@ -43,7 +43,7 @@
 mod build;
 pub mod summary;
 
-pub use build::{Prices, draw_prices, inputs};
+pub use build::{Prices, draw_prices, eur, inputs};
 
 use crate::model::Scenario;
 

@@ -606,6 +606,7 @@ pub fn convert(
         &clusters[..originals],
     );
     let supply_shocks = convert_supply_shocks(&mut ctx, &file.supply_shocks);
+    let optimize = convert_optimize(&mut ctx, file, meta.as_ref(), &tiers);
 
     let errors_after = ctx.out.iter().filter(|d| d.is_error()).count();
     if errors_after > errors_before {
@@ -634,7 +635,152 @@ pub fn convert(
         finance,
         uncertainty,
         defaults_used: ctx.defaults_used.take().into_iter().collect(),
+        optimize,
     })
+}
+
+/// The optimiser's settings. Its defaults are not recorded in `defaults_used`: they are not
+/// assumptions of a simulation, and `sovsim optimize` prints the settings it used.
+fn convert_optimize(
+    ctx: &mut Ctx,
+    file: &wire::ScenarioFile,
+    meta: Option<&m::Meta>,
+    tiers: &[m::Tier],
+) -> m::OptimizeSpec {
+    let default = |key: &str| ctx.catalog.default_value(key).unwrap_or(f64::NAN);
+    let (gap, limit, quantile, factor) = (
+        default("optimize_mip_gap"),
+        default("optimize_time_limit_s"),
+        default("optimize_grid_wait_quantile"),
+        default("optimize_shortfall_penalty_factor"),
+    );
+    let horizon = meta.map_or(1, |m| m.horizon_years);
+    let empty = wire::Optimize {
+        objective: None,
+        period_years: None,
+        periods: None,
+        grid_wait_quantile: None,
+        budget_eur_per_year: None,
+        carbon_cap_t_per_year: None,
+        sovereign_tiers: None,
+        min_sovereign_share: None,
+        committed: Vec::new(),
+        mip_gap: None,
+        time_limit_s: None,
+    };
+    let w = file.optimize.as_ref().unwrap_or(&empty);
+    let at = |k: &str| path!("optimize", k);
+    let tier_ids: Vec<&str> = tiers.iter().map(|t| t.id.as_str()).collect();
+    let mut period_years = w.period_years.unwrap_or(1);
+    if period_years == 0 || period_years > horizon {
+        let d = ctx.error(
+            "bad-period",
+            &at("period_years"),
+            format!("a period of {period_years} years does not fit a {horizon}-year horizon"),
+        );
+        *d = d
+            .clone()
+            .expected(format!("1 to {horizon} years"))
+            .hint("periods are whole years; 1 plans year by year");
+        period_years = 1;
+    }
+    let fit = horizon / period_years;
+    let mut periods = w.periods.unwrap_or(fit);
+    if periods == 0 || periods > fit {
+        let d = ctx.error(
+            "bad-period",
+            &at("periods"),
+            format!(
+                "{periods} periods of {period_years} years do not fit a {horizon}-year horizon"
+            ),
+        );
+        *d = d
+            .clone()
+            .expected(format!("1 to {fit} periods"))
+            .hint("leave `periods` out to plan the whole horizon");
+        periods = fit.max(1);
+    }
+    let mut probability = |k: &str, v: Option<f64>, fallback: f64| match v {
+        Some(v) => match ctx.fraction(&at(k), v) {
+            Some(v) => v,
+            None => fallback,
+        },
+        None => fallback,
+    };
+    let grid_wait_quantile = probability("grid_wait_quantile", w.grid_wait_quantile, quantile);
+    let mip_gap = probability("mip_gap", w.mip_gap, gap);
+    let mut positive = |k: &str, v: Option<f64>| v.and_then(|v| ctx.quantity(&at(k), v));
+    let budget_eur_per_year = positive("budget_eur_per_year", w.budget_eur_per_year);
+    let carbon_cap_t_per_year = positive("carbon_cap_t_per_year", w.carbon_cap_t_per_year);
+    let time_limit_s = positive("time_limit_s", w.time_limit_s).unwrap_or(limit);
+    let sovereign_tiers = match &w.sovereign_tiers {
+        None => (0..tiers.len() as u32).map(m::TierId).collect(),
+        Some(list) => list
+            .iter()
+            .enumerate()
+            .filter_map(|(i, id)| {
+                ctx.reference(
+                    &path!("optimize", "sovereign_tiers", i),
+                    id,
+                    "tiers",
+                    &tier_ids,
+                )
+                .map(|t| m::TierId(t as u32))
+            })
+            .collect(),
+    };
+    let min_sovereign_share = w.min_sovereign_share.as_ref().and_then(|s| {
+        let tier = ctx.reference(
+            &path!("optimize", "min_sovereign_share", "tier"),
+            &s.tier,
+            "tiers",
+            &tier_ids,
+        );
+        let share = ctx.fraction(&path!("optimize", "min_sovereign_share", "share"), s.share);
+        Some((m::TierId(tier? as u32), share?))
+    });
+    if w.objective == Some(m::Objective::MaxSovereign) && budget_eur_per_year.is_none() {
+        let d = ctx.error(
+            "missing-budget",
+            &at("objective"),
+            "`max_sovereign` serves as much sovereign demand as a budget buys, but no budget is set",
+        );
+        *d = d
+            .clone()
+            .expected("`budget_eur_per_year` in `[optimize]`")
+            .hint("set `budget_eur_per_year`, or use `objective = \"min_cost\"`");
+    }
+    let ids: Vec<&str> = file
+        .sites
+        .iter()
+        .map(|x| x.id.as_str())
+        .chain(file.grid_connections.iter().map(|x| x.id.as_str()))
+        .chain(file.power_assets.iter().map(|x| x.id.as_str()))
+        .chain(file.shells.iter().map(|x| x.id.as_str()))
+        .chain(file.clusters.iter().map(|x| x.id.as_str()))
+        .collect();
+    for (i, id) in w.committed.iter().enumerate() {
+        ctx.reference(
+            &path!("optimize", "committed", i),
+            id,
+            "sites, grid_connections, power_assets, shells or clusters",
+            &ids,
+        );
+    }
+    m::OptimizeSpec {
+        objective: w.objective.unwrap_or_default(),
+        period_years,
+        periods,
+        grid_wait_quantile,
+        budget_eur_per_year,
+        carbon_cap_t_per_year,
+        sovereign_tiers,
+        min_sovereign_share,
+        committed: w.committed.clone(),
+        mip_gap,
+        time_limit_s,
+        shortfall_penalty_factor: factor,
+    }
 }
 
 fn convert_meta(ctx: &mut Ctx, w: &wire::Meta) -> Option<m::Meta> {

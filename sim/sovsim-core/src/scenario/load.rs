@@ -34,6 +34,9 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
     /// SHA-256 of every file read, in reading order (hex).
     pub hash: String,
+    /// The merged file (bases, overrides) the scenario came from, if it was valid: what a plan
+    /// rewrites into a scenario file of its own.
+    pub resolved: Option<super::plan::Resolved>,
 }
 
 impl Loaded {
@@ -67,10 +70,10 @@ pub fn load(
             .map(|b| format!("{b:02x}"))
             .collect()
     };
-    let scenario = if diagnostics.is_empty() {
+    let (scenario, file) = if diagnostics.is_empty() {
         parse_and_convert(&sources, catalog, extra_overrides, &mut diagnostics)
     } else {
-        None
+        (None, None)
     };
     diagnostics.sort_by_key(|d| (d.span.as_ref().map_or(usize::MAX, |s| s.start), d.severity));
     let scenario = if diagnostics.iter().any(Diagnostic::is_error) {
@@ -78,11 +81,13 @@ pub fn load(
     } else {
         scenario
     };
+    let resolved = scenario.as_ref().and(file).map(super::plan::Resolved);
     Loaded {
         sources,
         scenario,
         diagnostics,
         hash,
+        resolved,
     }
 }
 
@@ -163,7 +168,7 @@ fn parse_and_convert(
     catalog: &Catalog,
     extra_overrides: &[String],
     diagnostics: &mut Vec<Diagnostic>,
-) -> Option<Scenario> {
+) -> (Option<Scenario>, Option<ScenarioFile>) {
     // Parse every file; bases were read after their children, so merge from the last one back.
     let mut trees = Vec::new();
     for file in sources.files() {
@@ -183,9 +188,11 @@ fn parse_and_convert(
         trees.push(tree::shift(node, file.base));
     }
     if !diagnostics.is_empty() {
-        return None;
+        return (None, None);
     }
-    let mut root = trees.pop()?;
+    let Some(mut root) = trees.pop() else {
+        return (None, None);
+    };
     while let Some(child) = trees.pop() {
         tree::merge(&mut root, child);
     }
@@ -195,7 +202,11 @@ fn parse_and_convert(
         ids: &pruned.removed_ids,
         paths: &pruned.removed_paths,
     };
-    convert::convert(&pruned.file?, &pruned.tree, catalog, &removed, diagnostics)
+    let Some(file) = pruned.file else {
+        return (None, None);
+    };
+    let scenario = convert::convert(&file, &pruned.tree, catalog, &removed, diagnostics);
+    (scenario, Some(file))
 }
 
 fn first_line(message: &str) -> &str {

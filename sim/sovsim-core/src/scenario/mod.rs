@@ -3,6 +3,7 @@
 
 mod convert;
 mod load;
+pub mod plan;
 mod tree;
 pub mod wire;
 

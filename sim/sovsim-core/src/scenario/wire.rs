@@ -64,6 +64,8 @@ pub struct ScenarioFile {
     pub finance: Option<Finance>,
     /// Named risk factors and their correlation.
     pub uncertainty: Option<Uncertainty>,
+    /// What `sovsim optimize` plans: objective, periods, limits, what is already committed.
+    pub optimize: Option<Optimize>,
 }
 
 /// Scenario metadata.
@@ -363,6 +365,49 @@ pub struct Dispatch {
     /// Changes to the catalog's workload × accelerator efficiency table (`sovsim catalog efficiency`).
     #[serde(default)]
     pub efficiency: Vec<EfficiencyOverride>,
+}
+
+/// The buildout optimiser's settings: the scenario's sites, grid connections, power assets, halls
+/// and clusters are the candidates it sizes and times.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Optimize {
+    /// `min_cost` (least NPV of capex and opex meeting every demand; the default) or
+    /// `max_sovereign` (most demand of the sovereign tiers served within the budget).
+    pub objective: Option<crate::model::Objective>,
+    /// Length of a period [years]; default 1.
+    pub period_years: Option<u32>,
+    /// Number of periods; default: as many as fit in the horizon.
+    pub periods: Option<u32>,
+    /// Quantile of each grid connection's queue wait the plan assumes (0.5: the median; 0.9: a
+    /// cautious planner); default from `data/defaults.csv`.
+    pub grid_wait_quantile: Option<f64>,
+    /// Most capex spent in one year [EUR]; none if left out.
+    pub budget_eur_per_year: Option<f64>,
+    /// Most CO₂ emitted in one year [tCO₂]; none if left out.
+    pub carbon_cap_t_per_year: Option<f64>,
+    /// Tiers whose demand `max_sovereign` serves; default: every tier.
+    pub sovereign_tiers: Option<Vec<String>>,
+    /// Least share of the GPUs' IT power, each period, that qualifies for a tier.
+    pub min_sovereign_share: Option<SovereignShare>,
+    /// Ids of sites, grid connections, power assets, halls and clusters already committed: the
+    /// plan keeps them as the scenario states them.
+    #[serde(default)]
+    pub committed: Vec<String>,
+    /// Relative MIP gap at which the solver stops; default from `data/defaults.csv`.
+    pub mip_gap: Option<f64>,
+    /// Longest solve [s]; default from `data/defaults.csv`.
+    pub time_limit_s: Option<f64>,
+}
+
+/// A minimum share of capacity qualifying for one tier.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SovereignShare {
+    /// Tier id.
+    pub tier: String,
+    /// Least share [fraction].
+    pub share: f64,
 }
 
 /// One entry of the workload × accelerator efficiency table, set by the scenario.

@@ -1,0 +1,454 @@
+//! The numbers of one optimisation, read off the scenario: periods, earliest periods and lead
+//! times, prices in euros, serving rates and demand per period. No solver types here.
+
+use sovsim_core::dispatch::{HOURS_PER_YEAR, Setup, tokens_between};
+use sovsim_core::engine::sample::quantile;
+use sovsim_core::finance::eur;
+use sovsim_core::model::{Finance, Scenario};
+use sovsim_core::sovereignty;
+use sovsim_core::units::Date;
+
+/// Why a scenario cannot be optimised.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MissingFigure(pub String);
+
+/// A candidate site.
+#[derive(Clone, Debug)]
+pub struct SiteData {
+    pub land_eur: f64,
+    pub max_it_mw: f64,
+    pub area_ha: f64,
+    /// First period construction may start (land acquired, permit granted, at their medians).
+    pub ready: usize,
+    /// Months from the start to the permit, at the medians.
+    pub ready_months: f64,
+    pub country: String,
+    pub committed: bool,
+}
+
+/// A candidate grid connection.
+#[derive(Clone, Debug)]
+pub struct GridData {
+    pub site: usize,
+    pub cap_mw: f64,
+    /// First period it delivers power (permit plus queue wait at the planning quantile).
+    pub from: usize,
+    pub months: f64,
+    pub price_eur_per_mwh: f64,
+    pub carbon_g_per_kwh: f64,
+    pub committed: bool,
+}
+
+/// A candidate on-site power asset.
+#[derive(Clone, Debug)]
+pub struct PowerData {
+    pub site: usize,
+    pub cap_mw: f64,
+    /// First period construction may start.
+    pub earliest: usize,
+    /// Periods from construction start to delivery.
+    pub lag: usize,
+    pub availability: f64,
+    pub capex_eur_per_mw: f64,
+    pub fixed_om_per_year: f64,
+    pub energy_eur_per_mwh: f64,
+    pub carbon_g_per_kwh: f64,
+    pub life_years: Option<f64>,
+    /// Committed: capacity built in this period.
+    pub committed: Option<usize>,
+}
+
+/// A candidate hall.
+#[derive(Clone, Debug)]
+pub struct HallData {
+    pub site: usize,
+    pub liquid: bool,
+    pub pue: f64,
+    pub block_mw: f64,
+    pub max_blocks: f64,
+    pub capex_eur_per_mw: f64,
+    pub land_ha_per_mw: f64,
+    pub lag: usize,
+    /// Committed: blocks started per period.
+    pub committed: Option<Vec<f64>>,
+}
+
+/// A candidate GPU procurement (a scenario cluster: operator, SKU, durations).
+#[derive(Clone, Debug)]
+pub struct ClusterData {
+    pub site: usize,
+    pub hall: usize,
+    pub liquid: bool,
+    pub kw_per_gpu: f64,
+    pub price_eur: f64,
+    pub lag: usize,
+    pub life: usize,
+    pub life_years: f64,
+    pub availability: f64,
+    pub gpus_per_rack: u64,
+    /// Per tier: whether the cluster qualifies.
+    pub qualifies: Vec<bool>,
+    /// Committed: (period, GPUs).
+    pub committed: Option<(usize, f64)>,
+}
+
+/// A demand: a training campaign or an inference demand.
+#[derive(Clone, Debug)]
+pub struct DemandData {
+    pub id: String,
+    pub tier: usize,
+    /// Per period: work asked for (FLOP or tokens).
+    pub work: Vec<f64>,
+    /// Per cluster: work per GPU-hour (0: may not use it).
+    pub rate: Vec<f64>,
+}
+
+impl DemandData {
+    /// The best rate: work is measured in GPU-hours of the fastest cluster it may use.
+    pub fn best_rate(&self) -> f64 {
+        self.rate.iter().copied().fold(0.0, f64::max)
+    }
+}
+
+/// Opex rates of the financial model (zero without a `[finance]` section).
+#[derive(Clone, Debug, Default)]
+pub struct Opex {
+    /// Maintenance and insurance [fraction of capex in service per year].
+    pub upkeep_per_year: f64,
+    pub staff_eur_per_mw_year: f64,
+    pub network_eur_per_gpu_year: f64,
+    pub shell_life_years: f64,
+}
+
+/// Everything the formulation needs.
+#[derive(Clone, Debug)]
+pub struct Instance {
+    pub periods: usize,
+    pub period_years: f64,
+    pub start: Date,
+    pub discount_rate: f64,
+    pub sites: Vec<SiteData>,
+    pub grid: Vec<GridData>,
+    pub power: Vec<PowerData>,
+    pub halls: Vec<HallData>,
+    pub clusters: Vec<ClusterData>,
+    /// Scenario index of each candidate cluster (refreshes are not candidates).
+    pub cluster_index: Vec<usize>,
+    pub demands: Vec<DemandData>,
+    pub opex: Opex,
+    pub tiers: Vec<String>,
+}
+
+impl Instance {
+    /// Hours in one period.
+    pub fn hours(&self) -> f64 {
+        self.period_years * HOURS_PER_YEAR
+    }
+
+    /// First day of period `t`.
+    pub fn period_start(&self, t: usize) -> Date {
+        self.start
+            .add_months((12.0 * self.period_years * t as f64).round() as i32)
+    }
+
+    /// Calendar year period `t` starts in.
+    pub fn year(&self, t: usize) -> i32 {
+        self.period_start(t).year
+    }
+
+    /// Discount factor at the start of period `t` (capex is paid when a build starts).
+    pub fn df_start(&self, t: usize) -> f64 {
+        (1.0 + self.discount_rate).powf(-(t as f64) * self.period_years)
+    }
+
+    /// Discount factor at the middle of period `t` (opex accrues through the period).
+    pub fn df_mid(&self, t: usize) -> f64 {
+        (1.0 + self.discount_rate).powf(-(t as f64 + 0.5) * self.period_years)
+    }
+
+    /// Discount factor at the end of the horizon (terminal value).
+    pub fn df_end(&self) -> f64 {
+        (1.0 + self.discount_rate).powf(-(self.periods as f64) * self.period_years)
+    }
+
+    /// The first period that starts once `months` have passed.
+    pub fn period_after(&self, months: f64) -> usize {
+        (months.max(0.0) / (12.0 * self.period_years) - 1e-9).ceil() as usize
+    }
+
+    /// Periods a duration of `months` takes, rounded up.
+    pub fn lag(&self, months: f64) -> usize {
+        self.period_after(months)
+    }
+
+    /// The period containing `date` (0 before the start).
+    pub fn period_of(&self, date: Date) -> usize {
+        let months = (date.year - self.start.year) * 12 + i32::from(date.month)
+            - i32::from(self.start.month);
+        (f64::from(months.max(0)) / (12.0 * self.period_years)).floor() as usize
+    }
+
+    /// Years from the start of period `t` to the end of the horizon.
+    pub fn years_left(&self, t: usize) -> f64 {
+        (self.periods - t) as f64 * self.period_years
+    }
+}
+
+/// Months from `start` to `date` (negative before the start).
+fn months_from(start: Date, date: Date) -> f64 {
+    sovsim_core::engine::time::SimTime::from_date(date, start).months()
+}
+
+fn median(u: &sovsim_core::model::Uncertain) -> f64 {
+    u.dist.median()
+}
+
+/// Reads the instance off `scenario`.
+///
+/// # Errors
+/// A figure the formulation needs is missing (a GPU price, a currency rate).
+pub fn build(scenario: &Scenario) -> Result<Instance, Vec<MissingFigure>> {
+    let spec = &scenario.optimize;
+    let missing = std::cell::RefCell::new(Vec::new());
+    let no_finance = Finance {
+        eur_per_currency: Default::default(),
+        base_rate: 0.0,
+        construction_margin: 0.0,
+        term_margin: 0.0,
+        target_dscr: 0.0,
+        lockup_dscr: None,
+        default_dscr: None,
+        max_gearing: 0.0,
+        tenor_years: 0,
+        dsra_months: 0,
+        tax_rate: 0.0,
+        gpu_depreciation_years: 0.0,
+        shell_depreciation_years: 0.0,
+        equity: None,
+        grants: sovsim_core::units::Eur(0.0),
+        gpu_hour_price_eur: Default::default(),
+        spot_share: 0.0,
+        spot_price_ratio: 0.0,
+        price_decline_per_year: 0.0,
+        token_price_eur_per_mtok: None,
+        maintenance_per_year: 0.0,
+        insurance_per_year: 0.0,
+        staff_eur_per_mw_year: 0.0,
+        network_eur_per_gpu_year: 0.0,
+        arrangement_fee: 0.0,
+        cash_sweep_share: 0.0,
+    };
+    let finance = scenario.finance.as_ref().unwrap_or(&no_finance);
+    let to_eur = |what: &str, amount: f64, currency: &str| {
+        let v = eur(finance, amount, currency);
+        if !v.is_finite() {
+            missing.borrow_mut().push(MissingFigure(format!(
+                "{what} is priced in {currency} but the scenario has no rate for it; set `[finance] eur_per_currency = {{ {currency} = … }}`"
+            )));
+            0.0
+        } else {
+            v
+        }
+    };
+    let committed = |id: &str| spec.committed.iter().any(|c| c == id);
+    let mut inst = Instance {
+        periods: spec.periods as usize,
+        period_years: f64::from(spec.period_years),
+        start: scenario.meta.start_date,
+        discount_rate: scenario.meta.discount_rate,
+        sites: Vec::new(),
+        grid: Vec::new(),
+        power: Vec::new(),
+        halls: Vec::new(),
+        clusters: Vec::new(),
+        cluster_index: Vec::new(),
+        demands: Vec::new(),
+        opex: Opex {
+            upkeep_per_year: finance.maintenance_per_year + finance.insurance_per_year,
+            staff_eur_per_mw_year: finance.staff_eur_per_mw_year,
+            network_eur_per_gpu_year: finance.network_eur_per_gpu_year,
+            shell_life_years: finance.shell_depreciation_years,
+        },
+        tiers: scenario.tiers.iter().map(|t| t.id.clone()).collect(),
+    };
+    for s in &scenario.sites {
+        let ready_months = median(&s.acquisition_months) + median(&s.permit_months);
+        inst.sites.push(SiteData {
+            land_eur: s.land_cost.0,
+            max_it_mw: s.max_it.0,
+            area_ha: s.area_ha,
+            ready: inst.period_after(ready_months),
+            ready_months,
+            country: s.country.code.clone(),
+            committed: committed(&s.id),
+        });
+    }
+    for g in &scenario.grid_connections {
+        let site = &inst.sites[g.site.index()];
+        let months =
+            site.ready_months + quantile(&g.queue_wait_months.dist, spec.grid_wait_quantile);
+        inst.grid.push(GridData {
+            site: g.site.index(),
+            cap_mw: g.capacity.0,
+            from: inst.period_after(months),
+            months,
+            price_eur_per_mwh: median(&g.price_eur_per_mwh),
+            carbon_g_per_kwh: g.carbon_g_per_kwh,
+            committed: committed(&g.id),
+        });
+    }
+    for a in &scenario.power_assets {
+        let capex_per_kw = to_eur(
+            &format!("power asset `{}`", a.id),
+            a.tech.capex_per_kw.unwrap_or(0.0),
+            &a.tech.currency,
+        );
+        let site = &inst.sites[a.site.index()];
+        let earliest =
+            inst.period_after(months_from(inst.start, a.start_date).max(site.ready_months));
+        // As the financial model: the contract or fuel price if stated, else variable O&M.
+        let energy = a
+            .energy_price_eur_per_mwh
+            .as_ref()
+            .map_or(a.tech.variable_om_per_mwh.unwrap_or(0.0), median);
+        inst.power.push(PowerData {
+            site: a.site.index(),
+            cap_mw: a.capacity.0,
+            earliest,
+            lag: inst.lag(median(&a.build_months)),
+            availability: a.tech.availability.unwrap_or(1.0),
+            capex_eur_per_mw: capex_per_kw * 1000.0,
+            fixed_om_per_year: a.tech.fixed_om_pct_per_year.unwrap_or(0.0) / 100.0,
+            energy_eur_per_mwh: energy,
+            carbon_g_per_kwh: a.carbon_g_per_kwh,
+            life_years: a.tech.life_years,
+            committed: committed(&a.id).then(|| inst.period_of(a.start_date)),
+        });
+    }
+    for h in &scenario.shells {
+        let block = h
+            .phases
+            .iter()
+            .map(|p| p.it.0)
+            .fold(f64::INFINITY, f64::min);
+        let block = if block.is_finite() && block > 0.0 {
+            block
+        } else {
+            1.0
+        };
+        let site = &inst.sites[h.site.index()];
+        let lag = inst.lag(h.phases.first().map_or(0.0, |p| median(&p.build_months)));
+        let committed = committed(&h.id).then(|| {
+            let mut blocks = vec![0.0; inst.periods];
+            for p in &h.phases {
+                let t = p.start_date.map_or(site.ready, |d| inst.period_of(d));
+                if let Some(b) = blocks.get_mut(t) {
+                    *b += (p.it.0 / block).round();
+                }
+            }
+            blocks
+        });
+        inst.halls.push(HallData {
+            site: h.site.index(),
+            liquid: h.kind.cooling == sovsim_core::catalog::Cooling::Liquid,
+            pue: h.kind.pue,
+            block_mw: block,
+            max_blocks: (h.it().0 / block - 1e-9).ceil(),
+            capex_eur_per_mw: to_eur(
+                &format!("hall `{}`", h.id),
+                h.kind.capex_per_mw,
+                &h.kind.currency,
+            ),
+            land_ha_per_mw: h.kind.land_ha_per_100mw.unwrap_or(0.0) / 100.0,
+            lag,
+            committed,
+        });
+    }
+    let eligibility = sovereignty::evaluate(scenario);
+    for (c, cl) in scenario.clusters.iter().enumerate() {
+        if cl.refresh_of.is_some() {
+            continue;
+        }
+        let Some(price) = cl.accelerator.price_per_gpu else {
+            missing.borrow_mut().push(MissingFigure(format!(
+                "cluster `{}`: the catalog has no price for `{}`; set `overrides = {{ price_per_gpu = … }}` on the cluster",
+                cl.id, cl.accelerator.id
+            )));
+            continue;
+        };
+        let life = inst.lag(12.0 * cl.useful_life_years).max(1);
+        inst.cluster_index.push(c);
+        inst.clusters.push(ClusterData {
+            site: cl.site.index(),
+            hall: cl.shell.index(),
+            liquid: cl.accelerator.cooling == sovsim_core::catalog::Cooling::Liquid,
+            kw_per_gpu: cl.accelerator.all_in_power_kw,
+            price_eur: to_eur(
+                &format!("cluster `{}`", cl.id),
+                price,
+                &cl.accelerator.currency,
+            ),
+            lag: inst.lag(median(&cl.lead_time_months) + median(&cl.install_months)),
+            life,
+            life_years: cl.useful_life_years,
+            // Failed GPUs wait for repair: the share of time a GPU works.
+            availability: (1.0 - cl.failure_rate_per_gpu_day * median(&cl.repair_days))
+                .clamp(0.0, 1.0),
+            gpus_per_rack: u64::from(cl.accelerator.gpus_per_rack.unwrap_or(1).max(1)),
+            qualifies: eligibility[c].qualifies.clone(),
+            committed: committed(&cl.id).then(|| (inst.period_of(cl.order_date), cl.gpus as f64)),
+        });
+    }
+    // One planner decides for the region: a demand may use every cluster its tier allows (the
+    // `grid` policy). `[dispatch] policy` applies when the plan is simulated.
+    let setup = Setup::new(scenario, sovsim_core::model::Policy::Grid);
+    let hours = inst.hours();
+    let bounds = |t: usize| (t as f64 * hours, (t + 1) as f64 * hours);
+    let hour_of = |d: Date| months_from(inst.start, d) * sovsim_core::engine::time::HOURS_PER_MONTH;
+    for (k, camp) in scenario.training.iter().enumerate() {
+        let from = hour_of(camp.start_date);
+        let runs = median(&camp.runs_per_year);
+        let work = (0..inst.periods)
+            .map(|t| {
+                let (a, b) = bounds(t);
+                (b - a.max(from)).max(0.0) / HOURS_PER_YEAR * runs * camp.run_flop
+            })
+            .collect();
+        inst.demands.push(DemandData {
+            id: camp.id.clone(),
+            tier: camp.tier.index(),
+            work,
+            rate: inst
+                .cluster_index
+                .iter()
+                .map(|&c| setup.training_rate(scenario, k, c))
+                .collect(),
+        });
+    }
+    for (d, dem) in scenario.inference.iter().enumerate() {
+        let from = hour_of(dem.start_date);
+        let (tpd, growth) = (median(&dem.tokens_per_day), median(&dem.growth_per_year));
+        let work = (0..inst.periods)
+            .map(|t| {
+                let (a, b) = bounds(t);
+                tokens_between(tpd, growth, from, a, b)
+            })
+            .collect();
+        inst.demands.push(DemandData {
+            id: dem.id.clone(),
+            tier: dem.tier.index(),
+            work,
+            rate: inst
+                .cluster_index
+                .iter()
+                .map(|&c| setup.inference_rate(d, c))
+                .collect(),
+        });
+    }
+    let missing = missing.into_inner();
+    if missing.is_empty() {
+        Ok(inst)
+    } else {
+        Err(missing)
+    }
+}
