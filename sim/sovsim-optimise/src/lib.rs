@@ -216,6 +216,21 @@ fn solve(
     ))
 }
 
+/// The size of the scenario's model, built but not solved (for benchmarks and reports).
+///
+/// # Errors
+/// Missing figures.
+pub fn model_size(scenario: &Scenario) -> Result<Size, OptimiseError> {
+    let inst = instance::build(scenario).map_err(OptimiseError::Missing)?;
+    let model = formulation::build(&inst, &settings(scenario));
+    Ok(Size {
+        rows: model.rows.len(),
+        columns: model.columns,
+        integer_columns: model.integer_columns,
+        non_zeros: model.non_zeros(),
+    })
+}
+
 /// Optimises the scenario's buildout: the plan, its cost parts, shortfalls in words and shadow
 /// prices.
 ///
