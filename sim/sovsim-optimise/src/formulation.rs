@@ -214,9 +214,14 @@ pub fn objective(parts: &[Part]) -> Lin {
 }
 
 impl Model {
-    /// Non-zeros of the constraint matrix.
-    pub fn non_zeros(&self) -> usize {
-        self.rows.iter().map(|r| r.terms.len()).sum()
+    /// Rows, columns, integer columns and non-zeros.
+    pub fn size(&self) -> crate::Size {
+        crate::Size {
+            rows: self.rows.len(),
+            columns: self.columns,
+            integer_columns: self.integer_columns,
+            non_zeros: self.rows.iter().map(|r| r.terms.len()).sum(),
+        }
     }
 
     fn row(
@@ -500,47 +505,37 @@ fn define_lead_times(m: &Model, inst: &Instance) -> Online {
         .halls
         .iter()
         .enumerate()
-        .map(|(h, hall)| {
-            (0..=periods)
-                .map(|t| {
-                    let mut l = Lin::default();
-                    for (tau, v) in m.vars.blocks[h].iter().enumerate() {
-                        if let Some(v) = v
-                            && (tau + hall.lag <= t || t == periods)
-                        {
-                            l.add(*v, hall.block_mw);
-                        }
-                    }
-                    l
-                })
-                .collect()
-        })
+        .map(|(h, hall)| delivered(&m.vars.blocks[h], hall.lag, hall.block_mw, periods))
         .collect();
     let power_mw = inst
         .power
         .iter()
         .enumerate()
-        .map(|(a, p)| {
-            (0..=periods)
-                .map(|t| {
-                    let mut l = Lin::default();
-                    for (tau, v) in m.vars.power[a].iter().enumerate() {
-                        if let Some(v) = v
-                            && (tau + p.lag <= t || t == periods)
-                        {
-                            l.add(*v, 1.0);
-                        }
-                    }
-                    l
-                })
-                .collect()
-        })
+        .map(|(a, p)| delivered(&m.vars.power[a], p.lag, 1.0, periods))
         .collect();
     Online {
         gpus,
         shell_mw,
         power_mw,
     }
+}
+
+/// What builds started per period deliver by each period 0..=T, `lag` periods after they start
+/// (index T: everything started), each unit worth `per_unit`.
+fn delivered(started: &[Option<Variable>], lag: usize, per_unit: f64, periods: usize) -> Vec<Lin> {
+    (0..=periods)
+        .map(|t| {
+            let mut l = Lin::default();
+            for (tau, v) in started.iter().enumerate() {
+                if let Some(v) = v
+                    && (tau + lag <= t || t == periods)
+                {
+                    l.add(*v, per_unit);
+                }
+            }
+            l
+        })
+        .collect()
 }
 
 /// IT load of a hall in period t [MW] (thousands of GPUs × kW per GPU = MW): of the GPUs

@@ -222,13 +222,7 @@ fn solve(
 /// Missing figures.
 pub fn model_size(scenario: &Scenario) -> Result<Size, OptimiseError> {
     let inst = instance::build(scenario).map_err(OptimiseError::Missing)?;
-    let model = formulation::build(&inst, &settings(scenario));
-    Ok(Size {
-        rows: model.rows.len(),
-        columns: model.columns,
-        integer_columns: model.integer_columns,
-        non_zeros: model.non_zeros(),
-    })
+    Ok(formulation::build(&inst, &settings(scenario)).size())
 }
 
 /// Optimises the scenario's buildout: the plan, its cost parts, shortfalls in words and shadow
@@ -242,15 +236,10 @@ pub fn optimise(scenario: &Scenario) -> Result<Outcome, OptimiseError> {
     let settings = settings(scenario);
     let started = Instant::now();
     let model = formulation::build(&inst, &settings);
-    let size = Size {
-        rows: model.rows.len(),
-        columns: model.columns,
-        integer_columns: model.integer_columns,
-        non_zeros: model.non_zeros(),
-    };
+    let size = model.size();
     let build_s = started.elapsed().as_secs_f64();
     let started = Instant::now();
-    let (solved, vars, rows, parts) = solve(model, spec.mip_gap, spec.time_limit_s, false)?;
+    let (solved, vars, _, parts) = solve(model, spec.mip_gap, spec.time_limit_s, false)?;
     let solve_s = started.elapsed().as_secs_f64();
     // Fix the integers and re-solve the LP for shadow prices.
     let fixed = Fixed {
@@ -277,7 +266,7 @@ pub fn optimise(scenario: &Scenario) -> Result<Outcome, OptimiseError> {
         },
     );
     let (dual_solved, _, dual_rows, _) = solve(lp, spec.mip_gap, spec.time_limit_s, true)?;
-    let mut outcome = results::read(scenario, &inst, &settings, &solved, &vars, &rows, &parts);
+    let mut outcome = results::read(scenario, &inst, &settings, &solved, &vars, &parts);
     outcome.shadow_prices = results::shadow_prices(
         scenario,
         &inst,

@@ -199,7 +199,6 @@ pub(crate) fn read(
     settings: &Settings,
     s: &Solved,
     vars: &Vars,
-    _rows: &[Row],
     parts: &[Part],
 ) -> Outcome {
     let scale = if settings.objective == Objective::MinCost {
@@ -474,7 +473,6 @@ pub(crate) fn read(
         .filter(|(_, v)| *v > 1e-3)
         .collect();
     let explanation = explain(
-        scenario,
         inst,
         s,
         vars,
@@ -540,7 +538,6 @@ fn joined(items: &BTreeSet<String>) -> String {
 /// The missed targets in words, with the limits that bind where the short tier could be served.
 #[allow(clippy::too_many_arguments)]
 fn explain(
-    scenario: &Scenario,
     inst: &Instance,
     s: &Solved,
     vars: &Vars,
@@ -636,15 +633,9 @@ fn explain(
                     .insert(country.clone());
             }
         }
-        if over_budget.iter().any(|(y, _)| *y <= sf.year) || !vars.over_budget.is_empty() {
-            let tight = vars
-                .over_budget
-                .iter()
-                .enumerate()
-                .any(|(tt, _)| tt <= t && scenario.optimize.budget_eur_per_year.is_some());
-            if tight {
-                limits.entry("the capex budget").or_default();
-            }
+        // The budget rows exist only when a budget is set; it then limits every year's builds.
+        if !vars.over_budget.is_empty() {
+            limits.entry("the capex budget").or_default();
         }
         let what = if sf.it_gw.is_nan() {
             format!("short `{}` demand in {}", sf.tier, sf.year)
