@@ -11,6 +11,7 @@ pub mod engine;
 pub mod finance;
 pub mod model;
 pub mod scenario;
+pub mod sensitivity;
 pub mod sovereignty;
 pub mod units;
 pub mod workload;

@@ -85,6 +85,12 @@ pub struct Scenario {
     pub defaults_used: Vec<String>,
     /// What `sovsim optimize` plans (defaults filled in when the scenario has no `[optimize]`).
     pub optimize: OptimizeSpec,
+    /// The inputs a tornado moves and their ranges (defaults filled in), in [`Input::ALL`] order.
+    ///
+    /// [`Input::ALL`]: crate::sensitivity::Input::ALL
+    pub sensitivity: Vec<crate::sensitivity::Range>,
+    /// Named cases, in name order.
+    pub cases: Vec<crate::sensitivity::CaseSpec>,
 }
 
 /// What the buildout optimiser minimises or maximises.
@@ -748,6 +754,9 @@ pub struct Finance {
     pub arrangement_fee: f64,
     /// Share of free cash that prepays debt [fraction].
     pub cash_sweep_share: f64,
+    /// Equity IRR the sponsors require [fraction per year], if stated: the target of
+    /// `sovsim breakeven --target equity_irr=hurdle`.
+    pub equity_hurdle_rate: Option<f64>,
 }
 
 impl Scenario {
@@ -854,6 +863,60 @@ pub enum Distribution {
 }
 
 impl Distribution {
+    /// Every value multiplied by `k` (≥ 0): a lognormal's median and P90 scale with it exactly.
+    pub fn scaled(&self, k: f64) -> Distribution {
+        match *self {
+            Distribution::Fixed(v) => Distribution::Fixed(v * k),
+            Distribution::Uniform { min, max } => Distribution::Uniform {
+                min: min * k,
+                max: max * k,
+            },
+            Distribution::Triangular { min, mode, max } => Distribution::Triangular {
+                min: min * k,
+                mode: mode * k,
+                max: max * k,
+            },
+            Distribution::Pert { min, mode, max } => Distribution::Pert {
+                min: min * k,
+                mode: mode * k,
+                max: max * k,
+            },
+            Distribution::LogNormal { p50, p90 } if k > 0.0 => Distribution::LogNormal {
+                p50: p50 * k,
+                p90: p90 * k,
+            },
+            Distribution::LogNormal { .. } => Distribution::Fixed(0.0),
+        }
+    }
+
+    /// Every value moved by `d`, never below zero (a duration). A lognormal keeps its shape in
+    /// its median and P90, which both move by `d` (so its median moves exactly).
+    pub fn shifted(&self, d: f64) -> Distribution {
+        let at = |x: f64| (x + d).max(0.0);
+        match *self {
+            Distribution::Fixed(v) => Distribution::Fixed(at(v)),
+            Distribution::Uniform { min, max } => Distribution::Uniform {
+                min: at(min),
+                max: at(max),
+            },
+            Distribution::Triangular { min, mode, max } => Distribution::Triangular {
+                min: at(min),
+                mode: at(mode),
+                max: at(max),
+            },
+            Distribution::Pert { min, mode, max } => Distribution::Pert {
+                min: at(min),
+                mode: at(mode),
+                max: at(max),
+            },
+            Distribution::LogNormal { p50, p90 } if p50 + d > 0.0 => Distribution::LogNormal {
+                p50: p50 + d,
+                p90: p90 + d,
+            },
+            Distribution::LogNormal { .. } => Distribution::Fixed(0.0),
+        }
+    }
+
     /// The median (the P50), which deterministic reports use.
     pub fn median(&self) -> f64 {
         match *self {

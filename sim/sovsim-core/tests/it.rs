@@ -21,6 +21,8 @@ mod finance;
 mod fixtures;
 #[path = "it/mutations.rs"]
 mod mutations;
+#[path = "it/sensitivity.rs"]
+mod sensitivity;
 #[path = "it/sovereignty.rs"]
 mod sovereignty;
 
@@ -261,6 +263,15 @@ fn every_default_the_loader_asks_for_is_in_the_catalog() {
         assert!(
             c.default_value(key).is_some_and(f64::is_finite),
             "defaults.csv lacks `{key}`"
+        );
+    }
+    for input in sovsim_core::sensitivity::Input::ALL {
+        let (low, high) = input.default_keys();
+        let (l, h) = (c.default_value(&low), c.default_value(&high));
+        assert!(
+            l.zip(h)
+                .is_some_and(|(l, h)| l <= h && input.accepts(l) && input.accepts(h)),
+            "defaults.csv lacks a valid range `{low}`, `{high}`"
         );
     }
 }

@@ -237,6 +237,7 @@ pub fn build(scenario: &Scenario) -> Result<Instance, Vec<MissingFigure>> {
         network_eur_per_gpu_year: 0.0,
         arrangement_fee: 0.0,
         cash_sweep_share: 0.0,
+        equity_hurdle_rate: None,
     };
     let finance = scenario.finance.as_ref().unwrap_or(&no_finance);
     let to_eur = |what: &str, amount: f64, currency: &str| {

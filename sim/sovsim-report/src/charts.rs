@@ -50,6 +50,30 @@ pub struct GanttRow {
     pub stages: Vec<(String, Option<f64>, Option<f64>)>,
 }
 
+/// One input's bar of a tornado.
+#[derive(Clone, Debug)]
+pub struct TornadoBar {
+    /// Input with its range ("gpu_rent −40 % / +10 %").
+    pub label: String,
+    /// Output at the input's low end.
+    pub low: f64,
+    /// Output at the input's high end.
+    pub high: f64,
+}
+
+/// One buildout's band of an overlaid fan chart.
+#[derive(Clone, Debug)]
+pub struct FanSeries {
+    /// Legend label.
+    pub label: String,
+    /// P10, P50 and P90 at each x.
+    pub p10: Vec<f64>,
+    /// Median.
+    pub p50: Vec<f64>,
+    /// 90th percentile.
+    pub p90: Vec<f64>,
+}
+
 /// What a chart shows (fields as the variant's description names them).
 #[derive(Clone, Debug)]
 #[allow(missing_docs)]
@@ -88,6 +112,12 @@ pub enum Kind {
         bins: usize,
         marks: Vec<(String, f64)>,
     },
+    /// A tornado: one horizontal bar per input, ranked from the top, from the output at the
+    /// input's low end to the output at its high end, across a vertical line at the base value.
+    Tornado { base: f64, bars: Vec<TornadoBar> },
+    /// Several P10–P90 bands with their P50 lines over time (fractional years), one per
+    /// buildout, overlaid: P50 lines differ by dash, bands by fill.
+    Fans { x: Vec<f64>, fans: Vec<FanSeries> },
     /// Milestones per site, P50 filled and P90 hollow, one marker shape per stage.
     Gantt {
         rows: Vec<GanttRow>,
@@ -173,7 +203,116 @@ impl Chart {
                 marks,
             } => self.histogram(root, values, *bins, marks),
             Kind::Gantt { rows, start, end } => self.gantt(root, rows, *start, *end),
+            Kind::Tornado { base, bars } => self.tornado(root, *base, bars),
+            Kind::Fans { x, fans } => self.fans(root, x, fans),
         }
+    }
+
+    fn tornado<'a, DB: DrawingBackend + 'a>(
+        &self,
+        root: &'a DrawingArea<DB, Shift>,
+        base: f64,
+        bars: &[TornadoBar],
+    ) -> Result<(), String> {
+        let n = bars.len();
+        let (lo, hi) = extent(bars.iter().flat_map(|b| [b.low, b.high]), (base, base));
+        let pad = ((hi - lo) * 0.08)
+            .max(hi.abs().max(lo.abs()) * 1e-6)
+            .max(1e-12);
+        let names: Vec<String> = bars.iter().rev().map(|b| b.label.clone()).collect();
+        let mut chart = self
+            .builder(root, false)
+            .y_label_area_size(300)
+            .build_cartesian_2d(lo - pad..hi + pad, -0.5..n as f64 - 0.5)
+            .map_err(err)?;
+        self.axes(&mut chart.configure_mesh())
+            .disable_y_mesh()
+            .y_labels(n.max(1) * 2 + 1)
+            .x_label_formatter(&|v| short(*v))
+            .y_label_formatter(&|v| category_label(&names, *v, 1))
+            .draw()
+            .map_err(err)?;
+        // The largest swing on top: bar k of the ranking sits at row n − 1 − k.
+        for (end, fill, label) in [
+            (0usize, FILLS[0], "input at its low end"),
+            (1, FILLS[2], "input at its high end"),
+        ] {
+            let rects = bars.iter().enumerate().flat_map(|(k, b)| {
+                let y = (n - 1 - k) as f64;
+                let v = if end == 0 { b.low } else { b.high };
+                let v = if v.is_finite() { v } else { base };
+                [
+                    Rectangle::new([(base, y - 0.32), (v, y + 0.32)], fill.filled()),
+                    Rectangle::new([(base, y - 0.32), (v, y + 0.32)], BLACK.stroke_width(1)),
+                ]
+            });
+            chart
+                .draw_series(rects)
+                .map_err(err)?
+                .label(label)
+                .legend(swatch(fill));
+        }
+        chart
+            .draw_series(LineSeries::new(
+                vec![(base, -0.5), (base, n as f64 - 0.5)],
+                BLACK.stroke_width(2),
+            ))
+            .map_err(err)?
+            .label("base case")
+            .legend(stroke_key(BLACK.stroke_width(2)));
+        legend(&mut chart, SeriesLabelPosition::LowerRight)
+    }
+
+    fn fans<'a, DB: DrawingBackend + 'a>(
+        &self,
+        root: &'a DrawingArea<DB, Shift>,
+        x: &[f64],
+        fans: &[FanSeries],
+    ) -> Result<(), String> {
+        let (x0, x1) = span(x);
+        let top = nice_top(
+            fans.iter()
+                .flat_map(|f| f.p90.iter().chain(&f.p50))
+                .copied()
+                .filter(|v| v.is_finite())
+                .fold(0.0, f64::max),
+        );
+        let mut chart = self
+            .builder(root, false)
+            .build_cartesian_2d(x0..x1, 0.0..top)
+            .map_err(err)?;
+        self.mesh_years(&mut chart)?;
+        let points = |v: &[f64]| -> Vec<(f64, f64)> {
+            x.iter()
+                .zip(v)
+                .filter(|(_, b)| b.is_finite())
+                .map(|(&a, &b)| (a, b))
+                .collect()
+        };
+        for (k, f) in fans.iter().enumerate() {
+            let fill = FILLS[(2 + 2 * k) % FILLS.len()];
+            let mut band = points(&f.p90);
+            band.extend(points(&f.p10).into_iter().rev());
+            chart
+                .draw_series(std::iter::once(Polygon::new(band, fill.mix(0.45).filled())))
+                .map_err(err)?
+                .label(format!("{} P10 to P90", f.label))
+                .legend(swatch(fill));
+        }
+        for (k, f) in fans.iter().enumerate() {
+            let style = BLACK.stroke_width(3);
+            let line = points(&f.p50);
+            let drawn = if k == 0 {
+                chart.draw_series(LineSeries::new(line, style))
+            } else {
+                chart.draw_series(DashedLineSeries::new(line, 6 + 8 * k as u32, 6, style))
+            };
+            drawn
+                .map_err(err)?
+                .label(format!("{} P50", f.label))
+                .legend(stroke_key(style));
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)
     }
 
     fn builder<'a, 'b, DB: DrawingBackend>(

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use crate::ReportError;
 
 /// Tables the report reads, when the run wrote them (finance tables exist only with `[finance]`).
-const TABLES: [&str; 16] = [
+const TABLES: [&str; 18] = [
     "timeseries",
     "timeseries_power",
     "timeseries_gpus",
@@ -29,6 +29,8 @@ const TABLES: [&str; 16] = [
     "replications",
     "assumptions",
     "events",
+    "tornado",
+    "cases",
 ];
 
 /// A run directory's contents, as the report needs them.

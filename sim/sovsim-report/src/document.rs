@@ -6,13 +6,13 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
-use crate::charts::{Chart, GanttRow, Kind, Series};
+use crate::charts::{Chart, GanttRow, Kind, Series, TornadoBar};
 use crate::data::RunData;
 use crate::format::{count, euros, fixed, large, money, month, percent, power_mw, times};
 
 /// Every chart the report may draw (`charts/<name>.svg` and `.png`), with what it shows; a chart
 /// whose data the run lacks (no `[finance]`) is not drawn.
-pub const CHARTS: [(&str, &str); 15] = [
+pub const CHARTS: [(&str, &str); 16] = [
     (
         "timeline",
         "Gantt per site: permit, grid, on-site power, first hall, first GPUs delivered, first GPU online, full capacity; P50 filled, P90 hollow",
@@ -69,6 +69,10 @@ pub const CHARTS: [(&str, &str); 15] = [
     (
         "histogram_equity_irr",
         "equity IRR of each replication with P10/P50/P90 [%]",
+    ),
+    (
+        "tornado_equity_irr",
+        "equity IRR of the base case with each `[sensitivity]` input at the ends of its range, inputs ranked by swing [%]",
     ),
 ];
 
@@ -167,6 +171,10 @@ pub fn build(run: &RunData) -> Document {
         charts.extend(finance_charts);
     }
     charts.extend(risk(run));
+    let (cases, tornado) = sensitivities(run);
+    d.insert("cases".into(), json!(cases));
+    charts.extend(tornado);
+
     d.insert("assumptions".into(), json!(assumptions(run)));
     d.insert("checks".into(), json!(checks(run)));
     d.insert(
@@ -1228,6 +1236,73 @@ fn risk(run: &RunData) -> Vec<Chart> {
         });
     }
     charts
+}
+
+/// The cases table (formatted) and the tornado of equity IRR, from the `cases` and `tornado` tables.
+fn sensitivities(run: &RunData) -> (Vec<Value>, Option<Chart>) {
+    let c = "cases";
+    let [case, description, changes] = ["case", "description", "changes"].map(|k| run.texts(c, k));
+    let [npv, equity, dscr, llcr] =
+        ["npv_eur", "equity_irr", "dscr_min", "llcr_min"].map(|k| run.numbers(c, k));
+    let first_gw = run.texts(c, "first_gw_date");
+    let breached = run.flags(c, "covenant_breached");
+    let shown = |v: f64, f: fn(f64) -> String| {
+        if v.is_finite() {
+            f(v)
+        } else {
+            "—".to_owned()
+        }
+    };
+    let cases = (0..run.rows(c))
+        .map(|i| {
+            json!({
+                "case": case[i],
+                "description": description[i],
+                "changes": changes[i],
+                "npv": shown(npv[i], money),
+                "equity_irr": shown(equity[i], percent),
+                "dscr_min": shown(dscr[i], times),
+                "llcr_min": shown(llcr[i], times),
+                "first_gw": month(Some(first_gw[i].as_str()).filter(|d| !d.is_empty())),
+                "covenant_breached": if breached.get(i).copied().unwrap_or(false) { "yes" } else { "no" },
+            })
+        })
+        .collect();
+    let t = "tornado";
+    let [input, low, high] = ["input", "low_change", "high_change"].map(|k| run.texts(t, k));
+    let [base, at_low, at_high] =
+        ["equity_irr_base", "equity_irr_low", "equity_irr_high"].map(|k| run.numbers(t, k));
+    let swing = run.numbers(t, "equity_irr_swing");
+    let mut order: Vec<usize> = (0..run.rows(t)).collect();
+    // Largest swing first; undefined swings last (the table is ranked by this output already).
+    order.sort_by(|a, b| {
+        let key = |i: usize| {
+            if swing[i].is_finite() {
+                swing[i]
+            } else {
+                f64::NEG_INFINITY
+            }
+        };
+        key(*b).total_cmp(&key(*a))
+    });
+    let chart = base.first().filter(|b| b.is_finite()).map(|b| Chart {
+        name: "tornado_equity_irr".into(),
+        title: "Equity IRR: each input moved alone, debt sized on the base case".into(),
+        x_label: "equity IRR [%]".into(),
+        y_label: String::new(),
+        kind: Kind::Tornado {
+            base: b * 100.0,
+            bars: order
+                .iter()
+                .map(|&i| TornadoBar {
+                    label: format!("{} {} / {}", input[i], low[i], high[i]),
+                    low: at_low[i] * 100.0,
+                    high: at_high[i] * 100.0,
+                })
+                .collect(),
+        },
+    });
+    (cases, chart)
 }
 
 /// The assumptions, one row per subject and source: a catalog row's figures share its source.

@@ -5,6 +5,7 @@
 //! renamed over the target, so an interrupted run never leaves a half-written file.
 
 pub mod charts;
+pub mod compare;
 pub mod data;
 pub mod document;
 pub mod format;
@@ -263,22 +264,11 @@ pub fn render(dir: &Path, template: &typeset::Template) -> Result<Rendered, Repo
     let run = data::RunData::load(dir)?;
     let doc = document::build(&run);
     let out = RunDir::create(dir)?;
-    let charts_dir = dir.join("charts");
-    fs::create_dir_all(&charts_dir)?;
     let mut files = Vec::new();
     let mut world_files = std::collections::BTreeMap::new();
     for chart in &doc.charts {
-        let svg = chart
-            .svg()
-            .map_err(|e| ReportError::new(format!("chart `{}`: {e}", chart.name)))?;
-        files.push(out.write_bytes(&format!("charts/{}.svg", chart.name), svg.as_bytes())?);
-        let png = charts_dir.join(format!("{}.png", chart.name));
-        let partial = charts_dir.join(format!(".{}.partial.png", chart.name));
-        chart
-            .png(&partial)
-            .map_err(|e| ReportError::new(format!("chart `{}`: {e}", chart.name)))?;
-        fs::rename(&partial, &png)?;
-        files.push(png);
+        let (svg, written) = write_chart(&out, chart)?;
+        files.extend(written);
         world_files.insert(
             format!("/charts/{}.svg", chart.name),
             typst::foundations::Bytes::new(svg.into_bytes()),
@@ -299,6 +289,31 @@ pub fn render(dir: &Path, template: &typeset::Template) -> Result<Rendered, Repo
         data: doc.data,
         pages: typeset::text(&laid_out),
     })
+}
+
+/// Writes `chart` as `charts/NAME.svg` and `charts/NAME.png` in `dir`, each atomically; returns
+/// the SVG text and the files written.
+///
+/// # Errors
+/// If drawing or writing fails.
+pub fn write_chart(
+    dir: &RunDir,
+    chart: &charts::Chart,
+) -> Result<(String, Vec<PathBuf>), ReportError> {
+    let charts_dir = dir.path().join("charts");
+    fs::create_dir_all(&charts_dir)?;
+    let svg = chart
+        .svg()
+        .map_err(|e| ReportError::new(format!("chart `{}`: {e}", chart.name)))?;
+    let svg_file = dir.write_bytes(&format!("charts/{}.svg", chart.name), svg.as_bytes())?;
+    // plotters writes the PNG itself: draw it under a temporary name, then rename.
+    let png = charts_dir.join(format!("{}.png", chart.name));
+    let partial = charts_dir.join(format!(".{}.partial.png", chart.name));
+    chart
+        .png(&partial)
+        .map_err(|e| ReportError::new(format!("chart `{}`: {e}", chart.name)))?;
+    fs::rename(&partial, &png)?;
+    Ok((svg, vec![svg_file, png]))
 }
 
 /// A report that could not be made, in words for the user.

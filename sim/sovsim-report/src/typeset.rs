@@ -23,6 +23,9 @@ use crate::ReportError;
 /// The template shipped with sovsim (`reports/templates/report.typ`).
 pub const DEFAULT_TEMPLATE: &str = include_str!("../../../reports/templates/report.typ");
 
+/// The comparison template shipped with sovsim (`reports/templates/compare.typ`).
+pub const COMPARE_TEMPLATE: &str = include_str!("../../../reports/templates/compare.typ");
+
 /// A template: its text and the directory its other files are read from.
 #[derive(Clone, Debug)]
 pub struct Template {
@@ -41,6 +44,15 @@ impl Template {
             text: DEFAULT_TEMPLATE.to_owned(),
             dir: None,
             name: "reports/templates/report.typ (built in)".to_owned(),
+        }
+    }
+
+    /// The shipped comparison template.
+    pub fn compare() -> Self {
+        Self {
+            text: COMPARE_TEMPLATE.to_owned(),
+            dir: None,
+            name: "reports/templates/compare.typ (built in)".to_owned(),
         }
     }
 

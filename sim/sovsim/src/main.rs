@@ -13,16 +13,20 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod catalog_cmd;
+mod compare;
 mod dispatch_out;
 mod finance_out;
 mod inventory;
 mod manifest;
 mod optimize;
+mod progress;
 mod run;
+mod sensitivity_out;
 
 use sovsim_core::catalog::{Catalog, CatalogSources, TABLES};
 use sovsim_core::model::Policy;
 use sovsim_core::scenario::{self, Loaded, SourceReader};
+use sovsim_core::sensitivity::{self, Evaluator, Input, Output};
 use sovsim_report::typeset::Template;
 
 /// Plans sovereign AI infrastructure: land, power, datacenter shells, GPUs and open models, under
@@ -125,6 +129,104 @@ enum Command {
         /// Report template (typst); default: the shipped `reports/templates/report.typ`.
         #[arg(long, value_name = "PATH")]
         template: Option<PathBuf>,
+        /// Simulate a named case (`[cases.NAME]`): its input changes and overrides, with the debt
+        /// sized on the base case.
+        #[arg(long, value_name = "NAME")]
+        case: Option<String>,
+    },
+    /// Compare buildouts side by side: each scenario is run with the same seed and replications
+    /// (common random numbers, so differences are not noise), or a run directory is read; writes
+    /// the headline figures with P10/P50/P90 and their differences from the first, overlaid
+    /// charts and a PDF.
+    #[command(
+        after_help = "Example:\n  sovsim compare scenarios/paris-1.4gw.toml scenarios/neocloud-1.3gw.toml\n  sovsim compare reports/paris-1.4gw reports/neocloud-1.3gw --out /tmp/cmp"
+    )]
+    Compare {
+        /// Scenario files or run directories (at least two); differences are from the first.
+        #[arg(required = true, num_args = 2.., value_name = "SCENARIO_OR_RUN_DIR")]
+        inputs: Vec<PathBuf>,
+        /// Replications of each scenario run.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+        runs: u64,
+        /// Seed of every scenario run; default: the first scenario's `seed`.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads; 0 uses every core. Results do not depend on it.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Output directory; default `reports/compare-<first>-vs-<second>…/`.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Comparison template (typst); default: the shipped `reports/templates/compare.typ`.
+        #[arg(long, value_name = "PATH")]
+        template: Option<PathBuf>,
+    },
+    /// Tornado: move each input of `[sensitivity]` alone over its range (prices, capex, rates,
+    /// delays, demand), with the debt sized on the base case, and rank the inputs by the swing of
+    /// an output. Writes the table, the chart and `sensitivity.json`.
+    #[command(
+        after_help = "Example:\n  sovsim sensitivity scenarios/neocloud-1.3gw.toml --output equity_irr\n  sovsim sensitivity scenarios/paris-1.4gw.toml --output dscr_min --quantile 0.1 --runs 50"
+    )]
+    Sensitivity {
+        /// Scenario file.
+        #[arg(value_name = "SCENARIO")]
+        file: PathBuf,
+        /// The output ranked.
+        #[arg(long, value_enum, default_value_t = OutputArg::Npv)]
+        output: OutputArg,
+        /// Read each variant as this quantile (0 to 1) over replications with the scenario's
+        /// seeds, instead of at its medians.
+        #[arg(long, value_name = "Q")]
+        quantile: Option<f64>,
+        /// Replications of `--quantile`.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..), requires = "quantile")]
+        runs: u64,
+        /// Worker threads; 0 uses every core. Results do not depend on it.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Output directory; default `reports/<scenario-name>-sensitivity/`.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Apply a named override after those the file lists; repeatable.
+        #[arg(long = "override", value_name = "NAME")]
+        overrides: Vec<String>,
+    },
+    /// Break-even: the value of one input at which an output reaches a target (min DSCR = 1.0× or
+    /// the lock-up level, equity IRR = hurdle, NPV = 0…), with the debt sized on the base case,
+    /// and its distance from the scenario's value. Exit code 1 when no value in the range reaches it.
+    #[command(
+        after_help = "Example:\n  sovsim breakeven scenarios/neocloud-1.3gw.toml --input gpu_rent --target dscr_min=1.0\n  sovsim breakeven scenarios/neocloud-1.3gw.toml --input gpu_rent --target equity_irr=hurdle\n  sovsim breakeven scenarios/paris-1.4gw.toml --input grid_delay_months --target dscr_min=lockup --range 0,36"
+    )]
+    Breakeven {
+        /// Scenario file.
+        #[arg(value_name = "SCENARIO")]
+        file: PathBuf,
+        /// The input moved (see `sovsim sensitivity --help` for what each one moves).
+        #[arg(long, value_enum)]
+        input: InputArg,
+        /// OUTPUT=VALUE: `dscr_min=1.0`, `dscr_min=lockup`, `llcr_min=covenant`,
+        /// `equity_irr=hurdle`, `npv=0`, `first_gw=2030-01-01`…
+        #[arg(long, value_name = "OUTPUT=VALUE")]
+        target: String,
+        /// LOW,HIGH change of the input searched; default: its `[sensitivity]` range.
+        #[arg(long, value_name = "LOW,HIGH", allow_hyphen_values = true)]
+        range: Option<String>,
+        /// Search on this quantile (0 to 1) over replications with fixed seeds, instead of on
+        /// the base case.
+        #[arg(long, value_name = "Q")]
+        quantile: Option<f64>,
+        /// Replications of `--quantile`.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..), requires = "quantile")]
+        runs: u64,
+        /// Worker threads; 0 uses every core. Results do not depend on it.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Apply a named override after those the file lists; repeatable.
+        #[arg(long = "override", value_name = "NAME")]
+        overrides: Vec<String>,
     },
     /// Plan the buildout: a mixed-integer program (HiGHS) sizes and times the scenario's candidate
     /// sites, grid connections, power, halls and GPU orders at least cost (or for the most
@@ -178,6 +280,83 @@ enum DispatchPolicy {
     Siloed,
     /// An independent operator pools all capacity each tier may use.
     Grid,
+}
+
+/// Outputs a sensitivity ranks (`sovsim_core::sensitivity::Output`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+enum OutputArg {
+    /// NPV of the project cash flows [EUR].
+    Npv,
+    /// Project IRR, post-tax, unlevered.
+    ProjectIrr,
+    /// Equity IRR, post-tax.
+    EquityIrr,
+    /// Smallest DSCR over the loan life.
+    DscrMin,
+    /// Smallest LLCR.
+    LlcrMin,
+    /// When energised IT capacity first reaches 1 GW.
+    FirstGw,
+}
+
+impl OutputArg {
+    fn output(self) -> Output {
+        match self {
+            OutputArg::Npv => Output::Npv,
+            OutputArg::ProjectIrr => Output::ProjectIrr,
+            OutputArg::EquityIrr => Output::EquityIrr,
+            OutputArg::DscrMin => Output::DscrMin,
+            OutputArg::LlcrMin => Output::LlcrMin,
+            OutputArg::FirstGw => Output::FirstGw,
+        }
+    }
+}
+
+/// Inputs a sensitivity moves (`sovsim_core::sensitivity::Input`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+enum InputArg {
+    /// Every GPU-hour price (contracted and spot) and the token price; relative change.
+    GpuRent,
+    /// Every grid and on-site energy price; relative change.
+    EnergyPrice,
+    /// The price per GPU of every cluster and refresh; relative change.
+    GpuCapex,
+    /// The capex of halls, on-site power plants and land; relative change.
+    FacilityCapex,
+    /// Maintenance, insurance, staff and network costs; relative change.
+    Opex,
+    /// The base interest rate; added (0.04: four points).
+    BaseRate,
+    /// Months added to every site's permit.
+    PermitDelayMonths,
+    /// Months added to every grid connection's queue wait.
+    GridDelayMonths,
+    /// Months added to every hall phase's and on-site plant's build time.
+    ConstructionDelayMonths,
+    /// Months added to every GPU order's lead time.
+    GpuDelayMonths,
+    /// Inference tokens per day and training runs per year; relative change.
+    Demand,
+}
+
+impl InputArg {
+    fn input(self) -> Input {
+        match self {
+            InputArg::GpuRent => Input::GpuRent,
+            InputArg::EnergyPrice => Input::EnergyPrice,
+            InputArg::GpuCapex => Input::GpuCapex,
+            InputArg::FacilityCapex => Input::FacilityCapex,
+            InputArg::Opex => Input::Opex,
+            InputArg::BaseRate => Input::BaseRate,
+            InputArg::PermitDelayMonths => Input::PermitDelay,
+            InputArg::GridDelayMonths => Input::GridDelay,
+            InputArg::ConstructionDelayMonths => Input::ConstructionDelay,
+            InputArg::GpuDelayMonths => Input::GpuDelay,
+            InputArg::Demand => Input::Demand,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -333,6 +512,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             dispatch,
             compare_dispatch,
             template,
+            case,
         } => {
             // Read the template first: a typo in its path should not cost a simulation.
             let template = report_template(template.as_deref())?;
@@ -352,15 +532,33 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 Some(DispatchPolicy::Grid) => scenario.dispatch.policy = Policy::Grid,
                 None => {}
             }
-            let out = out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.meta.name));
-            let scenario = scenario.clone();
+            let stated = scenario.clone();
+            let cases = sensitivity_out::case_scenarios(&file, &overrides, &stated, &catalog)?;
+            let simulated = match &case {
+                None => &stated,
+                Some(name) => {
+                    &cases
+                        .iter()
+                        .find(|(c, _)| &c.name == name)
+                        .ok_or_else(|| unknown_case(name, &stated))?
+                        .1
+                }
+            };
+            let default_dir = match &case {
+                None => stated.meta.name.clone(),
+                Some(name) => format!("{}-{name}", stated.meta.name),
+            };
+            let out = out.unwrap_or_else(|| PathBuf::from("reports").join(default_dir));
             let request = run::Request {
                 runs,
                 threads,
                 out: &out,
                 compare_dispatch,
+                stated: &stated,
+                case: case.as_deref(),
+                cases: &cases,
             };
-            let (summary, _) = run::run(&scenario, &loaded, &catalog, &request)?;
+            let (summary, _) = run::run(simulated, &loaded, &catalog, &request)?;
             print!("{summary}");
             print!("{}", report(&out, &template)?);
             Ok(ExitCode::SUCCESS)
@@ -418,6 +616,9 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                     threads,
                     out: &run_dir,
                     compare_dispatch: false,
+                    stated: plan,
+                    case: None,
+                    cases: &[],
                 };
                 let (summary, _) = run::run(plan, &plan_loaded, &catalog, &request)?;
                 print!(
@@ -432,12 +633,225 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 ExitCode::from(1)
             })
         }
+        Command::Compare {
+            inputs,
+            runs,
+            seed,
+            threads,
+            out,
+            template,
+        } => {
+            let template = match template {
+                Some(p) => Template::read(&p).map_err(|e| Failure(e.to_string()))?,
+                None => Template::compare(),
+            };
+            let request = compare::Request {
+                inputs: &inputs,
+                runs,
+                seed,
+                threads,
+                out: out.as_deref(),
+            };
+            print!("{}", compare::compare(&request, &catalog, &template)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sensitivity {
+            file,
+            output,
+            quantile,
+            runs,
+            threads,
+            out,
+            overrides,
+        } => {
+            let scenario = financed(&file, &overrides, &catalog)?;
+            let mode = mode(quantile, runs, threads)?;
+            let evaluator = Evaluator::new(&scenario).ok_or_else(|| no_finance(&file))?;
+            let steps = 1 + 2 * scenario.sensitivity.len() as u64;
+            let progress = progress::Progress::new(steps, "evaluations");
+            let (base, bars) =
+                sensitivity_out::tornado(&scenario, &evaluator, mode, threads, &progress)?;
+            progress.finish();
+            let output = output.output();
+            let out = out.unwrap_or_else(|| {
+                PathBuf::from("reports").join(format!("{}-sensitivity", scenario.meta.name))
+            });
+            let written =
+                sensitivity_out::write_tornado(&out, &scenario, &base, &bars, output, mode)?;
+            print!(
+                "{}",
+                sensitivity_out::tornado_human(&scenario, &base, &bars, output)
+            );
+            println!(
+                "  ({}; debt sized once on the base case)\nWrote {} ({} files)",
+                mode.describe(),
+                out.display(),
+                written.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Breakeven {
+            file,
+            input,
+            target,
+            range,
+            quantile,
+            runs,
+            threads,
+            format,
+            overrides,
+        } => {
+            let scenario = financed(&file, &overrides, &catalog)?;
+            let input = input.input();
+            let target = sensitivity_out::parse_target(&target, &scenario)?;
+            let range = match range {
+                Some(text) => parse_range(&text, input)?,
+                None => scenario
+                    .sensitivity
+                    .iter()
+                    .find(|r| r.input == input)
+                    .map(|r| (r.low, r.high))
+                    .or_else(|| {
+                        let (l, h) = input.default_keys();
+                        catalog.default_value(&l).zip(catalog.default_value(&h))
+                    })
+                    .ok_or_else(|| {
+                        Failure(format!(
+                            "no range for `{}`; give `--range LOW,HIGH`",
+                            input.name()
+                        ))
+                    })?,
+            };
+            let mode = mode(quantile, runs, threads)?;
+            let evaluator = Evaluator::new(&scenario).ok_or_else(|| no_finance(&file))?;
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .map_err(|e| Failure(format!("cannot start the worker threads: {e}")))?;
+            let progress =
+                progress::Progress::new(sensitivity::SCAN_POINTS as u64 + 2, "evaluations");
+            let (base, found) = pool.install(|| {
+                let base = mode.evaluate(&evaluator, &scenario);
+                let mut done = 0u64;
+                let found = sensitivity::breakeven(
+                    |x| {
+                        done += 1;
+                        if done > sensitivity::SCAN_POINTS as u64 + 1 {
+                            progress.extend(1);
+                        }
+                        progress.tick();
+                        let variant = sensitivity::apply(&scenario, &[(input, x)]);
+                        target.output.of(&mode.evaluate(&evaluator, &variant))
+                    },
+                    range.0,
+                    range.1,
+                    target.value,
+                    1e-9 * (range.1 - range.0).abs().max(1e-9),
+                );
+                (base, found)
+            });
+            progress.finish();
+            let (text, json) = sensitivity_out::breakeven_report(
+                &scenario, input, &target, range, &base, &found, mode,
+            );
+            match format {
+                Format::Human => print!("{text}"),
+                Format::Json => println!("{}", serde_json::to_string_pretty(&json)?),
+            }
+            Ok(match found {
+                sensitivity::BreakEven::Found { .. } => ExitCode::SUCCESS,
+                sensitivity::BreakEven::NotReached { .. } => ExitCode::from(1),
+            })
+        }
         Command::Report { dir, template } => {
             let template = report_template(template.as_deref())?;
             print!("{}", report(&dir, &template)?);
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The valid, financed scenario at `file`, or why not.
+fn financed(
+    file: &Path,
+    overrides: &[String],
+    catalog: &Catalog,
+) -> Result<sovsim_core::model::Scenario, Failure> {
+    let loaded = scenario::load(file, &FsReader, catalog, overrides);
+    eprint!("{}", loaded.sources.render(&loaded.diagnostics));
+    let Some(scenario) = loaded.scenario else {
+        return Err(Failure(format!(
+            "`{}` is not valid; nothing was evaluated",
+            file.display()
+        )));
+    };
+    if scenario.finance.is_none() {
+        return Err(no_finance(file));
+    }
+    Ok(scenario)
+}
+
+fn no_finance(file: &Path) -> Failure {
+    Failure(format!(
+        "`{}` has no `[finance]` section: sensitivities and break-evens read the financial model",
+        file.display()
+    ))
+}
+
+fn unknown_case(name: &str, scenario: &sovsim_core::model::Scenario) -> Failure {
+    let names: Vec<&str> = scenario.cases.iter().map(|c| c.name.as_str()).collect();
+    if names.is_empty() {
+        return Failure(format!(
+            "no case named `{name}`: `{}` declares no `[cases.NAME]`",
+            scenario.meta.name
+        ));
+    }
+    let hint = sovsim_core::diagnostic::did_you_mean(name, names.iter().copied())
+        .map_or(String::new(), |c| format!("; did you mean `{c}`?"));
+    Failure(format!(
+        "no case named `{name}`; `{}` declares {}{hint}",
+        scenario.meta.name,
+        names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
+
+/// How variants are read: at their medians, or a quantile over replications.
+fn mode(
+    quantile: Option<f64>,
+    runs: u64,
+    threads: usize,
+) -> Result<sensitivity_out::Mode, Failure> {
+    match quantile {
+        None => Ok(sensitivity_out::Mode::Deterministic),
+        Some(q) if (0.0..=1.0).contains(&q) => {
+            Ok(sensitivity_out::Mode::Quantile { q, runs, threads })
+        }
+        Some(q) => Err(Failure(format!(
+            "`--quantile {q}` is not between 0 and 1 (0.1 for the P10)"
+        ))),
+    }
+}
+
+/// `LOW,HIGH` as a change `input` can take.
+fn parse_range(text: &str, input: Input) -> Result<(f64, f64), Failure> {
+    let bad = || {
+        Failure(format!(
+            "`--range {text}` is not LOW,HIGH with LOW ≤ HIGH for `{}` ({})",
+            input.name(),
+            input.unit()
+        ))
+    };
+    let (low, high) = text.split_once(',').ok_or_else(bad)?;
+    let low: f64 = low.trim().parse().map_err(|_| bad())?;
+    let high: f64 = high.trim().parse().map_err(|_| bad())?;
+    if low > high || !input.accepts(low) || !input.accepts(high) {
+        return Err(bad());
+    }
+    Ok((low, high))
 }
 
 fn report_template(path: Option<&Path>) -> Result<Template, Failure> {

@@ -16,21 +16,29 @@ use sovsim_core::engine::aggregate::{
 use sovsim_core::engine::buildout::{self, Event, Replication, WaitCause};
 use sovsim_core::engine::replicate::{Percentiles, replicate};
 use sovsim_core::engine::time::SimTime;
+use sovsim_core::finance::Metrics;
 use sovsim_core::finance::summary::FinanceSummary;
-use sovsim_core::finance::{BaseCase, Metrics};
 use sovsim_core::model::Scenario;
 use sovsim_core::scenario::Loaded;
 use sovsim_core::sovereignty::{self, Eligibility};
 use sovsim_core::units::Date;
 use sovsim_report::{RunDir, Table, Values};
 
-use crate::{Failure, dispatch_out, finance_out, manifest};
+use sovsim_core::sensitivity::{CaseSpec, Evaluator, Output};
+
+use crate::progress::Progress;
+use crate::{Failure, dispatch_out, finance_out, manifest, sensitivity_out};
 
 /// Every key of `summary.json` written by `sovsim run`: name (`{q}` stands for `p10`, `p50` and
 /// `p90`), unit, meaning. `sovsim outputs` and `reports/README.md` list this table; a test keeps the
 /// two equal, and another checks that `summary.json` has exactly these keys.
 pub(crate) const SUMMARY_KEYS: &[(&str, &str, &str)] = &[
     ("scenario_name", "—", "the scenario's `name`"),
+    (
+        "case",
+        "—",
+        "`base`, or the case simulated with `--case` (its inputs and overrides applied; debt sized on the base case)",
+    ),
     ("runs", "replications", "Monte Carlo replications run"),
     ("seed", "—", "seed of every random stream"),
     (
@@ -107,6 +115,13 @@ pub(crate) struct Request<'a> {
     pub out: &'a Path,
     /// Dispatch under both policies.
     pub compare_dispatch: bool,
+    /// The scenario as stated (before `--case`): its base case sizes the debt, and its tornado
+    /// and cases are tabled.
+    pub stated: &'a Scenario,
+    /// The case simulated (`--case`), if not the base.
+    pub case: Option<&'a str>,
+    /// Every declared case, as a scenario.
+    pub cases: &'a [(CaseSpec, Scenario)],
 }
 
 /// Runs the replications, writes the run directory and returns the human summary and the files
@@ -120,8 +135,15 @@ pub(crate) fn run(
     let started = Instant::now();
     let policies = dispatch_out::policies(scenario, request.compare_dispatch);
     let setups: Vec<Setup> = policies.iter().map(|p| Setup::new(scenario, *p)).collect();
-    // Debt is sized once, on the base case; every replication then carries that debt.
-    let base = BaseCase::of(scenario, scenario.dispatch.policy);
+    // Debt is sized once, on the base case of the scenario as stated; every replication (and a
+    // case, with its own inputs) then carries that debt.
+    let evaluator = Evaluator::new(request.stated);
+    let base = match (&evaluator, request.case) {
+        (Some(e), Some(_)) => e.base_case(scenario),
+        (Some(e), None) => Some(e.sized().clone()),
+        (None, _) => None,
+    };
+    let progress = Progress::new(request.runs, "replications");
     let (aggregate, dispatched, financed) = replicate(
         scenario,
         request.runs,
@@ -153,9 +175,11 @@ pub(crate) fn run(
                     f.add(m);
                 }
             }
+            progress.advance(chunk.len() as u64);
         },
     )
     .map_err(|e| Failure(e.to_string()))?;
+    progress.finish();
     let representative = aggregate.representative();
     let example = buildout::run(scenario, representative);
     let example_dispatch = dispatch_out::outcomes(scenario, &setups, representative, &example);
@@ -168,6 +192,7 @@ pub(crate) fn run(
     if let Some(base) = &base {
         finance_out::summary(&mut summary, scenario, base, &financed);
     }
+    summary.insert("case".into(), request.case.unwrap_or("base").into());
     written.push(dir.write_json("summary.json", &Value::Object(summary))?);
     written.extend(dir.write_table("timeseries", &timeseries(scenario, &aggregate))?);
     written.extend(dir.write_table("timeseries_power", &power_series(scenario, &aggregate))?);
@@ -193,6 +218,22 @@ pub(crate) fn run(
         written.extend(dir.write_table("sources_uses", &finance_out::sources_uses(base))?);
         written.extend(dir.write_table("finance_checks", &finance_out::checks(base, &financed))?);
         written.extend(dir.write_table("replications", &finance_out::replications(&financed))?);
+    }
+    if let Some(e) = &evaluator {
+        let steps = 1 + 2 * request.stated.sensitivity.len() as u64;
+        let progress = Progress::new(steps, "sensitivities");
+        let (outputs, bars) = sensitivity_out::tornado(
+            request.stated,
+            e,
+            sensitivity_out::Mode::Deterministic,
+            request.threads,
+            &progress,
+        )?;
+        progress.finish();
+        let table = sensitivity_out::tornado_table(&outputs, &bars, Output::EquityIrr);
+        written.extend(dir.write_table("tornado", &table)?);
+        let cases = sensitivity_out::cases_table(request.stated, e, request.cases);
+        written.extend(dir.write_table("cases", &cases)?);
     }
     written.extend(dir.write_table("assumptions", &assumptions(scenario, catalog))?);
     let how = manifest::Invocation {
@@ -884,6 +925,7 @@ pub(crate) fn outputs_markdown() -> String {
         .iter()
         .chain(dispatch_out::TABLES)
         .chain(finance_out::TABLES)
+        .chain(sensitivity_out::TABLES)
     {
         let _ = writeln!(
             s,

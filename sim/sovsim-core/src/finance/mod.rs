@@ -16,7 +16,9 @@
 //!   pro rata at the debt share, the debt up to its commitment, equity for the rest.
 //! - **Term loan**: the construction facility converts at COD and is repaid over the tenor (clipped
 //!   to the horizon) on a schedule of repayments in % of the converted balance — the sculpted
-//!   profile of the base case, as a term sheet would state it. Interest is on the actual balance.
+//!   profile of the base case, as a term sheet would state it. Interest is on the actual balance;
+//!   in periods where the base case's CFADS was not positive, every case capitalises the interest
+//!   it accrues, so no debt service falls due there.
 //! - **Debt sizing** (on the base case, `Scenario::at_medians`): sculpted debt = PV at the term rate
 //!   of base-case CFADS over the tenor ÷ target DSCR; the gearing cap = max gearing × total uses. The
 //!   lower binds. When the cap binds, debt service is CFADS × debt ÷ PV(CFADS), so the DSCR is flat
@@ -336,6 +338,9 @@ pub struct Debt {
     /// Per period: scheduled principal as a share of the balance converted at COD (negative:
     /// interest capitalised in a period whose base-case CFADS was not positive).
     pub repayment: Vec<f64>,
+    /// Per period: whether the base case's CFADS was not positive, so that the term sheet
+    /// capitalises whatever interest accrues and no debt service falls due.
+    pub capitalising: Vec<bool>,
     /// Sizing iterations.
     pub iterations: u32,
     /// Whether sizing reached its fixed point.
@@ -354,6 +359,7 @@ impl Debt {
             construction_end,
             maturity: construction_end,
             repayment: vec![0.0; periods],
+            capitalising: vec![false; periods],
             iterations: 0,
             converged: true,
         }
@@ -403,6 +409,9 @@ pub fn size(base: &Inputs, terms: &Terms) -> Debt {
             (cap, Binding::Gearing)
         };
         let mut repayment = vec![0.0; n];
+        let capitalising: Vec<bool> = (0..n)
+            .map(|p| p > cod && p < maturity && flows.rows[p].cfads_eur <= 0.0)
+            .collect();
         if amount > 0.0 && cfads_pv > 0.0 {
             // Debt service ∝ CFADS, scaled so that its PV at the loan rate is the debt.
             let mut balance = 1.0;
@@ -435,6 +444,7 @@ pub fn size(base: &Inputs, terms: &Terms) -> Debt {
             construction_end: cod,
             maturity,
             repayment,
+            capitalising,
             iterations: iteration,
             converged,
         };
@@ -700,6 +710,11 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
                 0.0
             } else if p == debt.maturity {
                 balance
+            } else if debt.capitalising[p] {
+                // A capitalisation period of the term sheet: whatever interest accrues is added
+                // to the loan, so no debt service falls due (a case with a higher rate or a later
+                // start would otherwise owe a sliver of service against negative CFADS).
+                -r.interest_eur
             } else {
                 (debt.repayment[p] * converted).min(balance)
             };

@@ -17,6 +17,7 @@ use super::wire;
 use crate::catalog::{Catalog, Cooling};
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::model::{self as m, Attribute, AttributeKind, Distribution, FactorId, Test};
+use crate::sensitivity::{CaseSpec, Change, Input, Range as InputRange};
 use crate::units::{Date, Eur, Mw};
 
 macro_rules! path {
@@ -607,6 +608,8 @@ pub fn convert(
     );
     let supply_shocks = convert_supply_shocks(&mut ctx, &file.supply_shocks);
     let optimize = convert_optimize(&mut ctx, file, meta.as_ref(), &tiers);
+    let sensitivity = convert_sensitivity(&mut ctx, file);
+    let cases = convert_cases(&mut ctx, file);
 
     let errors_after = ctx.out.iter().filter(|d| d.is_error()).count();
     if errors_after > errors_before {
@@ -636,7 +639,175 @@ pub fn convert(
         uncertainty,
         defaults_used: ctx.defaults_used.take().into_iter().collect(),
         optimize,
+        sensitivity,
+        cases,
     })
+}
+
+/// The input called `name`, or an error at `path` with the names there are.
+fn sensitivity_input(ctx: &mut Ctx, path: &[Seg], name: &str) -> Option<Input> {
+    let found = Input::parse(name);
+    if found.is_none() {
+        let names: Vec<&str> = Input::ALL.iter().map(|i| i.name()).collect();
+        let d = ctx.error(
+            "unknown-input",
+            path,
+            format!("no sensitivity input named `{name}`"),
+        );
+        let mut fixed = d.clone().expected(format!("one of {}", list(&names)));
+        if let Some(close) = did_you_mean(name, names.iter().copied()) {
+            fixed = fixed.hint(format!("did you mean `{close}`?"));
+        }
+        *d = fixed;
+    }
+    found
+}
+
+/// Checks that `value` is a change `input` can take.
+fn sensitivity_value(ctx: &mut Ctx, path: &[Seg], input: Input, value: f64) -> bool {
+    if input.accepts(value) {
+        return true;
+    }
+    let d = ctx.error(
+        "bad-change",
+        path,
+        format!("`{}` cannot change by {value}", input.name()),
+    );
+    *d = d
+        .clone()
+        .expected(match input.change() {
+            Change::Relative => "a finite relative change above −1 (−0.4: 40 % lower)",
+            Change::Rate => "a finite change of the rate (0.04: four points higher)",
+            Change::Months => "a finite number of months",
+        })
+        .hint(format!("`{}` moves {}", input.name(), input.meaning()));
+    false
+}
+
+/// The tornado's inputs and ranges: the scenario's, else every input over its range in
+/// `data/defaults.csv`. Like the optimiser's settings, the defaults are not assumptions of a
+/// simulation and are not recorded in `defaults_used`.
+fn convert_sensitivity(ctx: &mut Ctx, file: &wire::ScenarioFile) -> Vec<InputRange> {
+    let empty = wire::Sensitivity {
+        inputs: None,
+        ranges: BTreeMap::new(),
+    };
+    let w = file.sensitivity.as_ref().unwrap_or(&empty);
+    let mut chosen: Vec<Input> = match &w.inputs {
+        None => Input::ALL.to_vec(),
+        Some(names) => names
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| sensitivity_input(ctx, &path!("sensitivity", "inputs", i), n))
+            .collect(),
+    };
+    chosen.sort();
+    chosen.dedup();
+    let mut given = BTreeMap::new();
+    for (name, [low, high]) in &w.ranges {
+        let at = path!("sensitivity", "ranges", name.as_str());
+        let Some(input) = sensitivity_input(ctx, &at, name) else {
+            continue;
+        };
+        let ok =
+            sensitivity_value(ctx, &at, input, *low) & sensitivity_value(ctx, &at, input, *high);
+        if ok && low > high {
+            let d = ctx.error(
+                "bad-range",
+                &at,
+                format!("the range of `{name}` runs backwards ({low} > {high})"),
+            );
+            *d = d.clone().expected("[low, high] with low ≤ high");
+        } else if ok {
+            given.insert(input, (*low, *high));
+            if !chosen.contains(&input) {
+                let d = ctx.warning(
+                    "unused-range",
+                    &at,
+                    format!("`{name}` has a range but is not among `[sensitivity] inputs`"),
+                );
+                *d = d.clone().hint("add it to `inputs`, or remove its range");
+            }
+        }
+    }
+    chosen
+        .into_iter()
+        .map(|input| {
+            let (low, high) = given.get(&input).copied().unwrap_or_else(|| {
+                let (lk, hk) = input.default_keys();
+                let value = |k: &str| ctx.catalog.default_value(k).unwrap_or(0.0);
+                (value(&lk), value(&hk))
+            });
+            InputRange { input, low, high }
+        })
+        .collect()
+}
+
+/// Named cases: their input changes (checked like ranges) and overrides (which must be defined).
+fn convert_cases(ctx: &mut Ctx, file: &wire::ScenarioFile) -> Vec<CaseSpec> {
+    let Some(cases) = &file.cases else {
+        return Vec::new();
+    };
+    let defined: Vec<&str> = file
+        .overrides
+        .as_ref()
+        .map(|o| o.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for (name, case) in cases {
+        let at = |k: &str| path!("cases", name.as_str(), k);
+        if name == "base" {
+            let d = ctx.error(
+                "reserved-case",
+                &path!("cases", "base"),
+                "`base` is the scenario itself and cannot be declared as a case",
+            );
+            *d = d
+                .clone()
+                .expected("another name: `downside`, `upside`, `combined`…")
+                .hint(
+                    "the base case is every input as the scenario states it; reports list it first",
+                );
+            continue;
+        }
+        let mut changes = Vec::new();
+        for (input_name, value) in &case.inputs {
+            let p = path!("cases", name.as_str(), "inputs", input_name.as_str());
+            if let Some(input) = sensitivity_input(ctx, &p, input_name)
+                && sensitivity_value(ctx, &p, input, *value)
+            {
+                changes.push((input, *value));
+            }
+        }
+        changes.sort_by_key(|(i, _)| *i);
+        for (i, o) in case.overrides.iter().enumerate() {
+            if !defined.contains(&o.as_str()) {
+                let p = [at("overrides"), path!(i)].concat();
+                let d = ctx.error(
+                    "unknown-override",
+                    &p,
+                    format!("case `{name}` applies `{o}`, but no `[overrides.{o}]` is defined"),
+                );
+                let mut fixed = d.clone().expected(if defined.is_empty() {
+                    "the name of an `[overrides.NAME]` table (this scenario defines none)"
+                        .to_owned()
+                } else {
+                    format!("one of {}", list(&defined))
+                });
+                if let Some(close) = did_you_mean(o, defined.iter().copied()) {
+                    fixed = fixed.hint(format!("did you mean `{close}`?"));
+                }
+                *d = fixed;
+            }
+        }
+        out.push(CaseSpec {
+            name: name.clone(),
+            description: case.description.clone().unwrap_or_default(),
+            changes,
+            overrides: case.overrides.clone(),
+        });
+    }
+    out
 }
 
 /// The optimiser's settings. Its defaults are not recorded in `defaults_used`: they are not
@@ -2202,6 +2373,9 @@ fn convert_finance(
         f.cash_sweep_share
             .unwrap_or_else(|| ctx.default("cash_sweep_share")),
     );
+    let equity_hurdle_rate = f
+        .equity_hurdle_rate
+        .map(|v| frac(ctx, "equity_hurdle_rate", v));
     // Percentages: any non-negative figure (a fee or a rate above 100 % is odd but not absurd).
     let mut pct = |ctx: &mut Ctx, k: &str, v: f64| -> f64 {
         ctx.quantity(&at(k), v).unwrap_or_else(|| {
@@ -2448,6 +2622,7 @@ fn convert_finance(
         arrangement_fee: fee,
         shell_depreciation_years: shell_years,
         cash_sweep_share,
+        equity_hurdle_rate,
     })
 }
 

@@ -66,6 +66,40 @@ pub struct ScenarioFile {
     pub uncertainty: Option<Uncertainty>,
     /// What `sovsim optimize` plans: objective, periods, limits, what is already committed.
     pub optimize: Option<Optimize>,
+    /// The inputs `sovsim sensitivity` moves one at a time, and their ranges.
+    pub sensitivity: Option<Sensitivity>,
+    /// Named cases (`downside`, `upside`, `combined`…): input changes and named overrides, run
+    /// with `sovsim run --case NAME` and tabled in the report.
+    pub cases: Option<BTreeMap<String, Case>>,
+}
+
+/// One-at-a-time sensitivities: which inputs a tornado moves, and over what.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Sensitivity {
+    /// Inputs to move (`gpu_rent`, `energy_price`, `gpu_capex`, `facility_capex`, `opex`,
+    /// `base_rate`, `permit_delay_months`, `grid_delay_months`, `construction_delay_months`,
+    /// `gpu_delay_months`, `demand`); default: every one.
+    pub inputs: Option<Vec<String>>,
+    /// `[low, high]` change of an input from the scenario, e.g. `gpu_rent = [-0.5, 0.1]` (relative),
+    /// `base_rate = [0, 0.04]` (added to the rate), `grid_delay_months = [0, 18]`; default from
+    /// `data/defaults.csv`.
+    #[serde(default)]
+    pub ranges: BTreeMap<String, [f64; 2]>,
+}
+
+/// A named case: inputs changed together, and named overrides.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    /// What the case represents.
+    pub description: Option<String>,
+    /// Change of each input, as in `[sensitivity] ranges`, e.g. `{ gpu_rent = -0.1, base_rate = 0.04 }`.
+    #[serde(default)]
+    pub inputs: BTreeMap<String, f64>,
+    /// Names of `[overrides.NAME]` tables the case applies, in order.
+    #[serde(default)]
+    pub overrides: Vec<String>,
 }
 
 /// Scenario metadata.
@@ -531,6 +565,9 @@ pub struct Finance {
     pub cash_sweep_share: Option<f64>,
     /// DSCR below which the loan is in default [ratio]; the covenant the risk figures test.
     pub default_dscr: Option<f64>,
+    /// Equity IRR the sponsors require [fraction per year]: the target of
+    /// `sovsim breakeven --target equity_irr=hurdle`.
+    pub equity_hurdle_rate: Option<f64>,
 }
 
 /// Named risk factors and their correlation.
