@@ -222,7 +222,7 @@ impl Chart {
         let names: Vec<String> = bars.iter().rev().map(|b| b.label.clone()).collect();
         let mut chart = self
             .builder(root, false)
-            .y_label_area_size(300)
+            .y_label_area_size(390)
             .build_cartesian_2d(lo - pad..hi + pad, -0.5..n as f64 - 0.5)
             .map_err(err)?;
         self.axes(&mut chart.configure_mesh())
