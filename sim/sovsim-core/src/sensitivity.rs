@@ -19,7 +19,7 @@ use rayon::prelude::*;
 
 use crate::dispatch;
 use crate::engine::buildout::{self, Replication};
-use crate::engine::replicate::{ThreadPoolError, replicate};
+use crate::engine::replicate::{ThreadPoolError, nearest_rank, replicate};
 use crate::finance::{self, BaseCase, Metrics, Terms};
 use crate::model::{Policy, Scenario, Uncertain};
 
@@ -414,7 +414,8 @@ impl Evaluator {
     pub fn base_case(&self, variant: &Scenario) -> Option<BaseCase> {
         let base = variant.at_medians();
         let rep = buildout::simulate(&base, 0, false);
-        let case = self.case(&base, 0, &rep)?;
+        let setup = dispatch::Setup::new(&base, self.policy);
+        let case = self.case(&base, &setup, 0, &rep)?;
         Some(BaseCase {
             terms: Terms::of(&base)?,
             debt: self.sized.debt.clone(),
@@ -426,7 +427,8 @@ impl Evaluator {
     pub fn deterministic(&self, variant: &Scenario) -> Outputs {
         let base = variant.at_medians();
         let rep = buildout::simulate(&base, 0, false);
-        self.outputs(&base, 0, &rep)
+        let setup = dispatch::Setup::new(&base, self.policy);
+        self.outputs(&base, &setup, 0, &rep)
     }
 
     /// The `quantile` (0 to 1) of each output of `variant` over replications `0..runs` with the
@@ -442,6 +444,8 @@ impl Evaluator {
         quantile: f64,
         threads: usize,
     ) -> Result<Outputs, ThreadPoolError> {
+        // One dispatch setup serves every replication: it depends on the scenario alone.
+        let setup = dispatch::Setup::new(variant, self.policy);
         let values = replicate(
             variant,
             runs,
@@ -451,7 +455,7 @@ impl Evaluator {
                 let chunk: Vec<Outputs> = chunk
                     .par_iter()
                     .enumerate()
-                    .map(|(i, r)| self.outputs(variant, first + i as u64, r))
+                    .map(|(i, r)| self.outputs(variant, &setup, first + i as u64, r))
                     .collect();
                 all.extend(chunk);
             },
@@ -472,12 +476,12 @@ impl Evaluator {
     fn case(
         &self,
         scenario: &Scenario,
+        setup: &dispatch::Setup,
         replication: u64,
         rep: &Replication,
     ) -> Option<finance::Case> {
-        let setup = dispatch::Setup::new(scenario, self.policy);
         let draws = dispatch::draw(scenario, replication);
-        let outcome = dispatch::dispatch(scenario, &setup, &rep.operational_gpu_hours, &draws);
+        let outcome = dispatch::dispatch(scenario, setup, &rep.operational_gpu_hours, &draws);
         let terms = Terms::of(scenario)?;
         let prices = finance::draw_prices(scenario, replication)?;
         let inputs = finance::inputs(scenario, rep, &outcome, &prices)?;
@@ -490,9 +494,18 @@ impl Evaluator {
         })
     }
 
-    fn outputs(&self, scenario: &Scenario, replication: u64, rep: &Replication) -> Outputs {
+    fn outputs(
+        &self,
+        scenario: &Scenario,
+        setup: &dispatch::Setup,
+        replication: u64,
+        rep: &Replication,
+    ) -> Outputs {
         let first_gw = rep.gw_reached.first().map(|t| t.months());
-        match self.case(scenario, replication, rep).map(|c| c.metrics) {
+        match self
+            .case(scenario, setup, replication, rep)
+            .map(|c| c.metrics)
+        {
             Some(m) => [
                 Some(m.npv_eur),
                 m.project_irr,
@@ -504,15 +517,6 @@ impl Evaluator {
             None => [None, None, None, None, None, first_gw],
         }
     }
-}
-
-/// Nearest-rank quantile of sorted values.
-fn nearest_rank(sorted: &[f64], q: f64) -> Option<f64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let rank = (q * sorted.len() as f64).ceil().max(1.0) as usize;
-    sorted.get(rank.min(sorted.len()) - 1).copied()
 }
 
 /// One input's bar of a tornado: the outputs at each end of its range.

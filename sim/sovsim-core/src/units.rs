@@ -108,6 +108,21 @@ impl Date {
     }
 }
 
+impl std::str::FromStr for Date {
+    type Err = String;
+
+    /// `YYYY-MM-DD`, as `Display` writes it.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("`{text}` is not a date like 2030-01-01");
+        let mut parts = text.splitn(3, '-');
+        let mut next = || parts.next().ok_or_else(bad);
+        let year = next()?.parse().map_err(|_| bad())?;
+        let month = next()?.parse().map_err(|_| bad())?;
+        let day = next()?.parse().map_err(|_| bad())?;
+        Date::new(year, month, day).ok_or_else(bad)
+    }
+}
+
 impl std::fmt::Display for Date {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
@@ -121,6 +136,8 @@ mod tests {
     #[test]
     fn dates_count_days_and_months() {
         let d = Date::new(2026, 7, 1).expect("valid");
+        assert_eq!("2026-07-01".parse::<Date>(), Ok(d));
+        assert!("2026-02-29".parse::<Date>().is_err() && "2026-7".parse::<Date>().is_err());
         assert_eq!(Date::new(1970, 1, 1).map(Date::days_since_epoch), Some(0));
         assert_eq!(d.add_months(48), Date::new(2030, 7, 1).expect("valid"));
         assert_eq!(

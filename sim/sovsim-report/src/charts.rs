@@ -241,10 +241,7 @@ impl Chart {
                 let y = (n - 1 - k) as f64;
                 let v = if end == 0 { b.low } else { b.high };
                 let v = if v.is_finite() { v } else { base };
-                [
-                    Rectangle::new([(base, y - 0.32), (v, y + 0.32)], fill.filled()),
-                    Rectangle::new([(base, y - 0.32), (v, y + 0.32)], BLACK.stroke_width(1)),
-                ]
+                outlined([(base, y - 0.32), (v, y + 0.32)], fill)
             });
             chart
                 .draw_series(rects)
@@ -396,14 +393,7 @@ impl Chart {
                 let (a, b) = (*base, *base + v);
                 *base = b;
                 let x = i as f64;
-                bars.push(Rectangle::new(
-                    [(x - 0.35, a), (x + 0.35, b)],
-                    fill.filled(),
-                ));
-                bars.push(Rectangle::new(
-                    [(x - 0.35, a), (x + 0.35, b)],
-                    BLACK.stroke_width(1),
-                ));
+                bars.extend(outlined([(x - 0.35, a), (x + 0.35, b)], fill));
             }
             chart
                 .draw_series(bars)
@@ -452,11 +442,7 @@ impl Chart {
             let fill = FILLS[(k * 2) % FILLS.len()];
             let rects = (0..n).flat_map(|i| {
                 let x = i as f64 - 0.4 + width * k as f64;
-                let v = at(&s.values, i);
-                [
-                    Rectangle::new([(x, 0.0), (x + width, v)], fill.filled()),
-                    Rectangle::new([(x, 0.0), (x + width, v)], BLACK.stroke_width(1)),
-                ]
+                outlined([(x, 0.0), (x + width, at(&s.values, i))], fill)
             });
             chart
                 .draw_series(rects)
@@ -604,10 +590,7 @@ impl Chart {
         chart
             .draw_series(counts.iter().enumerate().flat_map(|(i, &c)| {
                 let a = lo + width * i as f64;
-                [
-                    Rectangle::new([(a, 0.0), (a + width, f64::from(c))], fill.filled()),
-                    Rectangle::new([(a, 0.0), (a + width, f64::from(c))], BLACK.stroke_width(1)),
-                ]
+                outlined([(a, 0.0), (a + width, f64::from(c))], fill)
             }))
             .map_err(err)?
             .label("replications")
@@ -843,6 +826,14 @@ fn indexed(values: &[f64]) -> Vec<(f64, f64)> {
         .filter(|(_, v)| v.is_finite())
         .map(|(i, &v)| (i as f64, v))
         .collect()
+}
+
+/// A bar: `fill` inside a black outline, so adjacent bars stay apart in greyscale.
+fn outlined(corners: [(f64, f64); 2], fill: RGBColor) -> [Rectangle<(f64, f64)>; 2] {
+    [
+        Rectangle::new(corners, fill.filled()),
+        Rectangle::new(corners, BLACK.stroke_width(1)),
+    ]
 }
 
 /// Legend key of a filled series.

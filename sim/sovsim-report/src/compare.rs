@@ -135,35 +135,36 @@ pub struct Comparison {
 
 /// A `YYYY-MM-DD` date as days since 1970-01-01.
 fn days(date: &str) -> Option<i64> {
-    let mut parts = date.splitn(3, '-');
-    let y = parts.next()?.parse().ok()?;
-    let m = parts.next()?.parse().ok()?;
-    let d = parts.next()?.get(..2)?.parse().ok()?;
-    sovsim_core::units::Date::new(y, m, d).map(sovsim_core::units::Date::days_since_epoch)
+    date.parse::<sovsim_core::units::Date>()
+        .ok()
+        .map(sovsim_core::units::Date::days_since_epoch)
 }
 
-/// The region's IT capacity online at the end of each calendar year the run simulates through
-/// December: (year, date of that last monthly row, [p10, p50, p90] in MW).
-fn capacity_by_year(run: &RunData) -> Vec<(String, String, [f64; 3])> {
+/// The region's rows of `timeseries`: (date, IT capacity online P10, P50, P90 [MW]).
+fn region_it_online(run: &RunData) -> Vec<(String, [f64; 3])> {
     let sites = run.texts("timeseries", "site");
     let dates = run.texts("timeseries", "date");
     let q: Vec<Vec<f64>> = ["p10", "p50", "p90"]
         .iter()
         .map(|s| run.numbers("timeseries", &format!("it_online_mw_{s}")))
         .collect();
+    (0..sites.len())
+        .filter(|&i| sites[i] == "region")
+        .map(|i| (dates[i].clone(), [q[0][i], q[1][i], q[2][i]]))
+        .collect()
+}
+
+/// The region's IT capacity online at the end of each calendar year the run simulates through
+/// December: (year, date of that last monthly row, [p10, p50, p90] in MW).
+fn capacity_by_year(run: &RunData) -> Vec<(String, String, [f64; 3])> {
     let mut out: Vec<(String, String, [f64; 3])> = Vec::new();
-    for i in (0..sites.len()).filter(|&i| sites[i] == "region") {
-        let Some(year) = dates[i].get(..4) else {
+    for (date, v) in region_it_online(run) {
+        let Some(year) = date.get(..4).map(str::to_owned) else {
             continue;
         };
-        let row = (
-            year.to_owned(),
-            dates[i].clone(),
-            [q[0][i], q[1][i], q[2][i]],
-        );
         match out.last_mut() {
-            Some(last) if last.0 == year => *last = row,
-            _ => out.push(row),
+            Some(last) if last.0 == year => *last = (year, date, v),
+            _ => out.push((year, date, v)),
         }
     }
     out.retain(|(_, date, _)| date.get(5..7) == Some("12"));
@@ -411,17 +412,10 @@ fn charts(runs: &[(String, RunData)]) -> Vec<Chart> {
     let mut x: BTreeSet<i64> = BTreeSet::new();
     let mut per_run: Vec<Vec<(f64, [f64; 3])>> = Vec::new();
     for (_, run) in runs {
-        let sites = run.texts("timeseries", "site");
-        let dates = run.texts("timeseries", "date");
-        let q: Vec<Vec<f64>> = ["p10", "p50", "p90"]
-            .iter()
-            .map(|s| run.numbers("timeseries", &format!("it_online_mw_{s}")))
-            .collect();
-        let points: Vec<(f64, [f64; 3])> = (0..sites.len())
-            .filter(|&i| sites[i] == "region")
-            .filter_map(|i| {
-                let year = crate::document::year_of(&dates[i])?;
-                Some((year, [q[0][i] / 1000.0, q[1][i] / 1000.0, q[2][i] / 1000.0]))
+        let points: Vec<(f64, [f64; 3])> = region_it_online(run)
+            .into_iter()
+            .filter_map(|(date, v)| {
+                Some((crate::document::year_of(&date)?, v.map(|mw| mw / 1000.0)))
             })
             .collect();
         x.extend(points.iter().map(|(y, _)| (y * 12.0).round() as i64));

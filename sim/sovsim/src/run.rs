@@ -232,7 +232,7 @@ pub(crate) fn run(
         progress.finish();
         let table = sensitivity_out::tornado_table(&outputs, &bars, Output::EquityIrr);
         written.extend(dir.write_table("tornado", &table)?);
-        let cases = sensitivity_out::cases_table(request.stated, e, request.cases);
+        let cases = sensitivity_out::cases_table(request.stated, e, &outputs, request.cases);
         written.extend(dir.write_table("cases", &cases)?);
     }
     written.extend(dir.write_table("assumptions", &assumptions(scenario, catalog))?);

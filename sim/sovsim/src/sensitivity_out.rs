@@ -91,7 +91,8 @@ impl Mode {
     pub(crate) fn evaluate(self, evaluator: &Evaluator, variant: &Scenario) -> Outputs {
         match self {
             Mode::Deterministic => evaluator.deterministic(variant),
-            // A pool that cannot start leaves every output undefined; `check_pool` tells first.
+            // A thread pool the system refuses to start leaves every output undefined, which
+            // tables and summaries then show as "undefined".
             Mode::Quantile { q, runs, threads } => evaluator
                 .quantile(variant, runs, q, threads)
                 .unwrap_or([None; 6]),
@@ -331,10 +332,12 @@ pub(crate) fn case_scenarios(
     Ok(out)
 }
 
-/// The base case and every case, read deterministically with the debt sized on the base case.
+/// The base case (whose outputs, read deterministically, are `base`) and every case, read
+/// deterministically with the debt sized on the base case.
 pub(crate) fn cases_table(
     stated: &Scenario,
     evaluator: &Evaluator,
+    base: &Outputs,
     cases: &[(CaseSpec, Scenario)],
 ) -> Table {
     let covenant = evaluator.sized().terms.covenant_dscr;
@@ -342,7 +345,7 @@ pub(crate) fn cases_table(
         "base".to_owned(),
         "every input as the scenario states it".to_owned(),
         "no change".to_owned(),
-        evaluator.deterministic(stated),
+        *base,
     )];
     for (spec, s) in cases {
         rows.push((
@@ -447,8 +450,7 @@ pub(crate) fn parse_target(text: &str, scenario: &Scenario) -> Result<Target, Fa
             "equity_hurdle_rate",
         )?,
         (Output::FirstGw, date) if date.contains('-') => {
-            let d = parse_date(date)
-                .ok_or_else(|| Failure(format!("`{date}` is not a date like 2030-01-01")))?;
+            let d = date.parse::<sovsim_core::units::Date>().map_err(Failure)?;
             SimTime::from_date(d, scenario.meta.start_date).months()
         }
         (_, number) => number
@@ -472,15 +474,6 @@ pub(crate) fn parse_target(text: &str, scenario: &Scenario) -> Result<Target, Fa
         value: v,
         named: value.to_owned(),
     })
-}
-
-/// A date written `YYYY-MM-DD`.
-fn parse_date(text: &str) -> Option<sovsim_core::units::Date> {
-    let mut parts = text.splitn(3, '-');
-    let year = parts.next()?.parse().ok()?;
-    let month = parts.next()?.parse().ok()?;
-    let day = parts.next()?.parse().ok()?;
-    sovsim_core::units::Date::new(year, month, day)
 }
 
 /// What `sovsim breakeven` found, in words and as JSON.

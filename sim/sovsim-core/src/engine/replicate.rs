@@ -67,6 +67,13 @@ pub struct Percentiles {
     pub p90: Option<SimTime>,
 }
 
+/// The `q`-quantile (in [0, 1]) of `sorted` values by nearest rank: the smallest value with at
+/// least that share of values at or below it; `None` when there are none.
+pub fn nearest_rank<T: Copy>(sorted: &[T], q: f64) -> Option<T> {
+    let k = (q * sorted.len() as f64).ceil().max(1.0) as usize;
+    sorted.get(k.min(sorted.len()).checked_sub(1)?).copied()
+}
+
 /// Percentiles of milestone times (`None`: not reached within the horizon, counted as later than any time).
 ///
 /// Uses the nearest-rank definition: the p-th percentile is the smallest value with at least p % of
@@ -75,13 +82,7 @@ pub fn percentiles(times: &[Option<SimTime>]) -> Percentiles {
     let mut sorted: Vec<Option<SimTime>> = times.to_vec();
     // `None` sorts after every time: not reached within the horizon.
     sorted.sort_by_key(|t| t.map_or((1, 0), |t| (0, t.0)));
-    let rank = |p: f64| -> Option<SimTime> {
-        if sorted.is_empty() {
-            return None;
-        }
-        let k = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
-        sorted[k - 1]
-    };
+    let rank = |p: f64| nearest_rank(&sorted, p / 100.0).flatten();
     Percentiles {
         p10: rank(10.0),
         p50: rank(50.0),
