@@ -153,26 +153,20 @@ fn eu_dispatch(c: &mut Criterion) {
 /// The financial model of one EU replication (inputs from the simulation and dispatch, waterfall,
 /// figures) with the base case's debt; and sizing the debt on the base case, which a run does once.
 fn eu_finance(c: &mut Criterion) {
-    use sovsim_core::dispatch::{self, Setup};
-    use sovsim_core::finance::BaseCase;
+    use sovsim_core::study::pipeline::{self, Pipeline};
     let scenario = eu_scenario();
     let policy = scenario.dispatch.policy;
     let replication = buildout::simulate(&scenario, 1, false);
-    let setup = Setup::new(&scenario, policy);
-    let outcome = dispatch::dispatch(
-        &scenario,
-        &setup,
-        &replication.operational_gpu_hours,
-        &dispatch::draw(&scenario, 1),
-    );
-    let base = BaseCase::of(&scenario, policy).expect("the EU scenario is financed");
+    let base = pipeline::base_case(&scenario, policy).expect("the EU scenario is financed");
+    let pipeline = Pipeline::new(&scenario, &[policy], Some(&base.debt));
+    let outcome = pipeline.dispatch(1, &replication).remove(0);
     let mut group = c.benchmark_group("eu_sovereign_2030_finance");
     group.bench_function("one_replication", |b| {
-        b.iter(|| base.evaluate(&scenario, 1, &replication, &outcome));
+        b.iter(|| pipeline.finance(1, &replication, &outcome));
     });
     group.sample_size(10);
     group.bench_function("base_case_with_sizing", |b| {
-        b.iter(|| BaseCase::of(&scenario, policy));
+        b.iter(|| pipeline::base_case(&scenario, policy));
     });
     group.finish();
 }

@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::catalog::{Catalog, TABLES};
-use crate::engine::sample::quantile;
+
 use crate::model::{RateBasis, Scenario, Uncertain};
 
 /// One figure the run used.
@@ -172,7 +172,7 @@ fn finance_terms(scenario: &Scenario) -> Vec<Assumption> {
     let Some(f) = &scenario.finance else {
         return Vec::new();
     };
-    let median = |u: &Uncertain| quantile(&u.dist, 0.5);
+    let median = |u: &Uncertain| u.dist.quantile(0.5);
     let mut terms: Vec<(String, f64, &str)> = vec![
         (
             "discount_rate".into(),

@@ -10,9 +10,11 @@ pub mod dispatch;
 pub mod engine;
 pub mod finance;
 pub mod model;
+pub mod rundir;
 pub mod scenario;
-pub mod sensitivity;
 pub mod sovereignty;
+pub mod study;
+pub mod text;
 pub mod units;
 pub mod workload;
 

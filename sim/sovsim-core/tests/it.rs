@@ -265,7 +265,7 @@ fn every_default_the_loader_asks_for_is_in_the_catalog() {
             "defaults.csv lacks `{key}`"
         );
     }
-    for input in sovsim_core::sensitivity::Input::ALL {
+    for input in sovsim_core::model::Input::ALL {
         let (low, high) = input.default_keys();
         let (l, h) = (c.default_value(&low), c.default_value(&high));
         assert!(

@@ -2,7 +2,6 @@
 //! times, prices in euros, serving rates and demand per period. No solver types here.
 
 use sovsim_core::dispatch::{HOURS_PER_YEAR, Setup, tokens_between};
-use sovsim_core::engine::sample::quantile;
 use sovsim_core::finance::eur;
 use sovsim_core::model::{Finance, Scenario};
 use sovsim_core::sovereignty;
@@ -286,8 +285,7 @@ pub fn build(scenario: &Scenario) -> Result<Instance, Vec<MissingFigure>> {
     }
     for g in &scenario.grid_connections {
         let site = &inst.sites[g.site.index()];
-        let months =
-            site.ready_months + quantile(&g.queue_wait_months.dist, spec.grid_wait_quantile);
+        let months = site.ready_months + g.queue_wait_months.dist.quantile(spec.grid_wait_quantile);
         inst.grid.push(GridData {
             site: g.site.index(),
             cap_mw: g.capacity.0,

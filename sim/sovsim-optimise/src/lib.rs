@@ -77,6 +77,7 @@
 
 mod formulation;
 mod instance;
+pub mod outputs;
 mod results;
 
 pub use formulation::Family;

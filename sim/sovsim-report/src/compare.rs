@@ -7,6 +7,7 @@
 //! against the files; dates differ in days.
 
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
@@ -320,6 +321,55 @@ pub fn show_difference(shape: Shape, difference: Option<f64>, unit: &str) -> Str
 }
 
 impl Comparison {
+    /// The P50 of each figure (and the base case's financial figures), side by side, with each
+    /// buildout's difference from the first.
+    pub fn terminal_table(&self) -> String {
+        let c = self;
+        let mut rows: Vec<Vec<String>> = Vec::new();
+        let mut header = vec!["P50 (base case where marked)".to_owned()];
+        header.extend(c.labels.iter().cloned());
+        header.extend(c.labels.iter().skip(1).map(|l| format!("Δ {l}")));
+        rows.push(header);
+        let base = c.grid("base");
+        for (figure, cells) in c.grid("p50") {
+            let mut row = vec![figure.clone()];
+            row.extend(cells.iter().map(|(v, _)| v.clone()));
+            row.extend(cells.iter().skip(1).map(|(_, d)| d.clone()));
+            rows.push(row);
+            if let Some((_, b)) = base.iter().find(|(f, _)| *f == figure) {
+                let mut row = vec![format!("  {figure}, base case")];
+                row.extend(b.iter().map(|(v, _)| v.clone()));
+                row.extend(b.iter().skip(1).map(|(_, d)| d.clone()));
+                rows.push(row);
+            }
+        }
+        let widths: Vec<usize> = (0..rows[0].len())
+            .map(|i| {
+                rows.iter()
+                    .map(|r| r.get(i).map_or(0, |c| c.chars().count()))
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let mut s = String::new();
+        for row in &rows {
+            let mut line = String::new();
+            for (i, cell) in row.iter().enumerate() {
+                let pad = widths[i].saturating_sub(cell.chars().count());
+                if i == 0 {
+                    line.push_str(cell);
+                    line.push_str(&" ".repeat(pad + 2));
+                } else {
+                    line.push_str(&" ".repeat(pad));
+                    line.push_str(cell);
+                    line.push_str("  ");
+                }
+            }
+            let _ = writeln!(s, "{}", line.trim_end());
+        }
+        s
+    }
+
     /// The rows as a table.
     pub fn table(&self) -> Table {
         let r = &self.rows;
@@ -523,11 +573,16 @@ pub fn render(
         runs.push((label.clone(), RunData::load(dir)?));
     }
     let comparison = compare(&runs);
+    let charts = charts(&runs);
+    // Every figure above was read by name: a name the schema does not declare is a defect.
+    for (_, r) in &runs {
+        r.check()?;
+    }
     let dir = RunDir::create(out)?;
     let mut files = dir.write_table("comparison", &comparison.table())?;
     let mut world = std::collections::BTreeMap::new();
     let mut chart_paths = serde_json::Map::new();
-    for chart in charts(&runs) {
+    for chart in charts {
         let (svg, written) = crate::write_chart(&dir, &chart)?;
         files.extend(written);
         let path = format!("/charts/{}.svg", chart.name);

@@ -1,16 +1,22 @@
-//! sovsim's output layer: the run directory of the output contract, with every file written atomically.
+//! sovsim's output layer: directories of the output contract written and read back, and the report
+//! (PDF, charts, workbook) made from them.
 //!
-//! Only this crate knows polars. Callers describe tables as plain columns ([`Table`]); this crate turns
-//! them into Parquet and CSV. A file is first written to a temporary name in the same directory and then
-//! renamed over the target, so an interrupted run never leaves a half-written file.
+//! Only this crate knows polars, plotters, typst and rust_xlsxwriter. What a directory holds is
+//! decided in `sovsim_core::rundir` (its schema and builders); this crate encodes tables as Parquet
+//! and CSV, refusing any that does not match the schema, and reads them back checked against it.
+//! A file is first written to a temporary name in the same directory and then renamed over the
+//! target, so an interrupted run never leaves a half-written file.
 
 pub mod charts;
 pub mod compare;
 pub mod data;
 pub mod document;
-pub mod format;
+pub mod sensitivity;
 pub mod typeset;
 pub mod workbook;
+
+pub use sovsim_core::rundir::{Contents, Table, Values};
+pub use sovsim_core::text::format;
 
 use std::fs;
 use std::io::{self, Write};
@@ -18,77 +24,29 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 use serde::Serialize;
+use sovsim_core::rundir::schema;
 
-/// A column of a table.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Values {
-    /// Numbers.
-    F64(Vec<f64>),
-    /// Counts.
-    U64(Vec<u64>),
-    /// Text.
-    Text(Vec<String>),
-    /// Text that may be missing (null in Parquet, empty in CSV).
-    OptText(Vec<Option<String>>),
-    /// Numbers that may be missing (null in Parquet, empty in CSV).
-    OptF64(Vec<Option<f64>>),
-    /// True or false.
-    Bool(Vec<bool>),
-}
-
-impl Values {
-    fn len(&self) -> usize {
-        match self {
-            Values::F64(v) => v.len(),
-            Values::U64(v) => v.len(),
-            Values::Text(v) => v.len(),
-            Values::OptText(v) => v.len(),
-            Values::OptF64(v) => v.len(),
-            Values::Bool(v) => v.len(),
-        }
+/// `table` as a polars frame.
+fn to_frame(table: &Table) -> io::Result<DataFrame> {
+    let lengths: Vec<usize> = table.columns().iter().map(|(_, v)| v.len()).collect();
+    if lengths.windows(2).any(|w| w[0] != w[1]) {
+        return Err(io::Error::other(format!(
+            "table columns have different lengths: {lengths:?}"
+        )));
     }
-}
-
-/// A table to write: named columns of equal length, names with their units (`capacity_mw`).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Table {
-    columns: Vec<(String, Values)>,
-}
-
-impl Table {
-    /// An empty table.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Adds a column.
-    #[must_use]
-    pub fn column(mut self, name: &str, values: Values) -> Self {
-        self.columns.push((name.to_owned(), values));
-        self
-    }
-
-    fn to_frame(&self) -> io::Result<DataFrame> {
-        let lengths: Vec<usize> = self.columns.iter().map(|(_, v)| v.len()).collect();
-        if lengths.windows(2).any(|w| w[0] != w[1]) {
-            return Err(io::Error::other(format!(
-                "table columns have different lengths: {lengths:?}"
-            )));
-        }
-        let columns: Vec<Column> = self
-            .columns
-            .iter()
-            .map(|(name, values)| match values {
-                Values::F64(v) => Column::new(name.into(), v),
-                Values::U64(v) => Column::new(name.into(), v),
-                Values::Text(v) => Column::new(name.into(), v),
-                Values::OptText(v) => Column::new(name.into(), v),
-                Values::OptF64(v) => Column::new(name.into(), v),
-                Values::Bool(v) => Column::new(name.into(), v),
-            })
-            .collect();
-        DataFrame::new_infer_height(columns).map_err(io::Error::other)
-    }
+    let columns: Vec<Column> = table
+        .columns()
+        .iter()
+        .map(|(name, values)| match values {
+            Values::F64(v) => Column::new(name.into(), v),
+            Values::U64(v) => Column::new(name.into(), v),
+            Values::Text(v) => Column::new(name.into(), v),
+            Values::OptText(v) => Column::new(name.into(), v),
+            Values::OptF64(v) => Column::new(name.into(), v),
+            Values::Bool(v) => Column::new(name.into(), v),
+        })
+        .collect();
+    DataFrame::new_infer_height(columns).map_err(io::Error::other)
 }
 
 /// A run directory being written.
@@ -124,12 +82,39 @@ impl RunDir {
         self.write_bytes(name, &bytes)
     }
 
-    /// Writes a table as `name.parquet` and `name.csv`, atomically.
+    /// Writes every file of `contents`: JSON documents, then tables.
     ///
     /// # Errors
-    /// If the columns have different lengths or writing fails.
+    /// If a table does not match the schema or writing fails.
+    pub fn write_contents(&self, contents: &Contents) -> io::Result<Vec<PathBuf>> {
+        let mut written = Vec::new();
+        for (name, text) in &contents.json {
+            written.push(self.write_bytes(name, text.as_bytes())?);
+        }
+        for (stem, table) in &contents.tables {
+            written.extend(self.write_table(stem, table)?);
+        }
+        Ok(written)
+    }
+
+    /// Writes a table as `name.parquet` and `name.csv`, atomically, after checking it against the
+    /// schema of table `name`.
+    ///
+    /// # Errors
+    /// If the table is not in the schema or does not match it (a defect), its columns have
+    /// different lengths, or writing fails.
     pub fn write_table(&self, name: &str, table: &Table) -> io::Result<Vec<PathBuf>> {
-        let mut frame = table.to_frame()?;
+        let spec = schema::table(name).ok_or_else(|| {
+            io::Error::other(format!("table `{name}` is not in the run-directory schema"))
+        })?;
+        spec.check(table.columns().iter().map(|(n, v)| (n.as_str(), v.kind())))
+            .map_err(|problems| {
+                io::Error::other(format!(
+                    "table `{name}` does not match its schema: {}",
+                    problems.join("; ")
+                ))
+            })?;
+        let mut frame = to_frame(table)?;
         let mut parquet = Vec::new();
         ParquetWriter::new(&mut parquet)
             .finish(&mut frame)
@@ -215,15 +200,15 @@ mod tests {
         let dir = tempfile::tempdir().expect("temporary directory");
         let run = RunDir::create(&dir.path().join("run")).expect("create");
         let table = Table::new()
-            .column("site", Values::Text(vec!["a".into(), "b".into()]))
-            .column("capacity_mw", Values::F64(vec![1.5, 2.0]))
-            .column("gpus", Values::U64(vec![8, 16]));
-        run.write_table("sites", &table).expect("write");
-        let (names, rows) = parquet_shape(&run.path().join("sites.parquet")).expect("read");
-        assert_eq!(names, ["site", "capacity_mw", "gpus"]);
+            .column("part", Values::Text(vec!["capex".into(), "opex".into()]))
+            .column("value", Values::F64(vec![1.5, 2.0]));
+        run.write_table("objective_parts", &table).expect("write");
+        let (names, rows) =
+            parquet_shape(&run.path().join("objective_parts.parquet")).expect("read");
+        assert_eq!(names, ["part", "value"]);
         assert_eq!(rows, 2);
-        let csv = fs::read_to_string(run.path().join("sites.csv")).expect("csv");
-        assert_eq!(csv, "site,capacity_mw,gpus\na,1.5,8\nb,2.0,16\n");
+        let csv = fs::read_to_string(run.path().join("objective_parts.csv")).expect("csv");
+        assert_eq!(csv, "part,value\ncapex,1.5\nopex,2.0\n");
         // No temporary file is left behind.
         let leftovers: Vec<_> = fs::read_dir(run.path())
             .expect("list")
@@ -234,13 +219,33 @@ mod tests {
     }
 
     #[test]
+    fn a_table_unlike_its_schema_is_refused_and_not_written() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let run = RunDir::create(dir.path()).expect("create");
+        let renamed = Table::new()
+            .column("part", Values::Text(vec!["capex".into()]))
+            .column("value_eur", Values::F64(vec![1.0]));
+        let e = run
+            .write_table("objective_parts", &renamed)
+            .expect_err("a renamed column is refused");
+        assert!(e.to_string().contains("no column `value`"), "{e}");
+        assert!(
+            e.to_string().contains("`value_eur` is not in the schema"),
+            "{e}"
+        );
+        let unknown = Table::new().column("a", Values::F64(vec![1.0]));
+        assert!(run.write_table("not_a_table", &unknown).is_err());
+        assert!(!dir.path().join("objective_parts.parquet").exists());
+    }
+
+    #[test]
     fn columns_of_different_lengths_are_refused() {
         let dir = tempfile::tempdir().expect("temporary directory");
         let run = RunDir::create(dir.path()).expect("create");
         let table = Table::new()
-            .column("a", Values::F64(vec![1.0]))
-            .column("b", Values::F64(vec![]));
-        assert!(run.write_table("bad", &table).is_err());
+            .column("part", Values::Text(vec!["a".into()]))
+            .column("value", Values::F64(vec![]));
+        assert!(run.write_table("objective_parts", &table).is_err());
     }
 }
 
@@ -279,7 +284,10 @@ pub fn render(dir: &Path, template: &typeset::Template) -> Result<Rendered, Repo
         "/data.json".to_owned(),
         typst::foundations::Bytes::new(data),
     );
-    files.push(out.write_bytes("model.xlsx", &workbook::build(&run)?)?);
+    let workbook = workbook::build(&run)?;
+    // Every figure above was read by name: a name the schema does not declare is a defect.
+    run.check()?;
+    files.push(out.write_bytes("model.xlsx", &workbook)?);
     let laid_out = typeset::layout(template, world_files)?;
     let title = run.text("scenario_name").unwrap_or("run");
     let pdf = typeset::pdf(&laid_out, title)?;
@@ -338,5 +346,29 @@ impl std::error::Error for ReportError {}
 impl From<io::Error> for ReportError {
     fn from(e: io::Error) -> Self {
         Self(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod readme {
+    use std::path::Path;
+
+    #[test]
+    fn the_reports_readme_documents_every_output_of_the_schema() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../reports/README.md");
+        let readme = std::fs::read_to_string(&path).expect("reports/README.md exists");
+        let begin = "<!-- run-outputs:begin -->\n";
+        let end = "<!-- run-outputs:end -->";
+        let section = readme.find(begin).and_then(|b| {
+            readme[b..]
+                .find(end)
+                .map(|e| &readme[b + begin.len()..b + e])
+        });
+        let generated = sovsim_core::rundir::schema::run_markdown(&crate::document::CHARTS);
+        assert_eq!(
+            section,
+            Some(generated.as_str()),
+            "reports/README.md is out of date; its section between the run-outputs markers should be what `sovsim outputs` prints"
+        );
     }
 }

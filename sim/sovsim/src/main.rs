@@ -1,408 +1,35 @@
-//! The `sovsim` command: thin glue between the command line, the file system and the library crates.
+//! The `sovsim` command: thin glue between the command line, the file system and the library.
 //!
-//! Arguments are parsed in two steps (ripgrep's habit): clap validates the raw arguments, then each
-//! command turns them into library calls. Only this crate prints. Exit codes: 0 ok, 1 no result,
-//! 2 error (bad input, unreadable file).
+//! Each command parses its arguments (`cli.rs`, clap), resolves them into the library's options,
+//! calls the library (`sovsim_core::study` answers the question, `sovsim_core::rundir` builds the
+//! files, `sovsim_core::text` tells the answer), writes the files (`sovsim_report`) and prints.
+//! Only this crate reads the file system outside a run directory, prints, or exits. Exit codes:
+//! 0 ok, 1 no result, 2 error (bad input, unreadable file).
 
 // The workspace forbids printing; this crate is the one place allowed to (ARCHITECTURE.md).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Instant;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::Parser;
 
-mod catalog_cmd;
-mod compare;
-mod dispatch_out;
-mod finance_out;
-mod inventory;
-mod manifest;
-mod optimize;
+mod cli;
 mod progress;
-mod run;
-mod sensitivity_out;
 
+use cli::{CatalogFormat, Cli, Command, Format};
+use progress::Bar;
 use sovsim_core::catalog::{Catalog, CatalogSources, TABLES};
-use sovsim_core::model::Policy;
-use sovsim_core::scenario::{self, Loaded, SourceReader};
-use sovsim_core::sensitivity::{self, Evaluator, Input, Output};
+use sovsim_core::model::Scenario;
+use sovsim_core::rundir::manifest::{Invocation, manifest};
+use sovsim_core::rundir::{self, Contents};
+use sovsim_core::scenario::{self, InMemory, Loaded, SourceReader};
+use sovsim_core::study;
+use sovsim_core::study::sensitivity::{self, BreakEven, Evaluator, Mode, Target};
+use sovsim_core::text;
+use sovsim_report::RunDir;
 use sovsim_report::typeset::Template;
-
-/// Plans sovereign AI infrastructure: land, power, datacenter shells, GPUs and open models, under
-/// sovereignty rules, financed.
-#[derive(Debug, Parser)]
-#[command(name = "sovsim", version, about, long_about = None, propagate_version = true)]
-struct Cli {
-    /// Read the reference catalog from this directory instead of the copy built into sovsim.
-    #[arg(long, global = true, value_name = "DIR")]
-    data: Option<PathBuf>,
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Check scenario files and report every problem, with file:line:column, field, expectation and hint.
-    #[command(
-        after_help = "Example:\n  sovsim validate scenarios/*.toml\n  sovsim validate --format json scenarios/quickstart.toml"
-    )]
-    Validate {
-        /// Scenario files.
-        #[arg(required = true, value_name = "FILE")]
-        files: Vec<PathBuf>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Human)]
-        format: Format,
-        /// Apply a named override (`[overrides.NAME]`) after those the file lists; repeatable.
-        #[arg(long = "override", value_name = "NAME")]
-        overrides: Vec<String>,
-    },
-    /// Print the JSON Schema of the scenario format (for editors: autocompletion and checking).
-    #[command(after_help = "Example:\n  sovsim schema > sovsim-scenario.schema.json")]
-    Schema,
-    /// Print a reference catalog table with the source of every row.
-    #[command(
-        after_help = "Example:\n  sovsim catalog accelerators\n  sovsim catalog power --format csv"
-    )]
-    Catalog {
-        /// Which table; all of them if left out.
-        #[arg(value_enum)]
-        table: Option<CatalogTable>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = CatalogFormat::Table)]
-        format: CatalogFormat,
-        /// Print the documentation of every column (Markdown, as in data/README.md) instead of rows.
-        #[arg(long, conflicts_with = "table")]
-        columns: bool,
-    },
-    /// Resolve a scenario against the catalog and write its inventory (sites, halls, power, clusters
-    /// with every catalog value and override) as a run directory: manifest, summary and tables.
-    #[command(
-        after_help = "Example:\n  sovsim inventory scenarios/quickstart.toml\n  sovsim inventory scenarios/paris-1.4gw.toml --out /tmp/paris"
-    )]
-    Inventory {
-        /// Scenario file.
-        #[arg(value_name = "SCENARIO")]
-        file: PathBuf,
-        /// Output directory; default `reports/<scenario-name>/`.
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-        /// Apply a named override after those the file lists; repeatable.
-        #[arg(long = "override", value_name = "NAME")]
-        overrides: Vec<String>,
-    },
-    /// Print what every file, column and key of a run directory means (Markdown, as in reports/README.md).
-    #[command(after_help = "Example:\n  sovsim outputs")]
-    Outputs,
-    /// Simulate the buildout under uncertainty: N replications of land, permits, grid, on-site
-    /// power, shells and GPUs (deliveries, supply caps, failures, retirement, refresh), with P10/P50/P90
-    /// of every milestone and monthly series, and what delayed each site.
-    #[command(
-        after_help = "Example:\n  sovsim run scenarios/quickstart.toml --runs 100\n  sovsim run scenarios/eu-sovereign-2030.toml --runs 1000 --threads 2 --override slow-grid"
-    )]
-    Run {
-        /// Scenario file.
-        #[arg(value_name = "SCENARIO")]
-        file: PathBuf,
-        /// Monte Carlo replications.
-        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
-        runs: u64,
-        /// Seed of every random stream; default: the scenario's `seed`.
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Worker threads; 0 uses every core. Results do not depend on it.
-        #[arg(long, default_value_t = 0)]
-        threads: usize,
-        /// Output directory; default `reports/<scenario-name>/`.
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-        /// Apply a named override after those the file lists; repeatable.
-        #[arg(long = "override", value_name = "NAME")]
-        overrides: Vec<String>,
-        /// Dispatch policy; default: the scenario's `[dispatch] policy` (`siloed` if unset).
-        #[arg(long, value_enum)]
-        dispatch: Option<DispatchPolicy>,
-        /// Dispatch under both policies and report them side by side, with what pooling recovers.
-        #[arg(long)]
-        compare_dispatch: bool,
-        /// Report template (typst); default: the shipped `reports/templates/report.typ`.
-        #[arg(long, value_name = "PATH")]
-        template: Option<PathBuf>,
-        /// Simulate a named case (`[cases.NAME]`): its input changes and overrides, with the debt
-        /// sized on the base case.
-        #[arg(long, value_name = "NAME")]
-        case: Option<String>,
-    },
-    /// Compare buildouts side by side: each scenario is run with the same seed and replications
-    /// (common random numbers, so differences are not noise), or a run directory is read; writes
-    /// the headline figures with P10/P50/P90 and their differences from the first, overlaid
-    /// charts and a PDF.
-    #[command(
-        after_help = "Example:\n  sovsim compare scenarios/paris-1.4gw.toml scenarios/neocloud-1.3gw.toml\n  sovsim compare reports/paris-1.4gw reports/neocloud-1.3gw --out /tmp/cmp"
-    )]
-    Compare {
-        /// Scenario files or run directories (at least two); differences are from the first.
-        #[arg(required = true, num_args = 2.., value_name = "SCENARIO_OR_RUN_DIR")]
-        inputs: Vec<PathBuf>,
-        /// Replications of each scenario run.
-        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
-        runs: u64,
-        /// Seed of every scenario run; default: the first scenario's `seed`.
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Worker threads; 0 uses every core. Results do not depend on it.
-        #[arg(long, default_value_t = 0)]
-        threads: usize,
-        /// Output directory; default `reports/compare-<first>-vs-<second>…/`.
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-        /// Comparison template (typst); default: the shipped `reports/templates/compare.typ`.
-        #[arg(long, value_name = "PATH")]
-        template: Option<PathBuf>,
-    },
-    /// Tornado: move each input of `[sensitivity]` alone over its range (prices, capex, rates,
-    /// delays, demand), with the debt sized on the base case, and rank the inputs by the swing of
-    /// an output. Writes the table, the chart and `sensitivity.json`.
-    #[command(
-        after_help = "Example:\n  sovsim sensitivity scenarios/neocloud-1.3gw.toml --output equity_irr\n  sovsim sensitivity scenarios/paris-1.4gw.toml --output dscr_min --quantile 0.1 --runs 50"
-    )]
-    Sensitivity {
-        /// Scenario file.
-        #[arg(value_name = "SCENARIO")]
-        file: PathBuf,
-        /// The output ranked.
-        #[arg(long, value_enum, default_value_t = OutputArg::Npv)]
-        output: OutputArg,
-        /// Read each variant as this quantile (0 to 1) over replications with the scenario's
-        /// seeds, instead of at its medians.
-        #[arg(long, value_name = "Q")]
-        quantile: Option<f64>,
-        /// Replications of `--quantile`.
-        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..), requires = "quantile")]
-        runs: u64,
-        /// Worker threads; 0 uses every core. Results do not depend on it.
-        #[arg(long, default_value_t = 0)]
-        threads: usize,
-        /// Output directory; default `reports/<scenario-name>-sensitivity/`.
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-        /// Apply a named override after those the file lists; repeatable.
-        #[arg(long = "override", value_name = "NAME")]
-        overrides: Vec<String>,
-    },
-    /// Break-even: the value of one input at which an output reaches a target (min DSCR = 1.0× or
-    /// the lock-up level, equity IRR = hurdle, NPV = 0…), with the debt sized on the base case,
-    /// and its distance from the scenario's value. Exit code 1 when no value in the range reaches it.
-    #[command(
-        after_help = "Example:\n  sovsim breakeven scenarios/neocloud-1.3gw.toml --input gpu_rent --target dscr_min=1.0\n  sovsim breakeven scenarios/neocloud-1.3gw.toml --input gpu_rent --target equity_irr=hurdle\n  sovsim breakeven scenarios/paris-1.4gw.toml --input grid_delay_months --target dscr_min=lockup --range 0,36"
-    )]
-    Breakeven {
-        /// Scenario file.
-        #[arg(value_name = "SCENARIO")]
-        file: PathBuf,
-        /// The input moved (see `sovsim sensitivity --help` for what each one moves).
-        #[arg(long, value_enum)]
-        input: InputArg,
-        /// OUTPUT=VALUE: `dscr_min=1.0`, `dscr_min=lockup`, `llcr_min=covenant`,
-        /// `equity_irr=hurdle`, `npv=0`, `first_gw=2030-01-01`…
-        #[arg(long, value_name = "OUTPUT=VALUE")]
-        target: String,
-        /// LOW,HIGH change of the input searched; default: its `[sensitivity]` range.
-        #[arg(long, value_name = "LOW,HIGH", allow_hyphen_values = true)]
-        range: Option<String>,
-        /// Search on this quantile (0 to 1) over replications with fixed seeds, instead of on
-        /// the base case.
-        #[arg(long, value_name = "Q")]
-        quantile: Option<f64>,
-        /// Replications of `--quantile`.
-        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..), requires = "quantile")]
-        runs: u64,
-        /// Worker threads; 0 uses every core. Results do not depend on it.
-        #[arg(long, default_value_t = 0)]
-        threads: usize,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Human)]
-        format: Format,
-        /// Apply a named override after those the file lists; repeatable.
-        #[arg(long = "override", value_name = "NAME")]
-        overrides: Vec<String>,
-    },
-    /// Plan the buildout: a mixed-integer program (HiGHS) sizes and times the scenario's candidate
-    /// sites, grid connections, power, halls and GPU orders at least cost (or for the most
-    /// sovereign demand within a budget), then prices each sovereignty rule by relaxing it.
-    /// Writes the plan as a scenario file, with tables; exit code 1 when a target is missed.
-    #[command(
-        after_help = "Example:\n  sovsim optimize scenarios/eu-sovereign-2030.toml\n  sovsim optimize scenarios/eu-sovereign-2030.toml --then-run --runs 200"
-    )]
-    Optimize {
-        /// Scenario file; its `[optimize]` section sets the objective, periods and limits.
-        #[arg(value_name = "SCENARIO")]
-        file: PathBuf,
-        /// Output directory; default `reports/<scenario-name>-plan/`.
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-        /// Apply a named override after those the file lists; repeatable.
-        #[arg(long = "override", value_name = "NAME")]
-        overrides: Vec<String>,
-        /// Skip the cost of sovereignty (one re-optimisation per tier).
-        #[arg(long)]
-        no_sovereignty_cost: bool,
-        /// Then simulate the plan (`sovsim run` on `plan.toml`, into `DIR/run`) and print its P50/P90
-        /// milestones beside the optimiser's dates.
-        #[arg(long)]
-        then_run: bool,
-        /// Replications of `--then-run`.
-        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..), requires = "then_run")]
-        runs: u64,
-        /// Worker threads of `--then-run`; 0 uses every core. Results do not depend on it.
-        #[arg(long, default_value_t = 0, requires = "then_run")]
-        threads: usize,
-    },
-    /// Re-render a run directory's report (charts, `model.xlsx`, `report.pdf`) from its files,
-    /// without simulating again; e.g. with another template.
-    #[command(
-        after_help = "Example:\n  sovsim report reports/quickstart\n  sovsim report reports/eu-sovereign-2030 --template my-brand.typ"
-    )]
-    Report {
-        /// A directory written by `sovsim run`.
-        #[arg(value_name = "RUN_DIR")]
-        dir: PathBuf,
-        /// Report template (typst); default: the shipped `reports/templates/report.typ`.
-        #[arg(long, value_name = "PATH")]
-        template: Option<PathBuf>,
-    },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum DispatchPolicy {
-    /// Each demand uses only its own operators' clusters.
-    Siloed,
-    /// An independent operator pools all capacity each tier may use.
-    Grid,
-}
-
-/// Outputs a sensitivity ranks (`sovsim_core::sensitivity::Output`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-#[value(rename_all = "snake_case")]
-enum OutputArg {
-    /// NPV of the project cash flows [EUR].
-    Npv,
-    /// Project IRR, post-tax, unlevered.
-    ProjectIrr,
-    /// Equity IRR, post-tax.
-    EquityIrr,
-    /// Smallest DSCR over the loan life.
-    DscrMin,
-    /// Smallest LLCR.
-    LlcrMin,
-    /// When energised IT capacity first reaches 1 GW.
-    FirstGw,
-}
-
-impl OutputArg {
-    fn output(self) -> Output {
-        match self {
-            OutputArg::Npv => Output::Npv,
-            OutputArg::ProjectIrr => Output::ProjectIrr,
-            OutputArg::EquityIrr => Output::EquityIrr,
-            OutputArg::DscrMin => Output::DscrMin,
-            OutputArg::LlcrMin => Output::LlcrMin,
-            OutputArg::FirstGw => Output::FirstGw,
-        }
-    }
-}
-
-/// Inputs a sensitivity moves (`sovsim_core::sensitivity::Input`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-#[value(rename_all = "snake_case")]
-enum InputArg {
-    /// Every GPU-hour price (contracted and spot) and the token price; relative change.
-    GpuRent,
-    /// Every grid and on-site energy price; relative change.
-    EnergyPrice,
-    /// The price per GPU of every cluster and refresh; relative change.
-    GpuCapex,
-    /// The capex of halls, on-site power plants and land; relative change.
-    FacilityCapex,
-    /// Maintenance, insurance, staff and network costs; relative change.
-    Opex,
-    /// The base interest rate; added (0.04: four points).
-    BaseRate,
-    /// Months added to every site's permit.
-    PermitDelayMonths,
-    /// Months added to every grid connection's queue wait.
-    GridDelayMonths,
-    /// Months added to every hall phase's and on-site plant's build time.
-    ConstructionDelayMonths,
-    /// Months added to every GPU order's lead time.
-    GpuDelayMonths,
-    /// Inference tokens per day and training runs per year; relative change.
-    Demand,
-}
-
-impl InputArg {
-    fn input(self) -> Input {
-        match self {
-            InputArg::GpuRent => Input::GpuRent,
-            InputArg::EnergyPrice => Input::EnergyPrice,
-            InputArg::GpuCapex => Input::GpuCapex,
-            InputArg::FacilityCapex => Input::FacilityCapex,
-            InputArg::Opex => Input::Opex,
-            InputArg::BaseRate => Input::BaseRate,
-            InputArg::PermitDelayMonths => Input::PermitDelay,
-            InputArg::GridDelayMonths => Input::GridDelay,
-            InputArg::ConstructionDelayMonths => Input::ConstructionDelay,
-            InputArg::GpuDelayMonths => Input::GpuDelay,
-            InputArg::Demand => Input::Demand,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Format {
-    /// Source lines with carets, for people.
-    Human,
-    /// One JSON array of diagnostics, for tools.
-    Json,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum CatalogFormat {
-    /// Aligned columns, estimates marked `~`, sources listed below.
-    Table,
-    /// The CSV file as stored.
-    Csv,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum CatalogTable {
-    Accelerators,
-    Power,
-    Shells,
-    Countries,
-    Models,
-    Sovereignty,
-    Throughput,
-    Efficiency,
-    Defaults,
-}
-
-impl CatalogTable {
-    fn name(self) -> &'static str {
-        match self {
-            CatalogTable::Accelerators => "accelerators",
-            CatalogTable::Power => "power",
-            CatalogTable::Shells => "shells",
-            CatalogTable::Countries => "countries",
-            CatalogTable::Models => "models",
-            CatalogTable::Sovereignty => "sovereignty",
-            CatalogTable::Throughput => "throughput",
-            CatalogTable::Efficiency => "efficiency",
-            CatalogTable::Defaults => "defaults",
-        }
-    }
-}
 
 /// Reads scenario files from disk.
 struct FsReader;
@@ -414,7 +41,7 @@ impl SourceReader for FsReader {
 }
 
 /// A failure the user must see; the message is printed to stderr and the exit code is 2.
-pub(crate) struct Failure(pub String);
+struct Failure(String);
 
 impl<E: std::fmt::Display> From<E> for Failure {
     fn from(e: E) -> Self {
@@ -423,8 +50,9 @@ impl<E: std::fmt::Display> From<E> for Failure {
 }
 
 fn main() -> ExitCode {
+    let started = Instant::now();
     let cli = Cli::parse();
-    match run(cli) {
+    match run(cli, started) {
         Ok(code) => code,
         Err(Failure(message)) => {
             eprintln!("error: {message}");
@@ -433,7 +61,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<ExitCode, Failure> {
+fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
     let sources = catalog_sources(cli.data.as_deref())?;
     let catalog = match Catalog::parse(&sources) {
         Ok(c) => c,
@@ -445,6 +73,14 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             )));
         }
     };
+    let invocation =
+        |command: &'static str, runs: Option<u64>, threads: Option<usize>| Invocation {
+            command,
+            command_line: std::env::args().collect(),
+            runs,
+            threads,
+            wall_time_s: started.elapsed().as_secs_f64(),
+        };
     match cli.command {
         Command::Validate {
             files,
@@ -466,13 +102,13 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 None => TABLES.iter().collect(),
             };
             for (n, t) in tables.iter().enumerate() {
-                let text = sources.get(t.file).map_or("", String::as_str);
+                let csv = sources.get(t.file).map_or("", String::as_str);
                 if n > 0 {
                     println!();
                 }
                 match format {
-                    CatalogFormat::Csv => print!("{text}"),
-                    CatalogFormat::Table => print!("{}", catalog_cmd::render(t, text)?),
+                    CatalogFormat::Csv => print!("{csv}"),
+                    CatalogFormat::Table => print!("{}", text::catalog::render(t, csv)?),
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -482,24 +118,27 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             out,
             overrides,
         } => {
-            let loaded = scenario::load(&file, &FsReader, &catalog, &overrides);
-            eprint!("{}", loaded.sources.render(&loaded.diagnostics));
-            let Some(scenario) = &loaded.scenario else {
-                return Err(Failure(format!(
-                    "`{}` is not valid; nothing was written",
-                    file.display()
-                )));
+            let (loaded, scenario) = load(&file, &overrides, &catalog, "nothing was written")?;
+            let out = out.unwrap_or_else(|| default_dir(&scenario.meta.name));
+            let contents = rundir::inventory::contents(&scenario);
+            let how = || {
+                manifest(
+                    &invocation("inventory", None, None),
+                    &scenario,
+                    &loaded,
+                    &catalog,
+                )
             };
-            let out = out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.meta.name));
-            let started = std::time::Instant::now();
-            let written = inventory::write(scenario, &loaded, &catalog, &out, started)?;
-            for path in written {
+            for path in write(&out, &contents, how)? {
                 eprintln!("wrote {}", path.display());
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Outputs => {
-            print!("{}", run::outputs_markdown());
+            print!(
+                "{}",
+                rundir::schema::run_markdown(&sovsim_report::document::CHARTS)
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Run {
@@ -516,50 +155,36 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         } => {
             // Read the template first: a typo in its path should not cost a simulation.
             let template = report_template(template.as_deref())?;
-            let mut loaded = scenario::load(&file, &FsReader, &catalog, &overrides);
-            eprint!("{}", loaded.sources.render(&loaded.diagnostics));
-            let Some(scenario) = loaded.scenario.as_mut() else {
-                return Err(Failure(format!(
-                    "`{}` is not valid; nothing was run",
-                    file.display()
-                )));
-            };
+            let (loaded, mut stated) = load(&file, &overrides, &catalog, "nothing was run")?;
             if let Some(seed) = seed {
-                scenario.meta.seed = seed;
+                stated.meta.seed = seed;
             }
-            match dispatch {
-                Some(DispatchPolicy::Siloed) => scenario.dispatch.policy = Policy::Siloed,
-                Some(DispatchPolicy::Grid) => scenario.dispatch.policy = Policy::Grid,
-                None => {}
+            if let Some(d) = dispatch {
+                stated.dispatch.policy = d.policy();
             }
-            let stated = scenario.clone();
-            let cases = sensitivity_out::case_scenarios(&file, &overrides, &stated, &catalog)?;
-            let simulated = match &case {
-                None => &stated,
-                Some(name) => {
-                    &cases
-                        .iter()
-                        .find(|(c, _)| &c.name == name)
-                        .ok_or_else(|| unknown_case(name, &stated))?
-                        .1
-                }
-            };
-            let default_dir = match &case {
-                None => stated.meta.name.clone(),
-                Some(name) => format!("{}-{name}", stated.meta.name),
-            };
-            let out = out.unwrap_or_else(|| PathBuf::from("reports").join(default_dir));
-            let request = run::Request {
+            let cases = study::cases::scenarios(&loaded, &catalog, &overrides, &stated)?;
+            let out = out.unwrap_or_else(|| {
+                default_dir(&match &case {
+                    None => stated.meta.name.clone(),
+                    Some(name) => format!("{}-{name}", stated.meta.name),
+                })
+            });
+            let request = study::run::Request {
                 runs,
                 threads,
-                out: &out,
                 compare_dispatch,
-                stated: &stated,
-                case: case.as_deref(),
-                cases: &cases,
+                case,
             };
-            let (summary, _) = run::run(simulated, &loaded, &catalog, &request)?;
-            print!("{summary}");
+            let results = study::run::run(&stated, &cases, &catalog, &request, &Bar::default())?;
+            let how = || {
+                let how = invocation("run", Some(runs), Some(threads));
+                manifest(&how, &results.scenario, &loaded, &catalog)
+            };
+            write(&out, &rundir::run::contents(&results), how)?;
+            print!(
+                "{}",
+                text::run::summary(&results, &out.display().to_string())
+            );
             print!("{}", report(&out, &template)?);
             Ok(ExitCode::SUCCESS)
         }
@@ -572,25 +197,13 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             runs,
             threads,
         } => {
-            let loaded = scenario::load(&file, &FsReader, &catalog, &overrides);
-            eprint!("{}", loaded.sources.render(&loaded.diagnostics));
-            let Some(scenario) = loaded.scenario.as_ref() else {
-                return Err(Failure(format!(
-                    "`{}` is not valid; nothing was optimised",
-                    file.display()
-                )));
-            };
-            let out = out.unwrap_or_else(|| {
-                PathBuf::from("reports").join(format!("{}-plan", scenario.meta.name))
-            });
-            let outcome = sovsim_optimise::optimise(scenario).map_err(|e| match e {
-                sovsim_optimise::OptimiseError::Infeasible(why) => Failure(why),
-                other => Failure(other.to_string()),
-            });
-            let outcome = match outcome {
+            let (loaded, scenario) = load(&file, &overrides, &catalog, "nothing was optimised")?;
+            let scenario = &scenario;
+            let out = out.unwrap_or_else(|| default_dir(&format!("{}-plan", scenario.meta.name)));
+            let outcome = match sovsim_optimise::optimise(scenario) {
                 Ok(o) => o,
-                Err(Failure(why)) => {
-                    eprintln!("no plan: {why}");
+                Err(e) => {
+                    eprintln!("no plan: {e}");
                     return Ok(ExitCode::from(1));
                 }
             };
@@ -599,33 +212,64 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             } else {
                 sovsim_optimise::cost_of_sovereignty(scenario, &outcome)?
             };
-            let written = optimize::write(scenario, &loaded, &outcome, &sovereignty, &out)?;
-            print!("{}", written.summary);
+            let plan_text = sovsim_optimise::outputs::plan_file(scenario, &loaded, &outcome)
+                .map_err(Failure)?;
+            let dir = RunDir::create(&out)?;
+            let plan_file = dir.write_bytes("plan.toml", plan_text.as_bytes())?;
+            let mut files = vec![plan_file.clone()];
+            files.extend(dir.write_contents(&sovsim_optimise::outputs::contents(
+                scenario,
+                &outcome,
+                &sovereignty,
+            ))?);
+            for f in &files {
+                eprintln!("wrote {}", f.display());
+            }
+            print!(
+                "{}",
+                sovsim_optimise::outputs::summary(
+                    scenario,
+                    &outcome,
+                    &sovereignty,
+                    &plan_file.display().to_string()
+                )
+            );
             if then_run {
-                let plan_loaded = scenario::load(&written.plan_file, &FsReader, &catalog, &[]);
-                eprint!("{}", plan_loaded.sources.render(&plan_loaded.diagnostics));
-                let Some(plan) = plan_loaded.scenario.as_ref() else {
-                    return Err(Failure(format!(
-                        "the plan `{}` is not a valid scenario (a defect: please report it)",
-                        written.plan_file.display()
-                    )));
-                };
+                // The plan is loaded from the text just written, not read back from disk.
+                let reader = InMemory([(plan_file.clone(), plan_text)].into());
+                let (plan_loaded, plan) = load_with(
+                    &plan_file,
+                    &reader,
+                    &[],
+                    &catalog,
+                    "the plan cannot run (a defect: please report it)",
+                )?;
+                let plan = &plan;
                 let run_dir = out.join("run");
-                let request = run::Request {
+                let request = study::run::Request {
                     runs,
                     threads,
-                    out: &run_dir,
-                    compare_dispatch: false,
-                    stated: plan,
-                    case: None,
-                    cases: &[],
+                    ..Default::default()
                 };
-                let (summary, _) = run::run(plan, &plan_loaded, &catalog, &request)?;
+                let results = study::run::run(plan, &[], &catalog, &request, &Bar::default())?;
+                let how = || {
+                    manifest(
+                        &invocation("run", Some(runs), Some(threads)),
+                        plan,
+                        &plan_loaded,
+                        &catalog,
+                    )
+                };
+                write(&run_dir, &rundir::run::contents(&results), how)?;
                 print!(
-                    "\nSimulation of the plan ({runs} replications, {}):\n{summary}",
-                    run_dir.display()
+                    "\nSimulation of the plan ({runs} replications, {}):\n{}",
+                    run_dir.display(),
+                    text::run::summary(&results, &run_dir.display().to_string())
                 );
-                print!("{}", optimize::compare_milestones(&outcome, &run_dir)?);
+                print!(
+                    "{}",
+                    sovsim_optimise::outputs::milestones_beside(&outcome, &results.aggregate, plan)
+                );
             }
             Ok(if outcome.explanation.is_empty() {
                 ExitCode::SUCCESS
@@ -645,15 +289,16 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 Some(p) => Template::read(&p).map_err(|e| Failure(e.to_string()))?,
                 None => Template::compare(),
             };
-            let request = compare::Request {
-                inputs: &inputs,
+            compare(
+                &inputs,
                 runs,
                 seed,
                 threads,
-                out: out.as_deref(),
-            };
-            print!("{}", compare::compare(&request, &catalog, &template)?);
-            Ok(ExitCode::SUCCESS)
+                out,
+                &catalog,
+                &template,
+                &invocation,
+            )
         }
         Command::Sensitivity {
             file,
@@ -665,22 +310,17 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             overrides,
         } => {
             let scenario = financed(&file, &overrides, &catalog)?;
-            let mode = mode(quantile, runs, threads)?;
+            let mode = Mode::new(quantile, runs, threads)?;
             let evaluator = Evaluator::new(&scenario).ok_or_else(|| no_finance(&file))?;
-            let steps = 1 + 2 * scenario.sensitivity.len() as u64;
-            let progress = progress::Progress::new(steps, "evaluations");
-            let (base, bars) =
-                sensitivity_out::tornado(&scenario, &evaluator, mode, threads, &progress)?;
-            progress.finish();
+            let tornado =
+                sensitivity::tornado(&scenario, &evaluator, mode, threads, &Bar::default())?;
             let output = output.output();
-            let out = out.unwrap_or_else(|| {
-                PathBuf::from("reports").join(format!("{}-sensitivity", scenario.meta.name))
-            });
-            let written =
-                sensitivity_out::write_tornado(&out, &scenario, &base, &bars, output, mode)?;
+            let out =
+                out.unwrap_or_else(|| default_dir(&format!("{}-sensitivity", scenario.meta.name)));
+            let written = sovsim_report::sensitivity::write(&out, &scenario, &tornado, output)?;
             print!(
                 "{}",
-                sensitivity_out::tornado_human(&scenario, &base, &bars, output)
+                text::sensitivity::tornado(&scenario, &tornado, output)
             );
             println!(
                 "  ({}; debt sized once on the base case)\nWrote {} ({} files)",
@@ -703,64 +343,35 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         } => {
             let scenario = financed(&file, &overrides, &catalog)?;
             let input = input.input();
-            let target = sensitivity_out::parse_target(&target, &scenario)?;
-            let range = match range {
-                Some(text) => parse_range(&text, input)?,
-                None => scenario
-                    .sensitivity
-                    .iter()
-                    .find(|r| r.input == input)
-                    .map(|r| (r.low, r.high))
-                    .or_else(|| {
-                        let (l, h) = input.default_keys();
-                        catalog.default_value(&l).zip(catalog.default_value(&h))
-                    })
-                    .ok_or_else(|| {
-                        Failure(format!(
-                            "no range for `{}`; give `--range LOW,HIGH`",
-                            input.name()
-                        ))
-                    })?,
-            };
-            let mode = mode(quantile, runs, threads)?;
+            let target = Target::parse(&target, &scenario)?;
+            let range = sensitivity::search_range(&scenario, &catalog, input, range.as_deref())?;
+            let mode = Mode::new(quantile, runs, threads)?;
             let evaluator = Evaluator::new(&scenario).ok_or_else(|| no_finance(&file))?;
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .map_err(|e| Failure(format!("cannot start the worker threads: {e}")))?;
-            let progress =
-                progress::Progress::new(sensitivity::SCAN_POINTS as u64 + 2, "evaluations");
-            let (base, found) = pool.install(|| {
-                let base = mode.evaluate(&evaluator, &scenario);
-                let mut done = 0u64;
-                let found = sensitivity::breakeven(
-                    |x| {
-                        done += 1;
-                        if done > sensitivity::SCAN_POINTS as u64 + 1 {
-                            progress.extend(1);
-                        }
-                        progress.tick();
-                        let variant = sensitivity::apply(&scenario, &[(input, x)]);
-                        target.output.of(&mode.evaluate(&evaluator, &variant))
-                    },
-                    range.0,
-                    range.1,
-                    target.value,
-                    1e-9 * (range.1 - range.0).abs().max(1e-9),
-                );
-                (base, found)
-            });
-            progress.finish();
-            let (text, json) = sensitivity_out::breakeven_report(
-                &scenario, input, &target, range, &base, &found, mode,
-            );
+            let question = sensitivity::Question {
+                input,
+                target,
+                range,
+            };
+            let search = sensitivity::search(
+                &scenario,
+                &evaluator,
+                question,
+                mode,
+                threads,
+                &Bar::default(),
+            )?;
             match format {
-                Format::Human => print!("{text}"),
-                Format::Json => println!("{}", serde_json::to_string_pretty(&json)?),
+                Format::Human => print!("{}", text::sensitivity::breakeven(&scenario, &search)),
+                Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&rundir::sensitivity::breakeven_json(
+                        &scenario, &search
+                    ))?
+                ),
             }
-            Ok(match found {
-                sensitivity::BreakEven::Found { .. } => ExitCode::SUCCESS,
-                sensitivity::BreakEven::NotReached { .. } => ExitCode::from(1),
+            Ok(match search.found {
+                BreakEven::Found { .. } => ExitCode::SUCCESS,
+                BreakEven::NotReached { .. } => ExitCode::from(1),
             })
         }
         Command::Report { dir, template } => {
@@ -771,20 +382,57 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
     }
 }
 
-/// The valid, financed scenario at `file`, or why not.
-fn financed(
+/// `reports/<name>/`, where directories go unless `--out` says otherwise.
+fn default_dir(name: &str) -> PathBuf {
+    PathBuf::from("reports").join(name)
+}
+
+/// Loads `file` with `overrides`, printing its diagnostics: the scenario (taken out of what was
+/// loaded, which keeps the files read), or a failure that says what was not done.
+fn load(
     file: &Path,
     overrides: &[String],
     catalog: &Catalog,
-) -> Result<sovsim_core::model::Scenario, Failure> {
-    let loaded = scenario::load(file, &FsReader, catalog, overrides);
+    not_done: &str,
+) -> Result<(Loaded, Scenario), Failure> {
+    load_with(file, &FsReader, overrides, catalog, not_done)
+}
+
+fn load_with(
+    file: &Path,
+    reader: &dyn SourceReader,
+    overrides: &[String],
+    catalog: &Catalog,
+    not_done: &str,
+) -> Result<(Loaded, Scenario), Failure> {
+    let mut loaded = scenario::load(file, reader, catalog, overrides);
     eprint!("{}", loaded.sources.render(&loaded.diagnostics));
-    let Some(scenario) = loaded.scenario else {
-        return Err(Failure(format!(
-            "`{}` is not valid; nothing was evaluated",
+    match loaded.scenario.take() {
+        Some(s) => Ok((loaded, s)),
+        None => Err(Failure(format!(
+            "`{}` is not valid; {not_done}",
             file.display()
-        )));
-    };
+        ))),
+    }
+}
+
+/// Writes `contents` into `out`, then `manifest.json` (made last, so that it records the whole
+/// wall time); returns the files written.
+fn write(
+    out: &Path,
+    contents: &Contents,
+    manifest: impl FnOnce() -> serde_json::Value,
+) -> Result<Vec<PathBuf>, Failure> {
+    let dir = RunDir::create(out)
+        .map_err(|e| Failure(format!("cannot create `{}`: {e}", out.display())))?;
+    let mut written = dir.write_contents(contents)?;
+    written.push(dir.write_json("manifest.json", &manifest())?);
+    Ok(written)
+}
+
+/// The valid, financed scenario at `file`, or why not.
+fn financed(file: &Path, overrides: &[String], catalog: &Catalog) -> Result<Scenario, Failure> {
+    let (_, scenario) = load(file, overrides, catalog, "nothing was evaluated")?;
     if scenario.finance.is_none() {
         return Err(no_finance(file));
     }
@@ -798,60 +446,116 @@ fn no_finance(file: &Path) -> Failure {
     ))
 }
 
-fn unknown_case(name: &str, scenario: &sovsim_core::model::Scenario) -> Failure {
-    let names: Vec<&str> = scenario.cases.iter().map(|c| c.name.as_str()).collect();
-    if names.is_empty() {
-        return Failure(format!(
-            "no case named `{name}`: `{}` declares no `[cases.NAME]`",
-            scenario.meta.name
-        ));
-    }
-    let hint = sovsim_core::diagnostic::did_you_mean(name, names.iter().copied())
-        .map_or(String::new(), |c| format!("; did you mean `{c}`?"));
-    Failure(format!(
-        "no case named `{name}`; `{}` declares {}{hint}",
-        scenario.meta.name,
-        names
-            .iter()
-            .map(|n| format!("`{n}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    ))
-}
-
-/// How variants are read: at their medians, or a quantile over replications.
-fn mode(
-    quantile: Option<f64>,
+/// `sovsim compare`: runs each scenario with one seed and one number of replications (common
+/// random numbers; run directories are read as they are), then compares their directories.
+#[allow(clippy::too_many_arguments)]
+fn compare(
+    inputs: &[PathBuf],
     runs: u64,
+    seed: Option<u64>,
     threads: usize,
-) -> Result<sensitivity_out::Mode, Failure> {
-    match quantile {
-        None => Ok(sensitivity_out::Mode::Deterministic),
-        Some(q) if (0.0..=1.0).contains(&q) => {
-            Ok(sensitivity_out::Mode::Quantile { q, runs, threads })
+    out: Option<PathBuf>,
+    catalog: &Catalog,
+    template: &Template,
+    invocation: &dyn Fn(&'static str, Option<u64>, Option<usize>) -> Invocation,
+) -> Result<ExitCode, Failure> {
+    use std::fmt::Write as _;
+    // Load every scenario first, so that a typo in the last file costs no simulation.
+    let mut loaded = Vec::new();
+    let mut problems = 0;
+    for input in inputs {
+        if input.is_dir() {
+            if !input.join("summary.json").exists() {
+                return Err(Failure(format!(
+                    "`{}` is a directory without `summary.json`: give a scenario file or a directory written by `sovsim run`",
+                    input.display()
+                )));
+            }
+            loaded.push(None);
+            continue;
         }
-        Some(q) => Err(Failure(format!(
-            "`--quantile {q}` is not between 0 and 1 (0.1 for the P10)"
-        ))),
+        match load(input, &[], catalog, "nothing was compared") {
+            Ok(l) => loaded.push(Some(l)),
+            Err(Failure(why)) => {
+                eprintln!("error: {why}");
+                problems += 1;
+            }
+        }
     }
-}
-
-/// `LOW,HIGH` as a change `input` can take.
-fn parse_range(text: &str, input: Input) -> Result<(f64, f64), Failure> {
-    let bad = || {
-        Failure(format!(
-            "`--range {text}` is not LOW,HIGH with LOW ≤ HIGH for `{}` ({})",
-            input.name(),
-            input.unit()
-        ))
-    };
-    let (low, high) = text.split_once(',').ok_or_else(bad)?;
-    let low: f64 = low.trim().parse().map_err(|_| bad())?;
-    let high: f64 = high.trim().parse().map_err(|_| bad())?;
-    if low > high || !input.accepts(low) || !input.accepts(high) {
-        return Err(bad());
+    if problems > 0 {
+        return Err(Failure(format!(
+            "{problems} scenario(s) are not valid; nothing was compared"
+        )));
     }
-    Ok((low, high))
+    let seed = seed.or_else(|| loaded.iter().flatten().map(|(_, s)| s.meta.seed).next());
+    let names: Vec<String> = inputs
+        .iter()
+        .zip(&loaded)
+        .map(|(input, l)| match l {
+            Some((_, s)) => s.meta.name.clone(),
+            None => input
+                .file_name()
+                .map_or("run".to_owned(), |n| n.to_string_lossy().into_owned()),
+        })
+        .collect();
+    let labels = study::compare::labels(&names);
+    let out = out.unwrap_or_else(|| default_dir(&format!("compare-{}", names.join("-vs-"))));
+    let mut dirs = Vec::new();
+    let mut told = String::new();
+    for (k, (input, l)) in inputs.iter().zip(&loaded).enumerate() {
+        let Some((l, stated)) = l else {
+            dirs.push((labels[k].clone(), input.clone()));
+            let _ = writeln!(told, "  {}: read {}", labels[k], input.display());
+            continue;
+        };
+        let mut stated = stated.clone();
+        if let Some(seed) = seed {
+            stated.meta.seed = seed;
+        }
+        let dir = out
+            .join("runs")
+            .join(format!("{}-{}", k + 1, stated.meta.name));
+        let cases = study::cases::scenarios(l, catalog, &[], &stated)?;
+        let request = study::run::Request {
+            runs,
+            threads,
+            ..Default::default()
+        };
+        let results = study::run::run(&stated, &cases, catalog, &request, &Bar::default())?;
+        let how = || {
+            manifest(
+                &invocation("run", Some(runs), Some(threads)),
+                &stated,
+                l,
+                catalog,
+            )
+        };
+        write(&dir, &rundir::run::contents(&results), how)?;
+        let _ = writeln!(
+            told,
+            "  {}: ran {} ({runs} replications, seed {}) into {}",
+            labels[k],
+            input.display(),
+            stated.meta.seed,
+            dir.display()
+        );
+        dirs.push((labels[k].clone(), dir));
+    }
+    let written =
+        sovsim_report::compare::render(&dirs, &out, template).map_err(|e| Failure(e.0))?;
+    print!("Comparison of {}:\n{told}\n", labels.join(", "));
+    print!("{}", written.comparison.terminal_table());
+    println!(
+        "\nWrote {} (comparison.parquet/.csv, {} charts, compare.pdf with {} pages)",
+        out.display(),
+        written
+            .files
+            .iter()
+            .filter(|f| f.extension().is_some_and(|e| e == "svg"))
+            .count(),
+        written.pages.len()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn report_template(path: Option<&Path>) -> Result<Template, Failure> {

@@ -1,15 +1,28 @@
 //! Progress of long commands on stderr (indicatif), drawn only when stderr is a terminal: piped or
 //! redirected output, and CI logs, stay free of escape codes.
 
+use std::sync::Mutex;
+
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use sovsim_core::study::Progress;
 
-/// A progress bar counting steps of one task; hidden when stderr is not a terminal.
-#[derive(Clone, Debug)]
-pub(crate) struct Progress(ProgressBar);
+/// A bar per task, one task at a time; hidden when stderr is not a terminal.
+#[derive(Debug, Default)]
+pub(crate) struct Bar(Mutex<Option<ProgressBar>>);
 
-impl Progress {
-    /// A bar of `steps` steps, labelled `what` ("replications", "evaluations").
-    pub(crate) fn new(steps: u64, what: &str) -> Self {
+impl Bar {
+    fn with(&self, f: impl FnOnce(&ProgressBar)) {
+        // A poisoned lock means a thread panicked while drawing: stop drawing.
+        if let Ok(guard) = self.0.lock()
+            && let Some(bar) = guard.as_ref()
+        {
+            f(bar);
+        }
+    }
+}
+
+impl Progress for Bar {
+    fn start(&self, steps: u64, what: &'static str) {
         let bar = ProgressBar::with_draw_target(Some(steps), ProgressDrawTarget::stderr());
         // The template is a constant: should it ever fail to parse, the default style is kept.
         if let Ok(style) = ProgressStyle::with_template(&format!(
@@ -17,26 +30,20 @@ impl Progress {
         )) {
             bar.set_style(style);
         }
-        Self(bar)
+        if let Ok(mut guard) = self.0.lock() {
+            *guard = Some(bar);
+        }
     }
 
-    /// One more step done.
-    pub(crate) fn tick(&self) {
-        self.0.inc(1);
+    fn advance(&self, n: u64) {
+        self.with(|b| b.inc(n));
     }
 
-    /// `n` more steps done.
-    pub(crate) fn advance(&self, n: u64) {
-        self.0.inc(n);
+    fn extend(&self, n: u64) {
+        self.with(|b| b.inc_length(n));
     }
 
-    /// Adds `n` steps to the total (a search that needs more than it first counted).
-    pub(crate) fn extend(&self, n: u64) {
-        self.0.inc_length(n);
-    }
-
-    /// Removes the bar from the terminal.
-    pub(crate) fn finish(&self) {
-        self.0.finish_and_clear();
+    fn finish(&self) {
+        self.with(ProgressBar::finish_and_clear);
     }
 }

@@ -7,52 +7,14 @@
 //! A figure with no factor draws its own uniform from its entity's stream.
 
 use nalgebra::{DMatrix, DVector};
-use statrs::distribution::{Beta, ContinuousCDF, Normal};
+use statrs::distribution::{ContinuousCDF, Normal};
 
 use super::random::Stream;
-use crate::model::{Distribution, Uncertain};
-
-/// Φ⁻¹(0.9): how many standard deviations the 90th percentile lies above the median.
-const Z90: f64 = 1.281_551_565_544_600_5;
+use crate::model::Uncertain;
 
 fn standard_normal() -> Normal {
     // Mean 0 and standard deviation 1 are always valid parameters.
     Normal::standard()
-}
-
-/// The value of `dist` at probability `u` ∈ (0, 1) (its inverse CDF).
-pub fn quantile(dist: &Distribution, u: f64) -> f64 {
-    match *dist {
-        Distribution::Fixed(v) => v,
-        Distribution::Uniform { min, max } => min + u * (max - min),
-        Distribution::Triangular { min, mode, max } => {
-            if max == min {
-                return min;
-            }
-            let cut = (mode - min) / (max - min);
-            if u < cut {
-                min + (u * (max - min) * (mode - min)).sqrt()
-            } else {
-                max - ((1.0 - u) * (max - min) * (max - mode)).sqrt()
-            }
-        }
-        Distribution::Pert { min, mode, max } => {
-            if max == min {
-                return min;
-            }
-            let alpha = 1.0 + 4.0 * (mode - min) / (max - min);
-            let beta = 1.0 + 4.0 * (max - mode) / (max - min);
-            // α, β ≥ 1 by construction (min ≤ mode ≤ max is checked when loading), so Beta is valid.
-            match Beta::new(alpha, beta) {
-                Ok(b) => min + (max - min) * b.inverse_cdf(u),
-                Err(_) => mode,
-            }
-        }
-        Distribution::LogNormal { p50, p90 } => {
-            let sigma = (p90.ln() - p50.ln()) / Z90;
-            (p50.ln() + sigma * standard_normal().inverse_cdf(u)).exp()
-        }
-    }
 }
 
 /// The uniforms of the risk factors in one replication.
@@ -93,69 +55,13 @@ impl FactorDraws {
             Some(u) => u,
             None => stream.uniform(),
         };
-        quantile(&figure.dist, u)
+        figure.dist.quantile(u)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quantiles_hit_their_defining_points() {
-        let ln = Distribution::LogNormal {
-            p50: 10.0,
-            p90: 20.0,
-        };
-        assert!((quantile(&ln, 0.5) - 10.0).abs() < 1e-9);
-        assert!((quantile(&ln, 0.9) - 20.0).abs() < 1e-6);
-        let tri = Distribution::Triangular {
-            min: 0.0,
-            mode: 3.0,
-            max: 10.0,
-        };
-        assert!(
-            (quantile(&tri, 0.3) - 3.0).abs() < 1e-12,
-            "the CDF at the mode is (mode-min)/(max-min)"
-        );
-        let pert = Distribution::Pert {
-            min: 12.0,
-            mode: 18.0,
-            max: 36.0,
-        };
-        assert!(
-            (quantile(&pert, 0.5) - pert.median()).abs() / pert.median() < 0.01,
-            "Kerman's median is within 1 %"
-        );
-        assert_eq!(
-            quantile(&Distribution::Uniform { min: 2.0, max: 4.0 }, 0.25),
-            2.5
-        );
-    }
-
-    #[test]
-    fn quantiles_never_decrease() {
-        let dists = [
-            Distribution::Uniform { min: 1.0, max: 3.0 },
-            Distribution::Triangular {
-                min: 1.0,
-                mode: 1.5,
-                max: 9.0,
-            },
-            Distribution::Pert {
-                min: 1.0,
-                mode: 8.0,
-                max: 9.0,
-            },
-            Distribution::LogNormal { p50: 5.0, p90: 9.0 },
-        ];
-        for d in &dists {
-            let values: Vec<f64> = (1..1000)
-                .map(|i| quantile(d, f64::from(i) / 1000.0))
-                .collect();
-            assert!(values.windows(2).all(|w| w[0] <= w[1]), "{d:?}");
-        }
-    }
 
     #[test]
     fn the_copula_gives_the_requested_correlation() {

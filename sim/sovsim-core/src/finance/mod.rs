@@ -1015,8 +1015,21 @@ pub struct Case {
     pub metrics: Metrics,
 }
 
-/// The lender's base case: the scenario at its medians (replication 0), dispatched under `policy`,
-/// with the debt sized on it.
+impl Case {
+    /// Runs `inputs` through the waterfall with `terms` and `debt`, and reads its figures.
+    pub fn of(inputs: Inputs, terms: &Terms, debt: &Debt) -> Case {
+        let flows = run(&inputs, terms, debt);
+        let metrics = Metrics::of(&inputs, terms, debt, &flows);
+        Case {
+            inputs,
+            flows,
+            metrics,
+        }
+    }
+}
+
+/// The lender's base case: the scenario at its medians (replication 0), dispatched under its
+/// policy, with the debt sized on it (made by `study::pipeline::base_case`).
 #[derive(Clone, Debug)]
 pub struct BaseCase {
     /// The financing terms.
@@ -1025,48 +1038,4 @@ pub struct BaseCase {
     pub debt: Debt,
     /// The base case itself.
     pub case: Case,
-}
-
-impl BaseCase {
-    /// Simulates, dispatches and sizes the base case of `scenario`; `None` without a finance section.
-    pub fn of(scenario: &Scenario, policy: crate::model::Policy) -> Option<BaseCase> {
-        let terms = Terms::of(scenario)?;
-        let base = scenario.at_medians();
-        let rep = crate::engine::buildout::simulate(&base, 0, false);
-        let setup = crate::dispatch::Setup::new(&base, policy);
-        let draws = crate::dispatch::draw(&base, 0);
-        let outcome = crate::dispatch::dispatch(&base, &setup, &rep.operational_gpu_hours, &draws);
-        let inputs = inputs(&base, &rep, &outcome, &draw_prices(&base, 0)?)?;
-        let debt = size(&inputs, &terms);
-        let flows = run(&inputs, &terms, &debt);
-        let metrics = Metrics::of(&inputs, &terms, &debt, &flows);
-        Some(BaseCase {
-            terms,
-            debt,
-            case: Case {
-                inputs,
-                flows,
-                metrics,
-            },
-        })
-    }
-
-    /// Replication `replication` of `scenario` (simulated as `rep`, dispatched as `outcome`) with
-    /// this base case's debt.
-    pub fn evaluate(
-        &self,
-        scenario: &Scenario,
-        replication: u64,
-        rep: &crate::engine::buildout::Replication,
-        outcome: &crate::dispatch::Outcome,
-    ) -> Option<Case> {
-        let inputs = inputs(scenario, rep, outcome, &draw_prices(scenario, replication)?)?;
-        let flows = run(&inputs, &self.terms, &self.debt);
-        let metrics = Metrics::of(&inputs, &self.terms, &self.debt, &flows);
-        Some(Case {
-            inputs,
-            flows,
-            metrics,
-        })
-    }
 }

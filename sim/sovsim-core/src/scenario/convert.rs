@@ -17,7 +17,7 @@ use super::wire;
 use crate::catalog::{Catalog, Cooling};
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::model::{self as m, Attribute, AttributeKind, Distribution, FactorId, Test};
-use crate::sensitivity::{CaseSpec, Change, Input, Range as InputRange};
+use crate::model::{CaseSpec, Change, Input, Range as InputRange};
 use crate::units::{Date, Eur, Mw};
 
 macro_rules! path {

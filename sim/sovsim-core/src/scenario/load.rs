@@ -23,6 +23,19 @@ pub trait SourceReader {
     fn read(&self, path: &Path) -> Result<String, String>;
 }
 
+/// Files held in memory, by path: a scenario just written (a plan), or a test's text.
+#[derive(Clone, Debug, Default)]
+pub struct InMemory(pub std::collections::BTreeMap<PathBuf, String>);
+
+impl SourceReader for InMemory {
+    fn read(&self, path: &Path) -> Result<String, String> {
+        self.0
+            .get(path)
+            .cloned()
+            .ok_or_else(|| "no such file".to_owned())
+    }
+}
+
 /// Everything loading produced: the files read, the scenario if valid, and every problem found.
 #[derive(Debug)]
 pub struct Loaded {
@@ -59,6 +72,22 @@ pub fn load(
     let mut sources = SourceMap::default();
     let mut diagnostics = Vec::new();
     read_chain(path, reader, &mut sources, &mut diagnostics);
+    finish(sources, diagnostics, catalog, extra_overrides)
+}
+
+/// The files `loaded` read, loaded again with the named overrides `extra_overrides` (after those
+/// the files list) from the texts already in memory: no file is read twice.
+pub fn reload(loaded: &Loaded, catalog: &Catalog, extra_overrides: &[String]) -> Loaded {
+    finish(loaded.sources.clone(), Vec::new(), catalog, extra_overrides)
+}
+
+/// Parses, merges and converts the files read into `sources`.
+fn finish(
+    sources: SourceMap,
+    mut diagnostics: Vec<Diagnostic>,
+    catalog: &Catalog,
+    extra_overrides: &[String],
+) -> Loaded {
     let hash = {
         let mut hasher = Sha256::new();
         for file in sources.files() {

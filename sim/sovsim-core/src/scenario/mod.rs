@@ -7,7 +7,7 @@ pub mod plan;
 mod tree;
 pub mod wire;
 
-pub use load::{Loaded, SourceReader, load};
+pub use load::{InMemory, Loaded, SourceReader, load, reload};
 
 use std::sync::OnceLock;
 

@@ -1,8 +1,8 @@
 //! Sensitivities and break-evens: levers that equal the same change written in a scenario, a
 //! break-even checked against the cash-flow statement by hand, and searches that end.
 
-use sovsim_core::model::Scenario;
-use sovsim_core::sensitivity::{self, BreakEven, Evaluator, Input, Output};
+use sovsim_core::model::{Input, Scenario};
+use sovsim_core::study::sensitivity::{self, BreakEven, Evaluator, Output};
 
 use crate::{parse, repo};
 
@@ -37,10 +37,7 @@ fn npv_breaks_even_where_the_cash_flow_statement_says() {
         .sum();
     let by_hand = -base.metrics.npv_eur / pv_revenue;
     let found = sensitivity::breakeven(
-        |x| {
-            Output::Npv
-                .of(&evaluator.deterministic(&sensitivity::apply(&s, &[(Input::GpuRent, x)])))
-        },
+        |x| Output::Npv.of(&evaluator.deterministic(&s.with_changes(&[(Input::GpuRent, x)]))),
         -0.9,
         1.0,
         0.0,
@@ -63,8 +60,7 @@ fn an_unreachable_target_is_reported_not_searched_forever() {
     let found = sensitivity::breakeven(
         |x| {
             calls += 1;
-            Output::DscrMin
-                .of(&evaluator.deterministic(&sensitivity::apply(&s, &[(Input::GpuRent, x)])))
+            Output::DscrMin.of(&evaluator.deterministic(&s.with_changes(&[(Input::GpuRent, x)])))
         },
         0.0,
         0.1,
@@ -80,7 +76,7 @@ fn no_change_reproduces_the_base_case_the_debt_was_sized_on() {
     let s = quickstart_with(&[]);
     let evaluator = Evaluator::new(&s).expect("financed");
     let m = &evaluator.sized().case.metrics;
-    let outputs = evaluator.deterministic(&sensitivity::apply(&s, &[]));
+    let outputs = evaluator.deterministic(&s.with_changes(&[]));
     assert_eq!(Output::Npv.of(&outputs), Some(m.npv_eur));
     assert_eq!(Output::EquityIrr.of(&outputs), m.equity_irr);
     assert_eq!(Output::DscrMin.of(&outputs), m.dscr_min);
@@ -114,7 +110,7 @@ fn a_lever_equals_the_same_change_written_in_the_scenario() {
         ),
     ];
     for (input, value, edit) in cases {
-        let lever = evaluator.deterministic(&sensitivity::apply(&s, &[(input, value)]));
+        let lever = evaluator.deterministic(&s.with_changes(&[(input, value)]));
         let written = evaluator.deterministic(&quickstart_with(&[edit]));
         for o in Output::ALL {
             let (a, b) = (o.of(&lever), o.of(&written));
@@ -140,7 +136,7 @@ fn a_lever_equals_the_same_change_written_in_the_scenario() {
 fn quantiles_do_not_depend_on_the_thread_count() {
     let s = quickstart_with(&[]);
     let evaluator = Evaluator::new(&s).expect("financed");
-    let variant = sensitivity::apply(&s, &[(Input::GpuRent, -0.1)]);
+    let variant = s.with_changes(&[(Input::GpuRent, -0.1)]);
     let one = evaluator.quantile(&variant, 24, 0.5, 1).expect("pool");
     let two = evaluator.quantile(&variant, 24, 0.5, 2).expect("pool");
     assert_eq!(one, two);

@@ -1,13 +1,15 @@
-//! `sovsim catalog`: a catalog table for people, estimates marked and every row's source listed.
+//! A catalog table for people (`sovsim catalog`): aligned columns, estimates marked `~`, and every
+//! row's source listed below.
 
-use sovsim_core::catalog::Table;
-
-use crate::Failure;
+use crate::catalog::Table;
 
 const PROVENANCE: [&str; 3] = ["estimated_fields", "source", "source_date"];
 
 /// Renders one catalog file as aligned columns followed by its sources.
-pub(crate) fn render(table: &Table, text: &str) -> Result<String, Failure> {
+///
+/// # Errors
+/// If the text is not CSV.
+pub fn render(table: &Table, text: &str) -> Result<String, csv::Error> {
     let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
     let headers: Vec<String> = reader.headers()?.iter().map(str::to_owned).collect();
     let shown: Vec<usize> = (0..headers.len())

@@ -1,17 +1,13 @@
-//! `sovsim inventory`: the resolved buildout of a scenario written as a run directory — what every
-//! site, hall, power asset and cluster is once catalog defaults and overrides are applied, and the
+//! The directory of `sovsim inventory`: the resolved buildout of a scenario — what every site,
+//! hall, power asset and cluster is once catalog defaults and overrides are applied, and the
 //! headline sizes and costs that follow directly from it (no simulation).
 
-use std::path::{Path, PathBuf};
-use std::time::Instant;
-
 use serde::Serialize;
-use sovsim_core::catalog::{Catalog, Cooling};
-use sovsim_core::model::{Cluster, Finance, Scenario};
-use sovsim_core::scenario::Loaded;
-use sovsim_report::{RunDir, Table, Values};
 
-use crate::{Failure, manifest};
+use super::Contents;
+use super::table::{Table, Values, tidy};
+use crate::catalog::Cooling;
+use crate::model::{Cluster, Finance, Scenario};
 
 /// Headline figures, flat keys with units in the names.
 #[derive(Serialize)]
@@ -35,12 +31,6 @@ struct Summary {
     capex_power_eur: Option<f64>,
 }
 
-/// Rounds a figure for the summary: sums of floats carry noise in the last digits (206.99999999999997)
-/// and an empty sum is -0.0; neither should reach a report.
-fn tidy(v: f64) -> f64 {
-    (v * 1e6).round() / 1e6 + 0.0
-}
-
 /// Converts an amount in a catalog currency to EUR with the scenario's rates.
 fn to_eur(amount: f64, currency: &str, finance: Option<&Finance>) -> Option<f64> {
     if currency == "EUR" {
@@ -52,18 +42,10 @@ fn to_eur(amount: f64, currency: &str, finance: Option<&Finance>) -> Option<f64>
         .map(|rate| amount * rate)
 }
 
-/// Writes the inventory run directory; returns the files written.
-pub(crate) fn write(
-    scenario: &Scenario,
-    loaded: &Loaded,
-    catalog: &Catalog,
-    out: &Path,
-    started: Instant,
-) -> Result<Vec<PathBuf>, Failure> {
-    let run = RunDir::create(out)
-        .map_err(|e| Failure(format!("cannot create `{}`: {e}", out.display())))?;
+/// The inventory's `summary.json` and tables.
+pub fn contents(scenario: &Scenario) -> Contents {
     let finance = scenario.finance.as_ref();
-    let mut written = Vec::new();
+    let mut tables = Vec::new();
 
     let site_name = |i: usize| scenario.sites[i].id.clone();
     let sites = Table::new()
@@ -103,7 +85,7 @@ pub(crate) fn write(
                     .collect(),
             ),
         );
-    written.extend(run.write_table("inventory_sites", &sites)?);
+    tables.push(("inventory_sites", sites));
 
     let halls = &scenario.shells;
     let shells = Table::new()
@@ -156,7 +138,7 @@ pub(crate) fn write(
             "source",
             Values::Text(halls.iter().map(|h| h.kind.source.clone()).collect()),
         );
-    written.extend(run.write_table("inventory_shells", &shells)?);
+    tables.push(("inventory_shells", shells));
 
     let assets = &scenario.power_assets;
     let power = Table::new()
@@ -193,10 +175,10 @@ pub(crate) fn write(
             "source",
             Values::Text(assets.iter().map(|a| a.tech.source.clone()).collect()),
         );
-    written.extend(run.write_table("inventory_power", &power)?);
+    tables.push(("inventory_power", power));
 
     let cl = &scenario.clusters;
-    let pue = |c: &sovsim_core::model::Cluster| scenario.shells[c.shell.index()].kind.pue;
+    let pue = |c: &crate::model::Cluster| scenario.shells[c.shell.index()].kind.pue;
     let clusters = Table::new()
         .column(
             "cluster",
@@ -267,7 +249,7 @@ pub(crate) fn write(
             "source",
             Values::Text(cl.iter().map(|c| c.accelerator.source.clone()).collect()),
         );
-    written.extend(run.write_table("inventory_clusters", &clusters)?);
+    tables.push(("inventory_clusters", clusters));
 
     let sum = |xs: Vec<Option<f64>>| xs.into_iter().sum::<Option<f64>>().map(tidy);
     // Refreshes replace GPUs as they retire: totals describe the buildout the scenario orders.
@@ -314,16 +296,10 @@ pub(crate) fn write(
             })
             .collect()),
     };
-    written.push(run.write_json("summary.json", &summary)?);
-
-    let how = manifest::Invocation {
-        command: "inventory",
-        runs: None,
-        threads: None,
-        started,
-    };
-    written.push(manifest::write(&run, &how, scenario, loaded, catalog)?);
-    Ok(written)
+    Contents {
+        json: vec![("summary.json", super::json_text(&summary))],
+        tables,
+    }
 }
 
 fn cooling(c: Cooling) -> &'static str {

@@ -6,316 +6,24 @@
 //! survives. Re-sizing it on each variant would sculpt every variant back to the target DSCR and
 //! hide the very risk the question is about (FINANCE.md: cases, tornado, break-even).
 //!
-//! An *input* is a lever over many scenario figures at once (every GPU-hour price, every hall's
-//! capex…), moved by a relative change (−0.4: 40 % lower), an absolute change of a rate (+0.04:
-//! four points higher) or a delay in months added to every duration of its kind. A variant is
-//! evaluated either deterministically — the scenario at its medians, as the base case is — or as a
-//! quantile over replications with the scenario's seeds, so variants share their random numbers
-//! and differences are not noise.
+//! The inputs are the levers of [`crate::model::Input`]. A variant is evaluated either
+//! deterministically — the scenario at its medians, as the base case is — or as a quantile over
+//! replications with the scenario's seeds, so variants share their random numbers and
+//! differences are not noise.
 //!
-//! The engine, dispatch and this module do no I/O.
+//! No I/O.
 
 use rayon::prelude::*;
 
-use crate::dispatch;
+use super::pipeline::{self, Pipeline};
+use super::{Progress, StudyError, pool};
+use crate::catalog::Catalog;
 use crate::engine::buildout::{self, Replication};
 use crate::engine::replicate::{ThreadPoolError, nearest_rank, replicate};
-use crate::finance::{self, BaseCase, Metrics, Terms};
-use crate::model::{Policy, Scenario, Uncertain};
-
-/// How an input's value changes the figures it moves.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Change {
-    /// Multiplies them by (1 + value); the value is above −1.
-    Relative,
-    /// Adds the value to a rate [fraction per year].
-    Rate,
-    /// Adds the value to durations [months]; a duration never falls below zero.
-    Months,
-}
-
-/// A lever over the scenario's figures.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Input {
-    /// Every contracted GPU-hour price (and the spot price, which follows it) and the token price.
-    GpuRent,
-    /// Every grid energy price and on-site energy price.
-    EnergyPrice,
-    /// The price per GPU of every cluster and refresh.
-    GpuCapex,
-    /// The capex of halls, on-site power plants and land.
-    FacilityCapex,
-    /// Maintenance, insurance, staff and network costs.
-    Opex,
-    /// The base interest rate under both facilities.
-    BaseRate,
-    /// Months added to every site's permit.
-    PermitDelay,
-    /// Months added to every grid connection's queue wait.
-    GridDelay,
-    /// Months added to every hall phase's and on-site plant's build time.
-    ConstructionDelay,
-    /// Months added to every GPU order's lead time.
-    GpuDelay,
-    /// Inference tokens per day and training runs per year.
-    Demand,
-}
-
-impl Input {
-    /// Every input, in the order tables list them.
-    pub const ALL: [Input; 11] = [
-        Input::GpuRent,
-        Input::EnergyPrice,
-        Input::GpuCapex,
-        Input::FacilityCapex,
-        Input::Opex,
-        Input::BaseRate,
-        Input::PermitDelay,
-        Input::GridDelay,
-        Input::ConstructionDelay,
-        Input::GpuDelay,
-        Input::Demand,
-    ];
-
-    /// The name scenarios and the command line use.
-    pub fn name(self) -> &'static str {
-        match self {
-            Input::GpuRent => "gpu_rent",
-            Input::EnergyPrice => "energy_price",
-            Input::GpuCapex => "gpu_capex",
-            Input::FacilityCapex => "facility_capex",
-            Input::Opex => "opex",
-            Input::BaseRate => "base_rate",
-            Input::PermitDelay => "permit_delay_months",
-            Input::GridDelay => "grid_delay_months",
-            Input::ConstructionDelay => "construction_delay_months",
-            Input::GpuDelay => "gpu_delay_months",
-            Input::Demand => "demand",
-        }
-    }
-
-    /// The input called `name`.
-    pub fn parse(name: &str) -> Option<Input> {
-        Input::ALL.into_iter().find(|i| i.name() == name)
-    }
-
-    /// How its value applies.
-    pub fn change(self) -> Change {
-        match self {
-            Input::BaseRate => Change::Rate,
-            Input::PermitDelay | Input::GridDelay | Input::ConstructionDelay | Input::GpuDelay => {
-                Change::Months
-            }
-            _ => Change::Relative,
-        }
-    }
-
-    /// What it moves, in words.
-    pub fn meaning(self) -> &'static str {
-        match self {
-            Input::GpuRent => "every GPU-hour price (contracted and spot) and the token price",
-            Input::EnergyPrice => "every grid and on-site energy price",
-            Input::GpuCapex => "the price per GPU of every cluster and refresh",
-            Input::FacilityCapex => "the capex of halls, on-site power plants and land",
-            Input::Opex => "maintenance, insurance, staff and network costs",
-            Input::BaseRate => "the base interest rate of both facilities",
-            Input::PermitDelay => "months added to every site's permit",
-            Input::GridDelay => "months added to every grid connection's queue wait",
-            Input::ConstructionDelay => {
-                "months added to every hall phase's and on-site plant's build time"
-            }
-            Input::GpuDelay => "months added to every GPU order's lead time",
-            Input::Demand => "inference tokens per day and training runs per year",
-        }
-    }
-
-    /// The unit of its value.
-    pub fn unit(self) -> &'static str {
-        match self.change() {
-            Change::Relative => "fraction (−0.4: 40 % lower)",
-            Change::Rate => "fraction per year added (0.04: +4 points)",
-            Change::Months => "months added",
-        }
-    }
-
-    /// Keys of `data/defaults.csv` holding its default range.
-    pub fn default_keys(self) -> (String, String) {
-        (
-            format!("sensitivity_{}_low", self.name()),
-            format!("sensitivity_{}_high", self.name()),
-        )
-    }
-
-    /// The level the input moves, when it has one a distance in % can be measured from: the base
-    /// rate. A relative input's value is itself that distance; a delay has no level.
-    pub fn level(self, scenario: &Scenario) -> Option<f64> {
-        match self {
-            Input::BaseRate => scenario.finance.as_ref().map(|f| f.base_rate),
-            _ => None,
-        }
-    }
-
-    /// How far `value` moves the input from the scenario, in % of its level: the value itself for
-    /// a relative input, the change over the base rate for the rate; `None` for a delay.
-    pub fn distance_pct(self, scenario: &Scenario, value: f64) -> Option<f64> {
-        match self.change() {
-            Change::Relative => Some(value * 100.0),
-            Change::Rate => self
-                .level(scenario)
-                .filter(|l| *l != 0.0)
-                .map(|l| value / l * 100.0),
-            Change::Months => None,
-        }
-    }
-
-    /// Whether `value` is one this input can take.
-    pub fn accepts(self, value: f64) -> bool {
-        value.is_finite() && (self.change() != Change::Relative || value > -1.0)
-    }
-
-    /// `value` in words: "−40 %", "+4.00 points", "+6.0 months".
-    pub fn describe(self, value: f64) -> String {
-        let sign = if value < 0.0 { "−" } else { "+" };
-        match self.change() {
-            Change::Relative => format!("{sign}{} %", trim(value.abs() * 100.0)),
-            Change::Rate => format!("{sign}{} points", trim(value.abs() * 100.0)),
-            Change::Months => format!("{sign}{} months", trim(value.abs())),
-        }
-    }
-
-    /// Moves the scenario's figures by `value`.
-    pub fn apply(self, s: &mut Scenario, value: f64) {
-        let k = 1.0 + value;
-        let scale = |u: &mut Uncertain| u.dist = u.dist.scaled(k);
-        let delay = |u: &mut Uncertain| u.dist = u.dist.shifted(value);
-        match self {
-            Input::GpuRent => {
-                if let Some(f) = &mut s.finance {
-                    f.gpu_hour_price_eur.values_mut().for_each(scale);
-                    f.token_price_eur_per_mtok.as_mut().map(scale);
-                }
-            }
-            Input::EnergyPrice => {
-                for g in &mut s.grid_connections {
-                    scale(&mut g.price_eur_per_mwh);
-                }
-                for a in &mut s.power_assets {
-                    a.energy_price_eur_per_mwh.as_mut().map(scale);
-                }
-            }
-            Input::GpuCapex => {
-                for c in &mut s.clusters {
-                    c.accelerator.price_per_gpu = c.accelerator.price_per_gpu.map(|p| p * k);
-                }
-            }
-            Input::FacilityCapex => {
-                for h in &mut s.shells {
-                    h.kind.capex_per_mw *= k;
-                }
-                for a in &mut s.power_assets {
-                    a.tech.capex_per_kw = a.tech.capex_per_kw.map(|c| c * k);
-                }
-                for site in &mut s.sites {
-                    site.land_cost.0 *= k;
-                }
-            }
-            Input::Opex => {
-                if let Some(f) = &mut s.finance {
-                    f.maintenance_per_year *= k;
-                    f.insurance_per_year *= k;
-                    f.staff_eur_per_mw_year *= k;
-                    f.network_eur_per_gpu_year *= k;
-                }
-            }
-            Input::BaseRate => {
-                if let Some(f) = &mut s.finance {
-                    f.base_rate += value;
-                }
-            }
-            Input::PermitDelay => s.sites.iter_mut().for_each(|x| delay(&mut x.permit_months)),
-            Input::GridDelay => s
-                .grid_connections
-                .iter_mut()
-                .for_each(|g| delay(&mut g.queue_wait_months)),
-            Input::ConstructionDelay => {
-                for phase in s.shells.iter_mut().flat_map(|h| &mut h.phases) {
-                    delay(&mut phase.build_months);
-                }
-                for a in &mut s.power_assets {
-                    delay(&mut a.build_months);
-                }
-            }
-            Input::GpuDelay => s
-                .clusters
-                .iter_mut()
-                .for_each(|c| delay(&mut c.lead_time_months)),
-            Input::Demand => {
-                for d in &mut s.inference {
-                    scale(&mut d.tokens_per_day);
-                }
-                for t in &mut s.training {
-                    scale(&mut t.runs_per_year);
-                }
-            }
-        }
-    }
-}
-
-/// Up to two decimals, trailing zeros dropped ("40", "2.5", "0.25").
-fn trim(x: f64) -> String {
-    let s = format!("{x:.2}");
-    s.trim_end_matches('0').trim_end_matches('.').to_owned()
-}
-
-/// `scenario` with each `(input, value)` applied in turn.
-pub fn apply(scenario: &Scenario, changes: &[(Input, f64)]) -> Scenario {
-    let mut s = scenario.clone();
-    for (input, value) in changes {
-        input.apply(&mut s, *value);
-    }
-    s
-}
-
-/// The range a tornado moves an input over.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Range {
-    /// The input.
-    pub input: Input,
-    /// Low end of its change.
-    pub low: f64,
-    /// High end of its change.
-    pub high: f64,
-}
-
-/// A named case: a set of input changes, and named overrides applied when the scenario is loaded.
-#[derive(Clone, Debug, PartialEq)]
-pub struct CaseSpec {
-    /// Name (`downside`, `upside`, `combined`…).
-    pub name: String,
-    /// What it represents.
-    pub description: String,
-    /// Input changes, in the order of [`Input::ALL`].
-    pub changes: Vec<(Input, f64)>,
-    /// Names of `[overrides.NAME]` tables the case applies.
-    pub overrides: Vec<String>,
-}
-
-impl CaseSpec {
-    /// The changes in words: "gpu_rent −10 %, base_rate +4 points".
-    pub fn describe(&self) -> String {
-        let mut parts: Vec<String> = self
-            .changes
-            .iter()
-            .map(|(i, v)| format!("{} {}", i.name(), i.describe(*v)))
-            .collect();
-        parts.extend(self.overrides.iter().map(|o| format!("override `{o}`")));
-        if parts.is_empty() {
-            "no change".to_owned()
-        } else {
-            parts.join(", ")
-        }
-    }
-}
+use crate::engine::time::SimTime;
+use crate::finance::{BaseCase, Terms};
+use crate::model::{CaseSpec, Input, Policy, Range, Scenario};
+use crate::units::Date;
 
 /// An output a sensitivity reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -400,7 +108,7 @@ impl Evaluator {
     pub fn new(scenario: &Scenario) -> Option<Evaluator> {
         let policy = scenario.dispatch.policy;
         Some(Evaluator {
-            sized: BaseCase::of(scenario, policy)?,
+            sized: pipeline::base_case(scenario, policy)?,
             policy,
         })
     }
@@ -414,8 +122,7 @@ impl Evaluator {
     pub fn base_case(&self, variant: &Scenario) -> Option<BaseCase> {
         let base = variant.at_medians();
         let rep = buildout::simulate(&base, 0, false);
-        let setup = dispatch::Setup::new(&base, self.policy);
-        let case = self.case(&base, &setup, 0, &rep)?;
+        let case = self.pipeline(&base).through(0, &rep).1?;
         Some(BaseCase {
             terms: Terms::of(&base)?,
             debt: self.sized.debt.clone(),
@@ -427,8 +134,7 @@ impl Evaluator {
     pub fn deterministic(&self, variant: &Scenario) -> Outputs {
         let base = variant.at_medians();
         let rep = buildout::simulate(&base, 0, false);
-        let setup = dispatch::Setup::new(&base, self.policy);
-        self.outputs(&base, &setup, 0, &rep)
+        outputs(&self.pipeline(&base), 0, &rep)
     }
 
     /// The `quantile` (0 to 1) of each output of `variant` over replications `0..runs` with the
@@ -444,8 +150,8 @@ impl Evaluator {
         quantile: f64,
         threads: usize,
     ) -> Result<Outputs, ThreadPoolError> {
-        // One dispatch setup serves every replication: it depends on the scenario alone.
-        let setup = dispatch::Setup::new(variant, self.policy);
+        // One pipeline (its dispatch setup) serves every replication: it depends on the scenario alone.
+        let pipeline = self.pipeline(variant);
         let values = replicate(
             variant,
             runs,
@@ -455,7 +161,7 @@ impl Evaluator {
                 let chunk: Vec<Outputs> = chunk
                     .par_iter()
                     .enumerate()
-                    .map(|(i, r)| self.outputs(variant, &setup, first + i as u64, r))
+                    .map(|(i, r)| outputs(&pipeline, first + i as u64, r))
                     .collect();
                 all.extend(chunk);
             },
@@ -473,48 +179,80 @@ impl Evaluator {
         Ok(out)
     }
 
-    fn case(
-        &self,
-        scenario: &Scenario,
-        setup: &dispatch::Setup,
-        replication: u64,
-        rep: &Replication,
-    ) -> Option<finance::Case> {
-        let draws = dispatch::draw(scenario, replication);
-        let outcome = dispatch::dispatch(scenario, setup, &rep.operational_gpu_hours, &draws);
-        let terms = Terms::of(scenario)?;
-        let prices = finance::draw_prices(scenario, replication)?;
-        let inputs = finance::inputs(scenario, rep, &outcome, &prices)?;
-        let flows = finance::run(&inputs, &terms, &self.sized.debt);
-        let metrics = Metrics::of(&inputs, &terms, &self.sized.debt, &flows);
-        Some(finance::Case {
-            inputs,
-            flows,
-            metrics,
-        })
+    fn pipeline<'a>(&'a self, scenario: &'a Scenario) -> Pipeline<'a> {
+        Pipeline::new(scenario, &[self.policy], Some(&self.sized.debt))
+    }
+}
+
+/// The outputs of one replication through `pipeline`.
+fn outputs(pipeline: &Pipeline, replication: u64, rep: &Replication) -> Outputs {
+    let first_gw = rep.gw_reached.first().map(|t| t.months());
+    match pipeline.through(replication, rep).1.map(|c| c.metrics) {
+        Some(m) => [
+            Some(m.npv_eur),
+            m.project_irr,
+            m.equity_irr,
+            m.dscr_min,
+            m.llcr_min,
+            first_gw,
+        ],
+        None => [None, None, None, None, None, first_gw],
+    }
+}
+
+/// How a variant is read: its medians, or a quantile over replications with the scenario's seeds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Mode {
+    /// At its medians (replication 0), as the base case.
+    Deterministic,
+    /// A quantile (0 to 1) over `runs` replications on `threads` threads.
+    Quantile {
+        /// The quantile.
+        q: f64,
+        /// Replications.
+        runs: u64,
+        /// Worker threads (0: one per core).
+        threads: usize,
+    },
+}
+
+impl Mode {
+    /// Deterministic without a quantile; else that quantile, which must lie in [0, 1].
+    ///
+    /// # Errors
+    /// If the quantile is outside [0, 1].
+    pub fn new(quantile: Option<f64>, runs: u64, threads: usize) -> Result<Mode, StudyError> {
+        match quantile {
+            None => Ok(Mode::Deterministic),
+            Some(q) if (0.0..=1.0).contains(&q) => Ok(Mode::Quantile { q, runs, threads }),
+            Some(q) => Err(StudyError(format!(
+                "`--quantile {q}` is not between 0 and 1 (0.1 for the P10)"
+            ))),
+        }
     }
 
-    fn outputs(
-        &self,
-        scenario: &Scenario,
-        setup: &dispatch::Setup,
-        replication: u64,
-        rep: &Replication,
-    ) -> Outputs {
-        let first_gw = rep.gw_reached.first().map(|t| t.months());
-        match self
-            .case(scenario, setup, replication, rep)
-            .map(|c| c.metrics)
-        {
-            Some(m) => [
-                Some(m.npv_eur),
-                m.project_irr,
-                m.equity_irr,
-                m.dscr_min,
-                m.llcr_min,
-                first_gw,
-            ],
-            None => [None, None, None, None, None, first_gw],
+    /// The outputs of `variant`.
+    pub fn evaluate(self, evaluator: &Evaluator, variant: &Scenario) -> Outputs {
+        match self {
+            Mode::Deterministic => evaluator.deterministic(variant),
+            // A thread pool the system refuses to start leaves every output undefined, which
+            // tables and summaries then show as "undefined".
+            Mode::Quantile { q, runs, threads } => evaluator
+                .quantile(variant, runs, q, threads)
+                .unwrap_or([None; 6]),
+        }
+    }
+
+    /// In words, for tables and summaries.
+    pub fn describe(self) -> String {
+        match self {
+            Mode::Deterministic => {
+                "deterministic: every uncertain input at its median (the base case)".to_owned()
+            }
+            Mode::Quantile { q, runs, .. } => format!(
+                "P{} over {runs} replications with the scenario's seeds",
+                (q * 100.0).round()
+            ),
         }
     }
 }
@@ -538,7 +276,7 @@ impl Bar {
 }
 
 /// Evaluates each range's ends with `evaluate` (in parallel; results in the order of `ranges`).
-pub fn tornado(
+pub fn bars(
     scenario: &Scenario,
     ranges: &[Range],
     evaluate: &(impl Fn(&Scenario) -> Outputs + Sync),
@@ -550,7 +288,7 @@ pub fn tornado(
         .collect();
     let values: Vec<Outputs> = ends
         .par_iter()
-        .map(|(i, v)| evaluate(&apply(scenario, &[(ranges[*i].input, *v)])))
+        .map(|(i, v)| evaluate(&scenario.with_changes(&[(ranges[*i].input, *v)])))
         .collect();
     ranges
         .iter()
@@ -577,6 +315,44 @@ pub fn rank(bars: &[Bar], output: Output) -> Vec<usize> {
         }
     });
     order
+}
+
+/// A tornado: the outputs of the unchanged scenario and each input's bar.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tornado {
+    /// Outputs of the unchanged scenario, read as the bars are.
+    pub base: Outputs,
+    /// One bar per `[sensitivity]` range, in the scenario's order.
+    pub bars: Vec<Bar>,
+    /// How every variant was read.
+    pub mode: Mode,
+}
+
+/// The tornado of `scenario` over its `[sensitivity]` ranges, each variant read by `mode` with
+/// the debt `evaluator` sized, on `threads` threads.
+///
+/// # Errors
+/// If the thread pool cannot be built.
+pub fn tornado(
+    scenario: &Scenario,
+    evaluator: &Evaluator,
+    mode: Mode,
+    threads: usize,
+    progress: &dyn Progress,
+) -> Result<Tornado, StudyError> {
+    progress.start(1 + 2 * scenario.sensitivity.len() as u64, "evaluations");
+    let (base, bars) = pool(threads)?.install(|| {
+        let base = mode.evaluate(evaluator, scenario);
+        progress.advance(1);
+        let bars = bars(scenario, &scenario.sensitivity, &|v| {
+            let out = mode.evaluate(evaluator, v);
+            progress.advance(1);
+            out
+        });
+        (base, bars)
+    });
+    progress.finish();
+    Ok(Tornado { base, bars, mode })
 }
 
 /// Points a break-even search first evaluates across its range, to find where the output crosses
@@ -723,6 +499,249 @@ pub fn breakeven(
         output: end.1,
         evaluations,
     }
+}
+
+/// A break-even target: an output and the value it should reach.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Target {
+    /// The output.
+    pub output: Output,
+    /// The value.
+    pub value: f64,
+    /// How the value was named (`1.0`, `lockup`, `hurdle`).
+    pub named: String,
+}
+
+impl Target {
+    /// Parses `OUTPUT=VALUE`; VALUE is a number, a date for `first_gw`, or a level the scenario
+    /// states: `lockup`, `covenant`, `target` (DSCRs), `hurdle` (equity IRR).
+    ///
+    /// # Errors
+    /// What is wrong with `text`, in words.
+    pub fn parse(text: &str, scenario: &Scenario) -> Result<Target, StudyError> {
+        let outputs: Vec<&str> = Output::ALL.iter().map(|o| o.name()).collect();
+        let Some((name, value)) = text.split_once('=') else {
+            return Err(StudyError(format!(
+                "`--target {text}` is not OUTPUT=VALUE; e.g. `dscr_min=1.0`, `dscr_min=lockup`, `equity_irr=hurdle`, `npv=0`"
+            )));
+        };
+        let (name, value) = (name.trim(), value.trim());
+        let Some(output) = Output::parse(name) else {
+            return Err(StudyError(format!(
+                "`{name}` is not an output; expected one of {}",
+                outputs.join(", ")
+            )));
+        };
+        let finance = scenario.finance.as_ref();
+        let stated = |level: Option<f64>, field: &str| {
+            level.ok_or_else(|| {
+                StudyError(format!(
+                    "`{value}` names `[finance] {field}`, which `{}` does not set; set it, or give a number",
+                    scenario.meta.name
+                ))
+            })
+        };
+        let v = match (output, value) {
+            (Output::DscrMin | Output::LlcrMin, "lockup") => {
+                stated(finance.and_then(|f| f.lockup_dscr), "lockup_dscr")?
+            }
+            (Output::DscrMin | Output::LlcrMin, "target") => {
+                stated(finance.map(|f| f.target_dscr), "target_dscr")?
+            }
+            (Output::DscrMin | Output::LlcrMin, "covenant") => finance
+                .map(|f| f.default_dscr.or(f.lockup_dscr).unwrap_or(1.0))
+                .unwrap_or(1.0),
+            (Output::EquityIrr, "hurdle") => stated(
+                finance.and_then(|f| f.equity_hurdle_rate),
+                "equity_hurdle_rate",
+            )?,
+            (Output::FirstGw, date) if date.contains('-') => {
+                let d = date.parse::<Date>().map_err(StudyError)?;
+                SimTime::from_date(d, scenario.meta.start_date).months()
+            }
+            (_, number) => number
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| {
+                    StudyError(format!(
+                        "`{number}` is not a number{}",
+                        match output {
+                            Output::DscrMin | Output::LlcrMin => {
+                                " or `lockup`, `covenant`, `target`"
+                            }
+                            Output::EquityIrr => " or `hurdle`",
+                            Output::FirstGw => " or a date",
+                            _ => "",
+                        }
+                    ))
+                })?,
+        };
+        Ok(Target {
+            output,
+            value: v,
+            named: value.to_owned(),
+        })
+    }
+}
+
+/// The range a break-even searches for `input`: `text` (`LOW,HIGH`) if given, else the
+/// scenario's `[sensitivity]` range, else the catalog's default range.
+///
+/// # Errors
+/// If `text` is not a valid range for the input, or no range is known.
+pub fn search_range(
+    scenario: &Scenario,
+    catalog: &Catalog,
+    input: Input,
+    text: Option<&str>,
+) -> Result<(f64, f64), StudyError> {
+    if let Some(text) = text {
+        let bad = || {
+            StudyError(format!(
+                "`--range {text}` is not LOW,HIGH with LOW ≤ HIGH for `{}` ({})",
+                input.name(),
+                input.unit()
+            ))
+        };
+        let (low, high) = text.split_once(',').ok_or_else(bad)?;
+        let low: f64 = low.trim().parse().map_err(|_| bad())?;
+        let high: f64 = high.trim().parse().map_err(|_| bad())?;
+        if low > high || !input.accepts(low) || !input.accepts(high) {
+            return Err(bad());
+        }
+        return Ok((low, high));
+    }
+    scenario
+        .sensitivity
+        .iter()
+        .find(|r| r.input == input)
+        .map(|r| (r.low, r.high))
+        .or_else(|| {
+            let (l, h) = input.default_keys();
+            catalog.default_value(&l).zip(catalog.default_value(&h))
+        })
+        .ok_or_else(|| {
+            StudyError(format!(
+                "no range for `{}`; give `--range LOW,HIGH`",
+                input.name()
+            ))
+        })
+}
+
+/// What a break-even search found, and the scenario's own outputs read the same way.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Search {
+    /// The input moved.
+    pub input: Input,
+    /// The target.
+    pub target: Target,
+    /// The range searched.
+    pub range: (f64, f64),
+    /// Outputs of the unchanged scenario.
+    pub base: Outputs,
+    /// The answer.
+    pub found: BreakEven,
+    /// How every variant was read.
+    pub mode: Mode,
+}
+
+/// What a break-even search is asked: the input moved, the target, the range searched.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Question {
+    /// The input moved.
+    pub input: Input,
+    /// The target.
+    pub target: Target,
+    /// The range searched.
+    pub range: (f64, f64),
+}
+
+/// Searches the question's range for the value of its input at which its target is reached, each
+/// variant read by `mode` with the debt `evaluator` sized, on `threads` threads.
+///
+/// # Errors
+/// If the thread pool cannot be built.
+pub fn search(
+    scenario: &Scenario,
+    evaluator: &Evaluator,
+    question: Question,
+    mode: Mode,
+    threads: usize,
+    progress: &dyn Progress,
+) -> Result<Search, StudyError> {
+    let Question {
+        input,
+        target,
+        range,
+    } = question;
+    progress.start(SCAN_POINTS as u64 + 2, "evaluations");
+    let (base, found) = pool(threads)?.install(|| {
+        let base = mode.evaluate(evaluator, scenario);
+        let mut done = 0u64;
+        let found = breakeven(
+            |x| {
+                done += 1;
+                if done > SCAN_POINTS as u64 + 1 {
+                    progress.extend(1);
+                }
+                progress.advance(1);
+                let variant = scenario.with_changes(&[(input, x)]);
+                target.output.of(&mode.evaluate(evaluator, &variant))
+            },
+            range.0,
+            range.1,
+            target.value,
+            1e-9 * (range.1 - range.0).abs().max(1e-9),
+        );
+        (base, found)
+    });
+    progress.finish();
+    Ok(Search {
+        input,
+        target,
+        range,
+        base,
+        found,
+        mode,
+    })
+}
+
+/// A case read at its medians with the debt sized on the base case.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CaseOutcome {
+    /// `base`, or the case's name.
+    pub name: String,
+    /// What it represents.
+    pub description: String,
+    /// Its changes in words.
+    pub changes: String,
+    /// Its outputs.
+    pub outputs: Outputs,
+}
+
+/// The base case (whose outputs, read deterministically, are `base`) and every case, read
+/// deterministically with the debt sized on the base case.
+pub fn cases(
+    evaluator: &Evaluator,
+    base: &Outputs,
+    cases: &[(CaseSpec, Scenario)],
+) -> Vec<CaseOutcome> {
+    let mut rows = vec![CaseOutcome {
+        name: "base".to_owned(),
+        description: "every input as the scenario states it".to_owned(),
+        changes: "no change".to_owned(),
+        outputs: *base,
+    }];
+    for (spec, s) in cases {
+        rows.push(CaseOutcome {
+            name: spec.name.clone(),
+            description: spec.description.clone(),
+            changes: spec.describe(),
+            outputs: evaluator.deterministic(s),
+        });
+    }
+    rows
 }
 
 #[cfg(test)]

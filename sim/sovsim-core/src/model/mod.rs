@@ -8,6 +8,12 @@ use std::collections::BTreeMap;
 
 use nalgebra::DMatrix;
 
+mod distribution;
+mod lever;
+
+pub use distribution::{Distribution, Uncertain};
+pub use lever::{CaseSpec, Change, Input, Range};
+
 use crate::catalog::{Accelerator, Country, OpenModel, PowerTech, ShellType};
 use crate::units::{Date, Eur, Mw};
 
@@ -86,11 +92,9 @@ pub struct Scenario {
     /// What `sovsim optimize` plans (defaults filled in when the scenario has no `[optimize]`).
     pub optimize: OptimizeSpec,
     /// The inputs a tornado moves and their ranges (defaults filled in), in [`Input::ALL`] order.
-    ///
-    /// [`Input::ALL`]: crate::sensitivity::Input::ALL
-    pub sensitivity: Vec<crate::sensitivity::Range>,
+    pub sensitivity: Vec<Range>,
     /// Named cases, in name order.
-    pub cases: Vec<crate::sensitivity::CaseSpec>,
+    pub cases: Vec<CaseSpec>,
 }
 
 /// What the buildout optimiser minimises or maximises.
@@ -760,13 +764,122 @@ pub struct Finance {
 }
 
 impl Scenario {
+    /// This scenario with each `(input, value)` applied in turn.
+    pub fn with_changes(&self, changes: &[(Input, f64)]) -> Scenario {
+        let mut s = self.clone();
+        for (input, value) in changes {
+            s.change(*input, *value);
+        }
+        s
+    }
+
+    /// The level `input` moves, when it has one a distance in % can be measured from: the base
+    /// rate. A relative input's value is itself that distance; a delay has no level.
+    pub fn level(&self, input: Input) -> Option<f64> {
+        match input {
+            Input::BaseRate => self.finance.as_ref().map(|f| f.base_rate),
+            _ => None,
+        }
+    }
+
+    /// How far `value` moves `input` from this scenario, in % of its level: the value itself for a
+    /// relative input, the change over the base rate for the rate; `None` for a delay.
+    pub fn distance_pct(&self, input: Input, value: f64) -> Option<f64> {
+        match input.change() {
+            Change::Relative => Some(value * 100.0),
+            Change::Rate => self
+                .level(input)
+                .filter(|l| *l != 0.0)
+                .map(|l| value / l * 100.0),
+            Change::Months => None,
+        }
+    }
+
+    /// Moves the figures `input` stands for by `value`.
+    pub fn change(&mut self, input: Input, value: f64) {
+        let s = self;
+        let k = 1.0 + value;
+        let scale = |u: &mut Uncertain| u.dist = u.dist.scaled(k);
+        let delay = |u: &mut Uncertain| u.dist = u.dist.shifted(value);
+        match input {
+            Input::GpuRent => {
+                if let Some(f) = &mut s.finance {
+                    f.gpu_hour_price_eur.values_mut().for_each(scale);
+                    f.token_price_eur_per_mtok.as_mut().map(scale);
+                }
+            }
+            Input::EnergyPrice => {
+                for g in &mut s.grid_connections {
+                    scale(&mut g.price_eur_per_mwh);
+                }
+                for a in &mut s.power_assets {
+                    a.energy_price_eur_per_mwh.as_mut().map(scale);
+                }
+            }
+            Input::GpuCapex => {
+                for c in &mut s.clusters {
+                    c.accelerator.price_per_gpu = c.accelerator.price_per_gpu.map(|p| p * k);
+                }
+            }
+            Input::FacilityCapex => {
+                for h in &mut s.shells {
+                    h.kind.capex_per_mw *= k;
+                }
+                for a in &mut s.power_assets {
+                    a.tech.capex_per_kw = a.tech.capex_per_kw.map(|c| c * k);
+                }
+                for site in &mut s.sites {
+                    site.land_cost.0 *= k;
+                }
+            }
+            Input::Opex => {
+                if let Some(f) = &mut s.finance {
+                    f.maintenance_per_year *= k;
+                    f.insurance_per_year *= k;
+                    f.staff_eur_per_mw_year *= k;
+                    f.network_eur_per_gpu_year *= k;
+                }
+            }
+            Input::BaseRate => {
+                if let Some(f) = &mut s.finance {
+                    f.base_rate += value;
+                }
+            }
+            Input::PermitDelay => s.sites.iter_mut().for_each(|x| delay(&mut x.permit_months)),
+            Input::GridDelay => s
+                .grid_connections
+                .iter_mut()
+                .for_each(|g| delay(&mut g.queue_wait_months)),
+            Input::ConstructionDelay => {
+                for phase in s.shells.iter_mut().flat_map(|h| &mut h.phases) {
+                    delay(&mut phase.build_months);
+                }
+                for a in &mut s.power_assets {
+                    delay(&mut a.build_months);
+                }
+            }
+            Input::GpuDelay => s
+                .clusters
+                .iter_mut()
+                .for_each(|c| delay(&mut c.lead_time_months)),
+            Input::Demand => {
+                for d in &mut s.inference {
+                    scale(&mut d.tokens_per_day);
+                }
+                for t in &mut s.training {
+                    scale(&mut t.runs_per_year);
+                }
+            }
+        }
+    }
+
     /// The same scenario with every uncertain input fixed at its median: the lender's base case,
     /// on which debt is sized. Random failures and outages stay random (their rates are not inputs
     /// a lender would take a view on).
     pub fn at_medians(&self) -> Scenario {
         let mut s = self.clone();
         let fix = |u: &mut Uncertain| {
-            *u = Uncertain::fixed(crate::engine::sample::quantile(&u.dist, 0.5));
+            *u = Uncertain::fixed(u.dist.quantile(0.5));
         };
         for site in &mut s.sites {
             fix(&mut site.acquisition_months);
@@ -801,189 +914,6 @@ impl Scenario {
             f.token_price_eur_per_mtok.as_mut().map(fix);
         }
         s
-    }
-}
-
-/// A figure that may be uncertain, optionally driven by a risk factor.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Uncertain {
-    /// Its distribution.
-    pub dist: Distribution,
-    /// Risk factor driving it, for correlation.
-    pub factor: Option<FactorId>,
-}
-
-impl Uncertain {
-    /// A figure known for certain.
-    pub fn fixed(value: f64) -> Self {
-        Self {
-            dist: Distribution::Fixed(value),
-            factor: None,
-        }
-    }
-}
-
-/// A probability distribution, parameters validated (finite, ordered).
-#[derive(Clone, Debug, PartialEq)]
-pub enum Distribution {
-    /// Always this value.
-    Fixed(f64),
-    /// Uniform on [min, max].
-    Uniform {
-        /// Lower bound.
-        min: f64,
-        /// Upper bound.
-        max: f64,
-    },
-    /// Triangular.
-    Triangular {
-        /// Lower bound.
-        min: f64,
-        /// Most likely.
-        mode: f64,
-        /// Upper bound.
-        max: f64,
-    },
-    /// Beta-PERT.
-    Pert {
-        /// Lower bound.
-        min: f64,
-        /// Most likely.
-        mode: f64,
-        /// Upper bound.
-        max: f64,
-    },
-    /// Lognormal given by its median and 90th percentile.
-    LogNormal {
-        /// Median.
-        p50: f64,
-        /// 90th percentile.
-        p90: f64,
-    },
-}
-
-impl Distribution {
-    /// Every value multiplied by `k` (≥ 0): a lognormal's median and P90 scale with it exactly.
-    pub fn scaled(&self, k: f64) -> Distribution {
-        match *self {
-            Distribution::Fixed(v) => Distribution::Fixed(v * k),
-            Distribution::Uniform { min, max } => Distribution::Uniform {
-                min: min * k,
-                max: max * k,
-            },
-            Distribution::Triangular { min, mode, max } => Distribution::Triangular {
-                min: min * k,
-                mode: mode * k,
-                max: max * k,
-            },
-            Distribution::Pert { min, mode, max } => Distribution::Pert {
-                min: min * k,
-                mode: mode * k,
-                max: max * k,
-            },
-            Distribution::LogNormal { p50, p90 } if k > 0.0 => Distribution::LogNormal {
-                p50: p50 * k,
-                p90: p90 * k,
-            },
-            Distribution::LogNormal { .. } => Distribution::Fixed(0.0),
-        }
-    }
-
-    /// Every value moved by `d`, never below zero (a duration). A lognormal keeps its shape in
-    /// its median and P90, which both move by `d` (so its median moves exactly).
-    pub fn shifted(&self, d: f64) -> Distribution {
-        let at = |x: f64| (x + d).max(0.0);
-        match *self {
-            Distribution::Fixed(v) => Distribution::Fixed(at(v)),
-            Distribution::Uniform { min, max } => Distribution::Uniform {
-                min: at(min),
-                max: at(max),
-            },
-            Distribution::Triangular { min, mode, max } => Distribution::Triangular {
-                min: at(min),
-                mode: at(mode),
-                max: at(max),
-            },
-            Distribution::Pert { min, mode, max } => Distribution::Pert {
-                min: at(min),
-                mode: at(mode),
-                max: at(max),
-            },
-            Distribution::LogNormal { p50, p90 } if p50 + d > 0.0 => Distribution::LogNormal {
-                p50: p50 + d,
-                p90: p90 + d,
-            },
-            Distribution::LogNormal { .. } => Distribution::Fixed(0.0),
-        }
-    }
-
-    /// The median (the P50), which deterministic reports use.
-    pub fn median(&self) -> f64 {
-        match *self {
-            Distribution::Fixed(v) => v,
-            Distribution::Uniform { min, max } => (min + max) / 2.0,
-            Distribution::Triangular { min, mode, max } => {
-                // Inverse CDF at 0.5 of the triangular distribution.
-                if max == min {
-                    return min;
-                }
-                let cut = (mode - min) / (max - min);
-                if cut >= 0.5 {
-                    min + (0.5 * (max - min) * (mode - min)).sqrt()
-                } else {
-                    max - (0.5 * (max - min) * (max - mode)).sqrt()
-                }
-            }
-            // A PERT is a Beta(α, β) on [min, max]; its median has no closed form, so use Kerman's
-            // approximation (α − 1/3) / (α + β − 2/3), accurate to ~1 % for α, β ≥ 1 (always so here).
-            Distribution::Pert { min, mode, max } => {
-                if max == min {
-                    return min;
-                }
-                let alpha = 1.0 + 4.0 * (mode - min) / (max - min);
-                let beta = 1.0 + 4.0 * (max - mode) / (max - min);
-                min + (max - min) * (alpha - 1.0 / 3.0) / (alpha + beta - 2.0 / 3.0)
-            }
-            Distribution::LogNormal { p50, .. } => p50,
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Distribution;
-
-    #[test]
-    fn medians_of_symmetric_distributions_are_their_centre() {
-        let centre = [
-            Distribution::Uniform { min: 2.0, max: 6.0 },
-            Distribution::Triangular {
-                min: 2.0,
-                mode: 4.0,
-                max: 6.0,
-            },
-            Distribution::Pert {
-                min: 2.0,
-                mode: 4.0,
-                max: 6.0,
-            },
-        ];
-        for d in centre {
-            assert!((d.median() - 4.0).abs() < 1e-12, "{d:?}");
-        }
-    }
-
-    #[test]
-    fn skewed_medians_lie_between_mode_and_mean() {
-        // Right-skewed schedule: the median sits above the mode and below the mean.
-        let (min, mode, max) = (12.0, 18.0, 36.0);
-        let tri = Distribution::Triangular { min, mode, max }.median();
-        assert!(tri > mode && tri < (min + mode + max) / 3.0, "{tri}");
-        let pert = Distribution::Pert { min, mode, max }.median();
-        assert!(
-            pert > mode && pert < (min + 4.0 * mode + max) / 6.0,
-            "{pert}"
-        );
     }
 }
 

@@ -1,0 +1,274 @@
+//! The financial part of a run directory: its `summary.json` keys (the base case and P10/P50/P90
+//! over replications) and the `cashflows`, `sources_uses`, `finance_checks` and `replications`
+//! tables.
+
+use serde_json::{Map, Value};
+
+use super::run::boundary_date;
+use super::schema::{SOURCES, USES};
+use super::table::{Table, Values, tidy};
+use crate::finance::summary::{FIGURES, FinanceSummary};
+use crate::finance::{BaseCase, CHECKS, Class, Row};
+use crate::model::Scenario;
+
+/// How every money figure is stated.
+pub const BASIS: &str = "EUR, constant prices (no indexation; GPU-hour prices fall at the scenario's decline rate), flows at period ends, discounted from the start; IRRs post-tax (project unlevered)";
+
+fn opt(v: Option<f64>) -> Value {
+    v.filter(|v| v.is_finite())
+        .map_or(Value::Null, |v| tidy(v).into())
+}
+
+pub(crate) fn period_date(scenario: &Scenario, period: usize) -> String {
+    boundary_date(
+        period * scenario.meta.period_months as usize,
+        scenario.meta.start_date,
+    )
+}
+
+/// The base case's uses, in `USES` order.
+pub(crate) fn uses(base: &BaseCase) -> [f64; USES.len()] {
+    let u = &base.case.flows.uses;
+    let capex = |c: Class| {
+        u.capex_eur
+            .iter()
+            .find(|(k, _)| *k == c)
+            .map_or(0.0, |(_, v)| *v)
+    };
+    [
+        capex(Class::Land),
+        capex(Class::Power),
+        capex(Class::Shell),
+        capex(Class::Gpus),
+        capex(Class::GpuRefresh),
+        u.idc_eur,
+        u.fees_eur,
+        u.dsra_eur,
+        u.tax_eur,
+        u.total(),
+    ]
+}
+
+/// The base case's sources, in `SOURCES` order.
+pub(crate) fn sources(base: &BaseCase) -> [f64; SOURCES.len()] {
+    let s = &base.case.flows.sources;
+    [
+        s.grants_eur,
+        s.equity_eur,
+        s.debt_eur,
+        s.operations_eur,
+        s.total(),
+    ]
+}
+
+/// Adds the finance keys to `summary.json`.
+pub(super) fn summary(
+    m: &mut Map<String, Value>,
+    scenario: &Scenario,
+    base: &BaseCase,
+    s: &FinanceSummary,
+) {
+    m.insert("finance_basis".into(), BASIS.into());
+    for ((name, _), v) in FIGURES.iter().zip(base.case.metrics.values()) {
+        m.insert((*name).into(), opt(v));
+        for (label, q) in ["p10", "p50", "p90"].iter().zip(s.quantiles(name)) {
+            m.insert(format!("{name}_{label}"), opt(q));
+        }
+    }
+    let debt = &base.debt;
+    m.insert("debt_sizing_binding".into(), debt.binding.name().into());
+    m.insert("debt_sculpted_eur".into(), opt(Some(debt.sculpted_eur)));
+    m.insert(
+        "debt_gearing_cap_eur".into(),
+        opt(Some(debt.gearing_cap_eur)),
+    );
+    m.insert("debt_commitment_eur".into(), opt(Some(debt.commitment_eur)));
+    m.insert("debt_share".into(), opt(Some(debt.debt_share)));
+    m.insert(
+        "cod_date".into(),
+        period_date(scenario, debt.construction_end + 1).into(),
+    );
+    m.insert(
+        "debt_maturity_date".into(),
+        period_date(scenario, debt.maturity + 1).into(),
+    );
+    m.insert("dscr_covenant".into(), opt(Some(base.terms.covenant_dscr)));
+    m.insert(
+        "dscr_min_below_covenant_probability".into(),
+        opt(s.covenant_breach_probability()),
+    );
+    let rows = &base.case.flows.rows;
+    let total = |f: fn(&Row) -> f64| opt(Some(rows.iter().map(f).sum()));
+    m.insert("revenue_total_eur".into(), total(|r| r.revenue_eur));
+    m.insert("opex_total_eur".into(), total(|r| r.opex_eur));
+    m.insert("tax_total_eur".into(), total(|r| r.tax_eur));
+    m.insert(
+        "distributions_total_eur".into(),
+        total(|r| r.distributions_eur),
+    );
+    m.insert(
+        "terminal_value_eur".into(),
+        opt(Some(base.case.flows.terminal_value_eur)),
+    );
+    for (key, v) in USES.iter().zip(uses(base)) {
+        m.insert(format!("uses_{key}_eur"), opt(Some(v)));
+    }
+    for (key, v) in SOURCES.iter().zip(sources(base)) {
+        m.insert(format!("sources_{key}_eur"), opt(Some(v)));
+    }
+    m.insert(
+        "finance_checks_passed".into(),
+        base.case.metrics.all_checks_pass().into(),
+    );
+    m.insert(
+        "finance_check_failures".into(),
+        s.replications_failing_a_check.into(),
+    );
+}
+
+/// The `cashflows` table: the base case, period by period.
+pub(super) fn cashflows(scenario: &Scenario, base: &BaseCase) -> Table {
+    let inputs = &base.case.inputs;
+    let rows = &base.case.flows.rows;
+    let n = rows.len();
+    let f = |v: &[f64]| Values::F64(v.iter().map(|x| tidy(*x)).collect());
+    let of = |g: fn(&Row) -> f64| Values::F64(rows.iter().map(|r| tidy(g(r))).collect());
+    let ratio =
+        |g: fn(&Row) -> Option<f64>| Values::OptF64(rows.iter().map(|r| g(r).map(tidy)).collect());
+    let mut t = Table::new()
+        .column("period", Values::U64((0..n as u64).collect()))
+        .column(
+            "start_date",
+            Values::Text((0..n).map(|p| period_date(scenario, p)).collect()),
+        )
+        .column(
+            "end_date",
+            Values::Text((0..n).map(|p| period_date(scenario, p + 1)).collect()),
+        )
+        .column(
+            "construction",
+            Values::Bool((0..n).map(|p| p <= base.debt.construction_end).collect()),
+        )
+        .column(
+            "in_revenue_contracted_eur",
+            f(&inputs.revenue_contracted_eur),
+        )
+        .column("in_revenue_spot_eur", f(&inputs.revenue_spot_eur))
+        .column("in_revenue_tokens_eur", f(&inputs.revenue_tokens_eur))
+        .column("in_revenue_resale_eur", f(&inputs.revenue_resale_eur))
+        .column("in_opex_energy_eur", f(&inputs.opex_energy_eur))
+        .column("in_opex_power_om_eur", f(&inputs.opex_power_om_eur))
+        .column("in_opex_maintenance_eur", f(&inputs.opex_maintenance_eur))
+        .column("in_opex_staff_eur", f(&inputs.opex_staff_eur))
+        .column("in_opex_network_eur", f(&inputs.opex_network_eur))
+        .column("in_opex_insurance_eur", f(&inputs.opex_insurance_eur));
+    for class in Class::ALL {
+        let spent: Vec<f64> = (0..n).map(|p| inputs.capex_in(p, class)).collect();
+        t = t.column(&format!("in_capex_{}_eur", class.name()), f(&spent));
+    }
+    t.column("in_gpu_hours", f(&inputs.gpu_hours))
+        .column("in_inference_gpu_hours", f(&inputs.inference_gpu_hours))
+        .column("in_tokens", f(&inputs.tokens))
+        .column("calc_revenue_eur", of(|r| r.revenue_eur))
+        .column("calc_opex_eur", of(|r| r.opex_eur))
+        .column("calc_ebitda_eur", of(|r| r.ebitda_eur))
+        .column("calc_capex_eur", of(|r| r.capex_eur))
+        .column("calc_depreciation_eur", of(|r| r.depreciation_eur))
+        .column("calc_interest_eur", of(|r| r.interest_eur))
+        .column("calc_fees_eur", of(|r| r.fees_eur))
+        .column("calc_taxable_income_eur", of(|r| r.taxable_income_eur))
+        .column("calc_losses_carried_eur", of(|r| r.losses_carried_eur))
+        .column("calc_tax_eur", of(|r| r.tax_eur))
+        .column("calc_net_income_eur", of(|r| r.net_income_eur))
+        .column("calc_grants_drawn_eur", of(|r| r.grants_drawn_eur))
+        .column("calc_equity_drawn_eur", of(|r| r.equity_drawn_eur))
+        .column("calc_debt_drawn_eur", of(|r| r.debt_drawn_eur))
+        .column("calc_debt_opening_eur", of(|r| r.debt_opening_eur))
+        .column("calc_principal_eur", of(|r| r.principal_eur))
+        .column("calc_sweep_eur", of(|r| r.sweep_eur))
+        .column("calc_debt_closing_eur", of(|r| r.debt_closing_eur))
+        .column("calc_dsra_flow_eur", of(|r| r.dsra_flow_eur))
+        .column("calc_dsra_eur", of(|r| r.dsra_eur))
+        .column("calc_cash_eur", of(|r| r.cash_eur))
+        .column("calc_book_value_eur", of(|r| r.book_value_eur))
+        .column("calc_balance_gap_eur", of(|r| r.balance_gap_eur))
+        .column("out_cfads_eur", of(|r| r.cfads_eur))
+        .column("out_debt_service_eur", of(|r| r.debt_service_eur))
+        .column("out_dscr", ratio(|r| r.dscr))
+        .column("out_llcr", ratio(|r| r.llcr))
+        .column("out_plcr", ratio(|r| r.plcr))
+        .column(
+            "out_locked_up",
+            Values::Bool(rows.iter().map(|r| r.locked_up).collect()),
+        )
+        .column("out_distributions_eur", of(|r| r.distributions_eur))
+        .column("out_project_cf_eur", of(|r| r.project_cf_eur))
+        .column("out_equity_cf_eur", of(|r| r.equity_cf_eur))
+}
+
+/// The `sources_uses` table.
+pub(super) fn sources_uses(base: &BaseCase) -> Table {
+    let u = uses(base);
+    let s = sources(base);
+    let (u_total, s_total) = (u[USES.len() - 1], s[SOURCES.len() - 1]);
+    let share = |v: f64, total: f64| if total != 0.0 { tidy(v / total) } else { 0.0 };
+    let mut side = Vec::new();
+    let mut item = Vec::new();
+    let mut eur = Vec::new();
+    let mut shares = Vec::new();
+    for (k, v) in USES.iter().zip(u) {
+        side.push("uses".to_owned());
+        item.push((*k).to_owned());
+        eur.push(tidy(v));
+        shares.push(share(v, u_total));
+    }
+    for (k, v) in SOURCES.iter().zip(s) {
+        side.push("sources".to_owned());
+        item.push((*k).to_owned());
+        eur.push(tidy(v));
+        shares.push(share(v, s_total));
+    }
+    Table::new()
+        .column("side", Values::Text(side))
+        .column("item", Values::Text(item))
+        .column("eur", Values::F64(eur))
+        .column("share", Values::F64(shares))
+}
+
+/// The `finance_checks` table.
+pub(super) fn checks(base: &BaseCase, s: &FinanceSummary) -> Table {
+    Table::new()
+        .column(
+            "check",
+            Values::Text(CHECKS.iter().map(|(n, _)| (*n).to_owned()).collect()),
+        )
+        .column(
+            "meaning",
+            Values::Text(CHECKS.iter().map(|(_, m)| (*m).to_owned()).collect()),
+        )
+        .column(
+            "base_case_passed",
+            Values::Bool(base.case.metrics.checks.to_vec()),
+        )
+        .column(
+            "replications_failed",
+            Values::U64(s.check_failures.to_vec()),
+        )
+}
+
+/// The `replications` table: every replication's figures, in replication order.
+pub(super) fn replications(s: &FinanceSummary) -> Table {
+    let mut table = Table::new().column(
+        "replication",
+        Values::U64((0..s.per_replication.len() as u64).collect()),
+    );
+    for (i, (name, _)) in FIGURES.iter().enumerate() {
+        let column = s
+            .per_replication
+            .iter()
+            .map(|row| row[i].filter(|v| v.is_finite()).map(tidy))
+            .collect();
+        table = table.column(name, Values::OptF64(column));
+    }
+    table
+}

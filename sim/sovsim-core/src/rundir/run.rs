@@ -1,0 +1,432 @@
+//! The run directory of `sovsim run`, built from its results: `summary.json` and every table.
+
+use serde_json::{Map, Value};
+
+use super::table::{Table, Values, quantile_columns, tidy};
+use super::{Contents, dispatch, finance, sensitivity};
+use crate::assumptions::Assumption;
+use crate::engine::aggregate::{Aggregate, DelaySummary, SITE_SERIES, SKU_SERIES, SOURCE_SERIES};
+use crate::engine::buildout::{Event, Replication, WaitCause};
+use crate::engine::replicate::Percentiles;
+use crate::engine::time::SimTime;
+use crate::model::Scenario;
+use crate::sovereignty::Eligibility;
+use crate::study::run::RunResults;
+use crate::units::Date;
+
+/// Every file of a run's directory but the manifest and the report.
+pub fn contents(r: &RunResults) -> Contents {
+    let scenario = &r.scenario;
+    let a = &r.aggregate;
+    let mut summary = summary(scenario, a, r.representative.index);
+    dispatch::summary(&mut summary, scenario, &r.dispatch);
+    if let Some(f) = &r.finance {
+        finance::summary(&mut summary, scenario, &f.base, &f.summary);
+    }
+    summary.insert("case".into(), r.case.as_deref().unwrap_or("base").into());
+    let mut tables = vec![
+        ("timeseries", timeseries(scenario, a)),
+        ("timeseries_power", power_series(scenario, a)),
+        ("timeseries_gpus", gpu_series(scenario, a)),
+        ("milestones", milestones(scenario, a)),
+        ("delays", delays(scenario, a)),
+        (
+            "events",
+            events(
+                scenario,
+                r.representative.index,
+                &r.representative.replication,
+            ),
+        ),
+        ("sovereignty", sovereignty_table(scenario, &r.eligibility)),
+        ("dispatch", dispatch::monthly(scenario, &r.dispatch)),
+        ("utilisation", dispatch::utilisation(scenario, &r.dispatch)),
+        ("demand", dispatch::demand(scenario, &r.dispatch)),
+        ("sold", dispatch::sold(scenario, &r.dispatch)),
+        (
+            "training_runs",
+            dispatch::training_runs(scenario, &r.representative.outcomes),
+        ),
+    ];
+    if let Some(f) = &r.finance {
+        tables.push(("cashflows", finance::cashflows(scenario, &f.base)));
+        tables.push(("sources_uses", finance::sources_uses(&f.base)));
+        tables.push(("finance_checks", finance::checks(&f.base, &f.summary)));
+        tables.push(("replications", finance::replications(&f.summary)));
+    }
+    if let Some(i) = &r.investor {
+        tables.push((
+            "tornado",
+            sensitivity::tornado_table(&i.tornado, crate::study::sensitivity::Output::EquityIrr),
+        ));
+        tables.push(("cases", sensitivity::cases_table(i)));
+    }
+    tables.push(("assumptions", assumptions(&r.assumptions)));
+    Contents {
+        json: vec![("summary.json", super::json_text(&summary))],
+        tables,
+    }
+}
+
+fn date_of(t: Option<SimTime>, start: Date) -> Option<String> {
+    t.map(|t| t.date(start).to_string())
+}
+
+pub(crate) fn boundary_date(month: usize, start: Date) -> String {
+    SimTime::ZERO
+        .after_months(month as f64)
+        .date(start)
+        .to_string()
+}
+
+fn summary(scenario: &Scenario, a: &Aggregate, representative: u64) -> Map<String, Value> {
+    let start = scenario.meta.start_date;
+    let own = scenario.clusters.iter().filter(|c| c.refresh_of.is_none());
+    let mut m = Map::new();
+    let mut put = |k: String, v: Value| {
+        m.insert(k, v);
+    };
+    put("scenario_name".into(), scenario.meta.name.clone().into());
+    put("runs".into(), a.runs().into());
+    put("seed".into(), scenario.meta.seed.into());
+    put("representative_replication".into(), representative.into());
+    put("horizon_start_date".into(), start.to_string().into());
+    put(
+        "horizon_end_date".into(),
+        boundary_date(a.months(), start).into(),
+    );
+    put(
+        "planned_gpus".into(),
+        own.clone().map(|c| c.gpus).sum::<u64>().into(),
+    );
+    put(
+        "planned_it_capacity_mw".into(),
+        tidy(own.map(|c| c.it_power().0).sum()).into(),
+    );
+    let triples: [(&str, [f64; 3]); 5] = [
+        ("it_capacity_mw_end", a.region_at_end("it_online_mw")),
+        ("gpus_operational_end", a.region_at_end("gpus_operational")),
+        ("gpus_installed_end", a.region_at_end("gpus_installed")),
+        ("energy_twh_total", a.energy_twh_total()),
+        ("emissions_mtco2_total", a.emissions_mtco2_total()),
+    ];
+    for (name, q) in triples {
+        for (label, v) in ["p10", "p50", "p90"].iter().zip(q) {
+            put(format!("{name}_{label}"), tidy(v).into());
+        }
+    }
+    let milestones = a.milestones();
+    for (key, name) in [
+        ("date_first_power", "first_power"),
+        ("date_first_gpu", "first_gpu"),
+        ("date_first_gw", "gw_1"),
+        ("date_full_capacity", "full_capacity"),
+    ] {
+        let p = milestones
+            .iter()
+            .find(|m| m.site.is_none() && m.name == name)
+            .map(|m| m.percentiles);
+        for (label, t) in [
+            ("p10", p.and_then(|p| p.p10)),
+            ("p50", p.and_then(|p| p.p50)),
+            ("p90", p.and_then(|p| p.p90)),
+        ] {
+            put(
+                format!("{key}_{label}"),
+                date_of(t, start).map_or(Value::Null, Value::from),
+            );
+        }
+    }
+    m
+}
+
+/// Rows: every month boundary × every site, then the region.
+fn places(scenario: &Scenario, a: &Aggregate) -> Vec<(usize, usize)> {
+    (0..=a.months())
+        .flat_map(|m| (0..=scenario.sites.len()).map(move |p| (m, p)))
+        .collect()
+}
+
+fn place_name(scenario: &Scenario, place: usize) -> String {
+    scenario
+        .sites
+        .get(place)
+        .map_or_else(|| "region".to_owned(), |s| s.id.clone())
+}
+
+fn keyed(scenario: &Scenario, rows: &[(usize, usize)]) -> Table {
+    let start = scenario.meta.start_date;
+    Table::new()
+        .column(
+            "month",
+            Values::U64(rows.iter().map(|r| r.0 as u64).collect()),
+        )
+        .column(
+            "date",
+            Values::Text(rows.iter().map(|r| boundary_date(r.0, start)).collect()),
+        )
+        .column(
+            "site",
+            Values::Text(rows.iter().map(|r| place_name(scenario, r.1)).collect()),
+        )
+}
+
+fn timeseries(scenario: &Scenario, a: &Aggregate) -> Table {
+    let rows = places(scenario, a);
+    let mut table = keyed(scenario, &rows);
+    for (v, (name, _)) in SITE_SERIES.iter().enumerate() {
+        let values: Vec<[f64; 3]> = rows.iter().map(|&(m, p)| a.site_series(m, p, v)).collect();
+        table = quantile_columns(table, name, &values);
+    }
+    table
+}
+
+/// Rows of a per-site series broken down by `labels` (sources or SKUs).
+fn broken_down(
+    scenario: &Scenario,
+    a: &Aggregate,
+    key: &str,
+    labels: &[String],
+    series: &[(&str, &str)],
+    value: impl Fn(usize, usize, usize, usize) -> [f64; 3],
+) -> Table {
+    let rows: Vec<(usize, usize, usize)> = places(scenario, a)
+        .into_iter()
+        .flat_map(|(m, p)| (0..labels.len()).map(move |l| (m, p, l)))
+        .collect();
+    let pairs: Vec<(usize, usize)> = rows.iter().map(|r| (r.0, r.1)).collect();
+    let mut table = keyed(scenario, &pairs).column(
+        key,
+        Values::Text(rows.iter().map(|r| labels[r.2].clone()).collect()),
+    );
+    for (v, (name, _)) in series.iter().enumerate() {
+        let values: Vec<[f64; 3]> = rows.iter().map(|&(m, p, l)| value(m, p, l, v)).collect();
+        table = quantile_columns(table, name, &values);
+    }
+    table
+}
+
+fn power_series(scenario: &Scenario, a: &Aggregate) -> Table {
+    broken_down(
+        scenario,
+        a,
+        "source",
+        &a.layout.sources,
+        &SOURCE_SERIES,
+        |m, p, l, v| a.source_series(m, p, l, v),
+    )
+}
+
+fn gpu_series(scenario: &Scenario, a: &Aggregate) -> Table {
+    broken_down(
+        scenario,
+        a,
+        "sku",
+        &a.layout.skus,
+        &SKU_SERIES,
+        |m, p, l, v| a.sku_series(m, p, l, v),
+    )
+}
+
+fn milestones(scenario: &Scenario, a: &Aggregate) -> Table {
+    let start = scenario.meta.start_date;
+    let all = a.milestones();
+    let dates = |f: fn(&Percentiles) -> Option<SimTime>| {
+        Values::OptText(
+            all.iter()
+                .map(|m| date_of(f(&m.percentiles), start))
+                .collect(),
+        )
+    };
+    Table::new()
+        .column(
+            "site",
+            Values::Text(
+                all.iter()
+                    .map(|m| place_name(scenario, m.site.unwrap_or(usize::MAX)))
+                    .collect(),
+            ),
+        )
+        .column(
+            "milestone",
+            Values::Text(all.iter().map(|m| m.name.clone()).collect()),
+        )
+        .column("date_p10", dates(|p| p.p10))
+        .column("date_p50", dates(|p| p.p50))
+        .column("date_p90", dates(|p| p.p90))
+}
+
+/// The `assumptions` table.
+fn assumptions(rows: &[Assumption]) -> Table {
+    let text =
+        |f: fn(&Assumption) -> &String| Values::Text(rows.iter().map(|r| f(r).clone()).collect());
+    Table::new()
+        .column("subject", text(|r| &r.subject))
+        .column("field", text(|r| &r.field))
+        .column("value", text(|r| &r.value))
+        .column("unit", text(|r| &r.unit))
+        .column("source", text(|r| &r.source))
+        .column("source_date", text(|r| &r.source_date))
+        .column(
+            "estimate",
+            Values::Bool(rows.iter().map(|r| r.estimate).collect()),
+        )
+}
+
+fn cause_name(d: &DelaySummary) -> &'static str {
+    d.cause.map_or("total", WaitCause::name)
+}
+
+fn delays(scenario: &Scenario, a: &Aggregate) -> Table {
+    let all = a.delays();
+    let table = Table::new()
+        .column(
+            "site",
+            Values::Text(all.iter().map(|d| place_name(scenario, d.site)).collect()),
+        )
+        .column(
+            "cause",
+            Values::Text(all.iter().map(|d| cause_name(d).to_owned()).collect()),
+        )
+        .column(
+            "months_mean",
+            Values::F64(all.iter().map(|d| tidy(d.mean_months)).collect()),
+        );
+    let q: Vec<[f64; 3]> = all.iter().map(|d| d.quantiles_months).collect();
+    quantile_columns(table, "months", &q)
+}
+
+/// The entity an event concerns, by kind, scenario id and site.
+fn entity(scenario: &Scenario, event: &Event) -> (&'static str, String, usize) {
+    if let Some(c) = event.cluster() {
+        let cluster = &scenario.clusters[c.index()];
+        return ("cluster", cluster.id.clone(), cluster.site.index());
+    }
+    match *event {
+        Event::GridConnected { connection } => {
+            let g = &scenario.grid_connections[connection.index()];
+            ("grid_connection", g.id.clone(), g.site.index())
+        }
+        Event::PowerCommissioned { asset }
+        | Event::PowerOutageStarted { asset }
+        | Event::PowerRestored { asset } => {
+            let a = &scenario.power_assets[asset.index()];
+            ("power_asset", a.id.clone(), a.site.index())
+        }
+        Event::ShellPhaseCompleted { shell, phase } => {
+            let h = &scenario.shells[shell.index()];
+            (
+                "shell_phase",
+                format!("{}#{}", h.id, phase + 1),
+                h.site.index(),
+            )
+        }
+        Event::LandAcquired { site } | Event::PermitGranted { site } => (
+            "site",
+            scenario.sites[site.index()].id.clone(),
+            site.index(),
+        ),
+        // GPU events were answered above.
+        _ => ("cluster", String::new(), 0),
+    }
+}
+
+fn events(scenario: &Scenario, replication: u64, r: &Replication) -> Table {
+    let start = scenario.meta.start_date;
+    let ev = &r.events;
+    let entities: Vec<(&str, String, usize)> =
+        ev.iter().map(|(_, e)| entity(scenario, e)).collect();
+    Table::new()
+        .column("replication", Values::U64(vec![replication; ev.len()]))
+        .column(
+            "time_h",
+            Values::U64(ev.iter().map(|(t, _)| t.0.max(0) as u64).collect()),
+        )
+        .column(
+            "date",
+            Values::Text(ev.iter().map(|(t, _)| t.date(start).to_string()).collect()),
+        )
+        .column(
+            "event",
+            Values::Text(ev.iter().map(|(_, e)| e.name().to_owned()).collect()),
+        )
+        .column(
+            "site",
+            Values::Text(
+                entities
+                    .iter()
+                    .map(|e| scenario.sites[e.2].id.clone())
+                    .collect(),
+            ),
+        )
+        .column(
+            "entity_kind",
+            Values::Text(entities.iter().map(|e| e.0.to_owned()).collect()),
+        )
+        .column(
+            "entity",
+            Values::Text(entities.iter().map(|e| e.1.clone()).collect()),
+        )
+        .column(
+            "gpus",
+            Values::U64(ev.iter().map(|(_, e)| e.gpus().unwrap_or(0)).collect()),
+        )
+}
+
+/// One row per cluster and tier: whether the cluster qualifies and the clauses it fails.
+fn sovereignty_table(scenario: &Scenario, all: &[Eligibility]) -> Table {
+    let rows: Vec<(&Eligibility, usize)> = all
+        .iter()
+        .flat_map(|e| (0..scenario.tiers.len()).map(move |t| (e, t)))
+        .collect();
+    let cluster = |e: &Eligibility| &scenario.clusters[e.cluster.index()];
+    Table::new()
+        .column(
+            "cluster",
+            Values::Text(rows.iter().map(|(e, _)| cluster(e).id.clone()).collect()),
+        )
+        .column(
+            "operator",
+            Values::Text(
+                rows.iter()
+                    .map(|(e, _)| scenario.operators[cluster(e).operator.index()].id.clone())
+                    .collect(),
+            ),
+        )
+        .column(
+            "site",
+            Values::Text(
+                rows.iter()
+                    .map(|(e, _)| scenario.sites[cluster(e).site.index()].id.clone())
+                    .collect(),
+            ),
+        )
+        .column(
+            "tier",
+            Values::Text(
+                rows.iter()
+                    .map(|(_, t)| scenario.tiers[*t].id.clone())
+                    .collect(),
+            ),
+        )
+        .column(
+            "qualifies",
+            Values::Bool(rows.iter().map(|(e, t)| e.qualifies[*t]).collect()),
+        )
+        .column(
+            "failed_clauses",
+            Values::Text(
+                rows.iter()
+                    .map(|(e, t)| {
+                        let reasons: Vec<&str> = e
+                            .failures
+                            .iter()
+                            .filter(|f| f.tier == *t)
+                            .map(|f| f.reason.as_str())
+                            .collect();
+                        reasons.join("; ")
+                    })
+                    .collect(),
+            ),
+        )
+}

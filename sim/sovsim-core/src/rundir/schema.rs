@@ -1,0 +1,1507 @@
+//! The schema of every directory sovsim writes: each table with its columns (name, kind, meaning)
+//! and each `summary.json` key (pattern, unit, meaning). Declared once: the builders in this module
+//! make tables that must match it, the writer refuses a table that does not, the reader refuses a
+//! file that lacks a column, and `sovsim outputs` and `reports/README.md` print it.
+
+use crate::dispatch::summary::MONTH_SERIES;
+use crate::engine::aggregate::{SITE_SERIES, SKU_SERIES, SOURCE_SERIES};
+use crate::finance::Class;
+use crate::finance::summary::FIGURES;
+use crate::study::sensitivity::Output;
+
+/// What a column holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Numbers.
+    F64,
+    /// Counts.
+    U64,
+    /// Text.
+    Text,
+    /// Text that may be missing.
+    OptText,
+    /// Numbers that may be missing.
+    OptF64,
+    /// True or false.
+    Bool,
+}
+
+impl Kind {
+    /// Whether the column holds numbers.
+    pub fn is_numeric(self) -> bool {
+        matches!(self, Kind::F64 | Kind::U64 | Kind::OptF64)
+    }
+}
+
+/// One column.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Column {
+    /// Its name, unit last (`capacity_mw`).
+    pub name: String,
+    /// What it holds.
+    pub kind: Kind,
+}
+
+/// Columns documented together: `cluster, operator, site` — ids.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Group {
+    /// How the documentation names them.
+    pub label: String,
+    /// What they mean.
+    pub meaning: String,
+    /// The columns, in table order.
+    pub columns: Vec<Column>,
+}
+
+/// Which directory holds a table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dir {
+    /// `sovsim run`.
+    Run,
+    /// `sovsim sensitivity` (and the `tornado` of every financed run).
+    Sensitivity,
+    /// `sovsim inventory`.
+    Inventory,
+    /// `sovsim optimize`.
+    Plan,
+    /// `sovsim compare`.
+    Compare,
+}
+
+/// A table: its file stem, what a row is, its columns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TableSpec {
+    /// File stem: `NAME.parquet` and `NAME.csv`.
+    pub stem: &'static str,
+    /// What a row is.
+    pub row: &'static str,
+    /// The columns, documented in groups, in table order.
+    pub groups: Vec<Group>,
+    /// The directories that hold it.
+    pub dirs: &'static [Dir],
+}
+
+impl TableSpec {
+    /// Every column, in order.
+    pub fn columns(&self) -> impl Iterator<Item = &Column> {
+        self.groups.iter().flat_map(|g| &g.columns)
+    }
+
+    /// The column called `name`.
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns().find(|c| c.name == name)
+    }
+
+    /// Whether `columns` (name and kind, in order) are exactly this table's; else every difference.
+    ///
+    /// # Errors
+    /// The differences in words: missing, unexpected, out of order or of another kind.
+    pub fn check<'a>(
+        &self,
+        columns: impl IntoIterator<Item = (&'a str, Kind)>,
+    ) -> Result<(), Vec<String>> {
+        let given: Vec<(&str, Kind)> = columns.into_iter().collect();
+        let mut problems = Vec::new();
+        for c in self.columns() {
+            match given.iter().find(|(n, _)| *n == c.name) {
+                None => problems.push(format!("no column `{}`", c.name)),
+                Some((_, k)) if *k != c.kind => problems.push(format!(
+                    "column `{}` holds {k:?}, the schema says {:?}",
+                    c.name, c.kind
+                )),
+                Some(_) => {}
+            }
+        }
+        for (n, _) in &given {
+            if self.column(n).is_none() {
+                problems.push(format!("column `{n}` is not in the schema"));
+            }
+        }
+        if problems.is_empty()
+            && !self
+                .columns()
+                .map(|c| c.name.as_str())
+                .eq(given.iter().map(|g| g.0))
+        {
+            problems.push("columns are not in the schema's order".to_owned());
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+/// A `summary.json` key: its pattern (`{q}`: `p10`, `p50`, `p90`; other `{…}`: an id or key),
+/// unit and meaning.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Key {
+    /// The key, or keys separated by `, `, with placeholders.
+    pub pattern: &'static str,
+    /// Its unit.
+    pub unit: &'static str,
+    /// What it means.
+    pub meaning: &'static str,
+}
+
+impl Key {
+    /// Whether `key` is one this pattern stands for.
+    pub fn matches(&self, key: &str) -> bool {
+        self.pattern.split(", ").any(|p| pattern_matches(p, key))
+    }
+}
+
+/// Whether `key` fits `pattern`: literal parts equal, `{q}` one of the quantile labels, any other
+/// placeholder one or more characters of an id.
+fn pattern_matches(pattern: &str, key: &str) -> bool {
+    let Some(open) = pattern.find('{') else {
+        return pattern == key;
+    };
+    let Some(close) = pattern[open..].find('}').map(|c| open + c) else {
+        return pattern == key;
+    };
+    let (head, name, tail) = (
+        &pattern[..open],
+        &pattern[open + 1..close],
+        &pattern[close + 1..],
+    );
+    let Some(rest) = key.strip_prefix(head) else {
+        return false;
+    };
+    if name == "q" {
+        return ["p10", "p50", "p90"].iter().any(|q| {
+            rest.strip_prefix(q)
+                .is_some_and(|r| pattern_matches(tail, r))
+        });
+    }
+    // An id or key: try every split, shortest first.
+    (1..=rest.len()).any(|n| {
+        rest.is_char_boundary(n)
+            && rest[..n]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            && pattern_matches(tail, &rest[n..])
+    })
+}
+
+/// Whether `key` is a `summary.json` key of a run.
+pub fn is_summary_key(key: &str) -> bool {
+    SUMMARY_KEYS
+        .iter()
+        .chain(DISPATCH_KEYS)
+        .chain(FINANCE_KEYS)
+        .chain(COMPARE_DISPATCH_KEYS)
+        .any(|k| k.matches(key))
+}
+
+/// The run's keys.
+pub const SUMMARY_KEYS: &[Key] = &[
+    k("scenario_name", "—", "the scenario's `name`"),
+    k(
+        "case",
+        "—",
+        "`base`, or the case simulated with `--case` (its inputs and overrides applied; debt sized on the base case)",
+    ),
+    k("runs", "replications", "Monte Carlo replications run"),
+    k("seed", "—", "seed of every random stream"),
+    k(
+        "representative_replication",
+        "index",
+        "replication whose region milestones lie closest to their P50; its events are in `events.parquet`",
+    ),
+    k("horizon_start_date", "date", "first day simulated"),
+    k("horizon_end_date", "date", "last month boundary simulated"),
+    k(
+        "planned_gpus",
+        "GPUs",
+        "GPUs the scenario orders (refreshes aside)",
+    ),
+    k(
+        "planned_it_capacity_mw",
+        "MW",
+        "IT power of those GPUs at all-in power",
+    ),
+    k(
+        "it_capacity_mw_end_{q}",
+        "MW",
+        "IT capacity online (energised GPUs, working or in repair) at the end of the horizon, region",
+    ),
+    k(
+        "gpus_operational_end_{q}",
+        "GPUs",
+        "GPUs energised and working at the end of the horizon, region",
+    ),
+    k(
+        "gpus_installed_end_{q}",
+        "GPUs",
+        "GPUs installed and not retired at the end of the horizon, region",
+    ),
+    k(
+        "energy_twh_total_{q}",
+        "TWh",
+        "facility energy over the horizon, region",
+    ),
+    k(
+        "emissions_mtco2_total_{q}",
+        "MtCO₂",
+        "emissions of that energy: grid at the country's location-based intensity, on-site plants' direct emissions",
+    ),
+    k(
+        "date_first_power_{q}",
+        "date",
+        "first firm power at any site; null if not reached within the horizon at that percentile",
+    ),
+    k(
+        "date_first_gpu_{q}",
+        "date",
+        "first GPU energised anywhere; null if not reached",
+    ),
+    k(
+        "date_first_gw_{q}",
+        "date",
+        "energised IT capacity first reaches 1 GW; null if not reached (or if the scenario plans less)",
+    ),
+    k(
+        "date_full_capacity_{q}",
+        "date",
+        "every GPU the scenario orders has been energised; null if not reached",
+    ),
+];
+
+/// Keys the dispatch adds (`{tier}`: each tier id).
+pub const DISPATCH_KEYS: &[Key] = &[
+    k(
+        "dispatch_policy",
+        "—",
+        "policy of the dispatch keys below: `siloed` (each demand on its own operators' clusters) or `grid` (pooled)",
+    ),
+    k(
+        "utilisation_mean_{q}",
+        "fraction",
+        "GPU-hours used ÷ operational GPU-hours over the horizon, region",
+    ),
+    k(
+        "stranded_gpu_hours_{q}",
+        "GPU-hours",
+        "GPU-hours idle under the policy that demand it left unserved could have used under pooling (tier rules and efficiencies respected); 0 under `grid`",
+    ),
+    k(
+        "stranded_gpu_hours_share_{q}",
+        "fraction",
+        "stranded ÷ operational GPU-hours over the horizon",
+    ),
+    k(
+        "gpu_hours_sold_total_{q}",
+        "GPU-hours",
+        "GPU-hours used by training and inference over the horizon",
+    ),
+    k(
+        "tokens_served_total_{q}",
+        "tokens",
+        "inference output tokens served over the horizon",
+    ),
+    k(
+        "tokens_unserved_total_{q}",
+        "tokens",
+        "inference output tokens asked for and not served",
+    ),
+    k(
+        "training_queue_delay_days_mean_{q}",
+        "days",
+        "mean wait of started training runs for a block of one generation; null if no run started",
+    ),
+    k(
+        "training_queue_delay_days_p90_{q}",
+        "days",
+        "P90 over runs of that wait within a replication; null if no run started",
+    ),
+    k(
+        "training_runs_completed_{q}",
+        "runs",
+        "training runs finished within the horizon",
+    ),
+    k(
+        "training_runs_cancelled_{q}",
+        "runs",
+        "training runs that arrived but found no block within the horizon",
+    ),
+    k(
+        "sovereign_demand_served_share_{tier}_{q}",
+        "fraction",
+        "share of the tier's demanded compute served (FLOP: 2 · active parameters per token, catalog FLOPs per run); null for a tier nobody asks for",
+    ),
+];
+
+/// Keys added by `--compare-dispatch`.
+pub const COMPARE_DISPATCH_KEYS: &[Key] = &[
+    k(
+        "{key}_siloed_{q}, {key}_grid_{q}",
+        "as `{key}`",
+        "every dispatch key above (but `dispatch_policy`) under each policy, same replications and demand",
+    ),
+    k(
+        "grid_recovered_gpu_hours_{q}",
+        "GPU-hours",
+        "GPU-hours used under `grid` minus under `siloed`, per replication: what the compute grid recovers",
+    ),
+    k(
+        "grid_recovered_share_{q}",
+        "fraction",
+        "that ÷ operational GPU-hours",
+    ),
+];
+
+/// Keys the financial model adds when the scenario has a `[finance]` section.
+pub const FINANCE_KEYS: &[Key] = &[
+    k(
+        "finance_basis",
+        "—",
+        "currency, prices (nominal or constant) and tax basis of every money figure",
+    ),
+    k(
+        "capex_total_eur",
+        "EUR",
+        "base case (every uncertain input at its median; the case debt is sized on, and the `cashflows` table): capital expenditure over the horizon",
+    ),
+    k(
+        "capex_total_eur_{q}",
+        "EUR",
+        "capital expenditure over the horizon, over replications",
+    ),
+    k(
+        "npv_eur",
+        "EUR",
+        "base case: NPV of post-tax unlevered project cash flows (terminal value = book value at the horizon) at the scenario's discount rate",
+    ),
+    k("npv_eur_{q}", "EUR", "that NPV, over replications"),
+    k(
+        "project_irr",
+        "fraction/yr",
+        "base case: project IRR, post-tax, unlevered; null if the flows never change sign",
+    ),
+    k(
+        "project_irr_{q}",
+        "fraction/yr",
+        "project IRR, over replications",
+    ),
+    k(
+        "equity_irr",
+        "fraction/yr",
+        "base case: equity IRR, post-tax, on equity paid in (injections included) against distributions",
+    ),
+    k(
+        "equity_irr_{q}",
+        "fraction/yr",
+        "equity IRR, over replications",
+    ),
+    k(
+        "dscr_min",
+        "ratio",
+        "base case: smallest CFADS ÷ debt service over the loan life; null without debt service",
+    ),
+    k("dscr_min_{q}", "ratio", "smallest DSCR, over replications"),
+    k(
+        "dscr_avg",
+        "ratio",
+        "base case: mean DSCR over the loan life",
+    ),
+    k("dscr_avg_{q}", "ratio", "mean DSCR, over replications"),
+    k(
+        "llcr_min",
+        "ratio",
+        "base case: smallest LLCR (PV of CFADS to maturity at the loan rate, plus the DSRA, ÷ debt outstanding)",
+    ),
+    k("llcr_min_{q}", "ratio", "smallest LLCR, over replications"),
+    k(
+        "debt_eur",
+        "EUR",
+        "base case: senior debt outstanding at COD (draws and capitalised IDC)",
+    ),
+    k("debt_eur_{q}", "EUR", "debt at COD, over replications"),
+    k(
+        "equity_eur",
+        "EUR",
+        "base case: equity paid in over the horizon, sponsor injections included",
+    ),
+    k("equity_eur_{q}", "EUR", "equity paid in, over replications"),
+    k(
+        "payback_years",
+        "years",
+        "base case: years from the start until cumulative project cash flow turns non-negative; null if never",
+    ),
+    k("payback_years_{q}", "years", "payback, over replications"),
+    k(
+        "lcoc_eur_per_gpu_hour",
+        "EUR/GPU-hour",
+        "base case: levelised cost of compute, PV(capex + opex − terminal value) ÷ PV(operational GPU-hours) at the discount rate",
+    ),
+    k(
+        "lcoc_eur_per_gpu_hour_{q}",
+        "EUR/GPU-hour",
+        "levelised cost of compute, over replications",
+    ),
+    k(
+        "cost_eur_per_mtok",
+        "EUR/Mtok",
+        "base case: levelised cost of a million output tokens = LCOC × inference GPU-hours ÷ tokens served × 10⁶; null if none served",
+    ),
+    k(
+        "cost_eur_per_mtok_{q}",
+        "EUR/Mtok",
+        "cost per million tokens, over replications",
+    ),
+    k(
+        "debt_sizing_binding",
+        "—",
+        "which limit sized the debt: `sculpting` (CFADS at the target DSCR) or `gearing` (max gearing × total uses)",
+    ),
+    k(
+        "debt_sculpted_eur",
+        "EUR",
+        "debt the base case's CFADS supports at the target DSCR: PV at the loan rate of CFADS over the tenor ÷ target",
+    ),
+    k(
+        "debt_gearing_cap_eur",
+        "EUR",
+        "max gearing × total uses of the base case",
+    ),
+    k(
+        "debt_commitment_eur",
+        "EUR",
+        "the facility: the lower of the two",
+    ),
+    k(
+        "debt_share",
+        "fraction",
+        "share of each construction funding need, after grants, the facility pays (equity the rest)",
+    ),
+    k(
+        "cod_date",
+        "date",
+        "commercial operation date: end of the last period with spending on the initial build",
+    ),
+    k(
+        "debt_maturity_date",
+        "date",
+        "end of the last repayment period (the tenor after COD, within the horizon)",
+    ),
+    k(
+        "dscr_covenant",
+        "ratio",
+        "DSCR the risk figure tests: `default_dscr`, else `lockup_dscr`, else 1.0",
+    ),
+    k(
+        "dscr_min_below_covenant_probability",
+        "fraction",
+        "share of replications whose smallest DSCR falls below the covenant (replications without debt service count as not breaching)",
+    ),
+    k(
+        "revenue_total_eur",
+        "EUR",
+        "base case: revenue over the horizon",
+    ),
+    k("opex_total_eur", "EUR", "base case: opex over the horizon"),
+    k(
+        "tax_total_eur",
+        "EUR",
+        "base case: tax paid over the horizon",
+    ),
+    k(
+        "distributions_total_eur",
+        "EUR",
+        "base case: distributions to equity over the horizon",
+    ),
+    k(
+        "terminal_value_eur",
+        "EUR",
+        "base case: book value of the assets at the horizon, counted in the last period",
+    ),
+    k(
+        "uses_{use}_eur",
+        "EUR",
+        "base case, construction: each use of funds (`capex_land`, `capex_power`, `capex_shell`, `capex_gpus`, `capex_gpu_refresh`, `idc`, `fees`, `dsra`, `tax`) and `total`",
+    ),
+    k(
+        "sources_{source}_eur",
+        "EUR",
+        "base case, construction: each source of funds (`grants`, `equity`, `debt`, `operations`) and `total`",
+    ),
+    k(
+        "finance_checks_passed",
+        "bool",
+        "every check of the base case holds (the `finance_checks` table lists them)",
+    ),
+    k(
+        "finance_check_failures",
+        "replications",
+        "replications failing at least one check",
+    ),
+];
+
+const fn k(pattern: &'static str, unit: &'static str, meaning: &'static str) -> Key {
+    Key {
+        pattern,
+        unit,
+        meaning,
+    }
+}
+
+/// One column documented alone.
+fn one(name: &str, kind: Kind, meaning: &str) -> Group {
+    some(&[name], kind, meaning)
+}
+
+/// Columns of one kind documented together.
+fn some(names: &[&str], kind: Kind, meaning: &str) -> Group {
+    Group {
+        label: names.join(", "),
+        meaning: meaning.to_owned(),
+        columns: names
+            .iter()
+            .map(|n| Column {
+                name: (*n).to_owned(),
+                kind,
+            })
+            .collect(),
+    }
+}
+
+/// `name_p10`, `name_p50`, `name_p90`.
+fn quantiles(name: &str, kind: Kind, meaning: &str) -> Group {
+    let names: Vec<String> = ["p10", "p50", "p90"]
+        .iter()
+        .map(|q| format!("{name}_{q}"))
+        .collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    some(&refs, kind, meaning)
+}
+
+/// Columns documented under one label.
+fn labelled(label: &str, meaning: &str, columns: Vec<(String, Kind)>) -> Group {
+    Group {
+        label: label.to_owned(),
+        meaning: meaning.to_owned(),
+        columns: columns
+            .into_iter()
+            .map(|(name, kind)| Column { name, kind })
+            .collect(),
+    }
+}
+
+/// The keys of a monthly table: month, date, site.
+fn month_site() -> Vec<Group> {
+    vec![
+        one(
+            "month",
+            Kind::U64,
+            "months since the start (0 = the start date)",
+        ),
+        one("date", Kind::Text, "the boundary's date"),
+        one("site", Kind::Text, "site id, or `region`"),
+    ]
+}
+
+fn series(groups: &mut Vec<Group>, series: &[(&str, &str)]) {
+    groups.extend(
+        series
+            .iter()
+            .map(|(name, meaning)| quantiles(name, Kind::F64, meaning)),
+    );
+}
+
+/// Every table of every directory sovsim writes.
+pub fn tables() -> Vec<TableSpec> {
+    use Kind::*;
+    const RUN: &[Dir] = &[Dir::Run];
+    let mut t = Vec::new();
+
+    let mut groups = month_site();
+    series(&mut groups, &SITE_SERIES);
+    t.push(TableSpec {
+        stem: "timeseries",
+        row: "one month boundary × one site (and `region`, their sum)",
+        groups,
+        dirs: RUN,
+    });
+    let mut groups = month_site();
+    groups.push(one(
+        "source",
+        Text,
+        "`grid` or the technology id of on-site power",
+    ));
+    series(&mut groups, &SOURCE_SERIES);
+    t.push(TableSpec {
+        stem: "timeseries_power",
+        row: "one month boundary × one site (and `region`) × one power source (`grid` or an on-site technology id)",
+        groups,
+        dirs: RUN,
+    });
+    let mut groups = month_site();
+    groups.push(one("sku", Text, "accelerator id"));
+    series(&mut groups, &SKU_SERIES);
+    t.push(TableSpec {
+        stem: "timeseries_gpus",
+        row: "one month boundary × one site (and `region`) × one accelerator SKU",
+        groups,
+        dirs: RUN,
+    });
+    t.push(TableSpec {
+        stem: "milestones",
+        row: "one milestone of the region (`first_power`, `first_gpu`, `gw_1`, `gw_2`, …, `full_capacity`) or of a site (`first_power`, `first_gpu`, `full_capacity`)",
+        groups: vec![
+            one("site", Text, "site id, or `region`"),
+            one("milestone", Text, "milestone name"),
+            quantiles(
+                "date",
+                OptText,
+                "dates over replications (nearest rank); empty when not reached within the horizon",
+            ),
+        ],
+        dirs: RUN,
+    });
+    t.push(TableSpec {
+        stem: "delays",
+        row: "one site × one cause of delay (`permit`, `grid`, `onsite_power`, `power_shortfall`, `shell`, `gpus`) or `total`",
+        groups: vec![
+            one("site", Text, "site id"),
+            one(
+                "cause",
+                Text,
+                "what installed GPUs waited for; `gpus`: GPUs still in transit after the date their median lead and installation times promised",
+            ),
+            one(
+                "months_mean",
+                F64,
+                "months each GPU of the site came online late, on average over replications; the causes' means add up to the total's",
+            ),
+            quantiles("months", F64, "the same over replications"),
+        ],
+        dirs: RUN,
+    });
+    t.push(TableSpec {
+        stem: "sovereignty",
+        row: "one cluster × one sovereignty tier of the scenario",
+        groups: vec![
+            some(&["cluster", "operator", "site"], Text, "ids"),
+            one("tier", Text, "tier id"),
+            one(
+                "qualifies",
+                Bool,
+                "whether every clause of the tier holds for the cluster's operator and site",
+            ),
+            one(
+                "failed_clauses",
+                Text,
+                "each failing clause in words, e.g. `US holds 30 % (limit 24 %)`, separated by `; `",
+            ),
+        ],
+        dirs: RUN,
+    });
+    t.push(TableSpec {
+        stem: "assumptions",
+        row: "one figure the run used: a catalog value of an entity in the scenario, a default that filled a field the scenario left out, or a financing term the scenario states",
+        groups: vec![
+            one(
+                "subject",
+                Text,
+                "`<catalog table> <id>`, `defaults` or `finance`",
+            ),
+            one("field", Text, "catalog column, default key or finance key"),
+            one("value", Text, "as used (finance prices: the median)"),
+            one("unit", Text, "unit of the value"),
+            some(
+                &["source", "source_date"],
+                Text,
+                "the catalog row's source (`data/`), or `scenario`",
+            ),
+            one(
+                "estimate",
+                Bool,
+                "whether the catalog marks the figure as an ESTIMATE",
+            ),
+        ],
+        dirs: RUN,
+    });
+    t.push(TableSpec {
+        stem: "events",
+        row: "one event of the representative replication, in the order it happened",
+        groups: vec![
+            one("replication", U64, "replication index"),
+            one("time_h", U64, "hours since the start date"),
+            one("date", Text, "calendar date"),
+            one(
+                "event",
+                Text,
+                "`LandAcquired`, `PermitGranted`, `GridConnected`, `PowerCommissioned`, `ShellPhaseCompleted`, `GpusOrdered`, `GpusDelivered`, `GpusHeld` (by a supply cap), `GpusInstalled`, `ClusterEnergised`, `GpusFailed`, `GpusRepaired`, `ClusterRetired`",
+            ),
+            one("site", Text, "site id"),
+            one(
+                "entity_kind",
+                Text,
+                "`site`, `grid_connection`, `power_asset`, `shell_phase` or `cluster`",
+            ),
+            one(
+                "entity",
+                Text,
+                "its id (`hall#phase` for shell phases, numbered from 1)",
+            ),
+            one("gpus", U64, "GPUs concerned (0 for other events)"),
+        ],
+        dirs: RUN,
+    });
+    dispatch_tables(&mut t);
+    finance_tables(&mut t);
+    investor_tables(&mut t);
+    inventory_tables(&mut t);
+    plan_tables(&mut t);
+    t.push(TableSpec {
+        stem: "comparison",
+        row: "one headline figure × one statistic × one buildout",
+        groups: vec![
+            one("figure", Text, "the figure, for people"),
+            one("key", Text, "its `summary.json` key (or table)"),
+            one("unit", Text, "its unit"),
+            one(
+                "statistic",
+                Text,
+                "`p10`, `p50`, `p90`, or `base` (the base case)",
+            ),
+            one("buildout", Text, "the buildout's label"),
+            one(
+                "value",
+                OptF64,
+                "its value; empty for a date or where undefined",
+            ),
+            one("date", OptText, "its value, for a date"),
+            one(
+                "difference",
+                OptF64,
+                "value − the first buildout's (days for a date); empty for the first",
+            ),
+        ],
+        dirs: &[Dir::Compare],
+    });
+    t
+}
+
+fn policy() -> Group {
+    one("policy", Kind::Text, "`siloed` or `grid`")
+}
+
+fn dispatch_tables(t: &mut Vec<TableSpec>) {
+    use Kind::*;
+    const RUN: &[Dir] = &[Dir::Run];
+    let mut groups = vec![
+        policy(),
+        one("month", U64, "months since the start (0 = the start date)"),
+        one("date", Text, "the month's first day"),
+    ];
+    series(&mut groups, &MONTH_SERIES);
+    t.push(TableSpec {
+        stem: "dispatch",
+        row: "one policy × one month, region-wide",
+        groups,
+        dirs: RUN,
+    });
+    t.push(TableSpec {
+        stem: "utilisation",
+        row: "one policy × one cluster",
+        groups: vec![
+            policy(),
+            some(&["cluster", "operator", "site", "sku"], Text, "ids"),
+            quantiles(
+                "utilisation",
+                F64,
+                "GPU-hours used ÷ operational GPU-hours of the cluster over the horizon",
+            ),
+            quantiles(
+                "stranded_gpu_hours",
+                F64,
+                "its stranded GPU-hours over the horizon",
+            ),
+            quantiles(
+                "available_gpu_hours",
+                F64,
+                "its operational GPU-hours over the horizon",
+            ),
+        ],
+        dirs: RUN,
+    });
+    t.push(TableSpec {
+        stem: "demand",
+        row: "one policy × one inference demand or training campaign",
+        groups: vec![
+            policy(),
+            some(
+                &["demand", "kind", "tier"],
+                Text,
+                "demand id, `inference` or `training`, tier id",
+            ),
+            quantiles(
+                "served_share",
+                OptF64,
+                "inference: share of tokens served; empty for training",
+            ),
+            some(
+                &["runs_p50", "runs_cancelled_p50"],
+                OptF64,
+                "training: runs arrived within the horizon, and those never started (P50)",
+            ),
+            quantiles(
+                "queue_delay_days_mean",
+                OptF64,
+                "training: mean wait of started runs; empty if none started",
+            ),
+        ],
+        dirs: RUN,
+    });
+    t.push(TableSpec {
+        stem: "sold",
+        row: "one policy × one year of the horizon × one accelerator SKU: what the financial model sells",
+        groups: vec![
+            policy(),
+            one(
+                "year",
+                U64,
+                "year of the horizon (0 = the first twelve months)",
+            ),
+            one("sku", Text, "accelerator id"),
+            quantiles(
+                "gpu_hours",
+                F64,
+                "GPU-hours used (training and inference)",
+            ),
+            quantiles("tokens", F64, "output tokens served"),
+        ],
+        dirs: RUN,
+    });
+    t.push(TableSpec {
+        stem: "training_runs",
+        row: "one policy × one training run of the representative replication",
+        groups: vec![
+            policy(),
+            one("campaign", Text, "campaign id"),
+            one("arrival_date", Text, "arrival"),
+            one("gpus", U64, "GPUs the run needs"),
+            some(
+                &["start_date", "end_date"],
+                OptText,
+                "first start and completion; empty if not within the horizon",
+            ),
+            one(
+                "queue_delay_days",
+                OptF64,
+                "days from arrival to first start; empty if it never started",
+            ),
+            some(&["site", "architecture"], OptText, "the block it ran on"),
+        ],
+        dirs: RUN,
+    });
+}
+
+/// The `cashflows` inputs, in table order: (column, meaning).
+pub const CASHFLOW_INPUTS: [(&str, &str); 10] = [
+    (
+        "in_revenue_contracted_eur",
+        "contracted share of operational GPU-hours × price",
+    ),
+    (
+        "in_revenue_spot_eur",
+        "spot share of used GPU-hours × spot price",
+    ),
+    (
+        "in_revenue_tokens_eur",
+        "spot share's tokens × price per million, if priced",
+    ),
+    ("in_revenue_resale_eur", "resale of retired GPUs"),
+    (
+        "in_opex_energy_eur",
+        "energy from the grid, contracts and on-site fuel",
+    ),
+    ("in_opex_power_om_eur", "fixed O&M of on-site plants"),
+    ("in_opex_maintenance_eur", "maintenance of halls and GPUs"),
+    ("in_opex_staff_eur", "staff"),
+    ("in_opex_network_eur", "network"),
+    ("in_opex_insurance_eur", "insurance"),
+];
+
+/// The `cashflows` calculations and outputs after the inputs, in table order: (column, meaning).
+pub const CASHFLOW_RESULTS: [(&str, Kind, &str); 31] = [
+    ("calc_revenue_eur", Kind::F64, "revenue, all streams"),
+    ("calc_opex_eur", Kind::F64, "opex, all kinds"),
+    ("calc_ebitda_eur", Kind::F64, "EBITDA = revenue − opex"),
+    ("calc_capex_eur", Kind::F64, "capex, all classes"),
+    (
+        "calc_depreciation_eur",
+        Kind::F64,
+        "straight line from the period after spending",
+    ),
+    (
+        "calc_interest_eur",
+        Kind::F64,
+        "interest on the opening balance (IDC before COD)",
+    ),
+    (
+        "calc_fees_eur",
+        Kind::F64,
+        "arrangement fee at financial close",
+    ),
+    (
+        "calc_taxable_income_eur",
+        Kind::F64,
+        "EBITDA − depreciation − interest − fees",
+    ),
+    (
+        "calc_losses_carried_eur",
+        Kind::F64,
+        "tax losses carried forward at the period's end",
+    ),
+    ("calc_tax_eur", Kind::F64, "tax paid"),
+    ("calc_net_income_eur", Kind::F64, "taxable income − tax"),
+    ("calc_grants_drawn_eur", Kind::F64, "grants drawn"),
+    (
+        "calc_equity_drawn_eur",
+        Kind::F64,
+        "equity drawn, sponsor injections after COD included",
+    ),
+    ("calc_debt_drawn_eur", Kind::F64, "senior debt drawn"),
+    (
+        "calc_debt_opening_eur",
+        Kind::F64,
+        "senior debt at the period's start",
+    ),
+    (
+        "calc_principal_eur",
+        Kind::F64,
+        "scheduled principal (negative: interest capitalised)",
+    ),
+    ("calc_sweep_eur", Kind::F64, "prepaid by the cash sweep"),
+    (
+        "calc_debt_closing_eur",
+        Kind::F64,
+        "senior debt at the period's end",
+    ),
+    (
+        "calc_dsra_flow_eur",
+        Kind::F64,
+        "paid into (+) or out of (−) the DSRA",
+    ),
+    ("calc_dsra_eur", Kind::F64, "the DSRA's balance"),
+    (
+        "calc_cash_eur",
+        Kind::F64,
+        "cash held at the period's end (trapped by a lock-up, or retained before COD)",
+    ),
+    (
+        "calc_book_value_eur",
+        Kind::F64,
+        "net book value of the assets",
+    ),
+    (
+        "calc_balance_gap_eur",
+        Kind::F64,
+        "assets − (debt + paid-in capital + retained earnings): zero when the books balance",
+    ),
+    (
+        "out_cfads_eur",
+        Kind::F64,
+        "cash flow available for debt service: revenue − opex − tax − capex after COD",
+    ),
+    (
+        "out_debt_service_eur",
+        Kind::F64,
+        "interest + scheduled principal after COD",
+    ),
+    (
+        "out_dscr",
+        Kind::OptF64,
+        "CFADS ÷ debt service; empty without debt service",
+    ),
+    (
+        "out_llcr",
+        Kind::OptF64,
+        "loan life coverage ratio; empty without debt outstanding",
+    ),
+    (
+        "out_plcr",
+        Kind::OptF64,
+        "project life coverage ratio; empty without debt outstanding",
+    ),
+    (
+        "out_locked_up",
+        Kind::Bool,
+        "whether distributions were locked up",
+    ),
+    (
+        "out_distributions_eur",
+        Kind::F64,
+        "distributions to equity",
+    ),
+    (
+        "out_project_cf_eur",
+        Kind::F64,
+        "post-tax unlevered project cash flow (terminal value in the last period)",
+    ),
+];
+
+/// The last `cashflows` column.
+pub const CASHFLOW_EQUITY: (&str, &str) = (
+    "out_equity_cf_eur",
+    "distributions − equity paid in (terminal claim in the last period)",
+);
+
+/// The uses of funds, by key, in report order.
+pub const USES: [&str; 10] = [
+    "capex_land",
+    "capex_power",
+    "capex_shell",
+    "capex_gpus",
+    "capex_gpu_refresh",
+    "idc",
+    "fees",
+    "dsra",
+    "tax",
+    "total",
+];
+
+/// The sources of funds, by key.
+pub const SOURCES: [&str; 5] = ["grants", "equity", "debt", "operations", "total"];
+
+fn finance_tables(t: &mut Vec<TableSpec>) {
+    use Kind::*;
+    const RUN: &[Dir] = &[Dir::Run];
+    let mut groups = vec![
+        one("period", U64, "index, from 0"),
+        some(
+            &["start_date", "end_date"],
+            Text,
+            "the period's first day, and the next period's",
+        ),
+        one("construction", Bool, "whether the period is before COD"),
+    ];
+    groups.extend(
+        CASHFLOW_INPUTS
+            .iter()
+            .map(|(name, meaning)| one(name, F64, meaning)),
+    );
+    let capex: Vec<(String, Kind)> = Class::ALL
+        .iter()
+        .map(|c| (format!("in_capex_{}_eur", c.name()), F64))
+        .collect();
+    groups.push(labelled(
+        &format!(
+            "{} … {}",
+            capex.first().map_or("", |c| c.0.as_str()),
+            capex.last().map_or("", |c| c.0.as_str())
+        ),
+        "capital expenditure by class, on the simulated schedule",
+        capex.clone(),
+    ));
+    groups.push(one("in_gpu_hours", F64, "operational GPU-hours"));
+    groups.push(one(
+        "in_inference_gpu_hours",
+        F64,
+        "GPU-hours used serving tokens",
+    ));
+    groups.push(one("in_tokens", F64, "output tokens served"));
+    groups.extend(
+        CASHFLOW_RESULTS
+            .iter()
+            .map(|(name, kind, meaning)| one(name, *kind, meaning)),
+    );
+    groups.push(one(CASHFLOW_EQUITY.0, F64, CASHFLOW_EQUITY.1));
+    t.push(TableSpec {
+        stem: "cashflows",
+        row: "one period of the base case (FAST order: `in_` inputs, then `calc_` calculations, then `out_` outputs; EUR at period end)",
+        groups,
+        dirs: RUN,
+    });
+    t.push(TableSpec {
+        stem: "sources_uses",
+        row: "one source or use of funds over construction, base case",
+        groups: vec![
+            one("side", Text, "`uses` or `sources`"),
+            one(
+                "item",
+                Text,
+                "as in the `uses_*` and `sources_*` summary keys",
+            ),
+            one("eur", F64, "EUR"),
+            one("share", F64, "of the side's total"),
+        ],
+        dirs: RUN,
+    });
+    t.push(TableSpec {
+        stem: "finance_checks",
+        row: "one check of the financial model",
+        groups: vec![
+            one("check", Text, "name"),
+            one("meaning", Text, "what must hold"),
+            one(
+                "base_case_passed",
+                Bool,
+                "whether it holds in the base case",
+            ),
+            one(
+                "replications_failed",
+                U64,
+                "replications where it does not hold",
+            ),
+        ],
+        dirs: RUN,
+    });
+    let figures: Vec<(String, Kind)> = FIGURES
+        .iter()
+        .map(|(n, _)| ((*n).to_owned(), OptF64))
+        .collect();
+    t.push(TableSpec {
+        stem: "replications",
+        row: "one replication's headline financial figures (the distribution behind each `_p10/_p50/_p90` key; empty where undefined)",
+        groups: vec![
+            one("replication", U64, "replication index"),
+            labelled(
+                &FIGURES.map(|f| f.0).join(", "),
+                "as the summary keys of the same names",
+                figures,
+            ),
+        ],
+        dirs: RUN,
+    });
+}
+
+/// The `cases` figures: (column, output).
+pub const CASE_FIGURES: [(&str, Output); 5] = [
+    ("npv_eur", Output::Npv),
+    ("project_irr", Output::ProjectIrr),
+    ("equity_irr", Output::EquityIrr),
+    ("dscr_min", Output::DscrMin),
+    ("llcr_min", Output::LlcrMin),
+];
+
+fn investor_tables(t: &mut Vec<TableSpec>) {
+    use Kind::*;
+    let mut outputs = Vec::new();
+    for o in Output::ALL {
+        for end in ["base", "low", "high", "swing"] {
+            outputs.push((format!("{}_{end}", o.name()), OptF64));
+        }
+    }
+    t.push(TableSpec {
+        stem: "tornado",
+        row: "one input moved alone over its range (`[sensitivity]`, defaults from `data/defaults.csv`), the rest at the base case, with the debt sized on the base case; rows by decreasing swing of the ranked output",
+        groups: vec![
+            one(
+                "rank",
+                U64,
+                "position by decreasing swing of `ranked_by`, from 1",
+            ),
+            one("ranked_by", Text, "the output ranked"),
+            one(
+                "input",
+                Text,
+                "the input's name (`sovsim sensitivity --help` lists them)",
+            ),
+            one("meaning", Text, "what it moves"),
+            one("unit", Text, "unit of `low` and `high`"),
+            some(
+                &["low", "high"],
+                F64,
+                "ends of its range, as changes from the scenario",
+            ),
+            some(
+                &["low_change", "high_change"],
+                Text,
+                "those ends in words",
+            ),
+            labelled(
+                "{output}_base, {output}_low, {output}_high, {output}_swing",
+                "for each output (`npv` EUR, `project_irr`, `equity_irr`, `dscr_min`, `llcr_min`, `first_gw` in months from the start): its base value, its value at each end, and |high − low| (empty where undefined)",
+                outputs,
+            ),
+        ],
+        dirs: &[Dir::Run, Dir::Sensitivity],
+    });
+    let figures: Vec<(String, Kind)> = CASE_FIGURES
+        .iter()
+        .map(|(n, _)| ((*n).to_owned(), OptF64))
+        .collect();
+    t.push(TableSpec {
+        stem: "cases",
+        row: "the base case or a named case (`[cases.NAME]`), at its medians, with the debt sized on the base case",
+        groups: vec![
+            one("case", Text, "`base`, or the case's name"),
+            one("description", Text, "the case's description"),
+            one("changes", Text, "its input changes and overrides, in words"),
+            labelled(
+                &CASE_FIGURES.map(|f| f.0).join(", "),
+                "as the summary keys of the same names, for this case (empty where undefined)",
+                figures,
+            ),
+            one(
+                "first_gw_date",
+                OptText,
+                "energised IT capacity first reaches 1 GW (empty if never)",
+            ),
+            one(
+                "covenant_breached",
+                Bool,
+                "whether the minimum DSCR falls below the covenant (`dscr_covenant`)",
+            ),
+        ],
+        dirs: &[Dir::Run],
+    });
+}
+
+fn inventory_tables(t: &mut Vec<TableSpec>) {
+    use Kind::*;
+    const INVENTORY: &[Dir] = &[Dir::Inventory];
+    let overridden = || {
+        one(
+            "overridden_fields",
+            Text,
+            "catalog fields the scenario overrides, separated by `;`",
+        )
+    };
+    let source = || one("source", Text, "the catalog row's source");
+    t.push(TableSpec {
+        stem: "inventory_sites",
+        row: "one site",
+        groups: vec![
+            one("site", Text, "site id"),
+            one("country", Text, "country code"),
+            one("area_ha", F64, "land area [ha]"),
+            one("land_cost_eur", F64, "land price × area [EUR]"),
+            one("max_it_mw", F64, "most IT load the site takes [MW]"),
+            one("permit_months_p50", F64, "median permit duration [months]"),
+        ],
+        dirs: INVENTORY,
+    });
+    t.push(TableSpec {
+        stem: "inventory_shells",
+        row: "one hall",
+        groups: vec![
+            some(&["shell", "site"], Text, "ids"),
+            one("type", Text, "shell type (catalog id)"),
+            one("cooling", Text, "`air` or `liquid`"),
+            one("phases", U64, "build phases"),
+            one("it_mw", F64, "IT capacity of all its phases [MW]"),
+            one("pue", F64, "power usage effectiveness"),
+            one(
+                "capex_per_mw",
+                F64,
+                "capex per MW of IT, in `currency` (the catalog's)",
+            ),
+            one("currency", Text, "currency of `capex_per_mw`"),
+            overridden(),
+            source(),
+        ],
+        dirs: INVENTORY,
+    });
+    t.push(TableSpec {
+        stem: "inventory_power",
+        row: "one on-site power asset or power contract",
+        groups: vec![
+            some(&["asset", "site"], Text, "ids"),
+            one("tech", Text, "power technology (catalog id)"),
+            one("capacity_mw", F64, "nameplate capacity [MW]"),
+            one("build_months_p50", F64, "median build time [months]"),
+            overridden(),
+            source(),
+        ],
+        dirs: INVENTORY,
+    });
+    t.push(TableSpec {
+        stem: "inventory_clusters",
+        row: "one GPU cluster (refreshes included)",
+        groups: vec![
+            some(&["cluster", "site", "shell", "operator"], Text, "ids"),
+            one("sku", Text, "accelerator (catalog id)"),
+            one("gpus", U64, "GPUs ordered"),
+            one(
+                "all_in_power_kw",
+                F64,
+                "IT power per GPU, rack share included [kW]",
+            ),
+            one("it_power_mw", F64, "GPUs × all-in power [MW]"),
+            one("facility_power_mw", F64, "IT power × the hall's PUE [MW]"),
+            one("order_date", Text, "date the GPUs are ordered"),
+            one(
+                "lead_time_months_p50",
+                F64,
+                "median delivery lead time [months]",
+            ),
+            one(
+                "refresh_of",
+                OptText,
+                "the cluster it replaces at retirement; empty for an original order",
+            ),
+            overridden(),
+            source(),
+        ],
+        dirs: INVENTORY,
+    });
+}
+
+fn plan_tables(t: &mut Vec<TableSpec>) {
+    use Kind::*;
+    const PLAN: &[Dir] = &[Dir::Plan];
+    t.push(TableSpec {
+        stem: "plan",
+        row: "one decision of the plan: an entity built, acquired or ordered in a year",
+        groups: vec![
+            one("year", U64, "calendar year of the decision"),
+            one("kind", Text, "`site`, `grid`, `power`, `hall` or `gpus`"),
+            some(&["id", "site"], Text, "the entity's id and its site"),
+            one("what", Text, "what is decided, in words"),
+            one("quantity", F64, "how much, in `unit`"),
+            one("unit", Text, "unit of `quantity`"),
+            one("usable_year", U64, "first year it can be used"),
+            one("committed", Bool, "whether `[optimize] committed` fixed it"),
+        ],
+        dirs: PLAN,
+    });
+    t.push(TableSpec {
+        stem: "objective_parts",
+        row: "one part of the objective; the parts add up to it",
+        groups: vec![
+            one("part", Text, "name"),
+            one("value", F64, "its value, in the objective's unit"),
+        ],
+        dirs: PLAN,
+    });
+    t.push(TableSpec {
+        stem: "shadow_prices",
+        row: "one constraint's dual value in the LP with the integer decisions fixed",
+        groups: vec![
+            one("family", Text, "constraint family"),
+            one("entity", Text, "what it constrains"),
+            one(
+                "year",
+                OptF64,
+                "its year; empty for a constraint over the horizon",
+            ),
+            one("value", F64, "value of one more unit of the limit"),
+            one("unit", Text, "unit of `value`"),
+        ],
+        dirs: PLAN,
+    });
+    t.push(TableSpec {
+        stem: "sovereignty_cost",
+        row: "one sovereignty tier whose rule was relaxed and the plan optimised again",
+        groups: vec![
+            one("tier", Text, "tier id"),
+            one("clauses_relaxed", U64, "clauses of its rule dropped"),
+            some(
+                &["strict_objective", "relaxed_objective", "delta_objective"],
+                F64,
+                "objective with the rule, without it, and the difference: what the rule costs",
+            ),
+            some(
+                &["strict_it_gw", "relaxed_it_gw", "delta_it_gw"],
+                F64,
+                "IT capacity built at the horizon [GW], with and without the rule, and the difference",
+            ),
+        ],
+        dirs: PLAN,
+    });
+    t.push(TableSpec {
+        stem: "plan_milestones",
+        row: "one milestone of the plan's deterministic schedule",
+        groups: vec![
+            one("site", Text, "site id, or `region`"),
+            one("milestone", Text, "milestone name"),
+            one("date", Text, "date"),
+        ],
+        dirs: PLAN,
+    });
+}
+
+/// The table whose file stem is `stem`.
+pub fn table(stem: &str) -> Option<TableSpec> {
+    tables().into_iter().find(|t| t.stem == stem)
+}
+
+/// The outputs of `sovsim run`, documented in Markdown: the section of `reports/README.md` between
+/// its `run-outputs` markers. `charts` lists the report's charts (they are drawn by sovsim-report).
+pub fn run_markdown(charts: &[(&str, &str)]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let _ = writeln!(s, "### `summary.json`\n");
+    let _ = writeln!(
+        s,
+        "Flat keys; `{{q}}` stands for `p10`, `p50` and `p90` (percentiles over replications).\n"
+    );
+    keys_markdown(
+        &mut s,
+        SUMMARY_KEYS.iter().chain(DISPATCH_KEYS).chain(FINANCE_KEYS),
+    );
+    let _ = writeln!(s, "\n### `summary.json` with `--compare-dispatch`\n");
+    keys_markdown(&mut s, COMPARE_DISPATCH_KEYS.iter());
+    let _ = writeln!(
+        s,
+        "\n### `report.pdf`, `model.xlsx` and `charts/`\n\n\
+         Rendered from the files above (again with `sovsim report RUN_DIR [--template PATH]`). \
+         `report.pdf` is typeset from `reports/templates/report.typ`; `model.xlsx` has the sheets \
+         Summary (`summary.json`), Inputs (`assumptions`), Periods (the `in_` columns of `cashflows`), \
+         Cash flows, Sources & uses, Checks and Replications. Each chart is an SVG and a PNG:\n"
+    );
+    let _ = writeln!(s, "| chart | shows |\n|---|---|");
+    for (name, shows) in charts {
+        let _ = writeln!(s, "| `{name}` | {shows} |");
+    }
+    for spec in tables().iter().filter(|t| t.dirs.contains(&Dir::Run)) {
+        table_markdown(&mut s, spec);
+    }
+    for (dir, heading) in [
+        (
+            Dir::Inventory,
+            "### Written by `sovsim inventory`\n\nBeside `summary.json` (sizes and costs of the resolved buildout) and `manifest.json`:",
+        ),
+        (
+            Dir::Plan,
+            "### Written by `sovsim optimize`\n\nBeside `plan.toml` (the plan as a scenario file) and `optimize.json` (objective, size of the program, capacity by year, shortfalls):",
+        ),
+        (
+            Dir::Compare,
+            "### Written by `sovsim compare`\n\nBeside each buildout's run directory under `runs/`, the overlaid charts and `compare.pdf`:",
+        ),
+    ] {
+        let _ = writeln!(s, "\n{heading}");
+        for spec in tables().iter().filter(|t| t.dirs.contains(&dir)) {
+            table_markdown(&mut s, spec);
+        }
+    }
+    s
+}
+
+fn keys_markdown<'a>(s: &mut String, keys: impl Iterator<Item = &'a Key>) {
+    use std::fmt::Write as _;
+    let _ = writeln!(s, "| key | unit | meaning |\n|---|---|---|");
+    for key in keys {
+        let _ = writeln!(s, "| `{}` | {} | {} |", key.pattern, key.unit, key.meaning);
+    }
+}
+
+fn table_markdown(s: &mut String, spec: &TableSpec) {
+    use std::fmt::Write as _;
+    let stem = spec.stem;
+    let _ = writeln!(
+        s,
+        "\n### `{stem}.parquet` and `{stem}.csv`\n\nA row is {}.\n",
+        spec.row
+    );
+    let _ = writeln!(s, "| column | meaning |\n|---|---|");
+    for g in &spec.groups {
+        let label = if g.columns.len() > 1 && !g.label.contains('{') && !g.label.contains('…') {
+            g.columns
+                .iter()
+                .map(|c| format!("`{}`", c.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        } else {
+            format!("`{}`", g.label)
+        };
+        let _ = writeln!(s, "| {label} | {} |", g.meaning);
+    }
+}

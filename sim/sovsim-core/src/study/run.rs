@@ -1,0 +1,196 @@
+//! A full run: Monte Carlo replications of the buildout, each dispatched and financed with the debt
+//! sized once on the lender's base case; the representative replication run again with its event
+//! log; and, when financed, the tornado and the named cases on the base case.
+
+use rayon::prelude::*;
+
+use super::pipeline::Pipeline;
+use super::sensitivity::{self, CaseOutcome, Evaluator, Mode, Tornado};
+use super::{Progress, StudyError, cases};
+use crate::assumptions::{self, Assumption};
+use crate::catalog::Catalog;
+use crate::dispatch::Outcome;
+use crate::dispatch::summary::DispatchSummary;
+use crate::engine::aggregate::Aggregate;
+use crate::engine::buildout::{self, Replication};
+use crate::engine::replicate::replicate;
+use crate::finance::summary::FinanceSummary;
+use crate::finance::{BaseCase, Metrics};
+use crate::model::{CaseSpec, Policy, Scenario};
+use crate::sovereignty::{self, Eligibility};
+use crate::units::Date;
+
+/// What a run is asked.
+#[derive(Clone, Debug, Default)]
+pub struct Request {
+    /// Replications.
+    pub runs: u64,
+    /// Worker threads (0: one per core); results do not depend on it.
+    pub threads: usize,
+    /// Dispatch under both policies, the scenario's first.
+    pub compare_dispatch: bool,
+    /// The case simulated (`[cases.NAME]`), if not the scenario as stated.
+    pub case: Option<String>,
+}
+
+/// The replication whose milestones lie closest to their P50, run again with its event log.
+#[derive(Clone, Debug)]
+pub struct Representative {
+    /// Its index.
+    pub index: u64,
+    /// The replication, events included.
+    pub replication: Replication,
+    /// Its dispatch under each policy.
+    pub outcomes: Vec<Outcome>,
+}
+
+/// The financial model over the run.
+#[derive(Clone, Debug)]
+pub struct Financed {
+    /// The base case of the simulated scenario, carrying the debt sized on the stated one.
+    pub base: BaseCase,
+    /// Every replication's figures.
+    pub summary: FinanceSummary,
+}
+
+/// The investor's views every financed run carries: the tornado and the cases, on the scenario as
+/// stated, read at its medians with the debt sized on its base case.
+#[derive(Clone, Debug)]
+pub struct Investor {
+    /// The tornado.
+    pub tornado: Tornado,
+    /// The base case and every named case.
+    pub cases: Vec<CaseOutcome>,
+    /// The DSCR a case breaches below.
+    pub covenant_dscr: f64,
+    /// First day of the scenario as stated, from which `first_gw` months count.
+    pub start_date: Date,
+}
+
+/// Everything a run found.
+pub struct RunResults {
+    /// The scenario simulated (the case's, when one was asked for).
+    pub scenario: Scenario,
+    /// The case simulated, if not the scenario as stated.
+    pub case: Option<String>,
+    /// Policies dispatched, the scenario's first.
+    pub policies: Vec<Policy>,
+    /// Milestones, delays and monthly series over replications.
+    pub aggregate: Aggregate,
+    /// The dispatch over replications.
+    pub dispatch: DispatchSummary,
+    /// The financial model, with a `[finance]` section.
+    pub finance: Option<Financed>,
+    /// The representative replication.
+    pub representative: Representative,
+    /// Which clusters qualify for which tiers.
+    pub eligibility: Vec<Eligibility>,
+    /// Tornado and cases, with a `[finance]` section.
+    pub investor: Option<Investor>,
+    /// Every figure the scenario used, with its source.
+    pub assumptions: Vec<Assumption>,
+}
+
+/// The policies to dispatch: the scenario's, and the other one when comparing.
+pub fn policies(scenario: &Scenario, compare: bool) -> Vec<Policy> {
+    let first = scenario.dispatch.policy;
+    let mut all = vec![first];
+    if compare {
+        all.extend(Policy::ALL.into_iter().filter(|p| *p != first));
+    }
+    all
+}
+
+/// Runs `stated` (or the case `request.case` of it, among `cases`: see [`cases::scenarios`]).
+///
+/// # Errors
+/// If the case is unknown or the thread pool cannot be built.
+pub fn run(
+    stated: &Scenario,
+    cases: &[(CaseSpec, Scenario)],
+    catalog: &Catalog,
+    request: &Request,
+    progress: &dyn Progress,
+) -> Result<RunResults, StudyError> {
+    let scenario = match &request.case {
+        None => stated,
+        Some(name) => cases::find(stated, cases, name)?,
+    };
+    let policies = policies(scenario, request.compare_dispatch);
+    // Debt is sized once, on the base case of the scenario as stated; every replication (and a
+    // case, with its own inputs) then carries that debt.
+    let evaluator = Evaluator::new(stated);
+    let base = match (&evaluator, &request.case) {
+        (Some(e), Some(_)) => e.base_case(scenario),
+        (Some(e), None) => Some(e.sized().clone()),
+        (None, _) => None,
+    };
+    let pipeline = Pipeline::new(scenario, &policies, base.as_ref().map(|b| &b.debt));
+    progress.start(request.runs, "replications");
+    let (aggregate, dispatched, financed) = replicate(
+        scenario,
+        request.runs,
+        request.threads,
+        (
+            Aggregate::new(scenario),
+            DispatchSummary::new(scenario, &policies),
+            FinanceSummary::new(),
+        ),
+        |(a, d, f), first, chunk| {
+            a.add_chunk(chunk);
+            // Dispatch and finance are parallel across the chunk and folded in replication order.
+            let results: Vec<(Vec<Outcome>, Option<Metrics>)> = chunk
+                .par_iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    let (outcomes, case) = pipeline.through(first + i as u64, r);
+                    (outcomes, case.map(|c| c.metrics))
+                })
+                .collect();
+            for (o, m) in &results {
+                d.add(o);
+                if let Some(m) = m {
+                    f.add(m);
+                }
+            }
+            progress.advance(chunk.len() as u64);
+        },
+    )?;
+    progress.finish();
+    let index = aggregate.representative();
+    let replication = buildout::run(scenario, index);
+    let outcomes = pipeline.dispatch(index, &replication);
+    let investor = match &evaluator {
+        Some(e) => {
+            let tornado =
+                sensitivity::tornado(stated, e, Mode::Deterministic, request.threads, progress)?;
+            let cases = sensitivity::cases(e, &tornado.base, cases);
+            Some(Investor {
+                tornado,
+                cases,
+                covenant_dscr: e.sized().terms.covenant_dscr,
+                start_date: stated.meta.start_date,
+            })
+        }
+        None => None,
+    };
+    Ok(RunResults {
+        scenario: scenario.clone(),
+        case: request.case.clone(),
+        policies,
+        aggregate,
+        dispatch: dispatched,
+        finance: base.map(|base| Financed {
+            base,
+            summary: financed,
+        }),
+        representative: Representative {
+            index,
+            replication,
+            outcomes,
+        },
+        eligibility: sovereignty::evaluate(scenario),
+        investor,
+        assumptions: assumptions::list(scenario, catalog),
+    })
+}

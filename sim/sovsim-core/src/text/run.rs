@@ -1,0 +1,365 @@
+//! What a run found, told in a few lines for the terminal: milestones, what held each site back,
+//! which operators fail which tier, the dispatch under each policy and the financing a lender reads.
+
+use std::fmt::Write as _;
+
+use super::format::{self, money};
+use crate::dispatch::summary::DispatchSummary;
+use crate::engine::aggregate::{Aggregate, DelaySummary};
+use crate::engine::buildout::WaitCause;
+use crate::engine::time::SimTime;
+use crate::finance::summary::FinanceSummary;
+use crate::finance::{BaseCase, Binding, CHECKS};
+use crate::model::Scenario;
+use crate::rundir::schema::{SOURCES, USES};
+use crate::rundir::{BASIS, period_date, sources, uses};
+use crate::sovereignty::Eligibility;
+use crate::study::run::RunResults;
+use crate::units::Date;
+
+/// The whole summary of a run, ending with where it was written.
+pub fn summary(r: &RunResults, out: &str) -> String {
+    let scenario = &r.scenario;
+    let mut told = human(scenario, &r.aggregate);
+    told.push_str(&sovereignty_summary(scenario, &r.eligibility));
+    told.push_str(&dispatch(scenario, &r.dispatch));
+    if let Some(f) = &r.finance {
+        told.push_str(&finance(scenario, &f.base, &f.summary));
+    }
+    told.push_str(&format!("\nWrote {out}\n"));
+    told
+}
+
+/// Month and year of a date, for people.
+fn month_of(t: Option<SimTime>, start: Date) -> String {
+    match t {
+        Some(t) => {
+            let d = t.date(start);
+            format!("{}-{:02}", d.year, d.month)
+        }
+        None => "not reached".to_owned(),
+    }
+}
+
+fn human(scenario: &Scenario, a: &Aggregate) -> String {
+    let start = scenario.meta.start_date;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{}: {} replications, seed {}, {} to {}",
+        scenario.meta.name,
+        a.runs(),
+        scenario.meta.seed,
+        start,
+        crate::rundir::run::boundary_date(a.months(), start)
+    );
+    let _ = writeln!(s, "\nMilestones (P50, with P10 to P90)");
+    let all = a.milestones();
+    for m in all.iter().filter(|m| m.site.is_none()) {
+        let label = match m.name.as_str() {
+            "first_power" => "first power".to_owned(),
+            "first_gpu" => "first GPU online".to_owned(),
+            "full_capacity" => "full capacity".to_owned(),
+            gw => format!("{} GW of IT online", gw.trim_start_matches("gw_")),
+        };
+        let p = m.percentiles;
+        let _ = writeln!(
+            s,
+            "  {label:<22} {}  ({} to {})",
+            month_of(p.p50, start),
+            month_of(p.p10, start),
+            month_of(p.p90, start)
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\nWhat held each site back (months each GPU came online late, mean over replications)"
+    );
+    let delays = a.delays();
+    for (i, site) in scenario.sites.iter().enumerate() {
+        let of_site: Vec<&DelaySummary> = delays.iter().filter(|d| d.site == i).collect();
+        let total = of_site
+            .iter()
+            .find(|d| d.cause.is_none())
+            .map_or(0.0, |d| d.mean_months);
+        let full = all
+            .iter()
+            .find(|m| m.site == Some(i) && m.name == "full_capacity")
+            .and_then(|m| m.percentiles.p50);
+        let mut causes: Vec<&&DelaySummary> = of_site
+            .iter()
+            .filter(|d| d.cause.is_some() && d.mean_months >= 0.05)
+            .collect();
+        causes.sort_by(|x, y| y.mean_months.total_cmp(&x.mean_months));
+        let parts: Vec<String> = causes
+            .iter()
+            .map(|d| {
+                format!(
+                    "{:.1} waiting for {}",
+                    d.mean_months,
+                    d.cause.map_or("", WaitCause::phrase)
+                )
+            })
+            .collect();
+        let reason = if parts.is_empty() {
+            "on time".to_owned()
+        } else {
+            format!("{total:.1} months late: {}", parts.join(", "))
+        };
+        let _ = writeln!(
+            s,
+            "  {:<20} full capacity {} (P50); {reason}",
+            site.id,
+            month_of(full, start)
+        );
+    }
+    let it = a.region_at_end("it_online_mw");
+    let gpus = a.region_at_end("gpus_operational");
+    let energy = a.energy_twh_total();
+    let emissions = a.emissions_mtco2_total();
+    let _ = writeln!(
+        s,
+        "\nAt the end of the horizon (P50): {:.0} MW of IT online, {:.0} GPUs working; {:.1} TWh used, {:.2} MtCO₂ emitted over the horizon",
+        it[1], gpus[1], energy[1], emissions[1]
+    );
+    s
+}
+
+/// Which operators fail which tier, and why, once per operator, tier and reasons.
+fn sovereignty_summary(scenario: &Scenario, all: &[Eligibility]) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    for e in all {
+        let operator = &scenario.operators[scenario.clusters[e.cluster.index()].operator.index()];
+        for (t, tier) in scenario.tiers.iter().enumerate() {
+            if e.qualifies[t] {
+                continue;
+            }
+            let reasons: Vec<&str> = e
+                .failures
+                .iter()
+                .filter(|f| f.tier == t)
+                .map(|f| f.reason.as_str())
+                .collect();
+            let line = format!(
+                "  `{}` fails `{}`: {}",
+                operator.id,
+                tier.id,
+                reasons.join("; ")
+            );
+            if !lines.contains(&line) {
+                lines.push(line);
+            }
+        }
+    }
+    let mut s = String::new();
+    if !scenario.tiers.is_empty() {
+        let _ = writeln!(s, "\nSovereignty tiers");
+        if lines.is_empty() {
+            let _ = writeln!(s, "  every cluster qualifies for every tier");
+        }
+        for line in lines {
+            let _ = writeln!(s, "{line}");
+        }
+    }
+    s
+}
+
+/// Human lines: utilisation, stranding and service per tier under each policy, and what pooling recovers.
+fn dispatch(scenario: &Scenario, d: &DispatchSummary) -> String {
+    let mut s = String::new();
+    let pct = |q: Option<[f64; 3]>| {
+        q.map_or("—".to_owned(), |q| {
+            format!(
+                "{:.1} % ({:.1}–{:.1})",
+                100.0 * q[1],
+                100.0 * q[0],
+                100.0 * q[2]
+            )
+        })
+    };
+    let _ = writeln!(s, "\nDispatch (P50, with P10 to P90)");
+    for p in &d.policies {
+        let _ = writeln!(
+            s,
+            "  {:<7} utilisation {}, stranded {} of GPU-hours",
+            p.policy.name(),
+            pct(p.scalar("utilisation_mean")),
+            pct(p.scalar("stranded_gpu_hours_share")),
+        );
+        for (t, tier) in scenario.tiers.iter().enumerate() {
+            if let Some(q) = p.served_share(t) {
+                let _ = writeln!(
+                    s,
+                    "          {:<14} demand served {}",
+                    tier.id,
+                    pct(Some(q))
+                );
+            }
+        }
+        if let Some(q) = p.scalar("training_queue_delay_days_mean") {
+            let cancelled = p.scalar("training_runs_cancelled").map_or(0.0, |q| q[1]);
+            let _ = writeln!(
+                s,
+                "          training runs wait {:.0} days on average (P50; {:.0}–{:.0}), {cancelled:.0} never start",
+                q[1], q[0], q[2]
+            );
+        }
+    }
+    if let Some((gpu_hours, share)) = d.recovered() {
+        let _ = writeln!(
+            s,
+            "  The compute grid recovers {} GPU-hours (P50; {} to {}), {} of operational GPU-hours",
+            count(gpu_hours[1]),
+            count(gpu_hours[0]),
+            count(gpu_hours[2]),
+            pct(Some(share))
+        );
+    }
+    s
+}
+
+/// A large count for people: `1.23 bn`, `45.6 M`, `7.8 k`.
+fn count(v: f64) -> String {
+    let a = v.abs();
+    if a >= 1e9 {
+        format!("{:.2} bn", v / 1e9)
+    } else if a >= 1e6 {
+        format!("{:.1} M", v / 1e6)
+    } else if a >= 1e3 {
+        format!("{:.1} k", v / 1e3)
+    } else {
+        format!("{v:.0}")
+    }
+}
+/// A percentage, or "n/a" where the figure is undefined (no IRR).
+fn pct(v: Option<f64>) -> String {
+    v.map_or("n/a".into(), format::percent)
+}
+
+/// A ratio, or "n/a" where the figure is undefined (no debt service).
+fn times(v: Option<f64>) -> String {
+    v.map_or("n/a".into(), format::times)
+}
+
+/// The finance section of the human summary.
+fn finance(scenario: &Scenario, base: &BaseCase, s: &FinanceSummary) -> String {
+    let m = &base.case.metrics;
+    let d = &base.debt;
+    let t = &base.terms;
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "\nFinance — base case (every uncertain input at its median); {BASIS}"
+    );
+    let range = |name: &str, f: &dyn Fn(Option<f64>) -> String| {
+        let q = s.quantiles(name);
+        format!("P10–P90 {} to {}", f(q[0]), f(q[2]))
+    };
+    let eur = |v: Option<f64>| v.map_or("n/a".into(), money);
+    let _ = writeln!(
+        o,
+        "  Capex {}   ({})",
+        money(m.capex_total_eur),
+        range("capex_total_eur", &eur)
+    );
+    let limit = match d.binding {
+        Binding::Sculpting => format!(
+            "sized by sculpting at {:.2}× (gearing cap {} not reached)",
+            t.target_dscr,
+            money(d.gearing_cap_eur)
+        ),
+        Binding::Gearing => format!(
+            "capped by {:.1} % gearing (sculpting at {:.2}× would allow {})",
+            t.max_gearing * 100.0,
+            t.target_dscr,
+            money(d.sculpted_eur)
+        ),
+    };
+    let _ = writeln!(
+        o,
+        "  Debt {} at COD {} — {limit}",
+        money(m.debt_eur),
+        period_date(scenario, d.construction_end + 1)
+    );
+    let _ = writeln!(
+        o,
+        "  Equity paid in {}{}",
+        money(m.equity_eur),
+        t.equity_committed_eur.map_or(String::new(), |c| format!(
+            " (committed {}{})",
+            money(c),
+            if m.equity_eur > c { ": NOT ENOUGH" } else { "" }
+        ))
+    );
+    let _ = writeln!(
+        o,
+        "  Project IRR {}   ({})",
+        pct(m.project_irr),
+        range("project_irr", &pct)
+    );
+    let _ = writeln!(
+        o,
+        "  Equity IRR {}   ({})",
+        pct(m.equity_irr),
+        range("equity_irr", &pct)
+    );
+    let _ = writeln!(
+        o,
+        "  NPV at {:.1} % {}   ({})",
+        t.discount_rate * 100.0,
+        money(m.npv_eur),
+        range("npv_eur", &eur)
+    );
+    let _ = writeln!(
+        o,
+        "  DSCR min {} avg {}, LLCR min {}   (min DSCR {}); P(min DSCR < {:.2}×) = {}",
+        times(m.dscr_min),
+        times(m.dscr_avg),
+        times(m.llcr_min),
+        range("dscr_min", &times),
+        t.covenant_dscr,
+        pct(s.covenant_breach_probability())
+    );
+    let _ = writeln!(
+        o,
+        "  Payback {}; LCOC {} per GPU-hour; {} per million tokens",
+        m.payback_years
+            .map_or("not within the horizon".into(), |y| format!("{y:.2} years")),
+        m.lcoc_eur_per_gpu_hour
+            .map_or("n/a".into(), |v| format::euros(v, 2)),
+        m.cost_eur_per_mtok
+            .map_or("n/a".into(), |v| format::euros(v, 3))
+    );
+    let _ = writeln!(o, "  Sources & uses (construction):");
+    let u = uses(base);
+    let so = sources(base);
+    let rows = USES.len().max(SOURCES.len());
+    for i in 0..rows {
+        let left = USES
+            .get(i)
+            .map_or(String::new(), |k| format!("{k:<18} {:>12}", money(u[i])));
+        let right = SOURCES
+            .get(i)
+            .map_or(String::new(), |k| format!("{k:<11} {:>12}", money(so[i])));
+        let _ = writeln!(o, "    {left:<31}   {right}");
+    }
+    let failed: Vec<&str> = CHECKS
+        .iter()
+        .zip(m.checks)
+        .filter(|(_, ok)| !ok)
+        .map(|((n, _), _)| *n)
+        .collect();
+    if failed.is_empty() {
+        let _ = writeln!(o, "  Checks: all {} pass in the base case", CHECKS.len());
+    } else {
+        let _ = writeln!(o, "  Checks FAILED in the base case: {}", failed.join(", "));
+    }
+    if s.replications_failing_a_check > 0 {
+        let _ = writeln!(
+            o,
+            "  {} of {} replications fail a check (see finance_checks)",
+            s.replications_failing_a_check, s.runs
+        );
+    }
+    o
+}

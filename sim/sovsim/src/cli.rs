@@ -1,0 +1,393 @@
+//! The command line: every command, argument and help text (clap), and the conversion of its
+//! enums into the library's types. Parsing only validates; `main.rs` turns the arguments into
+//! library calls.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use sovsim_core::model::{Input, Policy};
+use sovsim_core::study::sensitivity::Output;
+
+/// Plans sovereign AI infrastructure: land, power, datacenter shells, GPUs and open models, under
+/// sovereignty rules, financed.
+#[derive(Debug, Parser)]
+#[command(name = "sovsim", version, about, long_about = None, propagate_version = true)]
+pub(crate) struct Cli {
+    /// Read the reference catalog from this directory instead of the copy built into sovsim.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Check scenario files and report every problem, with file:line:column, field, expectation and hint.
+    #[command(
+        after_help = "Example:\n  sovsim validate scenarios/*.toml\n  sovsim validate --format json scenarios/quickstart.toml"
+    )]
+    Validate {
+        /// Scenario files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Apply a named override (`[overrides.NAME]`) after those the file lists; repeatable.
+        #[arg(long = "override", value_name = "NAME")]
+        overrides: Vec<String>,
+    },
+    /// Print the JSON Schema of the scenario format (for editors: autocompletion and checking).
+    #[command(after_help = "Example:\n  sovsim schema > sovsim-scenario.schema.json")]
+    Schema,
+    /// Print a reference catalog table with the source of every row.
+    #[command(
+        after_help = "Example:\n  sovsim catalog accelerators\n  sovsim catalog power --format csv"
+    )]
+    Catalog {
+        /// Which table; all of them if left out.
+        #[arg(value_enum)]
+        table: Option<CatalogTable>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = CatalogFormat::Table)]
+        format: CatalogFormat,
+        /// Print the documentation of every column (Markdown, as in data/README.md) instead of rows.
+        #[arg(long, conflicts_with = "table")]
+        columns: bool,
+    },
+    /// Resolve a scenario against the catalog and write its inventory (sites, halls, power, clusters
+    /// with every catalog value and override) as a run directory: manifest, summary and tables.
+    #[command(
+        after_help = "Example:\n  sovsim inventory scenarios/quickstart.toml\n  sovsim inventory scenarios/paris-1.4gw.toml --out /tmp/paris"
+    )]
+    Inventory {
+        /// Scenario file.
+        #[arg(value_name = "SCENARIO")]
+        file: PathBuf,
+        /// Output directory; default `reports/<scenario-name>/`.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Apply a named override after those the file lists; repeatable.
+        #[arg(long = "override", value_name = "NAME")]
+        overrides: Vec<String>,
+    },
+    /// Print what every file, column and key of a run directory means (Markdown, as in reports/README.md).
+    #[command(after_help = "Example:\n  sovsim outputs")]
+    Outputs,
+    /// Simulate the buildout under uncertainty: N replications of land, permits, grid, on-site
+    /// power, shells and GPUs (deliveries, supply caps, failures, retirement, refresh), with P10/P50/P90
+    /// of every milestone and monthly series, and what delayed each site.
+    #[command(
+        after_help = "Example:\n  sovsim run scenarios/quickstart.toml --runs 100\n  sovsim run scenarios/eu-sovereign-2030.toml --runs 1000 --threads 2 --override slow-grid"
+    )]
+    Run {
+        /// Scenario file.
+        #[arg(value_name = "SCENARIO")]
+        file: PathBuf,
+        /// Monte Carlo replications.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+        runs: u64,
+        /// Seed of every random stream; default: the scenario's `seed`.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads; 0 uses every core. Results do not depend on it.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Output directory; default `reports/<scenario-name>/`.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Apply a named override after those the file lists; repeatable.
+        #[arg(long = "override", value_name = "NAME")]
+        overrides: Vec<String>,
+        /// Dispatch policy; default: the scenario's `[dispatch] policy` (`siloed` if unset).
+        #[arg(long, value_enum)]
+        dispatch: Option<DispatchPolicy>,
+        /// Dispatch under both policies and report them side by side, with what pooling recovers.
+        #[arg(long)]
+        compare_dispatch: bool,
+        /// Report template (typst); default: the shipped `reports/templates/report.typ`.
+        #[arg(long, value_name = "PATH")]
+        template: Option<PathBuf>,
+        /// Simulate a named case (`[cases.NAME]`): its input changes and overrides, with the debt
+        /// sized on the base case.
+        #[arg(long, value_name = "NAME")]
+        case: Option<String>,
+    },
+    /// Compare buildouts side by side: each scenario is run with the same seed and replications
+    /// (common random numbers, so differences are not noise), or a run directory is read; writes
+    /// the headline figures with P10/P50/P90 and their differences from the first, overlaid
+    /// charts and a PDF.
+    #[command(
+        after_help = "Example:\n  sovsim compare scenarios/paris-1.4gw.toml scenarios/neocloud-1.3gw.toml\n  sovsim compare reports/paris-1.4gw reports/neocloud-1.3gw --out /tmp/cmp"
+    )]
+    Compare {
+        /// Scenario files or run directories (at least two); differences are from the first.
+        #[arg(required = true, num_args = 2.., value_name = "SCENARIO_OR_RUN_DIR")]
+        inputs: Vec<PathBuf>,
+        /// Replications of each scenario run.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+        runs: u64,
+        /// Seed of every scenario run; default: the first scenario's `seed`.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads; 0 uses every core. Results do not depend on it.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Output directory; default `reports/compare-<first>-vs-<second>…/`.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Comparison template (typst); default: the shipped `reports/templates/compare.typ`.
+        #[arg(long, value_name = "PATH")]
+        template: Option<PathBuf>,
+    },
+    /// Tornado: move each input of `[sensitivity]` alone over its range (prices, capex, rates,
+    /// delays, demand), with the debt sized on the base case, and rank the inputs by the swing of
+    /// an output. Writes the table, the chart and `sensitivity.json`.
+    #[command(
+        after_help = "Example:\n  sovsim sensitivity scenarios/neocloud-1.3gw.toml --output equity_irr\n  sovsim sensitivity scenarios/paris-1.4gw.toml --output dscr_min --quantile 0.1 --runs 50"
+    )]
+    Sensitivity {
+        /// Scenario file.
+        #[arg(value_name = "SCENARIO")]
+        file: PathBuf,
+        /// The output ranked.
+        #[arg(long, value_enum, default_value_t = OutputArg::Npv)]
+        output: OutputArg,
+        /// Read each variant as this quantile (0 to 1) over replications with the scenario's
+        /// seeds, instead of at its medians.
+        #[arg(long, value_name = "Q")]
+        quantile: Option<f64>,
+        /// Replications of `--quantile`.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..), requires = "quantile")]
+        runs: u64,
+        /// Worker threads; 0 uses every core. Results do not depend on it.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Output directory; default `reports/<scenario-name>-sensitivity/`.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Apply a named override after those the file lists; repeatable.
+        #[arg(long = "override", value_name = "NAME")]
+        overrides: Vec<String>,
+    },
+    /// Break-even: the value of one input at which an output reaches a target (min DSCR = 1.0× or
+    /// the lock-up level, equity IRR = hurdle, NPV = 0…), with the debt sized on the base case,
+    /// and its distance from the scenario's value. Exit code 1 when no value in the range reaches it.
+    #[command(
+        after_help = "Example:\n  sovsim breakeven scenarios/neocloud-1.3gw.toml --input gpu_rent --target dscr_min=1.0\n  sovsim breakeven scenarios/neocloud-1.3gw.toml --input gpu_rent --target equity_irr=hurdle\n  sovsim breakeven scenarios/paris-1.4gw.toml --input grid_delay_months --target dscr_min=lockup --range 0,36"
+    )]
+    Breakeven {
+        /// Scenario file.
+        #[arg(value_name = "SCENARIO")]
+        file: PathBuf,
+        /// The input moved (see `sovsim sensitivity --help` for what each one moves).
+        #[arg(long, value_enum)]
+        input: InputArg,
+        /// OUTPUT=VALUE: `dscr_min=1.0`, `dscr_min=lockup`, `llcr_min=covenant`,
+        /// `equity_irr=hurdle`, `npv=0`, `first_gw=2030-01-01`…
+        #[arg(long, value_name = "OUTPUT=VALUE")]
+        target: String,
+        /// LOW,HIGH change of the input searched; default: its `[sensitivity]` range.
+        #[arg(long, value_name = "LOW,HIGH", allow_hyphen_values = true)]
+        range: Option<String>,
+        /// Search on this quantile (0 to 1) over replications with fixed seeds, instead of on
+        /// the base case.
+        #[arg(long, value_name = "Q")]
+        quantile: Option<f64>,
+        /// Replications of `--quantile`.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..), requires = "quantile")]
+        runs: u64,
+        /// Worker threads; 0 uses every core. Results do not depend on it.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Apply a named override after those the file lists; repeatable.
+        #[arg(long = "override", value_name = "NAME")]
+        overrides: Vec<String>,
+    },
+    /// Plan the buildout: a mixed-integer program (HiGHS) sizes and times the scenario's candidate
+    /// sites, grid connections, power, halls and GPU orders at least cost (or for the most
+    /// sovereign demand within a budget), then prices each sovereignty rule by relaxing it.
+    /// Writes the plan as a scenario file, with tables; exit code 1 when a target is missed.
+    #[command(
+        after_help = "Example:\n  sovsim optimize scenarios/eu-sovereign-2030.toml\n  sovsim optimize scenarios/eu-sovereign-2030.toml --then-run --runs 200"
+    )]
+    Optimize {
+        /// Scenario file; its `[optimize]` section sets the objective, periods and limits.
+        #[arg(value_name = "SCENARIO")]
+        file: PathBuf,
+        /// Output directory; default `reports/<scenario-name>-plan/`.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Apply a named override after those the file lists; repeatable.
+        #[arg(long = "override", value_name = "NAME")]
+        overrides: Vec<String>,
+        /// Skip the cost of sovereignty (one re-optimisation per tier).
+        #[arg(long)]
+        no_sovereignty_cost: bool,
+        /// Then simulate the plan (`sovsim run` on `plan.toml`, into `DIR/run`) and print its P50/P90
+        /// milestones beside the optimiser's dates.
+        #[arg(long)]
+        then_run: bool,
+        /// Replications of `--then-run`.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..), requires = "then_run")]
+        runs: u64,
+        /// Worker threads of `--then-run`; 0 uses every core. Results do not depend on it.
+        #[arg(long, default_value_t = 0, requires = "then_run")]
+        threads: usize,
+    },
+    /// Re-render a run directory's report (charts, `model.xlsx`, `report.pdf`) from its files,
+    /// without simulating again; e.g. with another template.
+    #[command(
+        after_help = "Example:\n  sovsim report reports/quickstart\n  sovsim report reports/eu-sovereign-2030 --template my-brand.typ"
+    )]
+    Report {
+        /// A directory written by `sovsim run`.
+        #[arg(value_name = "RUN_DIR")]
+        dir: PathBuf,
+        /// Report template (typst); default: the shipped `reports/templates/report.typ`.
+        #[arg(long, value_name = "PATH")]
+        template: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DispatchPolicy {
+    /// Each demand uses only its own operators' clusters.
+    Siloed,
+    /// An independent operator pools all capacity each tier may use.
+    Grid,
+}
+
+/// Outputs a sensitivity ranks (`sovsim_core::sensitivity::Output`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub(crate) enum OutputArg {
+    /// NPV of the project cash flows [EUR].
+    Npv,
+    /// Project IRR, post-tax, unlevered.
+    ProjectIrr,
+    /// Equity IRR, post-tax.
+    EquityIrr,
+    /// Smallest DSCR over the loan life.
+    DscrMin,
+    /// Smallest LLCR.
+    LlcrMin,
+    /// When energised IT capacity first reaches 1 GW.
+    FirstGw,
+}
+
+impl OutputArg {
+    pub(crate) fn output(self) -> Output {
+        match self {
+            OutputArg::Npv => Output::Npv,
+            OutputArg::ProjectIrr => Output::ProjectIrr,
+            OutputArg::EquityIrr => Output::EquityIrr,
+            OutputArg::DscrMin => Output::DscrMin,
+            OutputArg::LlcrMin => Output::LlcrMin,
+            OutputArg::FirstGw => Output::FirstGw,
+        }
+    }
+}
+
+/// Inputs a sensitivity moves (`sovsim_core::sensitivity::Input`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub(crate) enum InputArg {
+    /// Every GPU-hour price (contracted and spot) and the token price; relative change.
+    GpuRent,
+    /// Every grid and on-site energy price; relative change.
+    EnergyPrice,
+    /// The price per GPU of every cluster and refresh; relative change.
+    GpuCapex,
+    /// The capex of halls, on-site power plants and land; relative change.
+    FacilityCapex,
+    /// Maintenance, insurance, staff and network costs; relative change.
+    Opex,
+    /// The base interest rate; added (0.04: four points).
+    BaseRate,
+    /// Months added to every site's permit.
+    PermitDelayMonths,
+    /// Months added to every grid connection's queue wait.
+    GridDelayMonths,
+    /// Months added to every hall phase's and on-site plant's build time.
+    ConstructionDelayMonths,
+    /// Months added to every GPU order's lead time.
+    GpuDelayMonths,
+    /// Inference tokens per day and training runs per year; relative change.
+    Demand,
+}
+
+impl InputArg {
+    pub(crate) fn input(self) -> Input {
+        match self {
+            InputArg::GpuRent => Input::GpuRent,
+            InputArg::EnergyPrice => Input::EnergyPrice,
+            InputArg::GpuCapex => Input::GpuCapex,
+            InputArg::FacilityCapex => Input::FacilityCapex,
+            InputArg::Opex => Input::Opex,
+            InputArg::BaseRate => Input::BaseRate,
+            InputArg::PermitDelayMonths => Input::PermitDelay,
+            InputArg::GridDelayMonths => Input::GridDelay,
+            InputArg::ConstructionDelayMonths => Input::ConstructionDelay,
+            InputArg::GpuDelayMonths => Input::GpuDelay,
+            InputArg::Demand => Input::Demand,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    /// Source lines with carets, for people.
+    Human,
+    /// One JSON array of diagnostics, for tools.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CatalogFormat {
+    /// Aligned columns, estimates marked `~`, sources listed below.
+    Table,
+    /// The CSV file as stored.
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CatalogTable {
+    Accelerators,
+    Power,
+    Shells,
+    Countries,
+    Models,
+    Sovereignty,
+    Throughput,
+    Efficiency,
+    Defaults,
+}
+
+impl CatalogTable {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            CatalogTable::Accelerators => "accelerators",
+            CatalogTable::Power => "power",
+            CatalogTable::Shells => "shells",
+            CatalogTable::Countries => "countries",
+            CatalogTable::Models => "models",
+            CatalogTable::Sovereignty => "sovereignty",
+            CatalogTable::Throughput => "throughput",
+            CatalogTable::Efficiency => "efficiency",
+            CatalogTable::Defaults => "defaults",
+        }
+    }
+}
+
+impl DispatchPolicy {
+    pub(crate) fn policy(self) -> Policy {
+        match self {
+            DispatchPolicy::Siloed => Policy::Siloed,
+            DispatchPolicy::Grid => Policy::Grid,
+        }
+    }
+}
