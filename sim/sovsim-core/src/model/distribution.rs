@@ -165,35 +165,10 @@ impl Distribution {
         }
     }
 
-    /// The median (the P50), which deterministic reports use.
+    /// The median (the P50): the inverse CDF at one half, so that every reader of a median — the
+    /// base case, the optimiser, the inventory, the delay a GPU was promised — agrees.
     pub fn median(&self) -> f64 {
-        match *self {
-            Distribution::Fixed(v) => v,
-            Distribution::Uniform { min, max } => (min + max) / 2.0,
-            Distribution::Triangular { min, mode, max } => {
-                // Inverse CDF at 0.5 of the triangular distribution.
-                if max == min {
-                    return min;
-                }
-                let cut = (mode - min) / (max - min);
-                if cut >= 0.5 {
-                    min + (0.5 * (max - min) * (mode - min)).sqrt()
-                } else {
-                    max - (0.5 * (max - min) * (max - mode)).sqrt()
-                }
-            }
-            // A PERT is a Beta(α, β) on [min, max]; its median has no closed form, so use Kerman's
-            // approximation (α − 1/3) / (α + β − 2/3), accurate to ~1 % for α, β ≥ 1 (always so here).
-            Distribution::Pert { min, mode, max } => {
-                if max == min {
-                    return min;
-                }
-                let alpha = 1.0 + 4.0 * (mode - min) / (max - min);
-                let beta = 1.0 + 4.0 * (max - mode) / (max - min);
-                min + (max - min) * (alpha - 1.0 / 3.0) / (alpha + beta - 2.0 / 3.0)
-            }
-            Distribution::LogNormal { p50, .. } => p50,
-        }
+        self.quantile(0.5)
     }
 }
 
@@ -256,10 +231,11 @@ mod tests {
             mode: 18.0,
             max: 36.0,
         };
-        assert!(
-            (pert.quantile(0.5) - pert.median()).abs() / pert.median() < 0.01,
-            "Kerman's median is within 1 %"
-        );
+        // Kerman's approximation of a Beta median, (α − 1/3) / (α + β − 2/3), is within 1 % of it.
+        let (alpha, beta): (f64, f64) = (1.0 + 4.0 * 6.0 / 24.0, 1.0 + 4.0 * 18.0 / 24.0);
+        let kerman = 12.0 + 24.0 * (alpha - 1.0 / 3.0) / (alpha + beta - 2.0 / 3.0);
+        assert!((pert.median() - kerman).abs() / kerman < 0.01);
+        assert_eq!(pert.median(), pert.quantile(0.5), "one inverse CDF");
         assert_eq!(
             Distribution::Uniform { min: 2.0, max: 4.0 }.quantile(0.25),
             2.5
