@@ -19,12 +19,16 @@ mod engine;
 mod finance;
 #[path = "it/fixtures.rs"]
 mod fixtures;
+#[path = "it/golden.rs"]
+mod golden;
 #[path = "it/mutations.rs"]
 mod mutations;
 #[path = "it/sensitivity.rs"]
 mod sensitivity;
 #[path = "it/sovereignty.rs"]
 mod sovereignty;
+#[path = "it/tidy.rs"]
+mod tidy;
 
 /// Reads from disk.
 struct Disk;

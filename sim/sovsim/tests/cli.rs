@@ -1,5 +1,6 @@
 //! The `sovsim` binary as a user runs it: exit codes, output formats and the run directory.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -693,4 +694,174 @@ fn optimize_of_an_invalid_scenario_exits_2() {
     std::fs::write(&bad, "[scenario]\nname = \"x\"\n").expect("write");
     let o = sovsim(&["optimize", bad.to_str().expect("utf-8")]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+fn ok(output: Output) -> Output {
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn text(p: &Path) -> &str {
+    p.to_str().expect("UTF-8 path")
+}
+
+// The investor's questions end to end: compare, sensitivity, break-even and a case. What they
+// compute is tested through the library (sovsim-core's `it/sensitivity.rs`); these check the
+// commands, their files and exit codes.
+
+/// The rows of a CSV file as maps from column to text.
+fn csv_rows(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut reader = csv::Reader::from_path(path).expect("CSV");
+    let headers = reader.headers().expect("header").clone();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("row");
+            headers
+                .iter()
+                .map(str::to_owned)
+                .zip(r.iter().map(str::to_owned))
+                .collect()
+        })
+        .collect()
+}
+
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date (proleptic Gregorian).
+fn days(date: &str) -> i64 {
+    let p: Vec<i64> = date.split('-').map(|x| x.parse().expect("date")).collect();
+    let (y, m, d) = (if p[1] <= 2 { p[0] - 1 } else { p[0] }, p[1], p[2]);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
+}
+
+#[test]
+fn compare_differences_are_the_differences_of_the_runs_summaries() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let out = dir.path().join("cmp");
+    let output = ok(sovsim(&[
+        "compare",
+        "scenarios/paris-1.4gw.toml",
+        "scenarios/neocloud-1.3gw.toml",
+        "--runs",
+        "8",
+        "--out",
+        text(&out),
+    ]));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("Δ neocloud-1.3gw") && stdout.contains("Equity IRR"),
+        "{stdout}"
+    );
+    assert!(out.join("compare.pdf").exists() && out.join("comparison.parquet").exists());
+    let a = json(&out.join("runs/1-paris-1.4gw/summary.json"));
+    let b = json(&out.join("runs/2-neocloud-1.3gw/summary.json"));
+    assert_eq!(a["seed"], b["seed"], "common random numbers: one seed");
+    let rows = csv_rows(&out.join("comparison.csv"));
+    let mut checked = 0;
+    for row in rows.iter().filter(|r| r["buildout"] == "neocloud-1.3gw") {
+        let key = &row["key"];
+        let (Some(va), Some(vb)) = (a.get(key), b.get(key)) else {
+            continue;
+        };
+        let expected = match (va.as_f64(), vb.as_f64(), va.as_str(), vb.as_str()) {
+            (Some(x), Some(y), _, _) => Some(y - x),
+            (_, _, Some(x), Some(y)) => Some((days(y) - days(x)) as f64),
+            _ => None,
+        };
+        let found: Option<f64> = row["difference"].parse().ok();
+        assert_eq!(found, expected, "{key}: {row:?}");
+        if expected.is_some() {
+            checked += 1;
+        }
+    }
+    assert!(checked >= 30, "only {checked} differences checked");
+}
+
+#[test]
+fn comparing_a_scenario_with_itself_gives_zero_differences() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let out = dir.path().join("self");
+    ok(sovsim(&[
+        "compare",
+        "scenarios/quickstart.toml",
+        "scenarios/quickstart.toml",
+        "--runs",
+        "6",
+        "--out",
+        text(&out),
+    ]));
+    let rows = csv_rows(&out.join("comparison.csv"));
+    let differences: Vec<f64> = rows
+        .iter()
+        .filter_map(|r| r["difference"].parse::<f64>().ok())
+        .collect();
+    assert!(differences.len() > 20, "{}", differences.len());
+    assert!(differences.iter().all(|d| *d == 0.0), "{differences:?}");
+}
+
+#[test]
+fn sensitivity_writes_its_tornado_and_breakeven_answers_with_exit_codes() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let out = dir.path().join("sens");
+    let output = sovsim(&[
+        "sensitivity",
+        "scenarios/quickstart.toml",
+        "--output",
+        "equity_irr",
+        "--out",
+        out.to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Tornado of equity_irr"));
+    for file in [
+        "tornado.parquet",
+        "tornado.csv",
+        "sensitivity.json",
+        "charts/tornado_equity_irr.svg",
+    ] {
+        assert!(out.join(file).exists(), "{file}");
+    }
+    let found = sovsim(&[
+        "breakeven",
+        "scenarios/quickstart.toml",
+        "--input",
+        "gpu_rent",
+        "--target",
+        "dscr_min=lockup",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(found.status.code(), Some(0));
+    let answer: serde_json::Value = serde_json::from_slice(&found.stdout).expect("JSON");
+    assert_eq!(answer["found"], true);
+    let none = sovsim(&[
+        "breakeven",
+        "scenarios/quickstart.toml",
+        "--input",
+        "gpu_rent",
+        "--target",
+        "dscr_min=0.1",
+        "--range",
+        "0,0.1",
+    ]);
+    assert_eq!(none.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&none.stdout).contains("no value of gpu_rent"));
+    let hurdle = sovsim(&[
+        "breakeven",
+        "scenarios/quickstart.toml",
+        "--input",
+        "gpu_rent",
+        "--target",
+        "equity_irr=hurdle",
+    ]);
+    assert_eq!(hurdle.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&hurdle.stderr).contains("equity_hurdle_rate"));
 }
