@@ -120,12 +120,13 @@ pub fn list(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
     }
     for r in &scenario.dispatch.serving {
         let model = &scenario.models[r.model.index()].spec.id;
+        let sku = &scenario.skus[r.sku.index()];
         if r.basis == RateBasis::Catalog
-            && let Some(row) = catalog.throughput(model, &r.accelerator)
+            && let Some(row) = catalog.throughput(model, sku)
         {
             add_row(
                 "inference_throughput",
-                &format!("{model} on {}", r.accelerator),
+                &format!("{model} on {sku}"),
                 fields(row),
                 &[],
             );
@@ -135,7 +136,7 @@ pub fn list(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
         for row in catalog
             .efficiency
             .iter()
-            .filter(|row| row.accelerator == e.accelerator)
+            .filter(|row| row.accelerator == scenario.skus[e.sku.index()])
         {
             let overridden = if e.overridden {
                 vec!["efficiency".to_owned()]
@@ -226,7 +227,11 @@ fn finance_terms(scenario: &Scenario) -> Vec<Assumption> {
     if let Some(e) = f.equity {
         terms.push(("equity_eur".into(), e.0, "EUR"));
     }
-    for (sku, price) in &f.gpu_hour_price_eur {
+    // By SKU id, as the scenario file keys them.
+    let mut prices: Vec<(&String, &Uncertain)> =
+        scenario.skus.iter().zip(&f.gpu_hour_price_eur).collect();
+    prices.sort_by_key(|(sku, _)| *sku);
+    for (sku, price) in prices {
         terms.push((
             format!("gpu_hour_price_eur {sku} (median)"),
             median(price),

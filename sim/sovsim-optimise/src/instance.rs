@@ -2,7 +2,6 @@
 //! times, prices in euros, serving rates and demand per period. No solver types here.
 
 use sovsim_core::dispatch::{HOURS_PER_YEAR, Setup, tokens_between};
-use sovsim_core::finance::eur;
 use sovsim_core::model::{Finance, Scenario};
 use sovsim_core::sovereignty;
 use sovsim_core::units::Date;
@@ -239,16 +238,16 @@ pub fn build(scenario: &Scenario) -> Result<Instance, Vec<MissingFigure>> {
         equity_hurdle_rate: None,
     };
     let finance = scenario.finance.as_ref().unwrap_or(&no_finance);
-    let to_eur = |what: &str, amount: f64, currency: &str| {
-        let v = eur(finance, amount, currency);
-        if !v.is_finite() {
+    // Prices arrive in EUR; one the catalog has but the model could not convert lacks a rate.
+    let in_eur = |what: &str, eur: Option<f64>, catalog: Option<f64>, currency: &str| match eur {
+        Some(v) => v,
+        None if catalog.is_some() => {
             missing.borrow_mut().push(MissingFigure(format!(
                 "{what} is priced in {currency} but the scenario has no rate for it; set `[finance] eur_per_currency = {{ {currency} = … }}`"
             )));
             0.0
-        } else {
-            v
         }
+        None => 0.0,
     };
     let committed = |id: &str| spec.committed.iter().any(|c| c == id);
     let mut inst = Instance {
@@ -297,9 +296,10 @@ pub fn build(scenario: &Scenario) -> Result<Instance, Vec<MissingFigure>> {
         });
     }
     for a in &scenario.power_assets {
-        let capex_per_kw = to_eur(
+        let capex_per_kw = in_eur(
             &format!("power asset `{}`", a.id),
-            a.tech.capex_per_kw.unwrap_or(0.0),
+            a.capex_eur_per_kw,
+            a.tech.capex_per_kw,
             &a.tech.currency,
         );
         let site = &inst.sites[a.site.index()];
@@ -309,7 +309,7 @@ pub fn build(scenario: &Scenario) -> Result<Instance, Vec<MissingFigure>> {
         let energy = a
             .energy_price_eur_per_mwh
             .as_ref()
-            .map_or(a.tech.variable_om_per_mwh.unwrap_or(0.0), median);
+            .map_or(a.variable_om_eur_per_mwh.unwrap_or(0.0), median);
         inst.power.push(PowerData {
             site: a.site.index(),
             cap_mw: a.capacity.0,
@@ -353,9 +353,10 @@ pub fn build(scenario: &Scenario) -> Result<Instance, Vec<MissingFigure>> {
             pue: h.kind.pue,
             block_mw: block,
             max_blocks: (h.it().0 / block - 1e-9).ceil(),
-            capex_eur_per_mw: to_eur(
+            capex_eur_per_mw: in_eur(
                 &format!("hall `{}`", h.id),
-                h.kind.capex_per_mw,
+                h.capex_eur_per_mw,
+                Some(h.kind.capex_per_mw),
                 &h.kind.currency,
             ),
             land_ha_per_mw: h.kind.land_ha_per_100mw.unwrap_or(0.0) / 100.0,
@@ -368,13 +369,13 @@ pub fn build(scenario: &Scenario) -> Result<Instance, Vec<MissingFigure>> {
         if cl.refresh_of.is_some() {
             continue;
         }
-        let Some(price) = cl.accelerator.price_per_gpu else {
+        if cl.accelerator.price_per_gpu.is_none() {
             missing.borrow_mut().push(MissingFigure(format!(
                 "cluster `{}`: the catalog has no price for `{}`; set `overrides = {{ price_per_gpu = … }}` on the cluster",
                 cl.id, cl.accelerator.id
             )));
             continue;
-        };
+        }
         let life = inst.lag(12.0 * cl.useful_life_years).max(1);
         inst.cluster_index.push(c);
         inst.clusters.push(ClusterData {
@@ -382,9 +383,10 @@ pub fn build(scenario: &Scenario) -> Result<Instance, Vec<MissingFigure>> {
             hall: cl.shell.index(),
             liquid: cl.accelerator.cooling == sovsim_core::catalog::Cooling::Liquid,
             kw_per_gpu: cl.accelerator.all_in_power_kw,
-            price_eur: to_eur(
+            price_eur: in_eur(
                 &format!("cluster `{}`", cl.id),
-                price,
+                cl.price_eur_per_gpu,
+                cl.accelerator.price_per_gpu,
                 &cl.accelerator.currency,
             ),
             lag: inst.lag(median(&cl.lead_time_months) + median(&cl.install_months)),

@@ -865,3 +865,16 @@ fn sensitivity_writes_its_tornado_and_breakeven_answers_with_exit_codes() {
     assert_eq!(hurdle.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&hurdle.stderr).contains("equity_hurdle_rate"));
 }
+
+#[test]
+fn outputs_prints_the_schema_the_reports_readme_holds() {
+    let output = sovsim(&["outputs"]);
+    assert_eq!(output.status.code(), Some(0));
+    let printed = String::from_utf8_lossy(&output.stdout);
+    let readme = std::fs::read_to_string(repo().join("reports/README.md")).expect("README");
+    assert!(printed.starts_with("### `summary.json`"), "{printed}");
+    assert!(
+        readme.contains(printed.as_ref()),
+        "reports/README.md holds what `sovsim outputs` prints"
+    );
+}

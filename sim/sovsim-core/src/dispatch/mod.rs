@@ -106,7 +106,7 @@ impl Setup {
             };
             blocks[b].push(c);
         }
-        let efficiency = |c: usize| scenario.dispatch.efficiency(&clusters[c].accelerator.id);
+        let efficiency = |c: usize| scenario.dispatch.efficiency(clusters[c].sku);
         let training_flop_per_gpu_hour = (0..clusters.len())
             .map(|c| {
                 let peak = clusters[c].accelerator.bf16_dense_tflops.unwrap_or(0.0) * 1e12;
@@ -138,10 +138,9 @@ impl Setup {
             .map(|d| {
                 (0..clusters.len())
                     .map(|c| {
-                        let id = &clusters[c].accelerator.id;
                         let rate = scenario
                             .dispatch
-                            .serving(d.model, id)
+                            .serving(d.model, clusters[c].sku)
                             .map_or(0.0, |r| r.tokens_per_s_per_gpu);
                         let e = efficiency(c).map_or(0.0, |e| e.inference);
                         if qualifies(c, d.tier.index()) {

@@ -3,7 +3,7 @@
 //!
 //! Rules:
 //! - Capex: land when acquired; plants and hall phases evenly over their construction (spending
-//!   after the horizon is not counted); GPUs when delivered. Catalog prices are converted to EUR.
+//!   after the horizon is not counted); GPUs when delivered, at the prices the model holds in EUR.
 //! - Revenue, per cluster and month: the contracted share (1 − spot share) of operational GPU-hours
 //!   is paid for whether used or not (take-or-pay) at the SKU's price; the spot share earns only on
 //!   what dispatch used, at the spot price (price × spot ratio) for GPU-hours, or — when the scenario
@@ -51,15 +51,17 @@ pub fn draw_prices(scenario: &Scenario, replication: u64) -> Option<Prices> {
         factors.sample(u, &mut Stream::new(seed, replication, "price", entity))
     };
     // One draw per SKU, shared by its clusters: a market price.
-    let mut sku_price = std::collections::BTreeMap::new();
-    for (sku, u) in &f.gpu_hour_price_eur {
-        sku_price.insert(sku.clone(), draw(&format!("gpu-hour:{sku}"), u));
-    }
+    let sku_price: Vec<f64> = scenario
+        .skus
+        .iter()
+        .zip(&f.gpu_hour_price_eur)
+        .map(|(sku, u)| draw(&format!("gpu-hour:{sku}"), u))
+        .collect();
     Some(Prices {
         gpu_hour_eur: scenario
             .clusters
             .iter()
-            .map(|c| sku_price.get(&c.accelerator.id).copied().unwrap_or(0.0))
+            .map(|c| sku_price[c.sku.index()])
             .collect(),
         grid_eur_per_mwh: scenario
             .grid_connections
@@ -78,29 +80,15 @@ pub fn draw_prices(scenario: &Scenario, replication: u64) -> Option<Prices> {
     })
 }
 
-/// `amount` in `currency` converted to euros at the scenario's rate (NaN for a currency without one).
-pub fn eur(f: &Finance, amount: f64, currency: &str) -> f64 {
-    if currency == "EUR" {
-        amount
-    } else {
-        // Loading checked that every currency in use has a rate.
-        amount
-            * f.eur_per_currency
-                .get(currency)
-                .copied()
-                .unwrap_or(f64::NAN)
-    }
-}
-
 /// Capex of one asset [EUR], its class and book life.
 fn cost(scenario: &Scenario, f: &Finance, asset: Asset) -> (f64, Class, Option<f64>) {
     match asset {
         Asset::Land(s) => (scenario.sites[s.index()].land_cost.0, Class::Land, None),
         Asset::Power(a) => {
             let a = &scenario.power_assets[a.index()];
-            let per_kw = a.tech.capex_per_kw.unwrap_or(0.0);
+            let per_kw = a.capex_eur_per_kw.unwrap_or(0.0);
             (
-                eur(f, per_kw * a.capacity.0 * 1000.0, &a.tech.currency),
+                per_kw * a.capacity.0 * 1000.0,
                 Class::Power,
                 a.tech.life_years,
             )
@@ -108,29 +96,20 @@ fn cost(scenario: &Scenario, f: &Finance, asset: Asset) -> (f64, Class, Option<f
         Asset::ShellPhase(h, p) => {
             let hall = &scenario.shells[h.index()];
             (
-                eur(
-                    f,
-                    hall.kind.capex_per_mw * hall.phases[p].it.0,
-                    &hall.kind.currency,
-                ),
+                hall.capex_eur_per_mw.unwrap_or(0.0) * hall.phases[p].it.0,
                 Class::Shell,
                 Some(f.shell_depreciation_years),
             )
         }
         Asset::Gpus(c, gpus) => {
             let cluster = &scenario.clusters[c.index()];
-            let acc = &cluster.accelerator;
             let class = if cluster.refresh_of.is_some() {
                 Class::GpuRefresh
             } else {
                 Class::Gpus
             };
             (
-                eur(
-                    f,
-                    acc.price_per_gpu.unwrap_or(0.0) * gpus as f64,
-                    &acc.currency,
-                ),
+                cluster.price_eur_per_gpu.unwrap_or(0.0) * gpus as f64,
                 class,
                 Some(f.gpu_depreciation_years),
             )
@@ -216,12 +195,7 @@ pub fn inputs(
     }
     for &(t, c, gpus) in &rep.retirements {
         let cluster = &scenario.clusters[c.index()];
-        let acc = &cluster.accelerator;
-        let value = eur(
-            f,
-            acc.price_per_gpu.unwrap_or(0.0) * gpus as f64,
-            &acc.currency,
-        );
+        let value = cluster.price_eur_per_gpu.unwrap_or(0.0) * gpus as f64;
         let t = t.0 as f64;
         for (p, &(lo, hi)) in period_hours.iter().enumerate() {
             let share = ((hi - t.max(lo)) / (hi - lo)).clamp(0.0, 1.0);
@@ -257,13 +231,8 @@ pub fn inputs(
             .iter()
             .position(|x| *x == asset.tech.id)
             .unwrap_or(0);
-        let per_mwh = prices.power_eur_per_mwh[a].unwrap_or_else(|| {
-            eur(
-                f,
-                asset.tech.variable_om_per_mwh.unwrap_or(0.0),
-                &asset.tech.currency,
-            )
-        });
+        let per_mwh = prices.power_eur_per_mwh[a]
+            .unwrap_or_else(|| asset.variable_om_eur_per_mwh.unwrap_or(0.0));
         source_price[s][k] += per_mwh * asset.capacity.0;
         weight[s][k] += asset.capacity.0;
     }

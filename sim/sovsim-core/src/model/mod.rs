@@ -50,6 +50,8 @@ typed_id!(
     ModelId,
     /// Index into [`Uncertainty::factors`].
     FactorId,
+    /// Index into [`Scenario::skus`]: an accelerator the clusters use.
+    SkuId,
 );
 
 /// A whole scenario, validated.
@@ -69,6 +71,8 @@ pub struct Scenario {
     pub shells: Vec<Shell>,
     /// Accelerator procurements; refreshes follow the clusters they replace.
     pub clusters: Vec<Cluster>,
+    /// Catalog ids of the accelerators the clusters use, in order of first use ([`SkuId`]).
+    pub skus: Vec<String>,
     /// Caps on GPU deliveries.
     pub supply_shocks: Vec<SupplyShock>,
     /// Sovereignty tiers.
@@ -262,6 +266,12 @@ pub struct PowerAsset {
     pub site: SiteId,
     /// Technology, with overrides applied.
     pub tech: PowerTech,
+    /// The technology's capex [EUR/kW], converted to EUR once, at load, with `[finance] eur_per_currency`; `None` when the
+    /// catalog has no figure or, without a `[finance]` section, no rate for its currency.
+    pub capex_eur_per_kw: Option<f64>,
+    /// Its variable O&M [EUR/MWh], converted to EUR once, at load, with `[finance] eur_per_currency`; `None` when the
+    /// catalog has no figure or, without a `[finance]` section, no rate for its currency.
+    pub variable_om_eur_per_mwh: Option<f64>,
     /// Capacity.
     pub capacity: Mw,
     /// Construction start or contract signature.
@@ -289,6 +299,9 @@ pub struct Shell {
     pub site: SiteId,
     /// Hall type, with overrides applied.
     pub kind: ShellType,
+    /// Its capex [EUR per MW of IT], converted to EUR once, at load, with `[finance] eur_per_currency`; `None` when the
+    /// catalog has no figure or, without a `[finance]` section, no rate for its currency.
+    pub capex_eur_per_mw: Option<f64>,
     /// Construction phases.
     pub phases: Vec<ShellPhase>,
     /// Catalog fields the scenario overrode.
@@ -326,6 +339,11 @@ pub struct Cluster {
     pub operator: OperatorId,
     /// Accelerator, with overrides applied.
     pub accelerator: Accelerator,
+    /// Its SKU among the scenario's.
+    pub sku: SkuId,
+    /// The accelerator's price [EUR per GPU], converted to EUR once, at load, with `[finance] eur_per_currency`; `None` when the
+    /// catalog has no figure or, without a `[finance]` section, no rate for its currency.
+    pub price_eur_per_gpu: Option<f64>,
     /// GPUs ordered.
     pub gpus: u64,
     /// Order date.
@@ -655,8 +673,8 @@ impl RateBasis {
 pub struct ServingRate {
     /// Model served.
     pub model: ModelId,
-    /// Accelerator id.
-    pub accelerator: String,
+    /// Accelerator.
+    pub sku: SkuId,
     /// Output tokens per second per GPU, before the inference efficiency.
     pub tokens_per_s_per_gpu: f64,
     /// Where the figure comes from.
@@ -666,8 +684,8 @@ pub struct ServingRate {
 /// Efficiencies of the workloads on one accelerator.
 #[derive(Clone, Debug)]
 pub struct SkuEfficiency {
-    /// Accelerator id.
-    pub accelerator: String,
+    /// Accelerator.
+    pub sku: SkuId,
     /// Multiplies BF16 peak × MFU [fraction]; 0: training cannot run there.
     pub training: f64,
     /// Multiplies the serving rate [fraction]; 0: inference cannot run there.
@@ -681,25 +699,23 @@ pub struct SkuEfficiency {
 pub struct DispatchRules {
     /// Policy the scenario asks for.
     pub policy: Policy,
-    /// One entry per accelerator a cluster uses.
+    /// One entry per accelerator a cluster uses, indexed by [`SkuId`].
     pub efficiency: Vec<SkuEfficiency>,
     /// One entry per (inference model, accelerator a cluster uses).
     pub serving: Vec<ServingRate>,
 }
 
 impl DispatchRules {
-    /// Efficiencies of `accelerator` (every accelerator in use has an entry).
-    pub fn efficiency(&self, accelerator: &str) -> Option<&SkuEfficiency> {
-        self.efficiency
-            .iter()
-            .find(|e| e.accelerator == accelerator)
+    /// Efficiencies of `sku` (every accelerator in use has an entry).
+    pub fn efficiency(&self, sku: SkuId) -> Option<&SkuEfficiency> {
+        self.efficiency.get(sku.index())
     }
 
-    /// Serving rate of `model` on `accelerator`, if it was resolved.
-    pub fn serving(&self, model: ModelId, accelerator: &str) -> Option<&ServingRate> {
+    /// Serving rate of `model` on `sku`, if it was resolved.
+    pub fn serving(&self, model: ModelId, sku: SkuId) -> Option<&ServingRate> {
         self.serving
             .iter()
-            .find(|r| r.model == model && r.accelerator == accelerator)
+            .find(|r| r.model == model && r.sku == sku)
     }
 }
 
@@ -736,8 +752,8 @@ pub struct Finance {
     pub equity: Option<Eur>,
     /// Grants and other public money.
     pub grants: Eur,
-    /// Contracted price of a GPU-hour at the start, per SKU id [EUR/GPU-hour].
-    pub gpu_hour_price_eur: BTreeMap<String, Uncertain>,
+    /// Contracted price of a GPU-hour at the start, per SKU ([`SkuId`]) [EUR/GPU-hour].
+    pub gpu_hour_price_eur: Vec<Uncertain>,
     /// Share of capacity sold on the spot market [fraction].
     pub spot_share: f64,
     /// Spot over contracted price [ratio].
@@ -795,6 +811,32 @@ impl Scenario {
         }
     }
 
+    /// Converts every catalog price the scenario's entities carry into EUR, with the finance
+    /// section's rates: done once, at load, so that nothing downstream handles a currency.
+    pub(crate) fn price_in_eur(&mut self) {
+        let rate = |currency: &str| -> Option<f64> {
+            if currency == "EUR" {
+                return Some(1.0);
+            }
+            self.finance
+                .as_ref()
+                .and_then(|f| f.eur_per_currency.get(currency).copied())
+        };
+        let eur = |amount: Option<f64>, currency: &str| {
+            amount.and_then(|a| rate(currency).map(|r| a * r))
+        };
+        for c in &mut self.clusters {
+            c.price_eur_per_gpu = eur(c.accelerator.price_per_gpu, &c.accelerator.currency);
+        }
+        for h in &mut self.shells {
+            h.capex_eur_per_mw = eur(Some(h.kind.capex_per_mw), &h.kind.currency);
+        }
+        for a in &mut self.power_assets {
+            a.capex_eur_per_kw = eur(a.tech.capex_per_kw, &a.tech.currency);
+            a.variable_om_eur_per_mwh = eur(a.tech.variable_om_per_mwh, &a.tech.currency);
+        }
+    }
+
     /// Moves the figures `input` stands for by `value`.
     pub fn change(&mut self, input: Input, value: f64) {
         let s = self;
@@ -804,7 +846,7 @@ impl Scenario {
         match input {
             Input::GpuRent => {
                 if let Some(f) = &mut s.finance {
-                    f.gpu_hour_price_eur.values_mut().for_each(scale);
+                    f.gpu_hour_price_eur.iter_mut().for_each(scale);
                     f.token_price_eur_per_mtok.as_mut().map(scale);
                 }
             }
@@ -818,15 +860,15 @@ impl Scenario {
             }
             Input::GpuCapex => {
                 for c in &mut s.clusters {
-                    c.accelerator.price_per_gpu = c.accelerator.price_per_gpu.map(|p| p * k);
+                    c.price_eur_per_gpu = c.price_eur_per_gpu.map(|p| p * k);
                 }
             }
             Input::FacilityCapex => {
                 for h in &mut s.shells {
-                    h.kind.capex_per_mw *= k;
+                    h.capex_eur_per_mw = h.capex_eur_per_mw.map(|c| c * k);
                 }
                 for a in &mut s.power_assets {
-                    a.tech.capex_per_kw = a.tech.capex_per_kw.map(|c| c * k);
+                    a.capex_eur_per_kw = a.capex_eur_per_kw.map(|c| c * k);
                 }
                 for site in &mut s.sites {
                     site.land_cost.0 *= k;
@@ -910,7 +952,7 @@ impl Scenario {
             fix(&mut d.growth_per_year);
         }
         if let Some(f) = &mut s.finance {
-            f.gpu_hour_price_eur.values_mut().for_each(fix);
+            f.gpu_hour_price_eur.iter_mut().for_each(fix);
             f.token_price_eur_per_mtok.as_mut().map(fix);
         }
         s

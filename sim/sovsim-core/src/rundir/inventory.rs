@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::Contents;
 use super::table::{Table, Values, tidy};
 use crate::catalog::Cooling;
-use crate::model::{Cluster, Finance, Scenario};
+use crate::model::{Cluster, Scenario};
 
 /// Headline figures, flat keys with units in the names.
 #[derive(Serialize)]
@@ -31,20 +31,8 @@ struct Summary {
     capex_power_eur: Option<f64>,
 }
 
-/// Converts an amount in a catalog currency to EUR with the scenario's rates.
-fn to_eur(amount: f64, currency: &str, finance: Option<&Finance>) -> Option<f64> {
-    if currency == "EUR" {
-        return Some(amount);
-    }
-    finance?
-        .eur_per_currency
-        .get(currency)
-        .map(|rate| amount * rate)
-}
-
 /// The inventory's `summary.json` and tables.
 pub fn contents(scenario: &Scenario) -> Contents {
-    let finance = scenario.finance.as_ref();
     let mut tables = Vec::new();
 
     let site_name = |i: usize| scenario.sites[i].id.clone();
@@ -258,11 +246,7 @@ pub fn contents(scenario: &Scenario) -> Contents {
     let gpu_capex = |clusters: &[&Cluster]| -> Option<f64> {
         sum(clusters
             .iter()
-            .map(|c| {
-                c.accelerator
-                    .price_per_gpu
-                    .and_then(|p| to_eur(p * c.gpus as f64, &c.accelerator.currency, finance))
-            })
+            .map(|c| c.price_eur_per_gpu.map(|p| p * c.gpus as f64))
             .collect())
     };
     let grid_capacity_mw: f64 = scenario.grid_connections.iter().map(|g| g.capacity.0).sum();
@@ -285,14 +269,15 @@ pub fn contents(scenario: &Scenario) -> Contents {
         capex_refresh_gpus_eur: gpu_capex(&refreshes),
         capex_halls_eur: sum(halls
             .iter()
-            .map(|h| to_eur(h.kind.capex_per_mw * h.it().0, &h.kind.currency, finance))
+            .map(|h| h.capex_eur_per_mw.map(|c| c * h.it().0))
             .collect()),
         capex_power_eur: sum(assets
             .iter()
-            .map(|a| {
-                a.tech.capex_per_kw.map_or(Some(0.0), |c| {
-                    to_eur(c * a.capacity.0 * 1000.0, &a.tech.currency, finance)
-                })
+            .map(|a| match (a.capex_eur_per_kw, a.tech.capex_per_kw) {
+                (Some(c), _) => Some(c * a.capacity.0 * 1000.0),
+                // A contract (no capex in the catalog) costs nothing to build.
+                (None, None) => Some(0.0),
+                (None, Some(_)) => None,
             })
             .collect()),
     };

@@ -357,3 +357,55 @@ fn simulated_replications_of_a_shipped_scenario_obey_the_laws_with_debt_sized_on
     }
     assert_eq!(CHECKS.len(), m.checks.len());
 }
+
+#[test]
+fn catalog_prices_arrive_in_euros_and_skus_are_typed_once_loaded() {
+    for name in ["quickstart.toml", "neocloud-1.3gw.toml"] {
+        let s = crate::shipped(name);
+        let f = s.finance.as_ref().expect("financed");
+        let rate = |currency: &str| {
+            if currency == "EUR" {
+                1.0
+            } else {
+                f.eur_per_currency[currency]
+            }
+        };
+        for c in &s.clusters {
+            let a = &c.accelerator;
+            assert_eq!(
+                c.price_eur_per_gpu,
+                a.price_per_gpu.map(|p| p * rate(&a.currency)),
+                "{}",
+                c.id
+            );
+            assert_eq!(s.skus[c.sku.index()], a.id, "{}: its SKU", c.id);
+        }
+        for h in &s.shells {
+            assert_eq!(
+                h.capex_eur_per_mw,
+                Some(h.kind.capex_per_mw * rate(&h.kind.currency))
+            );
+        }
+        assert_eq!(
+            f.gpu_hour_price_eur.len(),
+            s.skus.len(),
+            "a price per SKU in use"
+        );
+        assert_eq!(
+            s.dispatch.efficiency.len(),
+            s.skus.len(),
+            "an efficiency per SKU"
+        );
+    }
+    // Without `[finance]` there is no rate: a price in dollars stays unconverted, not guessed.
+    let mut text =
+        std::fs::read_to_string(crate::repo().join("scenarios/quickstart.toml")).expect("read");
+    let cut = text.find("\n[finance]").expect("a finance section");
+    let end = text[cut + 1..]
+        .find("\n[")
+        .map_or(text.len(), |e| cut + 1 + e);
+    text.replace_range(cut..end, "");
+    let s = crate::parse(&text);
+    assert!(s.finance.is_none());
+    assert!(s.clusters.iter().all(|c| c.price_eur_per_gpu.is_none()));
+}

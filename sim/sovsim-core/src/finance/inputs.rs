@@ -1,0 +1,185 @@
+//! The financial model's inputs, one entry per period (the FAST "inputs" block): revenue, opex and
+//! capex by class with its book life, and what follows from them (construction's end, depreciation).
+
+/// A class of capital expenditure, each with its own book life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Class {
+    /// Land: never depreciated.
+    Land,
+    /// On-site power plants.
+    Power,
+    /// Datacenter halls.
+    Shell,
+    /// GPUs of the initial build.
+    Gpus,
+    /// GPUs replacing retired ones (after construction, funded from cash flow).
+    GpuRefresh,
+}
+
+impl Class {
+    /// Every class, in report order.
+    pub const ALL: [Class; 5] = [
+        Class::Land,
+        Class::Power,
+        Class::Shell,
+        Class::Gpus,
+        Class::GpuRefresh,
+    ];
+
+    /// Name in outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Class::Land => "land",
+            Class::Power => "power",
+            Class::Shell => "shell",
+            Class::Gpus => "gpus",
+            Class::GpuRefresh => "gpu_refresh",
+        }
+    }
+
+    /// Whether this spending belongs to the initial build (and so to construction).
+    pub fn initial(self) -> bool {
+        self != Class::GpuRefresh
+    }
+}
+
+/// Capital expenditure of one class and book life, per period [EUR].
+#[derive(Clone, Debug, PartialEq)]
+pub struct CapexLine {
+    /// Class.
+    pub class: Class,
+    /// Book life [years]; `None`: not depreciated.
+    pub life_years: Option<f64>,
+    /// Spending per period [EUR].
+    pub eur: Vec<f64>,
+}
+
+/// The model's inputs, one entry per period (the FAST "inputs" block).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Inputs {
+    /// Length of a period [months].
+    pub period_months: u32,
+    /// Capital expenditure.
+    pub capex: Vec<CapexLine>,
+    /// Contracted GPU-hours × price [EUR].
+    pub revenue_contracted_eur: Vec<f64>,
+    /// Spot GPU-hours × spot price [EUR].
+    pub revenue_spot_eur: Vec<f64>,
+    /// Tokens sold × price per million [EUR].
+    pub revenue_tokens_eur: Vec<f64>,
+    /// Resale of retired GPUs [EUR].
+    pub revenue_resale_eur: Vec<f64>,
+    /// Energy: grid, power contracts and on-site fuel [EUR].
+    pub opex_energy_eur: Vec<f64>,
+    /// Fixed O&M of on-site plants [EUR].
+    pub opex_power_om_eur: Vec<f64>,
+    /// Maintenance of halls and GPUs [EUR].
+    pub opex_maintenance_eur: Vec<f64>,
+    /// Staff [EUR].
+    pub opex_staff_eur: Vec<f64>,
+    /// Network [EUR].
+    pub opex_network_eur: Vec<f64>,
+    /// Insurance [EUR].
+    pub opex_insurance_eur: Vec<f64>,
+    /// Operational GPU-hours.
+    pub gpu_hours: Vec<f64>,
+    /// GPU-hours used serving inference.
+    pub inference_gpu_hours: Vec<f64>,
+    /// Output tokens served.
+    pub tokens: Vec<f64>,
+}
+
+impl Inputs {
+    /// Empty inputs of `periods` periods of `period_months` months.
+    pub fn zeros(periods: usize, period_months: u32) -> Self {
+        let z = vec![0.0; periods];
+        Self {
+            period_months,
+            capex: Vec::new(),
+            revenue_contracted_eur: z.clone(),
+            revenue_spot_eur: z.clone(),
+            revenue_tokens_eur: z.clone(),
+            revenue_resale_eur: z.clone(),
+            opex_energy_eur: z.clone(),
+            opex_power_om_eur: z.clone(),
+            opex_maintenance_eur: z.clone(),
+            opex_staff_eur: z.clone(),
+            opex_network_eur: z.clone(),
+            opex_insurance_eur: z.clone(),
+            gpu_hours: z.clone(),
+            inference_gpu_hours: z.clone(),
+            tokens: z,
+        }
+    }
+
+    /// Number of periods.
+    pub fn periods(&self) -> usize {
+        self.revenue_contracted_eur.len()
+    }
+
+    /// Total revenue of period `p`.
+    pub fn revenue(&self, p: usize) -> f64 {
+        self.revenue_contracted_eur[p]
+            + self.revenue_spot_eur[p]
+            + self.revenue_tokens_eur[p]
+            + self.revenue_resale_eur[p]
+    }
+
+    /// Total opex of period `p`.
+    pub fn opex(&self, p: usize) -> f64 {
+        self.opex_energy_eur[p]
+            + self.opex_power_om_eur[p]
+            + self.opex_maintenance_eur[p]
+            + self.opex_staff_eur[p]
+            + self.opex_network_eur[p]
+            + self.opex_insurance_eur[p]
+    }
+
+    /// Capex of period `p`, all classes.
+    pub fn capex(&self, p: usize) -> f64 {
+        self.capex.iter().map(|l| l.eur[p]).sum()
+    }
+
+    /// Capex of one class in period `p`.
+    pub fn capex_in(&self, p: usize, class: Class) -> f64 {
+        self.capex
+            .iter()
+            .filter(|l| l.class == class)
+            .map(|l| l.eur[p])
+            .sum()
+    }
+
+    /// The last period with spending on the initial build (0 if none): the end of construction.
+    pub fn construction_end(&self) -> usize {
+        (0..self.periods())
+            .rev()
+            .find(|&p| {
+                self.capex
+                    .iter()
+                    .any(|l| l.class.initial() && l.eur[p] > 0.0)
+            })
+            .unwrap_or(0)
+    }
+
+    /// Depreciation per period: straight line over each line's life, from the period after spending.
+    pub fn depreciation(&self) -> Vec<f64> {
+        let n = self.periods();
+        let per_year = 12.0 / self.period_months as f64;
+        let mut dep = vec![0.0; n];
+        for line in &self.capex {
+            let Some(life) = line.life_years else {
+                continue;
+            };
+            let span = ((life * per_year).round() as usize).max(1);
+            for (p, &spent) in line.eur.iter().enumerate() {
+                if spent == 0.0 {
+                    continue;
+                }
+                for d in dep.iter_mut().skip(p + 1).take(span) {
+                    *d += spent / span as f64;
+                }
+            }
+        }
+        dep
+    }
+}

@@ -1,0 +1,232 @@
+//! The figures lenders read off a waterfall: IRRs, NPV, payback, coverage, levelised cost of
+//! compute, the accounting checks, and a case (inputs, flows and figures) with the base case.
+
+use super::debt::{Debt, Terms};
+use super::inputs::Inputs;
+use super::waterfall::{Cashflows, run};
+
+/// The internal rate of return of `flows` (one per period, at period ends), per period, if the
+/// flows change sign; the root is bracketed and bisected to machine precision.
+pub fn irr_per_period(flows: &[f64]) -> Option<f64> {
+    let npv = |r: f64| -> f64 {
+        let mut df = 1.0;
+        let mut sum = 0.0;
+        for &cf in flows {
+            df /= 1.0 + r;
+            sum += cf * df;
+        }
+        sum
+    };
+    // −50 % a period is the floor: lower rates would overflow the discount factors of long series.
+    let (mut lo, mut hi) = (-0.5, 1.0);
+    let f_lo = npv(lo);
+    // Widen the upper bound until the sign changes (or give up: no IRR).
+    let mut f_hi = npv(hi);
+    while f_lo.signum() == f_hi.signum() {
+        hi *= 2.0;
+        if hi > 1e6 {
+            return None;
+        }
+        f_hi = npv(hi);
+    }
+    for _ in 0..400 {
+        let mid = 0.5 * (lo + hi);
+        if mid <= lo || mid >= hi {
+            break;
+        }
+        let f = npv(mid);
+        if f == 0.0 {
+            return Some(mid);
+        }
+        if f.signum() == f_lo.signum() {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(0.5 * (lo + hi))
+}
+
+/// Net present value at `annual_rate` of per-period `flows` at period ends.
+pub fn npv(flows: &[f64], annual_rate: f64, periods_per_year: f64) -> f64 {
+    flows
+        .iter()
+        .enumerate()
+        .map(|(p, cf)| cf / (1.0 + annual_rate).powf((p + 1) as f64 / periods_per_year))
+        .sum()
+}
+
+/// The headline figures of one run of the model.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Metrics {
+    /// Capex over the horizon [EUR].
+    pub capex_total_eur: f64,
+    /// NPV of the project cash flows at the discount rate [EUR].
+    pub npv_eur: f64,
+    /// Project IRR (post-tax, unlevered) [fraction per year].
+    pub project_irr: Option<f64>,
+    /// Equity IRR (post-tax) [fraction per year].
+    pub equity_irr: Option<f64>,
+    /// Smallest DSCR over the loan life.
+    pub dscr_min: Option<f64>,
+    /// Mean DSCR over the loan life.
+    pub dscr_avg: Option<f64>,
+    /// Smallest LLCR.
+    pub llcr_min: Option<f64>,
+    /// Debt converted at COD [EUR].
+    pub debt_eur: f64,
+    /// Equity paid in, injections included [EUR].
+    pub equity_eur: f64,
+    /// Years from the start until cumulative project cash flow turns non-negative.
+    pub payback_years: Option<f64>,
+    /// Levelised cost of compute [EUR per operational GPU-hour].
+    pub lcoc_eur_per_gpu_hour: Option<f64>,
+    /// Levelised cost of a million output tokens at the fleet's serving rate [EUR].
+    pub cost_eur_per_mtok: Option<f64>,
+    /// Whether the minimum DSCR fell below the covenant.
+    pub covenant_breached: bool,
+    /// Checks, in `CHECKS` order.
+    pub checks: [bool; CHECKS.len()],
+}
+
+/// The model's checks: (name, what must hold).
+pub const CHECKS: [(&str, &str); 6] = [
+    (
+        "sources_equal_uses",
+        "sources of funds equal uses over construction",
+    ),
+    (
+        "cash_never_negative",
+        "cash, DSRA and trapped cash are never negative",
+    ),
+    (
+        "debt_repaid_by_maturity",
+        "no debt outstanding after the last repayment period",
+    ),
+    (
+        "balance_sheet_balances",
+        "assets = debt + paid-in capital + retained earnings, every period",
+    ),
+    ("sizing_converged", "debt sizing reached its fixed point"),
+    (
+        "equity_within_commitment",
+        "equity paid in ≤ equity committed (when the scenario states it)",
+    ),
+];
+
+impl Metrics {
+    /// The figures of `flows` (from `inputs`, with `debt`).
+    pub fn of(inputs: &Inputs, terms: &Terms, debt: &Debt, flows: &Cashflows) -> Metrics {
+        let ppy = terms.periods_per_year;
+        let rows = &flows.rows;
+        let project: Vec<f64> = rows.iter().map(|r| r.project_cf_eur).collect();
+        let equity: Vec<f64> = rows.iter().map(|r| r.equity_cf_eur).collect();
+        let annual = |r: Option<f64>| r.map(|r| (1.0 + r).powf(ppy) - 1.0);
+        let dscrs: Vec<f64> = rows.iter().filter_map(|r| r.dscr).collect();
+        let min = |v: &[f64]| v.iter().copied().reduce(f64::min);
+        let llcrs: Vec<f64> = rows.iter().filter_map(|r| r.llcr).collect();
+        let mut cumulative = 0.0;
+        let mut payback = None;
+        let mut was_negative = false;
+        for (p, cf) in project.iter().enumerate() {
+            cumulative += cf;
+            was_negative |= cumulative < 0.0;
+            if was_negative && cumulative >= 0.0 {
+                payback = Some((p + 1) as f64 / ppy);
+                break;
+            }
+        }
+        let discount = |v: &[f64]| -> f64 { npv(v, terms.discount_rate, ppy) };
+        let capex: Vec<f64> = rows.iter().map(|r| r.capex_eur).collect();
+        let opex: Vec<f64> = rows.iter().map(|r| r.opex_eur).collect();
+        let mut terminal = vec![0.0; rows.len()];
+        if let Some(t) = terminal.last_mut() {
+            *t = flows.terminal_value_eur;
+        }
+        let hours_pv = discount(&inputs.gpu_hours);
+        let lcoc = (hours_pv > 0.0)
+            .then(|| (discount(&capex) + discount(&opex) - discount(&terminal)) / hours_pv);
+        let tokens: f64 = inputs.tokens.iter().sum();
+        let inference_hours: f64 = inputs.inference_gpu_hours.iter().sum();
+        let cost_per_mtok = lcoc
+            .filter(|_| tokens > 0.0)
+            .map(|l| l * inference_hours / tokens * 1e6);
+        let scale = flows.uses.total().max(1.0);
+        let tolerance = 1e-9 * scale;
+        let equity_paid: f64 = rows.iter().map(|r| r.equity_drawn_eur).sum();
+        let checks = [
+            (flows.sources.total() - flows.uses.total()).abs() <= tolerance,
+            rows.iter()
+                .all(|r| r.cash_eur >= -tolerance && r.dsra_eur >= -tolerance),
+            rows.iter()
+                .skip(debt.maturity + 1)
+                .chain(rows.get(debt.maturity))
+                .all(|r| r.debt_closing_eur.abs() <= tolerance),
+            rows.iter().all(|r| r.balance_gap_eur.abs() <= tolerance),
+            debt.converged,
+            terms
+                .equity_committed_eur
+                .is_none_or(|c| equity_paid <= c * (1.0 + 1e-9)),
+        ];
+        let dscr_min = min(&dscrs);
+        Metrics {
+            capex_total_eur: capex.iter().sum(),
+            npv_eur: discount(&project),
+            project_irr: annual(irr_per_period(&project)),
+            equity_irr: annual(irr_per_period(&equity)),
+            dscr_min,
+            dscr_avg: (!dscrs.is_empty()).then(|| dscrs.iter().sum::<f64>() / dscrs.len() as f64),
+            llcr_min: min(&llcrs),
+            debt_eur: rows
+                .get(debt.construction_end)
+                .map_or(0.0, |r| r.debt_closing_eur),
+            equity_eur: equity_paid,
+            payback_years: payback,
+            lcoc_eur_per_gpu_hour: lcoc,
+            cost_eur_per_mtok: cost_per_mtok,
+            covenant_breached: dscr_min.is_some_and(|d| d < terms.covenant_dscr),
+            checks,
+        }
+    }
+
+    /// Whether every check holds.
+    pub fn all_checks_pass(&self) -> bool {
+        self.checks.iter().all(|c| *c)
+    }
+}
+
+/// One replication through the model: its inputs, cash flows and figures.
+#[derive(Clone, Debug)]
+pub struct Case {
+    /// Inputs from the simulation.
+    pub inputs: Inputs,
+    /// The waterfall.
+    pub flows: Cashflows,
+    /// Headline figures.
+    pub metrics: Metrics,
+}
+
+impl Case {
+    /// Runs `inputs` through the waterfall with `terms` and `debt`, and reads its figures.
+    pub fn of(inputs: Inputs, terms: &Terms, debt: &Debt) -> Case {
+        let flows = run(&inputs, terms, debt);
+        let metrics = Metrics::of(&inputs, terms, debt, &flows);
+        Case {
+            inputs,
+            flows,
+            metrics,
+        }
+    }
+}
+
+/// The lender's base case: the scenario at its medians (replication 0), dispatched under its
+/// policy, with the debt sized on it (made by `study::pipeline::base_case`).
+#[derive(Clone, Debug)]
+pub struct BaseCase {
+    /// The financing terms.
+    pub terms: Terms,
+    /// The debt, as every replication then carries it.
+    pub debt: Debt,
+    /// The base case itself.
+    pub case: Case,
+}

@@ -1,0 +1,297 @@
+//! Open models, training campaigns and inference demand, and the dispatch rules: efficiencies of
+//! each workload on each accelerator in use and serving rates of each model.
+
+use super::ctx::*;
+
+pub(super) fn convert_models(ctx: &mut Ctx, models: &[wire::ModelUse]) -> Vec<m::Model> {
+    ctx.unique_ids("models", models.iter().map(|m| m.id.as_str()));
+    let mut out = Vec::new();
+    for (i, w) in models.iter().enumerate() {
+        let catalog = ctx.catalog;
+        let Some(spec) = ctx.catalog_ref(
+            &path!("models", i, "id"),
+            &w.id,
+            "models",
+            &catalog.models,
+            |m| m.id.as_str(),
+        ) else {
+            continue;
+        };
+        let (spec, overridden) =
+            ctx.apply_overrides(&path!("models", i), spec, w.overrides.as_ref());
+        if spec.active_params_b > spec.params_b {
+            let d = ctx.error(
+                "out-of-range",
+                &path!("models", i, "overrides"),
+                format!("`{}` has more active than total parameters", spec.id),
+            );
+            *d = d.clone().expected("active_params_b ≤ params_b");
+        }
+        out.push(m::Model { spec, overridden });
+    }
+    out
+}
+/// The operators a demand's owner uses under `siloed`: at least one, each declared.
+pub(super) fn demand_operators(
+    ctx: &mut Ctx,
+    path: &[Seg],
+    ids: &[String],
+    operator_ids: &[&str],
+) -> Option<Vec<m::OperatorId>> {
+    if ids.is_empty() {
+        let d = ctx.error("empty", path, "a demand needs the operators its owner uses");
+        *d = d
+            .clone()
+            .expected("one operator id or more")
+            .hint("under the `siloed` policy a demand runs only on its own operators' clusters");
+        return None;
+    }
+    let found: Vec<Option<usize>> = ids
+        .iter()
+        .enumerate()
+        .map(|(k, id)| {
+            let at = [path.to_vec(), path!(k)].concat();
+            ctx.reference(&at, id, "operators", operator_ids)
+        })
+        .collect();
+    found
+        .into_iter()
+        .map(|o| o.map(|i| m::OperatorId(i as u32)))
+        .collect()
+}
+pub(super) fn convert_demand(
+    ctx: &mut Ctx,
+    file: &wire::ScenarioFile,
+    models: &[m::Model],
+) -> (Vec<m::TrainingCampaign>, Vec<m::InferenceDemand>) {
+    let tier_ids: Vec<&str> = file.tiers.iter().map(|t| t.id.as_str()).collect();
+    let operator_ids: Vec<&str> = file.operators.iter().map(|o| o.id.as_str()).collect();
+    let model_ids: Vec<&str> = file.models.iter().map(|m| m.id.as_str()).collect();
+    let ids = file
+        .demand
+        .training
+        .iter()
+        .map(|t| t.id.as_str())
+        .chain(file.demand.inference.iter().map(|d| d.id.as_str()));
+    let mut seen = Vec::new();
+    for (n, id) in ids.enumerate() {
+        if seen.contains(&id) {
+            let (section, i) = if n < file.demand.training.len() {
+                ("training", n)
+            } else {
+                ("inference", n - file.demand.training.len())
+            };
+            let d = ctx.error(
+                "duplicate-id",
+                &path!("demand", section, i, "id"),
+                format!("demand `{id}` is defined twice"),
+            );
+            *d = d
+                .clone()
+                .expected("a unique id across training and inference demand");
+        }
+        seen.push(id);
+    }
+    let mut training = Vec::new();
+    for (i, t) in file.demand.training.iter().enumerate() {
+        let at = |k: &str| path!("demand", "training", i, k);
+        let tier = ctx.reference(&at("tier"), &t.tier, "tiers", &tier_ids);
+        let model = ctx.reference(&at("model"), &t.model, "models", &model_ids);
+        let runs = ctx.uncertain(&at("runs_per_year"), &t.runs_per_year);
+        let operators = demand_operators(ctx, &at("operators"), &t.operators, &operator_ids);
+        let run_gpus = match &t.gpus {
+            Some(u) => ctx.uncertain(&at("gpus"), u).map(Some),
+            None => Some(None),
+        };
+        let post = ctx.fraction(
+            &at("post_training_share"),
+            t.post_training_share
+                .unwrap_or_else(|| ctx.default("post_training_share")),
+        );
+        let mfu = ctx.fraction(&at("mfu"), t.mfu.unwrap_or_else(|| ctx.default("mfu")));
+        let start = match &t.start_date {
+            Some(d) => ctx.date_in_horizon(&at("start_date"), d),
+            None => Some(ctx.start),
+        };
+        if t.min_cluster_gpus == 0 {
+            let d = ctx.error(
+                "zero",
+                &at("min_cluster_gpus"),
+                "a training run needs at least one GPU",
+            );
+            *d = d.clone().expected("one GPU or more");
+        }
+        // The model's compute; `models` lacks entries that failed, whose errors are already out.
+        let flop = match (model, post) {
+            (Some(k), Some(post)) => models.get(k).and_then(|m| {
+                let flop = crate::workload::pretraining_flop(&m.spec).map(|f| f * (1.0 + post));
+                if flop.is_none() {
+                    let d = ctx.error(
+                        "no-training-compute",
+                        &at("model"),
+                        format!("the catalog gives neither training FLOPs nor training tokens for `{}`", m.spec.id),
+                    );
+                    *d = d.clone().hint(format!(
+                        "set them in the model entry: `overrides = {{ training_tokens_t = … }}` for `{}`",
+                        m.spec.id
+                    ));
+                }
+                flop
+            }),
+            _ => None,
+        };
+        if let (
+            Some(tier),
+            Some(model),
+            Some(runs),
+            Some(operators),
+            Some(run_gpus),
+            Some(run_flop),
+            Some(post),
+            Some(mfu),
+            Some(start),
+        ) = (
+            tier, model, runs, operators, run_gpus, flop, post, mfu, start,
+        ) {
+            training.push(m::TrainingCampaign {
+                id: t.id.clone(),
+                tier: m::TierId(tier as u32),
+                model: m::ModelId(model as u32),
+                operators,
+                runs_per_year: runs,
+                arrivals: t.arrivals.unwrap_or_default(),
+                run_gpus,
+                run_flop,
+                post_training_share: post,
+                min_cluster_gpus: t.min_cluster_gpus,
+                mfu,
+                start_date: start,
+            });
+        }
+    }
+    let mut inference = Vec::new();
+    for (i, d) in file.demand.inference.iter().enumerate() {
+        let at = |k: &str| path!("demand", "inference", i, k);
+        let tier = ctx.reference(&at("tier"), &d.tier, "tiers", &tier_ids);
+        let model = ctx.reference(&at("model"), &d.model, "models", &model_ids);
+        let tokens = ctx.uncertain(&at("tokens_per_day"), &d.tokens_per_day);
+        let operators = demand_operators(ctx, &at("operators"), &d.operators, &operator_ids);
+        let growth = match &d.growth_per_year {
+            Some(u) => ctx.uncertain(&at("growth_per_year"), u),
+            None => Some(m::Uncertain::fixed(0.0)),
+        };
+        let start = match &d.start_date {
+            Some(x) => ctx.date_in_horizon(&at("start_date"), x),
+            None => Some(ctx.start),
+        };
+        if let (Some(tier), Some(model), Some(tokens), Some(growth), Some(start), Some(operators)) =
+            (tier, model, tokens, growth, start, operators)
+        {
+            inference.push(m::InferenceDemand {
+                id: d.id.clone(),
+                tier: m::TierId(tier as u32),
+                model: m::ModelId(model as u32),
+                operators,
+                tokens_per_day: tokens,
+                growth_per_year: growth,
+                start_date: start,
+            });
+        }
+    }
+    (training, inference)
+}
+/// The dispatch rules: policy, the efficiency of each accelerator in use (catalog, then the
+/// scenario's changes), and the serving rate of every inference model on every accelerator in use.
+pub(super) fn convert_dispatch(
+    ctx: &mut Ctx,
+    file: &wire::ScenarioFile,
+    clusters: &[m::Cluster],
+    models: &[m::Model],
+    inference: &[m::InferenceDemand],
+) -> m::DispatchRules {
+    use crate::catalog::Workload;
+    let empty = Vec::new();
+    let overrides = file.dispatch.as_ref().map_or(&empty, |d| &d.efficiency);
+    for (i, o) in overrides.iter().enumerate() {
+        let at = |k: &str| path!("dispatch", "efficiency", i, k);
+        if ctx.catalog.accelerator(&o.accelerator).is_none() {
+            let ids: Vec<&str> = ctx
+                .catalog
+                .accelerators
+                .iter()
+                .map(|a| a.id.as_str())
+                .collect();
+            ctx.reference(
+                &at("accelerator"),
+                &o.accelerator,
+                "accelerators (catalog)",
+                &ids,
+            );
+        }
+        ctx.fraction(&at("efficiency"), o.efficiency);
+    }
+    // The first cluster of each SKU stands for it (in `SkuId` order).
+    let mut skus: Vec<&crate::catalog::Accelerator> = Vec::new();
+    for c in clusters {
+        if c.sku.index() == skus.len() {
+            skus.push(&c.accelerator);
+        }
+    }
+    let efficiency = skus
+        .iter()
+        .enumerate()
+        .map(|(k, a)| {
+            let set = |w: Workload| {
+                overrides
+                    .iter()
+                    .rev()
+                    .find(|o| o.workload == w && o.accelerator == a.id)
+                    .map(|o| o.efficiency)
+            };
+            let catalog = |w: Workload| ctx.catalog.efficiency(w, &a.id).unwrap_or(1.0);
+            m::SkuEfficiency {
+                sku: m::SkuId(k as u32),
+                training: set(Workload::Training).unwrap_or_else(|| catalog(Workload::Training)),
+                inference: set(Workload::Inference).unwrap_or_else(|| catalog(Workload::Inference)),
+                overridden: set(Workload::Training).is_some() || set(Workload::Inference).is_some(),
+            }
+        })
+        .collect();
+    let mut serving: Vec<m::ServingRate> = Vec::new();
+    for d in inference {
+        let Some(model) = models.get(d.model.index()).map(|m| &m.spec) else {
+            continue;
+        };
+        for (k, a) in skus.iter().enumerate() {
+            let sku = m::SkuId(k as u32);
+            if serving.iter().any(|r| r.model == d.model && r.sku == sku) {
+                continue;
+            }
+            let rate = match ctx.catalog.throughput(&model.id, &a.id) {
+                Some(t) => Some((t.output_tokens_per_s_per_gpu, m::RateBasis::Catalog)),
+                None => crate::workload::roofline_tokens_per_s(
+                    model,
+                    a,
+                    ctx.default("roofline_sequences_per_gpu"),
+                ),
+            };
+            if let Some((tokens_per_s_per_gpu, basis)) = rate {
+                serving.push(m::ServingRate {
+                    model: d.model,
+                    sku,
+                    tokens_per_s_per_gpu,
+                    basis,
+                });
+            }
+        }
+    }
+    m::DispatchRules {
+        policy: file
+            .dispatch
+            .as_ref()
+            .and_then(|d| d.policy)
+            .unwrap_or_default(),
+        efficiency,
+        serving,
+    }
+}
