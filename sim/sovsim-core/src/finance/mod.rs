@@ -46,11 +46,13 @@ mod build;
 mod debt;
 mod inputs;
 mod metrics;
+mod sizing;
 pub mod summary;
 mod waterfall;
 
 pub use build::{Prices, draw_prices, inputs};
-pub use debt::{Binding, Debt, Terms, size};
+pub use debt::{Binding, Debt, Terms};
 pub use inputs::{CapexLine, Class, Inputs};
 pub use metrics::{BaseCase, CHECKS, Case, Metrics, irr_per_period, npv};
+pub use sizing::size;
 pub use waterfall::{Cashflows, Row, Sources, Uses, run};

@@ -91,36 +91,61 @@ fn modules(krate: &Path) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// Edges from each module to the modules its `crate::…` paths name (the longest module prefix).
+/// Edges from each module to the modules its `crate::…` and `super::…` paths name (the longest
+/// module prefix). Edges to a module's own ancestors are left out: a parent declares its children,
+/// and a child reading its parent's items is not a circle of design.
 fn imports(mods: &BTreeMap<String, String>) -> BTreeMap<String, BTreeSet<String>> {
     let mut edges = BTreeMap::new();
     for (m, text) in mods {
         let code = code(text);
         let mut to = BTreeSet::new();
-        let mut rest = code.as_str();
-        while let Some(i) = rest.find("crate::") {
-            rest = &rest[i + "crate::".len()..];
+        let segs_of = |m: &str| -> Vec<String> {
+            m.split("::")
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        let mut paths: Vec<(Vec<String>, String)> = Vec::new();
+        for (i, _) in code.match_indices("crate::") {
+            paths.push((Vec::new(), code[i + "crate::".len()..].to_owned()));
+        }
+        for (i, _) in code.match_indices("super::") {
+            // Only the first `super::` of a chain starts a path.
+            if code[..i].ends_with("super::") {
+                continue;
+            }
+            let mut rest = &code[i..];
+            let mut base = segs_of(m);
+            while let Some(r) = rest.strip_prefix("super::") {
+                base.pop();
+                rest = r;
+            }
+            paths.push((base, rest.to_owned()));
+        }
+        for (base, rest) in paths {
             let path: String = rest
                 .chars()
                 .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
                 .collect();
             let mut targets = vec![path.trim_end_matches(':').to_owned()];
-            // `crate::a::{b, c::d}`: each member too.
+            // `…::a::{b, c::d}`: each member too.
             let after = &rest[path.len()..];
             if path.ends_with("::") && after.starts_with('{') {
                 let inner = after[1..].split('}').next().unwrap_or("");
                 for item in inner.split(',') {
                     let item = item.trim().split(" as ").next().unwrap_or("").trim();
-                    targets.push(format!("{}{item}", path));
+                    targets.push(format!("{path}{item}"));
                 }
             }
             for t in targets {
-                let segs: Vec<&str> = t.split("::").filter(|s| !s.is_empty()).collect();
+                let mut segs = base.clone();
+                segs.extend(segs_of(&t));
                 if let Some(target) = (1..=segs.len())
                     .rev()
                     .map(|n| segs[..n].join("::"))
                     .find(|p| mods.contains_key(p))
                     && target != *m
+                    && !m.starts_with(&format!("{target}::"))
                 {
                     to.insert(target);
                 }

@@ -1,0 +1,80 @@
+//! Sizing the debt on the base case: sculpted to the target DSCR and capped by gearing, both of
+//! which depend on the debt itself (IDC, fees, DSRA, tax shield), so it iterates the waterfall to
+//! a fixed point and says whether it got there.
+
+use super::debt::{Binding, Debt, Terms};
+use super::inputs::Inputs;
+use super::waterfall::run;
+
+/// Sizes the debt on `base` (the base-case inputs): sculpted to the target DSCR, capped by gearing.
+pub fn size(base: &Inputs, terms: &Terms) -> Debt {
+    const MAX_ITERATIONS: u32 = 200;
+    let n = base.periods();
+    let cod = base.construction_end();
+    let per_year = terms.periods_per_year;
+    let maturity = (cod + (terms.tenor_years * per_year).round() as usize).min(n.saturating_sub(1));
+    let rate = terms.term_rate_per_period();
+    let mut debt = Debt::none(n, cod);
+    debt.maturity = maturity;
+    if terms.max_gearing <= 0.0 || maturity <= cod {
+        // No tenor within the horizon, or no debt allowed.
+        return debt;
+    }
+    for iteration in 1..=MAX_ITERATIONS {
+        let flows = run(base, terms, &debt);
+        let cfads_pv: f64 = (cod + 1..=maturity)
+            .map(|p| flows.rows[p].cfads_eur.max(0.0) / (1.0 + rate).powi((p - cod) as i32))
+            .sum();
+        let sculpted = cfads_pv / terms.target_dscr;
+        let cap = terms.max_gearing * flows.uses.total();
+        let (amount, binding) = if sculpted <= cap {
+            (sculpted, Binding::Sculpting)
+        } else {
+            (cap, Binding::Gearing)
+        };
+        let mut repayment = vec![0.0; n];
+        let capitalising: Vec<bool> = (0..n)
+            .map(|p| p > cod && p < maturity && flows.rows[p].cfads_eur <= 0.0)
+            .collect();
+        if amount > 0.0 && cfads_pv > 0.0 {
+            // Debt service ∝ CFADS, scaled so that its PV at the loan rate is the debt.
+            let mut balance = 1.0;
+            for (p, r) in repayment
+                .iter_mut()
+                .enumerate()
+                .take(maturity + 1)
+                .skip(cod + 1)
+            {
+                let service = flows.rows[p].cfads_eur.max(0.0) / cfads_pv;
+                *r = service - balance * rate;
+                balance -= *r;
+            }
+        }
+        let need = flows.funding_need_after_grants_eur;
+        let share = if need > 0.0 {
+            (amount / need).min(1.0)
+        } else {
+            0.0
+        };
+        let tolerance = 1e-9 * amount.max(1.0);
+        let converged = (amount - debt.commitment_eur).abs() <= tolerance
+            && (share - debt.debt_share).abs() <= 1e-10;
+        debt = Debt {
+            commitment_eur: amount,
+            sculpted_eur: sculpted,
+            gearing_cap_eur: cap,
+            binding,
+            debt_share: share,
+            construction_end: cod,
+            maturity,
+            repayment,
+            capitalising,
+            iterations: iteration,
+            converged,
+        };
+        if converged {
+            break;
+        }
+    }
+    debt
+}
