@@ -389,3 +389,26 @@ fn heavy_dependencies_live_only_in_the_crates_that_own_them() {
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+#[test]
+fn only_the_scenario_layer_knows_the_file_format() {
+    // The wire structs (serde types of scenario files) and TOML stay inside `scenario`: the domain
+    // model and everything above it read validated data only.
+    let src = repo().join("sim");
+    let scenario_dir = src.join("sovsim-core/src/scenario");
+    let mut found = Vec::new();
+    for krate in crates() {
+        for file in rust_files(&krate.join("src")) {
+            if file.starts_with(&scenario_dir) {
+                continue;
+            }
+            let code = code(&std::fs::read_to_string(&file).expect("readable"));
+            for name in ["wire::", "toml::", "use toml"] {
+                if code.contains(name) {
+                    found.push(format!("{}: `{name}`", file.display()));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "{found:#?}");
+}
