@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand, ValueEnum};
 use sovsim_core::model::{Input, Policy};
 use sovsim_core::study::sensitivity::Output;
@@ -151,8 +152,8 @@ pub(crate) enum Command {
         #[arg(value_name = "SCENARIO")]
         file: PathBuf,
         /// The output ranked.
-        #[arg(long, value_enum, default_value_t = OutputArg::Npv)]
-        output: OutputArg,
+        #[arg(long, value_parser = output_parser(), default_value = "npv")]
+        output: Output,
         /// Read each variant as this quantile (0 to 1) over replications with the scenario's
         /// seeds, instead of at its medians.
         #[arg(long, value_name = "Q")]
@@ -180,9 +181,9 @@ pub(crate) enum Command {
         /// Scenario file.
         #[arg(value_name = "SCENARIO")]
         file: PathBuf,
-        /// The input moved (see `sovsim sensitivity --help` for what each one moves).
-        #[arg(long, value_enum)]
-        input: InputArg,
+        /// The input moved.
+        #[arg(long, value_parser = input_parser())]
+        input: Input,
         /// OUTPUT=VALUE: `dscr_min=1.0`, `dscr_min=lockup`, `llcr_min=covenant`,
         /// `equity_irr=hurdle`, `npv=0`, `first_gw=2030-01-01`…
         #[arg(long, value_name = "OUTPUT=VALUE")]
@@ -261,81 +262,19 @@ pub(crate) enum DispatchPolicy {
     Grid,
 }
 
-/// Outputs a sensitivity ranks (`sovsim_core::sensitivity::Output`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-#[value(rename_all = "snake_case")]
-pub(crate) enum OutputArg {
-    /// NPV of the project cash flows [EUR].
-    Npv,
-    /// Project IRR, post-tax, unlevered.
-    ProjectIrr,
-    /// Equity IRR, post-tax.
-    EquityIrr,
-    /// Smallest DSCR over the loan life.
-    DscrMin,
-    /// Smallest LLCR.
-    LlcrMin,
-    /// When energised IT capacity first reaches 1 GW.
-    FirstGw,
+/// Parses an output of a sensitivity by its name; `--help` lists each with what it is.
+fn output_parser() -> impl TypedValueParser<Value = Output> {
+    PossibleValuesParser::new(Output::ALL.map(|o| PossibleValue::new(o.name()).help(o.meaning())))
+        .try_map(|name: String| Output::parse(&name).ok_or_else(|| format!("no output `{name}`")))
 }
 
-impl OutputArg {
-    pub(crate) fn output(self) -> Output {
-        match self {
-            OutputArg::Npv => Output::Npv,
-            OutputArg::ProjectIrr => Output::ProjectIrr,
-            OutputArg::EquityIrr => Output::EquityIrr,
-            OutputArg::DscrMin => Output::DscrMin,
-            OutputArg::LlcrMin => Output::LlcrMin,
-            OutputArg::FirstGw => Output::FirstGw,
-        }
-    }
-}
-
-/// Inputs a sensitivity moves (`sovsim_core::sensitivity::Input`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-#[value(rename_all = "snake_case")]
-pub(crate) enum InputArg {
-    /// Every GPU-hour price (contracted and spot) and the token price; relative change.
-    GpuRent,
-    /// Every grid and on-site energy price; relative change.
-    EnergyPrice,
-    /// The price per GPU of every cluster and refresh; relative change.
-    GpuCapex,
-    /// The capex of halls, on-site power plants and land; relative change.
-    FacilityCapex,
-    /// Maintenance, insurance, staff and network costs; relative change.
-    Opex,
-    /// The base interest rate; added (0.04: four points).
-    BaseRate,
-    /// Months added to every site's permit.
-    PermitDelayMonths,
-    /// Months added to every grid connection's queue wait.
-    GridDelayMonths,
-    /// Months added to every hall phase's and on-site plant's build time.
-    ConstructionDelayMonths,
-    /// Months added to every GPU order's lead time.
-    GpuDelayMonths,
-    /// Inference tokens per day and training runs per year; relative change.
-    Demand,
-}
-
-impl InputArg {
-    pub(crate) fn input(self) -> Input {
-        match self {
-            InputArg::GpuRent => Input::GpuRent,
-            InputArg::EnergyPrice => Input::EnergyPrice,
-            InputArg::GpuCapex => Input::GpuCapex,
-            InputArg::FacilityCapex => Input::FacilityCapex,
-            InputArg::Opex => Input::Opex,
-            InputArg::BaseRate => Input::BaseRate,
-            InputArg::PermitDelayMonths => Input::PermitDelay,
-            InputArg::GridDelayMonths => Input::GridDelay,
-            InputArg::ConstructionDelayMonths => Input::ConstructionDelay,
-            InputArg::GpuDelayMonths => Input::GpuDelay,
-            InputArg::Demand => Input::Demand,
-        }
-    }
+/// Parses an input a sensitivity moves by its name; `--help` lists each with what it moves.
+fn input_parser() -> impl TypedValueParser<Value = Input> {
+    PossibleValuesParser::new(
+        Input::ALL
+            .map(|i| PossibleValue::new(i.name()).help(format!("{}; {}", i.meaning(), i.unit()))),
+    )
+    .try_map(|name: String| Input::parse(&name).ok_or_else(|| format!("no input `{name}`")))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -314,7 +314,6 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
             let evaluator = Evaluator::new(&scenario).ok_or_else(|| no_finance(&file))?;
             let tornado =
                 sensitivity::tornado(&scenario, &evaluator, mode, threads, &Bar::default())?;
-            let output = output.output();
             let out =
                 out.unwrap_or_else(|| default_dir(&format!("{}-sensitivity", scenario.meta.name)));
             let written = sovsim_report::sensitivity::write(&out, &scenario, &tornado, output)?;
@@ -342,7 +341,6 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
             overrides,
         } => {
             let scenario = financed(&file, &overrides, &catalog)?;
-            let input = input.input();
             let target = Target::parse(&target, &scenario)?;
             let range = sensitivity::search_range(&scenario, &catalog, input, range.as_deref())?;
             let mode = Mode::new(quantile, runs, threads)?;

@@ -266,11 +266,9 @@ pub struct PowerAsset {
     pub site: SiteId,
     /// Technology, with overrides applied.
     pub tech: PowerTech,
-    /// The technology's capex [EUR/kW], converted to EUR once, at load, with `[finance] eur_per_currency`; `None` when the
-    /// catalog has no figure or, without a `[finance]` section, no rate for its currency.
+    /// The technology's capex [EUR/kW], in EUR ([`Scenario::price_in_eur`]).
     pub capex_eur_per_kw: Option<f64>,
-    /// Its variable O&M [EUR/MWh], converted to EUR once, at load, with `[finance] eur_per_currency`; `None` when the
-    /// catalog has no figure or, without a `[finance]` section, no rate for its currency.
+    /// Its variable O&M [EUR/MWh], in EUR ([`Scenario::price_in_eur`]).
     pub variable_om_eur_per_mwh: Option<f64>,
     /// Capacity.
     pub capacity: Mw,
@@ -299,8 +297,7 @@ pub struct Shell {
     pub site: SiteId,
     /// Hall type, with overrides applied.
     pub kind: ShellType,
-    /// Its capex [EUR per MW of IT], converted to EUR once, at load, with `[finance] eur_per_currency`; `None` when the
-    /// catalog has no figure or, without a `[finance]` section, no rate for its currency.
+    /// Its capex [EUR per MW of IT], in EUR ([`Scenario::price_in_eur`]).
     pub capex_eur_per_mw: Option<f64>,
     /// Construction phases.
     pub phases: Vec<ShellPhase>,
@@ -341,8 +338,7 @@ pub struct Cluster {
     pub accelerator: Accelerator,
     /// Its SKU among the scenario's.
     pub sku: SkuId,
-    /// The accelerator's price [EUR per GPU], converted to EUR once, at load, with `[finance] eur_per_currency`; `None` when the
-    /// catalog has no figure or, without a `[finance]` section, no rate for its currency.
+    /// The accelerator's price [EUR per GPU], in EUR ([`Scenario::price_in_eur`]).
     pub price_eur_per_gpu: Option<f64>,
     /// GPUs ordered.
     pub gpus: u64,
@@ -812,7 +808,9 @@ impl Scenario {
     }
 
     /// Converts every catalog price the scenario's entities carry into EUR, with the finance
-    /// section's rates: done once, at load, so that nothing downstream handles a currency.
+    /// section's rates: done once, at load, so that nothing downstream handles a currency. A price
+    /// stays `None` when the catalog has none or, without a `[finance]` section, its currency has
+    /// no rate.
     pub(crate) fn price_in_eur(&mut self) {
         let rate = |currency: &str| -> Option<f64> {
             if currency == "EUR" {

@@ -74,6 +74,18 @@ impl Output {
         Output::ALL.into_iter().find(|o| o.name() == name)
     }
 
+    /// What it is, in words.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Output::Npv => "NPV of the project cash flows [EUR]",
+            Output::ProjectIrr => "project IRR, post-tax, unlevered",
+            Output::EquityIrr => "equity IRR, post-tax",
+            Output::DscrMin => "smallest DSCR over the loan life",
+            Output::LlcrMin => "smallest LLCR",
+            Output::FirstGw => "when energised IT capacity first reaches 1 GW",
+        }
+    }
+
     /// Its unit.
     pub fn unit(self) -> &'static str {
         match self {
