@@ -249,7 +249,10 @@ pub fn build(scenario: &Scenario) -> Result<Instance, Vec<MissingFigure>> {
         }
         None => 0.0,
     };
-    let committed = |id: &str| spec.committed.iter().any(|c| c == id);
+    use sovsim_core::model::{
+        ClusterId, Committed, GridConnectionId, PowerAssetId, ShellId, SiteId,
+    };
+    let committed = |c: Committed| spec.committed.contains(&c);
     let mut inst = Instance {
         periods: spec.periods as usize,
         period_years: f64::from(spec.period_years),
@@ -270,7 +273,7 @@ pub fn build(scenario: &Scenario) -> Result<Instance, Vec<MissingFigure>> {
         },
         tiers: scenario.tiers.iter().map(|t| t.id.clone()).collect(),
     };
-    for s in &scenario.sites {
+    for (i, s) in scenario.sites.iter().enumerate() {
         let ready_months = median(&s.acquisition_months) + median(&s.permit_months);
         inst.sites.push(SiteData {
             land_eur: s.land_cost.0,
@@ -279,10 +282,10 @@ pub fn build(scenario: &Scenario) -> Result<Instance, Vec<MissingFigure>> {
             ready: inst.period_after(ready_months),
             ready_months,
             country: s.country.code.clone(),
-            committed: committed(&s.id),
+            committed: committed(Committed::Site(SiteId(i as u32))),
         });
     }
-    for g in &scenario.grid_connections {
+    for (i, g) in scenario.grid_connections.iter().enumerate() {
         let site = &inst.sites[g.site.index()];
         let months = site.ready_months + g.queue_wait_months.dist.quantile(spec.grid_wait_quantile);
         inst.grid.push(GridData {
@@ -292,10 +295,10 @@ pub fn build(scenario: &Scenario) -> Result<Instance, Vec<MissingFigure>> {
             months,
             price_eur_per_mwh: median(&g.price_eur_per_mwh),
             carbon_g_per_kwh: g.carbon_g_per_kwh,
-            committed: committed(&g.id),
+            committed: committed(Committed::GridConnection(GridConnectionId(i as u32))),
         });
     }
-    for a in &scenario.power_assets {
+    for (i, a) in scenario.power_assets.iter().enumerate() {
         let capex_per_kw = in_eur(
             &format!("power asset `{}`", a.id),
             a.capex_eur_per_kw,
@@ -321,10 +324,11 @@ pub fn build(scenario: &Scenario) -> Result<Instance, Vec<MissingFigure>> {
             energy_eur_per_mwh: energy,
             carbon_g_per_kwh: a.carbon_g_per_kwh,
             life_years: a.tech.life_years,
-            committed: committed(&a.id).then(|| inst.period_of(a.start_date)),
+            committed: committed(Committed::PowerAsset(PowerAssetId(i as u32)))
+                .then(|| inst.period_of(a.start_date)),
         });
     }
-    for h in &scenario.shells {
+    for (i, h) in scenario.shells.iter().enumerate() {
         let block = h
             .phases
             .iter()
@@ -337,7 +341,7 @@ pub fn build(scenario: &Scenario) -> Result<Instance, Vec<MissingFigure>> {
         };
         let site = &inst.sites[h.site.index()];
         let lag = inst.lag(h.phases.first().map_or(0.0, |p| median(&p.build_months)));
-        let committed = committed(&h.id).then(|| {
+        let committed = committed(Committed::Shell(ShellId(i as u32))).then(|| {
             let mut blocks = vec![0.0; inst.periods];
             for p in &h.phases {
                 let t = p.start_date.map_or(site.ready, |d| inst.period_of(d));
@@ -397,7 +401,8 @@ pub fn build(scenario: &Scenario) -> Result<Instance, Vec<MissingFigure>> {
                 .clamp(0.0, 1.0),
             gpus_per_rack: u64::from(cl.accelerator.gpus_per_rack.unwrap_or(1).max(1)),
             qualifies: eligibility[c].qualifies.clone(),
-            committed: committed(&cl.id).then(|| (inst.period_of(cl.order_date), cl.gpus as f64)),
+            committed: committed(Committed::Cluster(ClusterId(c as u32)))
+                .then(|| (inst.period_of(cl.order_date), cl.gpus as f64)),
         });
     }
     // One planner decides for the region: a demand may use every cluster its tier allows (the

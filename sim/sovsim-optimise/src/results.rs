@@ -224,7 +224,12 @@ pub(crate) fn read(
             settings.objective.name(),
             scenario.meta.name
         ),
-        committed: scenario.optimize.committed.iter().cloned().collect(),
+        committed: scenario
+            .optimize
+            .committed
+            .iter()
+            .map(|c| scenario.committed_id(*c).to_owned())
+            .collect(),
         ..PlanEdits::default()
     };
     let start = |t: usize| inst.period_start(t);

@@ -296,3 +296,30 @@ fn an_impossible_target_is_a_slack_plan_with_the_shortfall_in_words() {
         o.explanation
     );
 }
+
+#[test]
+fn a_committed_site_is_kept_even_when_another_is_cheaper() {
+    // Demand from 2031: left free, the optimiser acquires the cheap site only (see above);
+    // `committed` names the dear one, which the plan must then acquire as stated.
+    let text = two_sites("2031-01-01") + "\n[optimize]\ncommitted = [\"quick\"]\n";
+    let s = scenario_of(&text);
+    assert_eq!(
+        s.optimize.committed,
+        [sovsim_core::model::Committed::Site(
+            sovsim_core::model::SiteId(1)
+        )],
+        "resolved to the site `quick`, by index"
+    );
+    let plan = sovsim_optimise::optimise(&s).expect("solves");
+    assert!(
+        acquired(&plan).contains(&"quick".to_owned()),
+        "{:?}",
+        acquired(&plan)
+    );
+    assert!(
+        plan.plan
+            .iter()
+            .any(|r| r.kind == "site" && r.id == "quick" && r.committed),
+        "the plan says it was committed"
+    );
+}

@@ -48,6 +48,24 @@ pub const SITE_SERIES: [(&str, &str); 11] = [
     ),
 ];
 
+/// A series of [`SITE_SERIES`] by name: a typo is a compile error, not a column of zeros.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SiteSeries(usize);
+
+impl SiteSeries {
+    /// `it_online_mw`.
+    pub const IT_ONLINE_MW: SiteSeries = SiteSeries(2);
+    /// `gpus_installed`.
+    pub const GPUS_INSTALLED: SiteSeries = SiteSeries(5);
+    /// `gpus_operational`.
+    pub const GPUS_OPERATIONAL: SiteSeries = SiteSeries(6);
+
+    /// Its name in [`SITE_SERIES`] (and its table columns).
+    pub fn name(self) -> &'static str {
+        SITE_SERIES[self.0].0
+    }
+}
+
 /// Per-site, per-source series.
 pub const SOURCE_SERIES: [(&str, &str); 2] = [
     (
@@ -445,13 +463,9 @@ impl Aggregate {
         self.cell(month, place, var)
     }
 
-    /// P10/P50/P90 of the region's `SITE_SERIES` entry `name` at the end of the horizon; zeros for a
-    /// name that is not a series.
-    pub fn region_at_end(&self, name: &str) -> [f64; 3] {
-        SITE_SERIES
-            .iter()
-            .position(|(n, _)| *n == name)
-            .map_or([0.0; 3], |v| self.site_series(self.months, self.sites, v))
+    /// P10/P50/P90 of the region's `series` at the end of the horizon.
+    pub fn region_at_end(&self, series: SiteSeries) -> [f64; 3] {
+        self.site_series(self.months, self.sites, series.0)
     }
 
     /// P10/P50/P90 of `SOURCE_SERIES[var]` for source `source` (as `layout.sources`).
@@ -524,4 +538,16 @@ fn sum_states(states: &[SiteState], layout: &Layout) -> SiteState {
         }
     }
     total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn named_series_are_the_ones_their_names_say() {
+        assert_eq!(SiteSeries::IT_ONLINE_MW.name(), "it_online_mw");
+        assert_eq!(SiteSeries::GPUS_INSTALLED.name(), "gpus_installed");
+        assert_eq!(SiteSeries::GPUS_OPERATIONAL.name(), "gpus_operational");
+    }
 }

@@ -151,14 +151,66 @@ pub struct OptimizeSpec {
     pub sovereign_tiers: Vec<TierId>,
     /// Least share of GPU IT power qualifying for a tier.
     pub min_sovereign_share: Option<(TierId, f64)>,
-    /// Entities kept as stated, by id.
-    pub committed: Vec<String>,
+    /// Entities kept as stated.
+    pub committed: Vec<Committed>,
     /// Relative MIP gap.
     pub mip_gap: f64,
     /// Longest solve [s].
     pub time_limit_s: f64,
     /// Cost of unmet demand as a multiple of the dearest way to serve it.
     pub shortfall_penalty_factor: f64,
+}
+
+/// An entity the optimiser keeps as the scenario states it (`[optimize] committed`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Committed {
+    /// A site, acquired.
+    Site(SiteId),
+    /// A grid connection, built.
+    GridConnection(GridConnectionId),
+    /// An on-site plant or power contract, built or signed.
+    PowerAsset(PowerAssetId),
+    /// A hall, built in its phases.
+    Shell(ShellId),
+    /// A cluster, ordered.
+    Cluster(ClusterId),
+}
+
+impl Scenario {
+    /// The scenario id of a committed entity.
+    pub fn committed_id(&self, c: Committed) -> &str {
+        match c {
+            Committed::Site(i) => &self.sites[i.index()].id,
+            Committed::GridConnection(i) => &self.grid_connections[i.index()].id,
+            Committed::PowerAsset(i) => &self.power_assets[i.index()].id,
+            Committed::Shell(i) => &self.shells[i.index()].id,
+            Committed::Cluster(i) => &self.clusters[i.index()].id,
+        }
+    }
+
+    /// The entity called `id`, among those `[optimize] committed` may name.
+    pub(crate) fn committable(&self, id: &str) -> Option<Committed> {
+        fn at<'a>(mut ids: impl Iterator<Item = &'a String>, id: &str) -> Option<u32> {
+            ids.position(|x| x == id).map(|i| i as u32)
+        }
+        at(self.sites.iter().map(|x| &x.id), id)
+            .map(|i| Committed::Site(SiteId(i)))
+            .or_else(|| {
+                at(self.grid_connections.iter().map(|x| &x.id), id)
+                    .map(|i| Committed::GridConnection(GridConnectionId(i)))
+            })
+            .or_else(|| {
+                at(self.power_assets.iter().map(|x| &x.id), id)
+                    .map(|i| Committed::PowerAsset(PowerAssetId(i)))
+            })
+            .or_else(|| {
+                at(self.shells.iter().map(|x| &x.id), id).map(|i| Committed::Shell(ShellId(i)))
+            })
+            .or_else(|| {
+                at(self.clusters.iter().map(|x| &x.id), id)
+                    .map(|i| Committed::Cluster(ClusterId(i)))
+            })
+    }
 }
 
 /// Scenario metadata.

@@ -5,7 +5,9 @@ use serde_json::{Map, Value};
 use super::table::{Table, Values, quantile_columns, tidy};
 use super::{Contents, dispatch, finance, sensitivity};
 use crate::assumptions::Assumption;
-use crate::engine::aggregate::{Aggregate, DelaySummary, SITE_SERIES, SKU_SERIES, SOURCE_SERIES};
+use crate::engine::aggregate::{
+    Aggregate, DelaySummary, SITE_SERIES, SKU_SERIES, SOURCE_SERIES, SiteSeries,
+};
 use crate::engine::buildout::{Event, Replication, WaitCause};
 use crate::engine::replicate::Percentiles;
 use crate::engine::time::SimTime;
@@ -104,9 +106,18 @@ fn summary(scenario: &Scenario, a: &Aggregate, representative: u64) -> Map<Strin
         tidy(own.map(|c| c.it_power().0).sum()).into(),
     );
     let triples: [(&str, [f64; 3]); 5] = [
-        ("it_capacity_mw_end", a.region_at_end("it_online_mw")),
-        ("gpus_operational_end", a.region_at_end("gpus_operational")),
-        ("gpus_installed_end", a.region_at_end("gpus_installed")),
+        (
+            "it_capacity_mw_end",
+            a.region_at_end(SiteSeries::IT_ONLINE_MW),
+        ),
+        (
+            "gpus_operational_end",
+            a.region_at_end(SiteSeries::GPUS_OPERATIONAL),
+        ),
+        (
+            "gpus_installed_end",
+            a.region_at_end(SiteSeries::GPUS_INSTALLED),
+        ),
         ("energy_twh_total", a.energy_twh_total()),
         ("emissions_mtco2_total", a.emissions_mtco2_total()),
     ];

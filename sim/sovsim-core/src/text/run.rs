@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::format::{self, money};
 use crate::dispatch::summary::DispatchSummary;
-use crate::engine::aggregate::{Aggregate, DelaySummary};
+use crate::engine::aggregate::{Aggregate, DelaySummary, SiteSeries};
 use crate::engine::buildout::WaitCause;
 use crate::engine::time::SimTime;
 use crate::finance::summary::FinanceSummary;
@@ -113,8 +113,8 @@ fn human(scenario: &Scenario, a: &Aggregate) -> String {
             month_of(full, start)
         );
     }
-    let it = a.region_at_end("it_online_mw");
-    let gpus = a.region_at_end("gpus_operational");
+    let it = a.region_at_end(SiteSeries::IT_ONLINE_MW);
+    let gpus = a.region_at_end(SiteSeries::GPUS_OPERATIONAL);
     let energy = a.energy_twh_total();
     let emissions = a.emissions_mtco2_total();
     let _ = writeln!(

@@ -306,7 +306,8 @@ pub(super) fn convert_optimize(
         carbon_cap_t_per_year,
         sovereign_tiers,
         min_sovereign_share,
-        committed: w.committed.clone(),
+        // Resolved into typed references once every entity exists (`convert`).
+        committed: Vec::new(),
         mip_gap,
         time_limit_s,
         shortfall_penalty_factor: factor,

@@ -129,5 +129,12 @@ pub fn convert(
         cases,
     };
     scenario.price_in_eur();
+    // Every id was checked when `[optimize]` was converted.
+    scenario.optimize.committed = file
+        .optimize
+        .iter()
+        .flat_map(|o| &o.committed)
+        .filter_map(|id| scenario.committable(id))
+        .collect();
     Some(scenario)
 }
