@@ -64,6 +64,31 @@ pub const SCALARS: [(&str, &str); 10] = [
     ),
 ];
 
+/// A scalar of [`SCALARS`], by name: a typo is a compile error, not a figure printed as missing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Scalar(usize);
+
+impl Scalar {
+    /// `utilisation_mean`.
+    pub const UTILISATION_MEAN: Scalar = Scalar(0);
+    /// `stranded_gpu_hours_share`.
+    pub const STRANDED_GPU_HOURS_SHARE: Scalar = Scalar(2);
+    /// `training_queue_delay_days_mean`.
+    pub const TRAINING_QUEUE_DELAY_DAYS_MEAN: Scalar = Scalar(6);
+    /// `training_runs_cancelled`.
+    pub const TRAINING_RUNS_CANCELLED: Scalar = Scalar(9);
+
+    /// Every scalar, in [`SCALARS`] order.
+    pub fn all() -> impl Iterator<Item = Scalar> {
+        (0..SCALARS.len()).map(Scalar)
+    }
+
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        SCALARS[self.0].0
+    }
+}
+
 /// Sketches of one policy's dispatch.
 #[derive(Clone, Debug)]
 pub struct PolicySummary {
@@ -172,10 +197,9 @@ impl PolicySummary {
         }
     }
 
-    /// P10/P50/P90 of scalar `name` (see [`SCALARS`]); `None` if no replication had a value.
-    pub fn scalar(&self, name: &str) -> Option<[f64; 3]> {
-        let i = SCALARS.iter().position(|(n, _)| *n == name)?;
-        quantiles(&self.scalars[i])
+    /// P10/P50/P90 of `scalar`; `None` if no replication had a value.
+    pub fn scalar(&self, scalar: Scalar) -> Option<[f64; 3]> {
+        quantiles(&self.scalars[scalar.0])
     }
 
     /// P10/P50/P90 of the share of tier `tier`'s demanded compute served; `None` without demand.

@@ -61,6 +61,33 @@ impl Metrics {
     }
 }
 
+/// A figure of [`FIGURES`], by name: a typo is a compile error, not a figure printed as missing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Figure(usize);
+
+impl Figure {
+    /// `capex_total_eur`.
+    pub const CAPEX_TOTAL_EUR: Figure = Figure(0);
+    /// `npv_eur`.
+    pub const NPV_EUR: Figure = Figure(1);
+    /// `project_irr`.
+    pub const PROJECT_IRR: Figure = Figure(2);
+    /// `equity_irr`.
+    pub const EQUITY_IRR: Figure = Figure(3);
+    /// `dscr_min`.
+    pub const DSCR_MIN: Figure = Figure(4);
+
+    /// Every figure, in [`FIGURES`] order.
+    pub fn all() -> impl Iterator<Item = Figure> {
+        (0..FIGURES.len()).map(Figure)
+    }
+
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        FIGURES[self.0].0
+    }
+}
+
 /// Sketches of the financial figures over replications.
 #[derive(Clone, Debug, Default)]
 pub struct FinanceSummary {
@@ -106,16 +133,45 @@ impl FinanceSummary {
         self.replications_failing_a_check += u64::from(!m.all_checks_pass());
     }
 
-    /// P10/P50/P90 of figure `name` (over the replications where it exists).
-    pub fn quantiles(&self, name: &str) -> [Option<f64>; 3] {
-        FIGURES
-            .iter()
-            .position(|(n, _)| *n == name)
-            .map_or([None; 3], |i| self.figures[i].quantiles([0.1, 0.5, 0.9]))
+    /// P10/P50/P90 of `figure` (over the replications where it exists).
+    pub fn quantiles(&self, figure: Figure) -> [Option<f64>; 3] {
+        self.figures[figure.0].quantiles([0.1, 0.5, 0.9])
     }
 
     /// Share of replications whose minimum DSCR fell below the covenant.
     pub fn covenant_breach_probability(&self) -> Option<f64> {
         (self.runs > 0).then(|| self.covenant_breaches as f64 / self.runs as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Figure;
+    use crate::dispatch::summary::Scalar;
+
+    #[test]
+    fn named_figures_and_scalars_are_the_ones_their_names_say() {
+        let figures = [
+            (Figure::CAPEX_TOTAL_EUR, "capex_total_eur"),
+            (Figure::NPV_EUR, "npv_eur"),
+            (Figure::PROJECT_IRR, "project_irr"),
+            (Figure::EQUITY_IRR, "equity_irr"),
+            (Figure::DSCR_MIN, "dscr_min"),
+        ];
+        for (f, name) in figures {
+            assert_eq!(f.name(), name);
+        }
+        let scalars = [
+            (Scalar::UTILISATION_MEAN, "utilisation_mean"),
+            (Scalar::STRANDED_GPU_HOURS_SHARE, "stranded_gpu_hours_share"),
+            (
+                Scalar::TRAINING_QUEUE_DELAY_DAYS_MEAN,
+                "training_queue_delay_days_mean",
+            ),
+            (Scalar::TRAINING_RUNS_CANCELLED, "training_runs_cancelled"),
+        ];
+        for (s, name) in scalars {
+            assert_eq!(s.name(), name);
+        }
     }
 }

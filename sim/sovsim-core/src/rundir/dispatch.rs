@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::run::boundary_date;
 use super::table::{Table, Values, quantile_columns, tidy};
-use crate::dispatch::summary::{DispatchSummary, MONTH_SERIES, PolicySummary, SCALARS};
+use crate::dispatch::summary::{DispatchSummary, MONTH_SERIES, PolicySummary, Scalar};
 use crate::dispatch::{self, Outcome};
 use crate::engine::buildout::Layout;
 use crate::engine::time::SimTime;
@@ -21,8 +21,8 @@ fn put_q(m: &mut Map<String, Value>, key: &str, q: Option<[f64; 3]>) {
 }
 
 fn policy_keys(m: &mut Map<String, Value>, scenario: &Scenario, p: &PolicySummary, suffix: &str) {
-    for (name, _) in SCALARS {
-        put_q(m, &format!("{name}{suffix}"), p.scalar(name));
+    for scalar in Scalar::all() {
+        put_q(m, &format!("{}{suffix}", scalar.name()), p.scalar(scalar));
     }
     for (t, tier) in scenario.tiers.iter().enumerate() {
         put_q(

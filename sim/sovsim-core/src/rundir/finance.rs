@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use super::run::boundary_date;
 use super::schema::{SOURCES, USES};
 use super::table::{Table, Values, tidy};
-use crate::finance::summary::{FIGURES, FinanceSummary};
+use crate::finance::summary::{FIGURES, Figure, FinanceSummary};
 use crate::finance::{BaseCase, CHECKS, Class, Row};
 use crate::model::Scenario;
 
@@ -69,9 +69,10 @@ pub(super) fn summary(
     s: &FinanceSummary,
 ) {
     m.insert("finance_basis".into(), BASIS.into());
-    for ((name, _), v) in FIGURES.iter().zip(base.case.metrics.values()) {
-        m.insert((*name).into(), opt(v));
-        for (label, q) in ["p10", "p50", "p90"].iter().zip(s.quantiles(name)) {
+    for (figure, v) in Figure::all().zip(base.case.metrics.values()) {
+        let name = figure.name();
+        m.insert(name.into(), opt(v));
+        for (label, q) in ["p10", "p50", "p90"].iter().zip(s.quantiles(figure)) {
             m.insert(format!("{name}_{label}"), opt(q));
         }
     }

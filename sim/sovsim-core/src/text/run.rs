@@ -4,11 +4,11 @@
 use std::fmt::Write as _;
 
 use super::format::{self, money};
-use crate::dispatch::summary::DispatchSummary;
+use crate::dispatch::summary::{DispatchSummary, Scalar};
 use crate::engine::aggregate::{Aggregate, DelaySummary, SiteSeries};
 use crate::engine::buildout::WaitCause;
 use crate::engine::time::SimTime;
-use crate::finance::summary::FinanceSummary;
+use crate::finance::summary::{Figure, FinanceSummary};
 use crate::finance::{BaseCase, Binding, CHECKS};
 use crate::model::Scenario;
 use crate::rundir::schema::{SOURCES, USES};
@@ -183,8 +183,8 @@ fn dispatch(scenario: &Scenario, d: &DispatchSummary) -> String {
             s,
             "  {:<7} utilisation {}, stranded {} of GPU-hours",
             p.policy.name(),
-            pct(p.scalar("utilisation_mean")),
-            pct(p.scalar("stranded_gpu_hours_share")),
+            pct(p.scalar(Scalar::UTILISATION_MEAN)),
+            pct(p.scalar(Scalar::STRANDED_GPU_HOURS_SHARE)),
         );
         for (t, tier) in scenario.tiers.iter().enumerate() {
             if let Some(q) = p.served_share(t) {
@@ -196,8 +196,10 @@ fn dispatch(scenario: &Scenario, d: &DispatchSummary) -> String {
                 );
             }
         }
-        if let Some(q) = p.scalar("training_queue_delay_days_mean") {
-            let cancelled = p.scalar("training_runs_cancelled").map_or(0.0, |q| q[1]);
+        if let Some(q) = p.scalar(Scalar::TRAINING_QUEUE_DELAY_DAYS_MEAN) {
+            let cancelled = p
+                .scalar(Scalar::TRAINING_RUNS_CANCELLED)
+                .map_or(0.0, |q| q[1]);
             let _ = writeln!(
                 s,
                 "          training runs wait {:.0} days on average (P50; {:.0}–{:.0}), {cancelled:.0} never start",
@@ -251,8 +253,8 @@ fn finance(scenario: &Scenario, base: &BaseCase, s: &FinanceSummary) -> String {
         o,
         "\nFinance — base case (every uncertain input at its median); {BASIS}"
     );
-    let range = |name: &str, f: &dyn Fn(Option<f64>) -> String| {
-        let q = s.quantiles(name);
+    let range = |figure: Figure, f: &dyn Fn(Option<f64>) -> String| {
+        let q = s.quantiles(figure);
         format!("P10–P90 {} to {}", f(q[0]), f(q[2]))
     };
     let eur = |v: Option<f64>| v.map_or("n/a".into(), money);
@@ -260,7 +262,7 @@ fn finance(scenario: &Scenario, base: &BaseCase, s: &FinanceSummary) -> String {
         o,
         "  Capex {}   ({})",
         money(m.capex_total_eur),
-        range("capex_total_eur", &eur)
+        range(Figure::CAPEX_TOTAL_EUR, &eur)
     );
     let limit = match d.binding {
         Binding::Sculpting => format!(
@@ -295,20 +297,20 @@ fn finance(scenario: &Scenario, base: &BaseCase, s: &FinanceSummary) -> String {
         o,
         "  Project IRR {}   ({})",
         pct(m.project_irr),
-        range("project_irr", &pct)
+        range(Figure::PROJECT_IRR, &pct)
     );
     let _ = writeln!(
         o,
         "  Equity IRR {}   ({})",
         pct(m.equity_irr),
-        range("equity_irr", &pct)
+        range(Figure::EQUITY_IRR, &pct)
     );
     let _ = writeln!(
         o,
         "  NPV at {:.1} % {}   ({})",
         t.discount_rate * 100.0,
         money(m.npv_eur),
-        range("npv_eur", &eur)
+        range(Figure::NPV_EUR, &eur)
     );
     let _ = writeln!(
         o,
@@ -316,7 +318,7 @@ fn finance(scenario: &Scenario, base: &BaseCase, s: &FinanceSummary) -> String {
         times(m.dscr_min),
         times(m.dscr_avg),
         times(m.llcr_min),
-        range("dscr_min", &times),
+        range(Figure::DSCR_MIN, &times),
         t.covenant_dscr,
         pct(s.covenant_breach_probability())
     );
