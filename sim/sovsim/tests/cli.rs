@@ -343,42 +343,6 @@ fn results(dir: &Path) -> Vec<(String, Vec<u8>)> {
 }
 
 #[test]
-fn the_same_seed_gives_byte_identical_outputs_on_one_and_four_threads() {
-    let (a, b, c) = (
-        tempfile::tempdir().expect("temporary directory"),
-        tempfile::tempdir().expect("temporary directory"),
-        tempfile::tempdir().expect("temporary directory"),
-    );
-    // More replications than one parallel chunk, so that chunks are folded in order.
-    let common = ["--runs", "70", "--seed", "7"];
-    run(
-        "scenarios/neocloud-1.3gw.toml",
-        a.path(),
-        &[&common[..], &["--threads", "1"]].concat(),
-    );
-    run(
-        "scenarios/neocloud-1.3gw.toml",
-        b.path(),
-        &[&common[..], &["--threads", "4"]].concat(),
-    );
-    let (one, four) = (results(a.path()), results(b.path()));
-    assert_eq!(one.len(), four.len());
-    for ((name, x), (_, y)) in one.iter().zip(&four) {
-        assert!(x == y, "{name} differs between 1 and 4 threads");
-    }
-    run(
-        "scenarios/neocloud-1.3gw.toml",
-        c.path(),
-        &["--runs", "70", "--seed", "8"],
-    );
-    assert_ne!(
-        json(&a.path().join("summary.json")),
-        json(&c.path().join("summary.json")),
-        "another seed draws other durations"
-    );
-}
-
-#[test]
 fn run_rejects_zero_replications_and_an_invalid_scenario() {
     let zero = sovsim(&["run", "scenarios/quickstart.toml", "--runs", "0"]);
     assert_eq!(zero.status.code(), Some(2));

@@ -153,3 +153,38 @@ fn golden_headline_figures_of_every_shipped_scenario() {
         moved.join("\n  ")
     );
 }
+
+/// Every file of a run of `scenarios/neocloud-1.3gw.toml` (its contents, before encoding) with
+/// `runs` replications on `threads` threads and seed `seed`.
+fn contents(runs: u64, threads: usize, seed: u64) -> rundir::Contents {
+    let loaded = load(&repo().join("scenarios/neocloud-1.3gw.toml"), &[]);
+    let mut stated = loaded.scenario.clone().expect("valid");
+    stated.meta.seed = seed;
+    let catalog = catalog();
+    let cases = study::cases::scenarios(&loaded, &catalog, &[], &stated).expect("cases");
+    let request = study::run::Request {
+        runs,
+        threads,
+        compare_dispatch: false,
+        case: None,
+    };
+    let results = study::run::run(&stated, &cases, &catalog, &request, &Silent).expect("runs");
+    rundir::run::contents(&results)
+}
+
+#[test]
+fn a_run_is_the_same_on_one_and_four_threads_and_another_seed_differs() {
+    // More replications than one parallel chunk (64), so that chunks are folded in order.
+    let one = contents(70, 1, 7);
+    let four = contents(70, 4, 7);
+    assert_eq!(one.json, four.json, "summary.json");
+    for ((name, a), (_, b)) in one.tables.iter().zip(&four.tables) {
+        assert!(a == b, "{name} differs between 1 and 4 threads");
+    }
+    assert_eq!(one.tables.len(), four.tables.len());
+    assert_ne!(
+        contents(70, 2, 8).json,
+        one.json,
+        "another seed draws other durations"
+    );
+}
