@@ -28,7 +28,7 @@ pub struct RunData {
     pub summary: Map<String, Value>,
     /// `manifest.json`.
     pub manifest: Map<String, Value>,
-    specs: BTreeMap<&'static str, TableSpec>,
+    specs: BTreeMap<&'static str, &'static TableSpec>,
     tables: BTreeMap<&'static str, DataFrame>,
     unknown: RefCell<Vec<String>>,
 }
@@ -60,8 +60,8 @@ impl RunData {
         };
         let summary = json("summary.json")?;
         let manifest = json("manifest.json")?;
-        let specs: BTreeMap<&'static str, TableSpec> = schema::tables()
-            .into_iter()
+        let specs: BTreeMap<&'static str, &'static TableSpec> = schema::tables()
+            .iter()
             .filter(|t| t.dirs.contains(&Dir::Run))
             .map(|t| (t.stem, t))
             .collect();
@@ -208,7 +208,7 @@ impl RunData {
     }
 
     fn spec(&self, table: &str) -> Option<&TableSpec> {
-        let spec = self.specs.get(table);
+        let spec = self.specs.get(table).copied();
         if spec.is_none() {
             self.unknown(format!("table `{table}`"));
         }

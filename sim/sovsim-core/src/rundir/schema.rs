@@ -610,8 +610,13 @@ fn series(groups: &mut Vec<Group>, series: &[(&str, &str)]) {
     );
 }
 
-/// Every table of every directory sovsim writes.
-pub fn tables() -> Vec<TableSpec> {
+/// Every table of every directory sovsim writes, built once.
+pub fn tables() -> &'static [TableSpec] {
+    static TABLES: std::sync::LazyLock<Vec<TableSpec>> = std::sync::LazyLock::new(build_tables);
+    &TABLES
+}
+
+fn build_tables() -> Vec<TableSpec> {
     use Kind::*;
     const RUN: &[Dir] = &[Dir::Run];
     let mut t = Vec::new();
@@ -1418,8 +1423,8 @@ fn plan_tables(t: &mut Vec<TableSpec>) {
 }
 
 /// The table whose file stem is `stem`.
-pub fn table(stem: &str) -> Option<TableSpec> {
-    tables().into_iter().find(|t| t.stem == stem)
+pub fn table(stem: &str) -> Option<&'static TableSpec> {
+    tables().iter().find(|t| t.stem == stem)
 }
 
 /// The outputs of `sovsim run`, documented in Markdown: the section of `reports/README.md` between

@@ -20,12 +20,8 @@ pub fn value_text(output: Output, value: Option<f64>, scenario: &Scenario) -> St
         Output::Npv => format::money(v),
         Output::ProjectIrr | Output::EquityIrr => format::percent(v),
         Output::DscrMin | Output::LlcrMin => format::times(v),
-        Output::FirstGw => first_gw_date(v, scenario),
+        Output::FirstGw => months_to_date(v, scenario.meta.start_date),
     }
-}
-
-fn first_gw_date(months: f64, scenario: &Scenario) -> String {
-    months_to_date(months, scenario.meta.start_date)
 }
 
 /// A change of an output for people: "+€1.20bn", "−2.3 points", "+0.15×", "+4.0 months".

@@ -29,6 +29,15 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// The folder name of a crate under `sim/`, which is its package name.
+fn crate_name(krate: &Path) -> String {
+    krate
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned()
+}
+
 fn crates() -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(repo().join("sim"))
         .expect("sim/")
@@ -316,11 +325,7 @@ fn no_io_and_no_printing_outside_the_binary() {
     ];
     let mut found = Vec::new();
     for krate in crates() {
-        let name = krate
-            .file_name()
-            .expect("name")
-            .to_string_lossy()
-            .into_owned();
+        let name = crate_name(&krate);
         if name == "sovsim" {
             continue;
         }
@@ -374,11 +379,7 @@ fn heavy_dependencies_live_only_in_the_crates_that_own_them() {
     ];
     let mut wrong = Vec::new();
     for krate in crates() {
-        let name = krate
-            .file_name()
-            .expect("name")
-            .to_string_lossy()
-            .into_owned();
+        let name = crate_name(&krate);
         for dep in dependencies(&krate) {
             if let Some((owner, _)) = owners.iter().find(|(_, deps)| deps.contains(&dep.as_str()))
                 && *owner != name
