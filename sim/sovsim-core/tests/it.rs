@@ -11,6 +11,8 @@ use sovsim_core::scenario::{self, Loaded, SourceReader};
 
 #[path = "it/assumptions.rs"]
 mod assumptions;
+#[path = "it/contracts.rs"]
+mod contracts;
 #[path = "it/dispatch.rs"]
 mod dispatch;
 #[path = "it/engine.rs"]
@@ -255,10 +257,8 @@ fn every_default_the_loader_asks_for_is_in_the_catalog() {
         "mfu",
         "post_training_share",
         "gpu_useful_life_years",
-        "resale_fraction",
+        "gpu_resale_retention_per_year",
         "dsra_months",
-        "spot_share",
-        "spot_price_ratio",
         "gpu_hour_price_decline_per_year",
         "arrangement_fee_pct",
         "shell_depreciation_years",

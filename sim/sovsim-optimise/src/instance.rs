@@ -208,35 +208,7 @@ fn median(u: &sovsim_core::model::Uncertain) -> f64 {
 pub fn build(scenario: &Scenario) -> Result<Instance, Vec<MissingFigure>> {
     let spec = &scenario.optimize;
     let missing = std::cell::RefCell::new(Vec::new());
-    let no_finance = Finance {
-        eur_per_currency: Default::default(),
-        base_rate: 0.0,
-        construction_margin: 0.0,
-        term_margin: 0.0,
-        target_dscr: 0.0,
-        lockup_dscr: None,
-        default_dscr: None,
-        max_gearing: 0.0,
-        tenor_years: 0,
-        dsra_months: 0,
-        tax_rate: 0.0,
-        gpu_depreciation_years: 0.0,
-        shell_depreciation_years: 0.0,
-        equity: None,
-        grants: sovsim_core::units::Eur(0.0),
-        gpu_hour_price_eur: Default::default(),
-        spot_share: 0.0,
-        spot_price_ratio: 0.0,
-        price_decline_per_year: 0.0,
-        token_price_eur_per_mtok: None,
-        maintenance_per_year: 0.0,
-        insurance_per_year: 0.0,
-        staff_eur_per_mw_year: 0.0,
-        network_eur_per_gpu_year: 0.0,
-        arrangement_fee: 0.0,
-        cash_sweep_share: 0.0,
-        equity_hurdle_rate: None,
-    };
+    let no_finance = Finance::default();
     let finance = scenario.finance.as_ref().unwrap_or(&no_finance);
     // Prices arrive in EUR; one the catalog has but the model could not convert lacks a rate.
     let in_eur = |what: &str, eur: Option<f64>, catalog: Option<f64>, currency: &str| match eur {

@@ -399,11 +399,7 @@ fn column(path: &Path, name: &str) -> Vec<Option<f64>> {
 #[test]
 fn run_prints_the_financing_figures_a_reader_can_check_against_the_cashflows_table() {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let out = run(
-        "scenarios/neocloud-1.3gw.toml",
-        dir.path(),
-        &["--runs", "8"],
-    );
+    let out = run("scenarios/paris-1.4gw.toml", dir.path(), &["--runs", "8"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     for text in [
         "Project IRR",
@@ -436,11 +432,11 @@ fn run_prints_the_financing_figures_a_reader_can_check_against_the_cashflows_tab
         .flatten()
         .fold(f64::INFINITY, f64::min);
     assert!(close(dscr_min, number("dscr_min")), "{dscr_min}");
-    // NPV of the table's project cash flows at the scenario's 10 % (quarterly periods).
+    // NPV of the table's project cash flows at the scenario's 8 % (quarterly periods).
     let npv: f64 = column(&cashflows, "out_project_cf_eur")
         .iter()
         .enumerate()
-        .map(|(p, cf)| cf.unwrap_or(0.0) / 1.10f64.powf((p + 1) as f64 / 4.0))
+        .map(|(p, cf)| cf.unwrap_or(0.0) / 1.08f64.powf((p + 1) as f64 / 4.0))
         .sum();
     assert!(
         close(npv, number("npv_eur")),
@@ -797,9 +793,10 @@ fn sensitivity_writes_its_tornado_and_breakeven_answers_with_exit_codes() {
         "breakeven",
         "scenarios/quickstart.toml",
         "--input",
-        "gpu_rent",
+        "contract_price",
         "--target",
         "dscr_min=lockup",
+        "--range=-0.9,0.5",
         "--format",
         "json",
     ]);

@@ -4,12 +4,17 @@
 //! Rules:
 //! - Capex: land when acquired; plants and hall phases evenly over their construction (spending
 //!   after the horizon is not counted); GPUs when delivered, at the prices the model holds in EUR.
-//! - Revenue, per cluster and month: the contracted share (1 − spot share) of operational GPU-hours
-//!   is paid for whether used or not (take-or-pay) at the SKU's price; the spot share earns only on
-//!   what dispatch used, at the spot price (price × spot ratio) for GPU-hours, or — when the scenario
-//!   prices tokens — at the token price for what it served of inference. GPU-hour and token prices
-//!   fall each year by the decline rate from the start. Retired GPUs are resold at the cluster's
-//!   resale fraction.
+//! - Revenue, month by month. **Contracts**, in file order, claim the operational GPU-hours of their
+//!   clusters (in the order they name them) up to their volume (ramped) while their term runs; the
+//!   term starts on its date, or in the month the first contracted GPU is energised. A contract is
+//!   paid its take-or-pay share of the GPU-hours it claimed whether used or not, and the rest as
+//!   used, at its own price (escalated yearly from its start): dispatch's use of a cluster serves
+//!   its contracts first. Prepayments arrive at signing and are credited against invoices at the
+//!   prepaid share. **Merchant** GPU-hours (used, under no contract) earn the market price of their
+//!   generation — the SKU's price when new, falling by the decline rate with the generation's age
+//!   from its release (or from the start for one released earlier) — or, when the scenario prices
+//!   tokens, training at that price and inference at the token price (falling from the start).
+//!   Retired GPUs resell at the cluster's resale curve for their years in service.
 //! - Opex: energy of each source of each site at its price (grid: the capacity-weighted price of the
 //!   site's connections; plants: their energy price, else their catalog variable O&M); fixed O&M of
 //!   commissioned plants at the catalog's % of capex; maintenance and insurance at the scenario's % of
@@ -21,13 +26,13 @@ use crate::dispatch::Outcome;
 use crate::engine::buildout::{Asset, Replication};
 use crate::engine::random::Stream;
 use crate::engine::sample::FactorDraws;
-use crate::engine::time::SimTime;
-use crate::model::{Finance, Scenario};
+use crate::engine::time::{HOURS_PER_MONTH, SimTime};
+use crate::model::{Contract, ContractStart, Finance, Scenario};
 
 /// The uncertain prices of one replication, drawn once.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Prices {
-    /// Per cluster: contracted price of a GPU-hour at the start [EUR].
+    /// Per SKU: market price of a GPU-hour when its generation is new [EUR].
     pub gpu_hour_eur: Vec<f64>,
     /// Per grid connection [EUR/MWh].
     pub grid_eur_per_mwh: Vec<f64>,
@@ -51,17 +56,12 @@ pub fn draw_prices(scenario: &Scenario, replication: u64) -> Option<Prices> {
         factors.sample(u, &mut Stream::new(seed, replication, "price", entity))
     };
     // One draw per SKU, shared by its clusters: a market price.
-    let sku_price: Vec<f64> = scenario
-        .skus
-        .iter()
-        .zip(&f.gpu_hour_price_eur)
-        .map(|(sku, u)| draw(&format!("gpu-hour:{sku}"), u))
-        .collect();
     Some(Prices {
         gpu_hour_eur: scenario
-            .clusters
+            .skus
             .iter()
-            .map(|c| sku_price[c.sku.index()])
+            .zip(&f.gpu_hour_price_eur)
+            .map(|(sku, u)| draw(&format!("gpu-hour:{sku}"), u))
             .collect(),
         grid_eur_per_mwh: scenario
             .grid_connections
@@ -202,7 +202,9 @@ pub fn inputs(
             in_service_maintained[p] -= value * share;
             in_service_insured[p] -= value * share;
             if t >= lo && t < hi {
-                out.revenue_resale_eur[p] += value * cluster.resale_fraction;
+                // GPUs retire at the end of their useful life: that is their age when sold.
+                out.revenue_resale_eur[p] +=
+                    value * cluster.resale.fraction_at(cluster.useful_life_years);
             }
         }
     }
@@ -245,7 +247,21 @@ pub fn inputs(
     }
 
     // Month by month: energy, staff, network, revenue, hours.
-    let s_share = f.spot_share;
+    let contracts = Contracts::new(scenario, f, rep, months);
+    out.revenue_by_contract_eur = vec![vec![0.0; n]; f.contracts.len()];
+    out.gpu_hours_by_contract = vec![vec![0.0; n]; f.contracts.len()];
+    let mut prepaid_left: Vec<f64> = f
+        .contracts
+        .iter()
+        .map(|c| c.prepayment * contract_value_eur(c))
+        .collect();
+    for (k, c) in f.contracts.iter().enumerate() {
+        let signed = SimTime::from_date(c.signed, scenario.meta.start_date).months();
+        let p = ((signed.max(0.0) as usize).min(months.saturating_sub(1))) / pm;
+        out.prepayment_received_eur[p] += prepaid_left[k];
+    }
+    let mut claimed = vec![0.0; scenario.clusters.len()];
+    let mut billed: Vec<Vec<(usize, f64)>> = vec![Vec::new(); f.contracts.len()];
     for m in 0..months {
         let p = m / pm;
         let month_years = 1.0 / 12.0;
@@ -260,29 +276,191 @@ pub fn inputs(
             out.opex_staff_eur[p] += it_mw * f.staff_eur_per_mw_year * month_years;
             out.opex_network_eur[p] += gpus * f.network_eur_per_gpu_year * month_years;
         }
+        let operational: Vec<f64> = (0..scenario.clusters.len())
+            .map(|c| {
+                (rep.operational_gpu_hours[m + 1][c] - rep.operational_gpu_hours[m][c]).max(0.0)
+            })
+            .collect();
+        // Contracts claim capacity in file order.
+        claimed.iter_mut().for_each(|x| *x = 0.0);
+        let hours = boundary(m + 1) - boundary(m);
+        for (k, c) in f.contracts.iter().enumerate() {
+            billed[k].clear();
+            let mut volume = contracts.gpus_billable(k, m) * hours;
+            for &cl in &c.clusters {
+                let i = cl.index();
+                let take = volume.min(operational[i] - claimed[i]).max(0.0);
+                if take > 0.0 {
+                    billed[k].push((i, take));
+                    claimed[i] += take;
+                    volume -= take;
+                }
+            }
+        }
+        for (k, c) in f.contracts.iter().enumerate() {
+            let price = contracts.price_eur(k, m);
+            let mut revenue = 0.0;
+            for &(i, hours) in &billed[k] {
+                // Dispatch's use of a cluster serves its contracts first, pro rata of their claims.
+                let used_share = outcome.used_gpu_hours[m][i].min(claimed[i]) / claimed[i];
+                revenue += price * hours * (c.take_or_pay + (1.0 - c.take_or_pay) * used_share);
+                out.contracted_gpu_hours[p] += hours;
+                out.gpu_hours_by_contract[k][p] += hours;
+            }
+            out.revenue_by_contract_eur[k][p] += revenue;
+            out.revenue_contracted_eur[p] += revenue;
+            let applied = (c.prepayment * revenue).min(prepaid_left[k]);
+            prepaid_left[k] -= applied;
+            out.prepayment_applied_eur[p] += applied;
+        }
         let mid_years = (m as f64 + 0.5) / 12.0;
-        let decline = (1.0 - f.price_decline_per_year).powf(mid_years);
-        for c in 0..scenario.clusters.len() {
-            let operational =
-                (rep.operational_gpu_hours[m + 1][c] - rep.operational_gpu_hours[m][c]).max(0.0);
+        let token_decline = (1.0 - f.price_decline_per_year).powf(mid_years);
+        for (c, cluster) in scenario.clusters.iter().enumerate() {
             let used = outcome.used_gpu_hours[m][c];
             let training = outcome.training_gpu_hours[m][c];
             let tokens = outcome.tokens[m][c];
-            let price = prices.gpu_hour_eur[c] * decline;
-            out.revenue_contracted_eur[p] += (1.0 - s_share) * operational * price;
+            let merchant = used - used.min(claimed[c]);
+            let price = market_price_eur(f, prices, cluster.sku.index(), mid_years);
             match prices.token_eur_per_mtok {
-                Some(per_mtok) => {
-                    out.revenue_spot_eur[p] += s_share * training * price * f.spot_price_ratio;
-                    out.revenue_tokens_eur[p] += s_share * tokens * per_mtok * decline / 1e6;
+                Some(per_mtok) if used > 0.0 => {
+                    let share = merchant / used;
+                    out.revenue_merchant_eur[p] += share * training * price;
+                    out.revenue_tokens_eur[p] += share * tokens * per_mtok * token_decline / 1e6;
                 }
-                None => {
-                    out.revenue_spot_eur[p] += s_share * used * price * f.spot_price_ratio;
-                }
+                Some(_) => {}
+                None => out.revenue_merchant_eur[p] += merchant * price,
             }
-            out.gpu_hours[p] += operational;
+            out.merchant_gpu_hours[p] += merchant;
+            out.gpu_hours[p] += operational[c];
             out.inference_gpu_hours[p] += used - training;
             out.tokens[p] += tokens;
         }
     }
     Some(out)
+}
+
+/// The market price of a GPU-hour of SKU `sku` at `years` from the start [EUR]: its price when
+/// new, declining with the generation's age from its release (or the start).
+pub fn market_price_eur(f: &Finance, prices: &Prices, sku: usize, years: f64) -> f64 {
+    let age = (years - f.price_anchor_years[sku]).max(0.0);
+    prices.gpu_hour_eur[sku] * (1.0 - f.price_decline_per_year).powf(age)
+}
+
+/// The contracts of one replication: when each term starts and how many GPUs it bills each month.
+/// A contract starting on a date bills its volume for its term from that date. One starting
+/// "energised" is a framework of cohorts: each contracted GPU's term starts when it is first
+/// energised, as GPU deals bill per delivered phase, so a contract over clusters energised years
+/// apart is not cut short for the later ones.
+struct Contracts<'a> {
+    finance: &'a Finance,
+    /// Per contract: month (from the start, fractional) its first term starts; infinite if never.
+    start_month: Vec<f64>,
+    /// Per contract and month: GPUs billable (before ramp and capacity limits).
+    active_gpus: Vec<Vec<f64>>,
+}
+
+impl<'a> Contracts<'a> {
+    fn new(scenario: &Scenario, f: &'a Finance, rep: &Replication, months: usize) -> Self {
+        let boundary = |m: usize| SimTime::ZERO.after_months(m as f64).0 as f64;
+        let mut start_month = Vec::new();
+        let mut active_gpus = Vec::new();
+        for c in &f.contracts {
+            let term = c.term_years * 12.0;
+            match c.start {
+                ContractStart::On(date) => {
+                    let s = SimTime::from_date(date, scenario.meta.start_date).months();
+                    start_month.push(s);
+                    active_gpus.push(
+                        (0..months)
+                            .map(|m| {
+                                let (lo, hi) = (m as f64, m as f64 + 1.0);
+                                c.gpus as f64 * (hi.min(s + term) - lo.max(s)).clamp(0.0, 1.0)
+                            })
+                            .collect(),
+                    );
+                }
+                ContractStart::Energised => {
+                    // Contracted GPUs delivered by the end of each month: the most ever operational
+                    // at once (a repair is not a new delivery), up to the volume.
+                    let mut delivered = vec![0.0; months + 1];
+                    let mut most: f64 = 0.0;
+                    for m in 0..months {
+                        let hours = boundary(m + 1) - boundary(m);
+                        let operational: f64 = c
+                            .clusters
+                            .iter()
+                            .map(|cl| {
+                                rep.operational_gpu_hours[m + 1][cl.index()]
+                                    - rep.operational_gpu_hours[m][cl.index()]
+                            })
+                            .sum::<f64>()
+                            / hours;
+                        most = most.max(operational);
+                        delivered[m + 1] = most.min(c.gpus as f64);
+                    }
+                    // Delivered by month `x` (fractional: linear within a month).
+                    let at = |x: f64| -> f64 {
+                        if x <= 0.0 {
+                            return 0.0;
+                        }
+                        let i = (x.floor() as usize).min(months);
+                        let next = delivered[(i + 1).min(months)];
+                        delivered[i] + (next - delivered[i]) * (x - i as f64)
+                    };
+                    start_month.push(
+                        (0..months)
+                            .find(|&m| delivered[m + 1] > 0.0)
+                            .map_or(f64::INFINITY, |m| m as f64),
+                    );
+                    // In service during month m: delivered by its end, less cohorts whose term ended.
+                    active_gpus.push(
+                        (0..months)
+                            .map(|m| (at(m as f64 + 1.0) - at(m as f64 + 1.0 - term)).max(0.0))
+                            .collect(),
+                    );
+                }
+            }
+        }
+        Contracts {
+            finance: f,
+            start_month,
+            active_gpus,
+        }
+    }
+
+    /// GPUs contract `k` bills in month `m` (before capacity limits): its GPUs in term, ramped.
+    fn gpus_billable(&self, k: usize, m: usize) -> f64 {
+        let c = &self.finance.contracts[k];
+        self.active_gpus[k][m] * ramp(c, m as f64 + 0.5 - self.start_month[k])
+    }
+
+    /// Price of a GPU-hour of contract `k` in month `m` [EUR], escalated each contract year.
+    fn price_eur(&self, k: usize, m: usize) -> f64 {
+        let c = &self.finance.contracts[k];
+        let years = ((m as f64 + 0.5 - self.start_month[k]) / 12.0).max(0.0);
+        c.price_eur_per_gpu_hour * (1.0 + c.escalation_per_year).powf(years.floor())
+    }
+}
+
+/// Share of the contracted volume billable `months_in` months into the term.
+fn ramp(c: &Contract, months_in: f64) -> f64 {
+    if c.ramp_months > 0.0 {
+        (months_in / c.ramp_months).clamp(0.0, 1.0)
+    } else {
+        1.0
+    }
+}
+
+/// A contract's value as signed [EUR]: its volume (ramped) over its whole term at its escalating
+/// price, month by month — the base of its prepayment.
+pub fn contract_value_eur(c: &Contract) -> f64 {
+    let months = c.term_years * 12.0;
+    (0..months.ceil() as usize)
+        .map(|j| {
+            let covered = (months - j as f64).min(1.0);
+            let price =
+                c.price_eur_per_gpu_hour * (1.0 + c.escalation_per_year).powf((j / 12) as f64);
+            c.gpus as f64 * covered * ramp(c, j as f64 + 0.5) * HOURS_PER_MONTH * price
+        })
+        .sum()
 }

@@ -61,14 +61,22 @@ pub struct Inputs {
     pub period_months: u32,
     /// Capital expenditure.
     pub capex: Vec<CapexLine>,
-    /// Contracted GPU-hours × price [EUR].
+    /// Revenue earned under contracts (take-or-pay and used GPU-hours × contract price) [EUR].
     pub revenue_contracted_eur: Vec<f64>,
-    /// Spot GPU-hours × spot price [EUR].
-    pub revenue_spot_eur: Vec<f64>,
-    /// Tokens sold × price per million [EUR].
+    /// Per contract (scenario order): its revenue [EUR].
+    pub revenue_by_contract_eur: Vec<Vec<f64>>,
+    /// Per contract (scenario order): GPU-hours it billed.
+    pub gpu_hours_by_contract: Vec<Vec<f64>>,
+    /// Merchant GPU-hours used × the market price of their generation [EUR].
+    pub revenue_merchant_eur: Vec<f64>,
+    /// Merchant tokens sold × price per million [EUR].
     pub revenue_tokens_eur: Vec<f64>,
     /// Resale of retired GPUs [EUR].
     pub revenue_resale_eur: Vec<f64>,
+    /// Contract prepayments received [EUR] (cash, not revenue: deferred until invoiced).
+    pub prepayment_received_eur: Vec<f64>,
+    /// Prepayments credited against invoices [EUR] (revenue already paid for in cash).
+    pub prepayment_applied_eur: Vec<f64>,
     /// Energy: grid, power contracts and on-site fuel [EUR].
     pub opex_energy_eur: Vec<f64>,
     /// Fixed O&M of on-site plants [EUR].
@@ -83,6 +91,10 @@ pub struct Inputs {
     pub opex_insurance_eur: Vec<f64>,
     /// Operational GPU-hours.
     pub gpu_hours: Vec<f64>,
+    /// GPU-hours billed under contracts.
+    pub contracted_gpu_hours: Vec<f64>,
+    /// Merchant GPU-hours used (sold at the market price or as tokens).
+    pub merchant_gpu_hours: Vec<f64>,
     /// GPU-hours used serving inference.
     pub inference_gpu_hours: Vec<f64>,
     /// Output tokens served.
@@ -97,9 +109,13 @@ impl Inputs {
             period_months,
             capex: Vec::new(),
             revenue_contracted_eur: z.clone(),
-            revenue_spot_eur: z.clone(),
+            revenue_by_contract_eur: Vec::new(),
+            gpu_hours_by_contract: Vec::new(),
+            revenue_merchant_eur: z.clone(),
             revenue_tokens_eur: z.clone(),
             revenue_resale_eur: z.clone(),
+            prepayment_received_eur: z.clone(),
+            prepayment_applied_eur: z.clone(),
             opex_energy_eur: z.clone(),
             opex_power_om_eur: z.clone(),
             opex_maintenance_eur: z.clone(),
@@ -107,6 +123,8 @@ impl Inputs {
             opex_network_eur: z.clone(),
             opex_insurance_eur: z.clone(),
             gpu_hours: z.clone(),
+            contracted_gpu_hours: z.clone(),
+            merchant_gpu_hours: z.clone(),
             inference_gpu_hours: z.clone(),
             tokens: z,
         }
@@ -120,9 +138,15 @@ impl Inputs {
     /// Total revenue of period `p`.
     pub fn revenue(&self, p: usize) -> f64 {
         self.revenue_contracted_eur[p]
-            + self.revenue_spot_eur[p]
+            + self.revenue_merchant_eur[p]
             + self.revenue_tokens_eur[p]
             + self.revenue_resale_eur[p]
+    }
+
+    /// Change of deferred revenue in period `p`: prepayments received less those credited [EUR].
+    /// Cash, not income: it enters CFADS as working capital, never taxable income.
+    pub fn deferred_revenue_change(&self, p: usize) -> f64 {
+        self.prepayment_received_eur[p] - self.prepayment_applied_eur[p]
     }
 
     /// Total opex of period `p`.

@@ -3,8 +3,9 @@
 //! LLCR, PLCR, IRRs, NPV, payback, levelised cost of compute, sources & uses, checks).
 //!
 //! Conventions (stated in every output):
-//! - **Money**: EUR, at constant prices (no indexation; GPU-hour prices fall by the scenario's decline
-//!   rate). Catalog prices arrive in EUR, converted once at load with `eur_per_currency`.
+//! - **Money**: EUR, at constant prices (no indexation; a generation's market GPU-hour price falls
+//!   with its age, contract prices hold or escalate as each contract states). Catalog prices arrive
+//!   in EUR, converted once at load with `eur_per_currency`.
 //! - **Timing**: every flow falls at the end of its period; discounting is from the scenario start at
 //!   `(1 + r)^(t in years)`; interest accrues at `annual rate × period months / 12` on the opening
 //!   balance.
@@ -24,8 +25,11 @@
 //!   lower binds. When the cap binds, debt service is CFADS × debt ÷ PV(CFADS), so the DSCR is flat
 //!   above target. Both depend on the debt itself (IDC, fees, DSRA, tax shield), so sizing iterates to
 //!   a fixed point, and says whether it converged (a check).
-//! - **Waterfall** after COD, per period: CFADS = revenue − opex − tax − capex (capex after COD is
-//!   funded from cash flow) → interest → scheduled principal → DSRA top-up (target: the next
+//! - **Prepayments** of contracts are cash, not income: received at signing, deferred revenue until
+//!   credited against invoices; the change enters CFADS as working capital and the construction
+//!   funding as a source, and what is unearned at the horizon is owed back from the terminal value.
+//! - **Waterfall** after COD, per period: CFADS = revenue − opex − tax − capex + prepayments received
+//!   − credited (capex after COD is funded from cash flow) → interest → scheduled principal → DSRA top-up (target: the next
 //!   `dsra_months` of scheduled debt service) → cash sweep → distributions, unless the period's DSCR
 //!   is below the lock-up level, in which case cash is trapped until a period passes. A shortfall is
 //!   met from the DSRA, then trapped cash, then a sponsor injection (an equity contribution), so cash
@@ -50,7 +54,7 @@ mod sizing;
 pub mod summary;
 mod waterfall;
 
-pub use build::{Prices, draw_prices, inputs};
+pub use build::{Prices, contract_value_eur, draw_prices, inputs, market_price_eur};
 pub use debt::{Binding, Debt, Terms};
 pub use inputs::{CapexLine, Class, Inputs};
 pub use metrics::{BaseCase, CHECKS, Case, Metrics, irr_per_period, npv};

@@ -65,11 +65,14 @@ pub struct Row {
     pub plcr: Option<f64>,
     /// Net book value of the assets at the end of the period [EUR].
     pub book_value_eur: f64,
+    /// Prepayments received and not yet credited against invoices, at the period's end [EUR].
+    pub deferred_revenue_eur: f64,
     /// Unlevered post-tax project cash flow (terminal value in the last period) [EUR].
     pub project_cf_eur: f64,
     /// Equity cash flow: distributions − equity paid in (terminal claim in the last period) [EUR].
     pub equity_cf_eur: f64,
-    /// Assets − (debt + paid-in capital + retained earnings) [EUR]; zero when the books balance.
+    /// Assets − (debt + deferred revenue + paid-in capital + retained earnings) [EUR]; zero when
+    /// the books balance.
     pub balance_gap_eur: f64,
 }
 
@@ -108,6 +111,8 @@ pub struct Sources {
     pub equity_eur: f64,
     /// Senior debt [EUR].
     pub debt_eur: f64,
+    /// Contract prepayments received over construction, less those already credited [EUR].
+    pub prepayments_eur: f64,
     /// Operating cash flow (revenue − opex) during construction, less what is still held at COD [EUR].
     pub operations_eur: f64,
 }
@@ -115,7 +120,11 @@ pub struct Sources {
 impl Sources {
     /// Total sources [EUR].
     pub fn total(&self) -> f64 {
-        self.grants_eur + self.equity_eur + self.debt_eur + self.operations_eur
+        self.grants_eur
+            + self.equity_eur
+            + self.debt_eur
+            + self.prepayments_eur
+            + self.operations_eur
     }
 }
 
@@ -181,7 +190,8 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
     let mut operations = 0.0;
     let mut need_after_grants = 0.0;
     let (mut capex_total, mut dep_total) = (0.0, 0.0);
-    let (mut paid_in, mut retained) = (0.0, 0.0);
+    let (mut paid_in, mut retained, mut deferred) = (0.0, 0.0, 0.0);
+    let mut prepaid = 0.0;
     for p in 0..n {
         let r = &mut rows[p];
         r.revenue_eur = inputs.revenue(p);
@@ -204,10 +214,14 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
             &mut unlevered_losses,
             terms.tax_rate,
         );
-        r.project_cf_eur = r.ebitda_eur - unlevered_tax - r.capex_eur;
+        // Prepayments are cash but not income: working capital, in CFADS and the project's cash.
+        let prepayment = inputs.deferred_revenue_change(p);
+        deferred += prepayment;
+        r.deferred_revenue_eur = deferred;
+        r.project_cf_eur = r.ebitda_eur + prepayment - unlevered_tax - r.capex_eur;
 
         if construction {
-            r.cfads_eur = r.ebitda_eur - r.tax_eur;
+            r.cfads_eur = r.ebitda_eur + prepayment - r.tax_eur;
             let dsra_fund = if p == cod && debt.maturity > cod {
                 // Funded at COD for the balance about to convert (the commitment, at the fixed point).
                 dsra_target(p, debt.commitment_eur.max(drawn))
@@ -222,8 +236,10 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
             uses.dsra_eur += dsra_fund;
             uses.tax_eur += r.tax_eur;
             operations += r.ebitda_eur;
-            let need =
-                r.capex_eur + r.interest_eur + r.fees_eur + dsra_fund + r.tax_eur - r.ebitda_eur;
+            prepaid += prepayment;
+            let need = r.capex_eur + r.interest_eur + r.fees_eur + dsra_fund + r.tax_eur
+                - r.ebitda_eur
+                - prepayment;
             if need <= cash {
                 cash -= need;
             } else {
@@ -250,10 +266,11 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
             if p == cod {
                 converted = balance;
                 // What operations earned and construction did not spend is still held.
+                sources.prepayments_eur = prepaid;
                 sources.operations_eur = operations - cash;
             }
         } else {
-            let mut free = r.ebitda_eur - r.tax_eur - r.capex_eur;
+            let mut free = r.ebitda_eur + prepayment - r.tax_eur - r.capex_eur;
             r.cfads_eur = free;
             let scheduled = if p > debt.maturity {
                 0.0
@@ -329,13 +346,17 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
         r.book_value_eur = capex_total - dep_total;
         paid_in += r.grants_drawn_eur + r.equity_drawn_eur;
         retained += r.net_income_eur - r.distributions_eur;
-        r.balance_gap_eur = (r.book_value_eur + cash + dsra) - (balance + paid_in + retained);
+        r.balance_gap_eur =
+            (r.book_value_eur + cash + dsra) - (balance + deferred + paid_in + retained);
         r.equity_cf_eur = r.distributions_eur - r.equity_drawn_eur;
     }
     let terminal = rows.last().map_or(0.0, |r| r.book_value_eur);
     if let Some(last) = rows.last_mut() {
-        last.project_cf_eur += terminal;
-        last.equity_cf_eur += terminal - last.debt_closing_eur + last.cash_eur + last.dsra_eur;
+        // Prepayments not yet earned at the horizon are owed back: a claim on the terminal value.
+        last.project_cf_eur += terminal - last.deferred_revenue_eur;
+        last.equity_cf_eur += terminal - last.deferred_revenue_eur - last.debt_closing_eur
+            + last.cash_eur
+            + last.dsra_eur;
     }
     // Coverage ratios need the CFADS that follow, so they come after the waterfall.
     for p in cod + 1..n {

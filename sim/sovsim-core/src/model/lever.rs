@@ -22,8 +22,11 @@ pub enum Change {
 /// A lever over the scenario's figures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Input {
-    /// Every contracted GPU-hour price (and the spot price, which follows it) and the token price.
+    /// Every market GPU-hour price (what merchant GPU-hours earn) and the token price; contract
+    /// prices hold.
     GpuRent,
+    /// The price of every offtake contract.
+    ContractPrice,
     /// Every grid energy price and on-site energy price.
     EnergyPrice,
     /// The price per GPU of every cluster and refresh.
@@ -48,8 +51,9 @@ pub enum Input {
 
 impl Input {
     /// Every input, in the order tables list them.
-    pub const ALL: [Input; 11] = [
+    pub const ALL: [Input; 12] = [
         Input::GpuRent,
+        Input::ContractPrice,
         Input::EnergyPrice,
         Input::GpuCapex,
         Input::FacilityCapex,
@@ -66,6 +70,7 @@ impl Input {
     pub fn name(self) -> &'static str {
         match self {
             Input::GpuRent => "gpu_rent",
+            Input::ContractPrice => "contract_price",
             Input::EnergyPrice => "energy_price",
             Input::GpuCapex => "gpu_capex",
             Input::FacilityCapex => "facility_capex",
@@ -98,7 +103,10 @@ impl Input {
     /// What it moves, in words.
     pub fn meaning(self) -> &'static str {
         match self {
-            Input::GpuRent => "every GPU-hour price (contracted and spot) and the token price",
+            Input::GpuRent => {
+                "every market GPU-hour price (merchant revenue) and the token price; contract prices hold"
+            }
+            Input::ContractPrice => "the price of every offtake contract",
             Input::EnergyPrice => "every grid and on-site energy price",
             Input::GpuCapex => "the price per GPU of every cluster and refresh",
             Input::FacilityCapex => "the capex of halls, on-site power plants and land",

@@ -402,8 +402,8 @@ pub struct Cluster {
     pub install_months: Uncertain,
     /// Useful life [years].
     pub useful_life_years: f64,
-    /// Resale value at retirement [fraction of price].
-    pub resale_fraction: f64,
+    /// What a retired GPU sells for.
+    pub resale: Resale,
     /// Unexpected failures [per GPU per day]; 0 when the catalog has no rate for the SKU.
     pub failure_rate_per_gpu_day: f64,
     /// Time to repair or replace a failed GPU [days].
@@ -430,6 +430,28 @@ pub struct SupplyShock {
     pub until_date: Option<Date>,
     /// Deliveries allowed per calendar year [H100-equivalents].
     pub cap_h100e_per_year: f64,
+}
+
+/// What a retired GPU sells for, as a fraction of its purchase price.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Resale {
+    /// A fixed fraction, whatever its age (the scenario states it).
+    Fraction(f64),
+    /// A share kept per year of age: `retention^age` (the catalog's curve).
+    Retention {
+        /// Share of its value a GPU keeps each year [fraction].
+        per_year: f64,
+    },
+}
+
+impl Resale {
+    /// Resale value of a GPU `age_years` old [fraction of its purchase price].
+    pub fn fraction_at(self, age_years: f64) -> f64 {
+        match self {
+            Resale::Fraction(f) => f,
+            Resale::Retention { per_year } => per_year.powf(age_years.max(0.0)),
+        }
+    }
 }
 
 impl Cluster {
@@ -767,8 +789,48 @@ impl DispatchRules {
     }
 }
 
+/// When a contract's term starts.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ContractStart {
+    /// When its first contracted GPU is energised (in each replication).
+    Energised,
+    /// On a date.
+    On(Date),
+}
+
+/// An offtake contract: a counterparty buys the GPU-hours of some GPUs at a price for a term.
+/// Billed GPU-hours are the contracted volume (ramped) as far as the clusters have GPUs
+/// operational to serve it; contracts claim capacity in file order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Contract {
+    /// Identifier in the scenario.
+    pub id: String,
+    /// Who buys.
+    pub counterparty: String,
+    /// Clusters whose GPUs are contracted, filled in this order.
+    pub clusters: Vec<ClusterId>,
+    /// GPUs contracted.
+    pub gpus: u64,
+    /// Price of a GPU-hour in the first year [EUR/GPU-hour].
+    pub price_eur_per_gpu_hour: f64,
+    /// Yearly escalation of the price [fraction per year].
+    pub escalation_per_year: f64,
+    /// When the term starts.
+    pub start: ContractStart,
+    /// Term [years].
+    pub term_years: f64,
+    /// Share of contracted GPU-hours paid whether used or not [fraction].
+    pub take_or_pay: f64,
+    /// Share of the contract's value paid at signing and credited against invoices [fraction].
+    pub prepayment: f64,
+    /// Signing date (when a prepayment is received).
+    pub signed: Date,
+    /// Months over which the volume ramps linearly to its full level.
+    pub ramp_months: f64,
+}
+
 /// Financing assumptions.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Finance {
     /// EUR per unit of each currency the catalog's prices are in.
     pub eur_per_currency: BTreeMap<String, f64>,
@@ -800,15 +862,17 @@ pub struct Finance {
     pub equity: Option<Eur>,
     /// Grants and other public money.
     pub grants: Eur,
-    /// Contracted price of a GPU-hour at the start, per SKU ([`SkuId`]) [EUR/GPU-hour].
+    /// Market price of a GPU-hour of each SKU ([`SkuId`]) when its generation is new: at its
+    /// release, or at the start for one released earlier [EUR/GPU-hour].
     pub gpu_hour_price_eur: Vec<Uncertain>,
-    /// Share of capacity sold on the spot market [fraction].
-    pub spot_share: f64,
-    /// Spot over contracted price [ratio].
-    pub spot_price_ratio: f64,
-    /// Yearly fall of GPU-hour prices [fraction per year].
+    /// Per SKU: years from the start until the generation's market price starts to decline (its
+    /// release; 0 for one released before the start).
+    pub price_anchor_years: Vec<f64>,
+    /// Yearly fall of a generation's market price with its age [fraction per year].
     pub price_decline_per_year: f64,
-    /// Price of a million generated tokens, if the spot share's inference is sold as tokens.
+    /// Offtake contracts, in file order (the order they claim capacity in).
+    pub contracts: Vec<Contract>,
+    /// Price of a million generated tokens, if merchant inference is sold as tokens.
     pub token_price_eur_per_mtok: Option<Uncertain>,
     /// Maintenance of halls and GPUs [fraction of their capex per year].
     pub maintenance_per_year: f64,
@@ -898,6 +962,13 @@ impl Scenario {
                 if let Some(f) = &mut s.finance {
                     f.gpu_hour_price_eur.iter_mut().for_each(scale);
                     f.token_price_eur_per_mtok.as_mut().map(scale);
+                }
+            }
+            Input::ContractPrice => {
+                if let Some(f) = &mut s.finance {
+                    for c in &mut f.contracts {
+                        c.price_eur_per_gpu_hour *= k;
+                    }
                 }
             }
             Input::EnergyPrice => {

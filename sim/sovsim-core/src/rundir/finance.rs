@@ -12,7 +12,7 @@ use crate::finance::{BaseCase, CHECKS, Class, Row};
 use crate::model::Scenario;
 
 /// How every money figure is stated.
-pub const BASIS: &str = "EUR, constant prices (no indexation; GPU-hour prices fall at the scenario's decline rate), flows at period ends, discounted from the start; IRRs post-tax (project unlevered)";
+pub const BASIS: &str = "EUR, constant prices (no indexation; a GPU generation's market price falls with its age, contract prices hold or escalate as stated), flows at period ends, discounted from the start; IRRs post-tax (project unlevered)";
 
 fn opt(v: Option<f64>) -> Value {
     v.filter(|v| v.is_finite())
@@ -56,6 +56,7 @@ pub(crate) fn sources(base: &BaseCase) -> [f64; SOURCES.len()] {
         s.grants_eur,
         s.equity_eur,
         s.debt_eur,
+        s.prepayments_eur,
         s.operations_eur,
         s.total(),
     ]
@@ -154,9 +155,17 @@ pub(super) fn cashflows(scenario: &Scenario, base: &BaseCase) -> Table {
             "in_revenue_contracted_eur",
             f(&inputs.revenue_contracted_eur),
         )
-        .column("in_revenue_spot_eur", f(&inputs.revenue_spot_eur))
+        .column("in_revenue_merchant_eur", f(&inputs.revenue_merchant_eur))
         .column("in_revenue_tokens_eur", f(&inputs.revenue_tokens_eur))
         .column("in_revenue_resale_eur", f(&inputs.revenue_resale_eur))
+        .column(
+            "in_prepayment_received_eur",
+            f(&inputs.prepayment_received_eur),
+        )
+        .column(
+            "in_prepayment_applied_eur",
+            f(&inputs.prepayment_applied_eur),
+        )
         .column("in_opex_energy_eur", f(&inputs.opex_energy_eur))
         .column("in_opex_power_om_eur", f(&inputs.opex_power_om_eur))
         .column("in_opex_maintenance_eur", f(&inputs.opex_maintenance_eur))
@@ -168,6 +177,8 @@ pub(super) fn cashflows(scenario: &Scenario, base: &BaseCase) -> Table {
         t = t.column(&format!("in_capex_{}_eur", class.name()), f(&spent));
     }
     t.column("in_gpu_hours", f(&inputs.gpu_hours))
+        .column("in_contracted_gpu_hours", f(&inputs.contracted_gpu_hours))
+        .column("in_merchant_gpu_hours", f(&inputs.merchant_gpu_hours))
         .column("in_inference_gpu_hours", f(&inputs.inference_gpu_hours))
         .column("in_tokens", f(&inputs.tokens))
         .column("calc_revenue_eur", of(|r| r.revenue_eur))
@@ -192,6 +203,7 @@ pub(super) fn cashflows(scenario: &Scenario, base: &BaseCase) -> Table {
         .column("calc_dsra_eur", of(|r| r.dsra_eur))
         .column("calc_cash_eur", of(|r| r.cash_eur))
         .column("calc_book_value_eur", of(|r| r.book_value_eur))
+        .column("calc_deferred_revenue_eur", of(|r| r.deferred_revenue_eur))
         .column("calc_balance_gap_eur", of(|r| r.balance_gap_eur))
         .column("out_cfads_eur", of(|r| r.cfads_eur))
         .column("out_debt_service_eur", of(|r| r.debt_service_eur))

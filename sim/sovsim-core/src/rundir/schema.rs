@@ -525,7 +525,7 @@ pub const FINANCE_KEYS: &[Key] = &[
     k(
         "sources_{source}_eur",
         "EUR",
-        "base case, construction: each source of funds (`grants`, `equity`, `debt`, `operations`) and `total`",
+        "base case, construction: each source of funds (`grants`, `equity`, `debt`, `prepayments` from contracts, `operations`) and `total`",
     ),
     k(
         "finance_checks_passed",
@@ -906,20 +906,28 @@ fn dispatch_tables(t: &mut Vec<TableSpec>) {
 }
 
 /// The `cashflows` inputs, in table order: (column, meaning).
-pub const CASHFLOW_INPUTS: [(&str, &str); 10] = [
+pub const CASHFLOW_INPUTS: [(&str, &str); 12] = [
     (
         "in_revenue_contracted_eur",
-        "contracted share of operational GPU-hours × price",
+        "contracts: take-or-pay share of billed GPU-hours, and the rest as used, × contract price",
     ),
     (
-        "in_revenue_spot_eur",
-        "spot share of used GPU-hours × spot price",
+        "in_revenue_merchant_eur",
+        "merchant GPU-hours used × the market price of their generation",
     ),
     (
         "in_revenue_tokens_eur",
-        "spot share's tokens × price per million, if priced",
+        "merchant tokens × price per million, if priced",
     ),
     ("in_revenue_resale_eur", "resale of retired GPUs"),
+    (
+        "in_prepayment_received_eur",
+        "contract prepayments received (cash, deferred revenue)",
+    ),
+    (
+        "in_prepayment_applied_eur",
+        "prepayments credited against contract invoices",
+    ),
     (
         "in_opex_energy_eur",
         "energy from the grid, contracts and on-site fuel",
@@ -932,7 +940,7 @@ pub const CASHFLOW_INPUTS: [(&str, &str); 10] = [
 ];
 
 /// The `cashflows` calculations and outputs after the inputs, in table order: (column, meaning).
-pub const CASHFLOW_RESULTS: [(&str, Kind, &str); 31] = [
+pub const CASHFLOW_RESULTS: [(&str, Kind, &str); 32] = [
     ("calc_revenue_eur", Kind::F64, "revenue, all streams"),
     ("calc_opex_eur", Kind::F64, "opex, all kinds"),
     ("calc_ebitda_eur", Kind::F64, "EBITDA = revenue − opex"),
@@ -1004,14 +1012,19 @@ pub const CASHFLOW_RESULTS: [(&str, Kind, &str); 31] = [
         "net book value of the assets",
     ),
     (
+        "calc_deferred_revenue_eur",
+        Kind::F64,
+        "prepayments received not yet credited against invoices (a liability)",
+    ),
+    (
         "calc_balance_gap_eur",
         Kind::F64,
-        "assets − (debt + paid-in capital + retained earnings): zero when the books balance",
+        "assets − (debt + deferred revenue + paid-in capital + retained earnings): zero when the books balance",
     ),
     (
         "out_cfads_eur",
         Kind::F64,
-        "cash flow available for debt service: revenue − opex − tax − capex after COD",
+        "cash flow available for debt service: revenue − opex − tax − capex after COD + prepayments received − credited",
     ),
     (
         "out_debt_service_eur",
@@ -1071,7 +1084,14 @@ pub const USES: [&str; 10] = [
 ];
 
 /// The sources of funds, by key.
-pub const SOURCES: [&str; 5] = ["grants", "equity", "debt", "operations", "total"];
+pub const SOURCES: [&str; 6] = [
+    "grants",
+    "equity",
+    "debt",
+    "prepayments",
+    "operations",
+    "total",
+];
 
 fn finance_tables(t: &mut Vec<TableSpec>) {
     use Kind::*;
@@ -1104,6 +1124,16 @@ fn finance_tables(t: &mut Vec<TableSpec>) {
         capex.clone(),
     ));
     groups.push(one("in_gpu_hours", F64, "operational GPU-hours"));
+    groups.push(one(
+        "in_contracted_gpu_hours",
+        F64,
+        "GPU-hours billed under contracts",
+    ));
+    groups.push(one(
+        "in_merchant_gpu_hours",
+        F64,
+        "merchant GPU-hours used (under no contract)",
+    ));
     groups.push(one(
         "in_inference_gpu_hours",
         F64,

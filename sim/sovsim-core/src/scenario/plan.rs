@@ -146,7 +146,41 @@ impl Resolved {
         }
         f.clusters
             .retain(|c| kept(&c.id) && halls.contains(&c.shell));
+        // Contracts follow their GPUs: a cluster the plan replaced by orders becomes those orders
+        // (their terms start as each is energised); a contract left with no GPUs is dropped, and
+        // one stating more GPUs than the plan orders sells what it orders.
+        for c in &mut f.contracts {
+            let mut clusters = Vec::new();
+            for id in &c.clusters {
+                if f.clusters.iter().any(|x| x.id == *id) {
+                    clusters.push(id.clone());
+                }
+                clusters.extend(
+                    planned
+                        .iter()
+                        .zip(&edits.clusters)
+                        .filter(|(_, order)| order.template == *id)
+                        .map(|(p, _)| p.id.clone()),
+                );
+            }
+            c.clusters = clusters;
+        }
         f.clusters.extend(planned);
+        let clusters = &f.clusters;
+        f.contracts.retain_mut(|c| {
+            let held: u64 = clusters
+                .iter()
+                .filter(|x| match &c.sku {
+                    Some(sku) => x.sku == *sku,
+                    None => c.clusters.contains(&x.id),
+                })
+                .map(|x| x.gpus)
+                .sum();
+            if let Some(g) = &mut c.gpus {
+                *g = (*g).min(held);
+            }
+            held > 0 && c.gpus != Some(0)
+        });
         let body = toml::to_string(&f).map_err(|e| e.to_string())?;
         Ok(format!("{header}{body}"))
     }

@@ -62,6 +62,10 @@ pub struct ScenarioFile {
     pub dispatch: Option<Dispatch>,
     /// Financing assumptions.
     pub finance: Option<Finance>,
+    /// Offtake contracts: GPU-hours of some clusters sold to a counterparty at a price for a term.
+    /// GPU-hours under no contract are merchant.
+    #[serde(default)]
+    pub contracts: Vec<Contract>,
     /// Named risk factors and their correlation.
     pub uncertainty: Option<Uncertainty>,
     /// What `sovsim optimize` plans: objective, periods, limits, what is already committed.
@@ -272,7 +276,8 @@ pub struct Cluster {
     pub install_months: Option<Uncertain>,
     /// Useful life before retirement [years]; default from `data/defaults.csv`.
     pub useful_life_years: Option<f64>,
-    /// Resale value at retirement [fraction of purchase price]; default from `data/defaults.csv`.
+    /// Resale value at retirement [fraction of purchase price]; default: the catalog's resale
+    /// curve by age (`gpu_resale_retention_per_year` in `data/defaults.csv`).
     pub resale_fraction: Option<f64>,
     /// Time to repair or replace a failed GPU [days]; required when the SKU has a failure rate in
     /// the catalog (no sourced default exists).
@@ -537,17 +542,26 @@ pub struct Finance {
     pub equity_eur: Option<f64>,
     /// Grants and other public money [EUR].
     pub grants_eur: Option<f64>,
-    /// Contracted price of one GPU-hour, by SKU [EUR/GPU-hour].
+    /// Market price of one GPU-hour of each SKU when the generation is new: at its release, or at
+    /// the start for a SKU released earlier [EUR/GPU-hour]. Merchant GPU-hours earn it, less the
+    /// generation's decline with age.
     #[serde(default)]
     pub gpu_hour_price_eur: BTreeMap<String, Uncertain>,
-    /// Share of GPU-hours sold on the spot market [fraction].
+    /// Release date of a SKU's generation, where the catalog's `release_year` (taken as 1 July)
+    /// is not the one to plan with.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub gpu_release_date: BTreeMap<String, toml::value::Datetime>,
+    /// Retired: contracts are `[[contracts]]`; what no contract covers is merchant.
+    #[schemars(skip)]
     pub spot_share: Option<f64>,
-    /// Spot price of a GPU-hour over the contracted price of the same SKU [ratio].
+    /// Retired: merchant GPU-hours earn the market price `gpu_hour_price_eur`.
+    #[schemars(skip)]
     pub spot_price_ratio: Option<f64>,
-    /// Yearly fall of every GPU-hour price from the price stated for the start date [fraction per year].
+    /// Yearly fall of a generation's market GPU-hour price with its age [fraction per year].
     pub gpu_hour_price_decline_per_year: Option<f64>,
-    /// Price of a million generated tokens sold through an API [EUR/Mtok]; without it, the spot
-    /// share's inference is sold as GPU-hours.
+    /// Price of a million generated tokens sold through an API [EUR/Mtok]; without it, merchant
+    /// inference is sold as GPU-hours.
     pub token_price_eur_per_mtok: Option<Uncertain>,
     /// Maintenance of halls and GPUs [% of their capex per year] (plants use their catalog fixed O&M).
     pub maintenance_pct_per_year: f64,
@@ -568,6 +582,44 @@ pub struct Finance {
     /// Equity IRR the sponsors require [fraction per year]: the target of
     /// `sovsim breakeven --target equity_irr=hurdle`.
     pub equity_hurdle_rate: Option<f64>,
+}
+
+/// An offtake contract: a counterparty buys the GPU-hours of some GPUs at a price for a term.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Contract {
+    /// Identifier.
+    pub id: String,
+    /// Who buys, e.g. `Microsoft` (shown in reports; concentration is read by counterparty).
+    pub counterparty: String,
+    /// Clusters whose GPUs are contracted, filled in this order; or use `sku`.
+    #[serde(default)]
+    pub clusters: Vec<String>,
+    /// Every cluster of this SKU (catalog id), in file order; or use `clusters`.
+    pub sku: Option<String>,
+    /// GPUs contracted [GPUs]; default: all the GPUs of those clusters. Or use `it_mw`.
+    pub gpus: Option<u64>,
+    /// IT power contracted [MW], converted to GPUs at the SKU's all-in power per GPU.
+    pub it_mw: Option<f64>,
+    /// Price of a contracted GPU-hour in its first year [EUR/GPU-hour].
+    pub price_eur_per_gpu_hour: f64,
+    /// Yearly escalation of the price from the contract's start [fraction per year]; default 0.
+    pub escalation_per_year: Option<f64>,
+    /// When the term starts: a date, or `"energised"` (default): when its first GPU is energised.
+    #[schemars(with = "Option<String>")]
+    pub start: Option<toml::Value>,
+    /// Term [years].
+    pub term_years: f64,
+    /// Share of the contracted GPU-hours paid for whether used or not [fraction]; default 1.
+    pub take_or_pay: Option<f64>,
+    /// Share of the contract's value paid in advance at signing, then credited against its
+    /// invoices [fraction]; default 0.
+    pub prepayment: Option<f64>,
+    /// Date the contract is signed (when a prepayment is received); default: the scenario start.
+    #[schemars(with = "Option<String>")]
+    pub signed: Option<toml::value::Datetime>,
+    /// Months over which the contracted volume ramps linearly to its full level; default 0.
+    pub ramp_months: Option<f64>,
 }
 
 /// Named risk factors and their correlation.

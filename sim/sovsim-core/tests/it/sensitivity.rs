@@ -21,23 +21,24 @@ const UNTAXED: (&str, &str) = ("tax_rate = 0.25", "tax_rate = 0");
 #[test]
 fn npv_breaks_even_where_the_cash_flow_statement_says() {
     // Without tax the project cash flow is revenue − opex − capex (+ book value at the end), and
-    // revenue is proportional to every GPU-hour price. So NPV(rent × (1 + x)) = NPV + x × PV(revenue),
-    // zero at x = −NPV / PV(revenue), with PV at the scenario's rate and flows at period ends.
+    // contracted revenue is proportional to the contract's price (no prepayment here). So
+    // NPV(price × (1 + x)) = NPV + x × PV(contracted revenue), zero at x = −NPV / PV(contracted
+    // revenue), with PV at the scenario's rate and flows at period ends.
     let s = quickstart_with(&[UNTAXED]);
     let evaluator = Evaluator::new(&s).expect("financed");
     let base = &evaluator.sized().case;
     let r = s.meta.discount_rate;
     let ppy = 12.0 / s.meta.period_months as f64;
-    let pv_revenue: f64 = base
-        .flows
-        .rows
+    let pv_contracted: f64 = base
+        .inputs
+        .revenue_contracted_eur
         .iter()
         .enumerate()
-        .map(|(p, row)| row.revenue_eur / (1.0 + r).powf((p + 1) as f64 / ppy))
+        .map(|(p, v)| v / (1.0 + r).powf((p + 1) as f64 / ppy))
         .sum();
-    let by_hand = -base.metrics.npv_eur / pv_revenue;
+    let by_hand = -base.metrics.npv_eur / pv_contracted;
     let found = sensitivity::breakeven(
-        |x| Output::Npv.of(&evaluator.deterministic(&s.with_changes(&[(Input::GpuRent, x)]))),
+        |x| Output::Npv.of(&evaluator.deterministic(&s.with_changes(&[(Input::ContractPrice, x)]))),
         -0.9,
         1.0,
         0.0,
@@ -315,7 +316,7 @@ fn a_break_even_is_found_or_said_to_be_out_of_range() {
     let evaluator = Evaluator::new(&s).expect("financed");
     let search = |target: &str, range: (f64, f64)| {
         let question = Question {
-            input: Input::GpuRent,
+            input: Input::ContractPrice,
             target: Target::parse(target, &s).expect("a target"),
             range,
         };
@@ -333,7 +334,10 @@ fn a_break_even_is_found_or_said_to_be_out_of_range() {
         .and_then(|f| f.lockup_dscr)
         .expect("stated");
     assert!((output - lockup).abs() < 1e-6, "{output} vs {lockup}");
-    assert_eq!(s.distance_pct(Input::GpuRent, value), Some(value * 100.0));
+    assert_eq!(
+        s.distance_pct(Input::ContractPrice, value),
+        Some(value * 100.0)
+    );
     let none = search("dscr_min=0.1", (0.0, 0.1));
     assert!(
         matches!(none.found, BreakEven::NotReached { .. }),

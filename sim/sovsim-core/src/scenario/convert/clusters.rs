@@ -94,8 +94,12 @@ pub(super) fn convert_clusters(
         };
         let life = useful_life(ctx, &at("useful_life_years"), c.useful_life_years);
         let resale = match c.resale_fraction {
-            Some(v) => ctx.fraction(&at("resale_fraction"), v),
-            None => Some(ctx.default("resale_fraction")),
+            Some(v) => ctx
+                .fraction(&at("resale_fraction"), v)
+                .map(m::Resale::Fraction),
+            None => Some(m::Resale::Retention {
+                per_year: ctx.default("gpu_resale_retention_per_year"),
+            }),
         };
         let repair = repair_days(
             ctx,
@@ -142,7 +146,7 @@ pub(super) fn convert_clusters(
                 site: hall.site,
                 operator: m::OperatorId(operator as u32),
                 useful_life_years: life,
-                resale_fraction: resale,
+                resale,
                 failure_rate_per_gpu_day: accelerator.failure_rate_per_gpu_day.unwrap_or(0.0),
                 repair_days: repair,
                 h100e_per_gpu: h100e_per_gpu(ctx, &accelerator),
@@ -338,7 +342,7 @@ pub(super) fn convert_refresh(
         lead_time_months: lead,
         install_months: install,
         useful_life_years: life,
-        resale_fraction: original.resale_fraction,
+        resale: original.resale,
         overridden,
     })
 }

@@ -2,11 +2,13 @@
 //! catalog, and every figure the financial model will need checked present.
 
 use super::clusters::ctx_cluster_index;
+use super::contracts::convert_contracts;
 use super::ctx::*;
 
 pub(super) fn convert_finance(
     ctx: &mut Ctx,
     f: &wire::Finance,
+    contracts: &[wire::Contract],
     clusters: &[m::Cluster],
     skus: &[String],
     power: &[m::PowerAsset],
@@ -25,11 +27,38 @@ pub(super) fn convert_finance(
     let term_margin = frac(ctx, "term_margin", f.term_margin);
     let max_gearing = frac(ctx, "max_gearing", f.max_gearing);
     let tax_rate = frac(ctx, "tax_rate", f.tax_rate);
-    let spot_share = frac(
-        ctx,
-        "spot_share",
-        f.spot_share.unwrap_or_else(|| ctx.default("spot_share")),
-    );
+    // Retired fields: say what to write instead, rather than silently pricing another way.
+    let mut retired_ok = true;
+    for (k, present, instead) in [
+        (
+            "spot_share",
+            f.spot_share.is_some(),
+            "`[[contracts]]` for the GPUs sold under contract (counterparty, clusters or sku, gpus, \
+             price_eur_per_gpu_hour, term_years, take_or_pay); GPU-hours under no contract are \
+             merchant and earn on what dispatch uses",
+        ),
+        (
+            "spot_price_ratio",
+            f.spot_price_ratio.is_some(),
+            "nothing: merchant GPU-hours earn the market price `gpu_hour_price_eur` of their \
+             generation, and contracts state their own price",
+        ),
+    ] {
+        if present {
+            retired_ok = false;
+            let d = ctx.error(
+                "retired-field",
+                &at(k),
+                format!(
+                    "`finance.{k}` is retired: revenue now comes from contracts and the market"
+                ),
+            );
+            *d = d.clone().expected(instead).hint(
+                "capacity was split into take-or-pay and spot shares; real deals are contracts \
+                 with a counterparty, a volume, a price and a term",
+            );
+        }
+    }
     let decline = frac(
         ctx,
         "gpu_hour_price_decline_per_year",
@@ -89,12 +118,6 @@ pub(super) fn convert_finance(
         .unwrap_or_else(|| ctx.default("shell_depreciation_years"));
     ok &= ctx
         .positive(&at("shell_depreciation_years"), shell_years)
-        .is_some();
-    let spot_price_ratio = f
-        .spot_price_ratio
-        .unwrap_or_else(|| ctx.default("spot_price_ratio"));
-    ok &= ctx
-        .quantity(&at("spot_price_ratio"), spot_price_ratio)
         .is_some();
     let staff = ctx.quantity(&at("staff_eur_per_mw_year"), f.staff_eur_per_mw_year);
     let network = ctx.quantity(&at("network_eur_per_gpu_year"), f.network_eur_per_gpu_year);
@@ -187,7 +210,8 @@ pub(super) fn convert_finance(
         *d = d
             .clone()
             .expected(format!(
-                "`{sku} = …` (EUR per GPU-hour at the start) in `finance.gpu_hour_price_eur`"
+                "`{sku} = …` (market EUR per GPU-hour when new, or at the start) in \
+                 `finance.gpu_hour_price_eur`"
             ))
             .hint("a figure or a distribution; REFERENCE-DATA 2.4 lists observed rents");
     }
@@ -259,7 +283,9 @@ pub(super) fn convert_finance(
             ok = false;
         }
     }
-    if !ok {
+    let anchors = release_anchors(ctx, f, skus);
+    let contracts = convert_contracts(ctx, contracts, clusters);
+    if !ok || !retired_ok {
         return None;
     }
     Some(m::Finance {
@@ -284,9 +310,9 @@ pub(super) fn convert_finance(
             .iter()
             .map(|sku| prices.get(sku).cloned())
             .collect::<Option<Vec<_>>>()?,
-        spot_share,
-        spot_price_ratio,
+        price_anchor_years: anchors?,
         price_decline_per_year: decline,
+        contracts: contracts?,
         token_price_eur_per_mtok: token_price.flatten(),
         maintenance_per_year: maintenance,
         insurance_per_year: insurance,
@@ -297,4 +323,49 @@ pub(super) fn convert_finance(
         cash_sweep_share,
         equity_hurdle_rate,
     })
+}
+
+/// Mean length of a Gregorian year [days], as the engine's clock counts years.
+const DAYS_PER_YEAR: f64 = 365.2425;
+
+/// Per SKU in use: years from the start to its generation's release, from which its market price
+/// declines (0 for one released before the start). The catalog's `release_year` counts as 1 July:
+/// "first volume shipments" fall somewhere in that year.
+fn release_anchors(ctx: &mut Ctx, f: &wire::Finance, skus: &[String]) -> Option<Vec<f64>> {
+    let mut ok = true;
+    for (sku, date) in &f.gpu_release_date {
+        let p = path!("finance", "gpu_release_date", sku.as_str());
+        let catalog = ctx.catalog;
+        ok &= ctx
+            .catalog_ref(&p, sku, "accelerators", &catalog.accelerators, |a| {
+                a.id.as_str()
+            })
+            .is_some();
+        ok &= ctx.date(&p, date).is_some();
+    }
+    if !ok {
+        return None;
+    }
+    let start = ctx.start;
+    let anchors = skus
+        .iter()
+        .map(|sku| {
+            let stated = f.gpu_release_date.get(sku).and_then(|d| match &d.date {
+                Some(d) => Date::new(i32::from(d.year), d.month, d.day),
+                None => None,
+            });
+            let release = stated.or_else(|| {
+                let a = ctx.catalog.accelerators.iter().find(|a| a.id == *sku)?;
+                Date::new(a.release_year, 7, 1)
+            });
+            release.map_or(0.0, |r| {
+                if r <= start {
+                    0.0
+                } else {
+                    (r.days_since_epoch() - start.days_since_epoch()) as f64 / DAYS_PER_YEAR
+                }
+            })
+        })
+        .collect();
+    Some(anchors)
 }

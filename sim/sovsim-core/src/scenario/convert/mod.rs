@@ -12,6 +12,7 @@ macro_rules! path {
 }
 
 mod clusters;
+mod contracts;
 mod ctx;
 mod demand;
 mod finance;
@@ -76,10 +77,27 @@ pub fn convert(
     let models = convert_models(&mut ctx, &file.models);
     let (training, inference) = convert_demand(&mut ctx, file, &models);
     let dispatch = convert_dispatch(&mut ctx, file, &clusters, &models, &inference);
-    let finance = file
-        .finance
-        .as_ref()
-        .and_then(|f| convert_finance(&mut ctx, f, &clusters, &skus, &power, &shells));
+    let finance = file.finance.as_ref().and_then(|f| {
+        convert_finance(
+            &mut ctx,
+            f,
+            &file.contracts,
+            &clusters,
+            &skus,
+            &power,
+            &shells,
+        )
+    });
+    if file.finance.is_none() && !file.contracts.is_empty() {
+        let d = ctx.error(
+            "contracts-without-finance",
+            &path!("contracts", 0, "id"),
+            "contracts are priced by the financial model, and this scenario has no `[finance]`",
+        );
+        *d = d.clone().expected("a `[finance]` section").hint(
+            "or remove `[[contracts]]`: a scenario without finance simulates the buildout only",
+        );
+    }
     // Refreshes replace the GPUs of the cluster they follow, so they take no capacity of their own.
     let originals = clusters.iter().filter(|c| c.refresh_of.is_none()).count();
     check_capacity(
