@@ -248,6 +248,12 @@ pub fn inputs(
 
     // Month by month: energy, staff, network, revenue, hours.
     let contracts = Contracts::new(scenario, f, rep, months);
+    out.initial_gpus = scenario
+        .clusters
+        .iter()
+        .filter(|c| c.refresh_of.is_none())
+        .map(|c| c.gpus as f64)
+        .sum();
     out.revenue_by_contract_eur = vec![vec![0.0; n]; f.contracts.len()];
     out.gpu_hours_by_contract = vec![vec![0.0; n]; f.contracts.len()];
     let mut prepaid_left: Vec<f64> = f
@@ -312,6 +318,19 @@ pub fn inputs(
             let applied = (c.prepayment * revenue).min(prepaid_left[k]);
             prepaid_left[k] -= applied;
             out.prepayment_applied_eur[p] += applied;
+        }
+        // Completion: the share of the initial build's GPUs working, read in each period's last month.
+        let initial = out.initial_gpus;
+        if initial > 0.0 && ((m + 1) % pm == 0 || m + 1 == months) {
+            let working: f64 = scenario
+                .clusters
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.refresh_of.is_none())
+                .map(|(c, _)| operational[c])
+                .sum::<f64>()
+                / hours;
+            out.completion[p] = working / initial;
         }
         let mid_years = (m as f64 + 0.5) / 12.0;
         let token_decline = (1.0 - f.price_decline_per_year).powf(mid_years);

@@ -36,6 +36,11 @@ pub struct Terms {
     pub grants_eur: f64,
     /// Equity the sponsors committed [EUR], if stated.
     pub equity_committed_eur: Option<f64>,
+    /// Share of the initial build's GPUs that must work for commercial operation.
+    pub completion_share: f64,
+    /// Months after the scheduled COD by which commercial operation must come; later, the loan
+    /// converts at this date and the delay is an event of default.
+    pub long_stop_months: f64,
 }
 
 impl Terms {
@@ -58,6 +63,8 @@ impl Terms {
             discount_rate: scenario.meta.discount_rate,
             grants_eur: f.grants.0,
             equity_committed_eur: f.equity.map(|e| e.0),
+            completion_share: f.completion_share,
+            long_stop_months: f.long_stop_months,
         })
     }
 
@@ -102,15 +109,20 @@ pub struct Debt {
     pub binding: Binding,
     /// Share of each construction funding need (after grants) the facility pays.
     pub debt_share: f64,
-    /// Last construction period (COD at its end).
+    /// The scheduled COD: the base case's last construction period (COD at its end).
     pub construction_end: usize,
-    /// Last repayment period.
+    /// The long-stop: the last period COD may come in; later, the loan converts there anyway.
+    pub long_stop: usize,
+    /// Repayment periods after COD (the tenor, clipped to the base case's horizon).
+    pub tenor_periods: usize,
+    /// The scheduled maturity: the base case's last repayment period.
     pub maturity: usize,
-    /// Per period: scheduled principal as a share of the balance converted at COD (negative:
-    /// interest capitalised in a period whose base-case CFADS was not positive).
+    /// Per period after COD (index 0: the first): scheduled principal as a share of the balance
+    /// converted at COD (negative: interest capitalised) — the term sheet's profile, which runs
+    /// from each case's actual COD.
     pub repayment: Vec<f64>,
-    /// Per period: whether the base case's CFADS was not positive, so that the term sheet
-    /// capitalises whatever interest accrues and no debt service falls due.
+    /// Per period after COD: whether the base case's CFADS was not positive, so that the term
+    /// sheet capitalises whatever interest accrues and no debt service falls due.
     pub capitalising: Vec<bool>,
     /// Sizing iterations.
     pub iterations: u32,
@@ -120,7 +132,7 @@ pub struct Debt {
 
 impl Debt {
     /// No debt: everything funded by grants and equity.
-    pub fn none(periods: usize, construction_end: usize) -> Self {
+    pub fn none(construction_end: usize) -> Self {
         Debt {
             commitment_eur: 0.0,
             sculpted_eur: 0.0,
@@ -128,27 +140,83 @@ impl Debt {
             binding: Binding::Gearing,
             debt_share: 0.0,
             construction_end,
+            long_stop: construction_end,
+            tenor_periods: 0,
             maturity: construction_end,
-            repayment: vec![0.0; periods],
-            capitalising: vec![false; periods],
+            repayment: Vec::new(),
+            capitalising: Vec::new(),
             iterations: 0,
             converged: true,
         }
     }
 
+    /// The term loan of a case whose commercial operation came at the end of period `cod`
+    /// (`None`: not within the horizon), over `periods` periods: the actual COD (at the long-stop
+    /// at the latest), the maturity, and whether the long-stop was passed.
+    pub fn schedule(&self, cod: Option<usize>, periods: usize) -> Schedule {
+        let last = periods.saturating_sub(1);
+        let (cod, long_stop_passed) = match cod {
+            Some(c) if c <= self.long_stop => (c, false),
+            _ => (self.long_stop.min(last), true),
+        };
+        // A maturity past the horizon stays there: what is outstanding at the horizon is settled
+        // from the terminal value, not called as a balloon in the last period.
+        Schedule {
+            cod,
+            maturity: cod + self.tenor_periods,
+            long_stop_passed,
+        }
+    }
+
+    /// Principal due in period `p` as a share of the balance converted, on `schedule`.
+    pub(super) fn repayment_at(&self, schedule: &Schedule, p: usize) -> f64 {
+        p.checked_sub(schedule.cod + 1)
+            .and_then(|k| self.repayment.get(k))
+            .copied()
+            .unwrap_or(0.0)
+    }
+
+    /// Whether period `p` capitalises its interest on `schedule`.
+    pub(super) fn capitalising_at(&self, schedule: &Schedule, p: usize) -> bool {
+        p.checked_sub(schedule.cod + 1)
+            .and_then(|k| self.capitalising.get(k))
+            .copied()
+            .unwrap_or(false)
+    }
+
     /// Scheduled debt service per period for one euro converted at COD, with the balance left
-    /// after each period (the unit profile).
-    pub(super) fn unit_profile(&self, rate: f64) -> (Vec<f64>, Vec<f64>) {
-        let n = self.repayment.len();
-        let mut service = vec![0.0; n];
-        let mut left = vec![0.0; n];
+    /// after each period (the unit profile), on `schedule` over `periods` periods.
+    pub(super) fn unit_profile(
+        &self,
+        schedule: &Schedule,
+        periods: usize,
+        rate: f64,
+    ) -> (Vec<f64>, Vec<f64>) {
+        let mut service = vec![0.0; periods];
+        let mut left = vec![0.0; periods];
         let mut balance = 1.0;
-        for p in self.construction_end + 1..n.min(self.maturity + 1) {
+        for p in schedule.cod + 1..periods.min(schedule.maturity + 1) {
+            let repaid = if p == schedule.maturity {
+                balance
+            } else {
+                self.repayment_at(schedule, p)
+            };
             let interest = balance * rate;
-            service[p] = interest + self.repayment[p];
-            balance -= self.repayment[p];
+            service[p] = interest + repaid;
+            balance -= repaid;
             left[p] = balance;
         }
         (service, left)
     }
+}
+
+/// When one case's term loan runs: its actual COD and maturity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Schedule {
+    /// The period at whose end the loan converted (commercial operation, or the long-stop).
+    pub cod: usize,
+    /// The last repayment period (possibly past the horizon).
+    pub maturity: usize,
+    /// Whether commercial operation came after the long-stop (or not at all): an event of default.
+    pub long_stop_passed: bool,
 }

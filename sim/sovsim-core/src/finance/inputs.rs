@@ -97,6 +97,11 @@ pub struct Inputs {
     pub merchant_gpu_hours: Vec<f64>,
     /// GPU-hours used serving inference.
     pub inference_gpu_hours: Vec<f64>,
+    /// Share of the initial build's GPUs working in the last month of each period (the completion
+    /// test of commercial operation).
+    pub completion: Vec<f64>,
+    /// GPUs of the initial build (refreshes aside); 0 for a project without GPUs.
+    pub initial_gpus: f64,
     /// Output tokens served.
     pub tokens: Vec<f64>,
 }
@@ -126,6 +131,8 @@ impl Inputs {
             contracted_gpu_hours: z.clone(),
             merchant_gpu_hours: z.clone(),
             inference_gpu_hours: z.clone(),
+            completion: z.clone(),
+            initial_gpus: 0.0,
             tokens: z,
         }
     }
@@ -183,6 +190,18 @@ impl Inputs {
                     .any(|l| l.class.initial() && l.eur[p] > 0.0)
             })
             .unwrap_or(0)
+    }
+
+    /// The commercial operation date (at the end of the period returned): the build is paid for
+    /// and at least `share` of its GPUs work — the completion test a lender's term loan converts
+    /// on. `None` if the test is not passed within the horizon. Without GPUs, the end of
+    /// construction.
+    pub fn commercial_operation(&self, share: f64) -> Option<usize> {
+        let built = self.construction_end();
+        if self.initial_gpus == 0.0 {
+            return Some(built);
+        }
+        (built..self.periods()).find(|&p| self.completion[p] >= share - 1e-12)
     }
 
     /// Depreciation per period: straight line over each line's life, from the period after spending.

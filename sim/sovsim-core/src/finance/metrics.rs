@@ -85,6 +85,8 @@ pub struct Metrics {
     pub cost_eur_per_mtok: Option<f64>,
     /// Whether the minimum DSCR fell below the covenant.
     pub covenant_breached: bool,
+    /// Whether commercial operation came after the long-stop (an event of default).
+    pub long_stop_passed: bool,
     /// Checks, in `CHECKS` order.
     pub checks: [bool; CHECKS.len()],
 }
@@ -158,9 +160,10 @@ impl Metrics {
             (flows.sources.total() - flows.uses.total()).abs() <= tolerance,
             rows.iter()
                 .all(|r| r.cash_eur >= -tolerance && r.dsra_eur >= -tolerance),
+            // (A maturity past the horizon is not tested: the loan is still running.)
             rows.iter()
-                .skip(debt.maturity + 1)
-                .chain(rows.get(debt.maturity))
+                .skip(flows.schedule.maturity + 1)
+                .chain(rows.get(flows.schedule.maturity))
                 .all(|r| r.debt_closing_eur.abs() <= tolerance),
             rows.iter().all(|r| r.balance_gap_eur.abs() <= tolerance),
             debt.converged,
@@ -178,13 +181,14 @@ impl Metrics {
             dscr_avg: (!dscrs.is_empty()).then(|| dscrs.iter().sum::<f64>() / dscrs.len() as f64),
             llcr_min: min(&llcrs),
             debt_eur: rows
-                .get(debt.construction_end)
+                .get(flows.schedule.cod)
                 .map_or(0.0, |r| r.debt_closing_eur),
             equity_eur: equity_paid,
             payback_years: payback,
             lcoc_eur_per_gpu_hour: lcoc,
             cost_eur_per_mtok: cost_per_mtok,
             covenant_breached: dscr_min.is_some_and(|d| d < terms.covenant_dscr),
+            long_stop_passed: flows.schedule.long_stop_passed && debt.commitment_eur > 0.0,
             checks,
         }
     }

@@ -9,17 +9,24 @@
 //! - **Timing**: every flow falls at the end of its period; discounting is from the scenario start at
 //!   `(1 + r)^(t in years)`; interest accrues at `annual rate × period months / 12` on the opening
 //!   balance.
-//! - **Construction** runs from the start to the end of the last period with capital expenditure on
-//!   the initial build (refreshes excluded): the commercial operation date (COD) closes that period.
+//! - **Construction** runs from the start to the commercial operation date (COD), the end of the
+//!   first period in which the initial build (refreshes excluded) is paid for and passes the
+//!   completion test: `completion_share` of its GPUs work. The base case's COD is the scheduled
+//!   one; each case has its own, up to the long-stop (`long_stop_months` later), past which the
+//!   loan converts anyway and the delay is recorded as an event of default.
 //!   Each construction period's funding need (capex, interest during construction (IDC), the
 //!   arrangement fee at financial close, the initial DSRA at COD and tax, less what operations
 //!   already earn) is met by cash retained earlier, then grants until spent, then debt and equity
 //!   pro rata at the debt share, the debt up to its commitment, equity for the rest.
-//! - **Term loan**: the construction facility converts at COD and is repaid over the tenor (clipped
-//!   to the horizon) on a schedule of repayments in % of the converted balance — the sculpted
-//!   profile of the base case, as a term sheet would state it. Interest is on the actual balance;
-//!   in periods where the base case's CFADS was not positive, every case capitalises the interest
-//!   it accrues, so no debt service falls due there.
+//! - **Term loan**: the construction facility converts at the case's own COD and is repaid over the
+//!   tenor on a schedule of repayments in % of the converted balance, counted in periods from COD —
+//!   the sculpted profile of the base case, as a term sheet would state it, so a later completion
+//!   moves the repayments with it (interest capitalises until then). Interest is on the actual
+//!   balance; in periods (after COD) where the base case's CFADS was not positive, every case
+//!   capitalises the interest it accrues, so no debt service falls due there. A maturity past the
+//!   horizon is not called: what is outstanding there is settled from the terminal value.
+//! - **DSRA**: funded at COD with the next `dsra_months` of periods that owe service (periods that
+//!   capitalise are skipped, so the reserve is full when repayments start), topped up after.
 //! - **Debt sizing** (on the base case, `Scenario::at_medians`): sculpted debt = PV at the term rate
 //!   of base-case CFADS over the tenor ÷ target DSCR; the gearing cap = max gearing × total uses. The
 //!   lower binds. When the cap binds, debt service is CFADS × debt ÷ PV(CFADS), so the DSCR is flat
@@ -55,7 +62,7 @@ pub mod summary;
 mod waterfall;
 
 pub use build::{Prices, contract_value_eur, draw_prices, inputs, market_price_eur};
-pub use debt::{Binding, Debt, Terms};
+pub use debt::{Binding, Debt, Schedule, Terms};
 pub use inputs::{CapexLine, Class, Inputs};
 pub use metrics::{BaseCase, CHECKS, Case, Metrics, irr_per_period, npv};
 pub use sizing::size;

@@ -10,16 +10,28 @@ use super::waterfall::run;
 pub fn size(base: &Inputs, terms: &Terms) -> Debt {
     const MAX_ITERATIONS: u32 = 200;
     let n = base.periods();
-    let cod = base.construction_end();
+    // The scheduled COD is the base case's; a base case that never completes converts at the
+    // end of its construction spending (and every case past its long-stop is in default).
+    let completed = base.commercial_operation(terms.completion_share);
+    let cod = completed.unwrap_or_else(|| base.construction_end());
     let per_year = terms.periods_per_year;
     let maturity = (cod + (terms.tenor_years * per_year).round() as usize).min(n.saturating_sub(1));
     let rate = terms.term_rate_per_period();
-    let mut debt = Debt::none(n, cod);
+    let mut debt = Debt::none(cod);
+    debt.long_stop = match completed {
+        Some(_) => cod + (terms.long_stop_months / 12.0 * per_year).round() as usize,
+        // Not even the base case completes: it converts at the end of spending, in default.
+        None => cod,
+    };
+    debt.tenor_periods = maturity - cod;
     debt.maturity = maturity;
+    debt.repayment = vec![0.0; maturity - cod];
+    debt.capitalising = vec![false; maturity - cod];
     if terms.max_gearing <= 0.0 || maturity <= cod {
         // No tenor within the horizon, or no debt allowed.
         return debt;
     }
+
     for iteration in 1..=MAX_ITERATIONS {
         let flows = run(base, terms, &debt);
         let cfads_pv: f64 = (cod + 1..=maturity)
@@ -32,20 +44,16 @@ pub fn size(base: &Inputs, terms: &Terms) -> Debt {
         } else {
             (cap, Binding::Gearing)
         };
-        let mut repayment = vec![0.0; n];
-        let capitalising: Vec<bool> = (0..n)
-            .map(|p| p > cod && p < maturity && flows.rows[p].cfads_eur <= 0.0)
+        // By period after COD (index 0: the first).
+        let mut repayment = vec![0.0; maturity - cod];
+        let capitalising: Vec<bool> = (cod + 1..=maturity)
+            .map(|p| p < maturity && flows.rows[p].cfads_eur <= 0.0)
             .collect();
         if amount > 0.0 && cfads_pv > 0.0 {
             // Debt service ∝ CFADS, scaled so that its PV at the loan rate is the debt.
             let mut balance = 1.0;
-            for (p, r) in repayment
-                .iter_mut()
-                .enumerate()
-                .take(maturity + 1)
-                .skip(cod + 1)
-            {
-                let service = flows.rows[p].cfads_eur.max(0.0) / cfads_pv;
+            for (k, r) in repayment.iter_mut().enumerate() {
+                let service = flows.rows[cod + 1 + k].cfads_eur.max(0.0) / cfads_pv;
                 *r = service - balance * rate;
                 balance -= *r;
             }
@@ -65,12 +73,11 @@ pub fn size(base: &Inputs, terms: &Terms) -> Debt {
             gearing_cap_eur: cap,
             binding,
             debt_share: share,
-            construction_end: cod,
-            maturity,
             repayment,
             capitalising,
             iterations: iteration,
             converged,
+            ..debt
         };
         if converged {
             break;

@@ -96,6 +96,8 @@ pub struct FinanceSummary {
     pub runs: u64,
     /// Replications whose minimum DSCR fell below the covenant.
     pub covenant_breaches: u64,
+    /// Replications whose commercial operation came after the long-stop.
+    pub long_stop_breaches: u64,
     /// Per check: replications that failed it.
     pub check_failures: [u64; CHECKS.len()],
     /// Replications failing at least one check.
@@ -124,9 +126,8 @@ impl FinanceSummary {
                 sketch.add(v);
             }
         }
-        if m.covenant_breached {
-            self.covenant_breaches += 1;
-        }
+        self.covenant_breaches += u64::from(m.covenant_breached);
+        self.long_stop_breaches += u64::from(m.long_stop_passed);
         for (count, ok) in self.check_failures.iter_mut().zip(m.checks) {
             *count += u64::from(!ok);
         }
@@ -141,6 +142,11 @@ impl FinanceSummary {
     /// Share of replications whose minimum DSCR fell below the covenant.
     pub fn covenant_breach_probability(&self) -> Option<f64> {
         (self.runs > 0).then(|| self.covenant_breaches as f64 / self.runs as f64)
+    }
+
+    /// Share of replications whose commercial operation came after the long-stop.
+    pub fn long_stop_breach_probability(&self) -> Option<f64> {
+        (self.runs > 0).then(|| self.long_stop_breaches as f64 / self.runs as f64)
     }
 }
 

@@ -1,7 +1,7 @@
 //! The cash-flow waterfall of one set of inputs with a given debt: construction funding with IDC,
 //! debt service, the DSRA, lock-up and sweep, tax with losses carried forward, coverage ratios.
 
-use super::debt::{Debt, Terms};
+use super::debt::{Debt, Schedule, Terms};
 use super::inputs::{Class, Inputs};
 
 /// One period of the model (the FAST "calculations" and "outputs").
@@ -141,6 +141,8 @@ pub struct Cashflows {
     pub funding_need_after_grants_eur: f64,
     /// Terminal value: book value at the horizon [EUR].
     pub terminal_value_eur: f64,
+    /// When this case's term loan ran: its actual COD and maturity.
+    pub schedule: Schedule,
 }
 
 /// Tax on `taxable` with `losses` carried forward (updated).
@@ -157,14 +159,19 @@ pub(super) fn tax(taxable: f64, losses: &mut f64, rate: f64) -> f64 {
 /// Runs the waterfall of `inputs` with `debt` (sized on the base case).
 pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
     let n = inputs.periods();
-    let cod = debt.construction_end;
+    // The term loan runs from this case's own COD (at the long-stop at the latest): a delay moves
+    // its repayments with it, as lenders let interest capitalise until completion.
+    let schedule = debt.schedule(inputs.commercial_operation(terms.completion_share), n);
+    let (cod, maturity) = (schedule.cod, schedule.maturity);
     let rc = terms.construction_rate_per_period();
     let rt = terms.term_rate_per_period();
     let dsra_periods = (terms.dsra_months * terms.periods_per_year / 12.0).round() as usize;
-    let (unit_service, unit_left) = debt.unit_profile(rt);
+    let (unit_service, unit_left) = debt.unit_profile(&schedule, n, rt);
     let depreciation = inputs.depreciation();
     let dsra_target = |p: usize, balance: f64| -> f64 {
-        // The next `dsra_periods` of scheduled service, for the balance actually outstanding.
+        // The next `dsra_periods` periods of scheduled service, for the balance actually
+        // outstanding; periods that capitalise interest owe nothing and are skipped, so the
+        // reserve is full at COD even when the first quarters capitalise.
         let scale = if p <= cod {
             balance
         } else if unit_left[p] > 1e-12 {
@@ -172,8 +179,12 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
         } else {
             0.0
         };
-        let to = (p + dsra_periods).min(debt.maturity);
-        (p + 1..=to).map(|q| unit_service[q]).sum::<f64>() * scale
+        (p + 1..=maturity.min(n - 1))
+            .map(|q| unit_service[q])
+            .filter(|s| *s > 1e-15)
+            .take(dsra_periods)
+            .sum::<f64>()
+            * scale
     };
 
     let mut rows = vec![Row::default(); n];
@@ -222,7 +233,7 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
 
         if construction {
             r.cfads_eur = r.ebitda_eur + prepayment - r.tax_eur;
-            let dsra_fund = if p == cod && debt.maturity > cod {
+            let dsra_fund = if p == cod && maturity > cod {
                 // Funded at COD for the balance about to convert (the commitment, at the fixed point).
                 dsra_target(p, debt.commitment_eur.max(drawn))
             } else {
@@ -272,17 +283,17 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
         } else {
             let mut free = r.ebitda_eur + prepayment - r.tax_eur - r.capex_eur;
             r.cfads_eur = free;
-            let scheduled = if p > debt.maturity {
+            let scheduled = if p > maturity {
                 0.0
-            } else if p == debt.maturity {
+            } else if p == maturity {
                 balance
-            } else if debt.capitalising[p] {
+            } else if debt.capitalising_at(&schedule, p) {
                 // A capitalisation period of the term sheet: whatever interest accrues is added
                 // to the loan, so no debt service falls due (a case with a higher rate or a later
                 // start would otherwise owe a sliver of service against negative CFADS).
                 -r.interest_eur
             } else {
-                (debt.repayment[p] * converted).min(balance)
+                (debt.repayment_at(&schedule, p) * converted).min(balance)
             };
             r.principal_eur = scheduled;
             r.debt_service_eur = r.interest_eur + scheduled;
@@ -292,7 +303,7 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
             free -= r.debt_service_eur;
             balance -= scheduled;
             // DSRA: release above target, top up below it from what is left.
-            let target = if p >= debt.maturity {
+            let target = if p >= maturity {
                 0.0
             } else {
                 dsra_target(p, balance)
@@ -326,7 +337,7 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
                 balance -= r.sweep_eur;
                 free -= r.sweep_eur;
             }
-            r.locked_up = p <= debt.maturity
+            r.locked_up = p <= maturity
                 && match (terms.lockup_dscr, r.dscr) {
                     (Some(level), Some(dscr)) => dscr < level,
                     _ => false,
@@ -370,7 +381,7 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
                 .map(|q| rows[q].cfads_eur / (1.0 + rt).powi((q - p + 1) as i32))
                 .sum::<f64>()
         };
-        let llcr = (pv(debt.maturity.max(p)) + dsra_opening) / opening;
+        let llcr = (pv(maturity.clamp(p, n - 1)) + dsra_opening) / opening;
         let plcr = (pv(n - 1) + dsra_opening) / opening;
         rows[p].llcr = Some(llcr);
         rows[p].plcr = Some(plcr);
@@ -381,5 +392,6 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
         sources,
         funding_need_after_grants_eur: need_after_grants,
         terminal_value_eur: terminal,
+        schedule,
     }
 }

@@ -850,6 +850,10 @@ pub struct Finance {
     pub max_gearing: f64,
     /// Term loan tenor after construction [years].
     pub tenor_years: u32,
+    /// Share of the initial build's GPUs that must work for commercial operation [fraction].
+    pub completion_share: f64,
+    /// Months after the scheduled COD by which commercial operation must come [months].
+    pub long_stop_months: f64,
     /// Debt-service reserve [months of debt service].
     pub dsra_months: u32,
     /// Corporate tax rate [fraction].

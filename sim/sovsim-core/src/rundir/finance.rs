@@ -91,6 +91,10 @@ pub(super) fn summary(
         period_date(scenario, debt.construction_end + 1).into(),
     );
     m.insert(
+        "cod_long_stop_date".into(),
+        period_date(scenario, debt.long_stop + 1).into(),
+    );
+    m.insert(
         "debt_maturity_date".into(),
         period_date(scenario, debt.maturity + 1).into(),
     );
@@ -98,6 +102,10 @@ pub(super) fn summary(
     m.insert(
         "dscr_min_below_covenant_probability".into(),
         opt(s.covenant_breach_probability()),
+    );
+    m.insert(
+        "long_stop_breach_probability".into(),
+        opt(s.long_stop_breach_probability()),
     );
     let rows = &base.case.flows.rows;
     let total = |f: fn(&Row) -> f64| opt(Some(rows.iter().map(f).sum()));
@@ -149,7 +157,7 @@ pub(super) fn cashflows(scenario: &Scenario, base: &BaseCase) -> Table {
         )
         .column(
             "construction",
-            Values::Bool((0..n).map(|p| p <= base.debt.construction_end).collect()),
+            Values::Bool((0..n).map(|p| p <= base.case.flows.schedule.cod).collect()),
         )
         .column(
             "in_revenue_contracted_eur",

@@ -479,12 +479,17 @@ pub const FINANCE_KEYS: &[Key] = &[
     k(
         "cod_date",
         "date",
-        "commercial operation date: end of the last period with spending on the initial build",
+        "scheduled commercial operation date (the base case's): end of the first period in which the initial build is paid for and `completion_share` of its GPUs work; the term loan converts then, and each replication's repayments run from its own COD",
+    ),
+    k(
+        "cod_long_stop_date",
+        "date",
+        "the long-stop: `long_stop_months` after the scheduled COD; a later COD converts the loan then and is an event of default",
     ),
     k(
         "debt_maturity_date",
         "date",
-        "end of the last repayment period (the tenor after COD, within the horizon)",
+        "end of the base case's last repayment period (the tenor after COD, within the horizon)",
     ),
     k(
         "dscr_covenant",
@@ -495,6 +500,11 @@ pub const FINANCE_KEYS: &[Key] = &[
         "dscr_min_below_covenant_probability",
         "fraction",
         "share of replications whose smallest DSCR falls below the covenant (replications without debt service count as not breaching)",
+    ),
+    k(
+        "long_stop_breach_probability",
+        "fraction",
+        "share of replications (with debt) whose commercial operation comes after the long-stop, or never",
     ),
     k(
         "revenue_total_eur",

@@ -532,6 +532,13 @@ pub struct Finance {
     pub max_gearing: f64,
     /// Term-loan tenor [years].
     pub tenor_years: u32,
+    /// Share of the initial build's GPUs that must work for commercial operation (the completion
+    /// test the term loan converts on) [fraction]; default from `data/defaults.csv`.
+    pub completion_share: Option<f64>,
+    /// Months after the scheduled COD (the base case's) by which commercial operation must come;
+    /// later, the loan converts then and the delay is an event of default. Default from
+    /// `data/defaults.csv`.
+    pub long_stop_months: Option<f64>,
     /// Debt-service reserve [months of debt service].
     pub dsra_months: Option<u32>,
     /// Corporate tax rate [fraction].

@@ -279,9 +279,10 @@ fn finance(scenario: &Scenario, base: &BaseCase, s: &FinanceSummary) -> String {
     };
     let _ = writeln!(
         o,
-        "  Debt {} at COD {} — {limit}",
+        "  Debt {} at COD {} (long-stop {}) — {limit}",
         money(m.debt_eur),
-        period_date(scenario, d.construction_end + 1)
+        period_date(scenario, d.construction_end + 1),
+        period_date(scenario, d.long_stop + 1)
     );
     let _ = writeln!(
         o,
@@ -314,13 +315,14 @@ fn finance(scenario: &Scenario, base: &BaseCase, s: &FinanceSummary) -> String {
     );
     let _ = writeln!(
         o,
-        "  DSCR min {} avg {}, LLCR min {}   (min DSCR {}); P(min DSCR < {:.2}×) = {}",
+        "  DSCR min {} avg {}, LLCR min {}   (min DSCR {}); P(min DSCR < {:.2}×) = {}; P(COD after the long-stop) = {}",
         times(m.dscr_min),
         times(m.dscr_avg),
         times(m.llcr_min),
         range(Figure::DSCR_MIN, &times),
         t.covenant_dscr,
-        pct(s.covenant_breach_probability())
+        pct(s.covenant_breach_probability()),
+        pct(s.long_stop_breach_probability())
     );
     let _ = writeln!(
         o,

@@ -65,6 +65,12 @@ pub(super) fn convert_finance(
         f.gpu_hour_price_decline_per_year
             .unwrap_or_else(|| ctx.default("gpu_hour_price_decline_per_year")),
     );
+    let completion_share = frac(
+        ctx,
+        "completion_share",
+        f.completion_share
+            .unwrap_or_else(|| ctx.default("completion_share")),
+    );
     let cash_sweep_share = frac(
         ctx,
         "cash_sweep_share",
@@ -119,6 +125,10 @@ pub(super) fn convert_finance(
     ok &= ctx
         .positive(&at("shell_depreciation_years"), shell_years)
         .is_some();
+    let long_stop = f
+        .long_stop_months
+        .unwrap_or_else(|| ctx.default("long_stop_months"));
+    ok &= ctx.quantity(&at("long_stop_months"), long_stop).is_some();
     let staff = ctx.quantity(&at("staff_eur_per_mw_year"), f.staff_eur_per_mw_year);
     let network = ctx.quantity(&at("network_eur_per_gpu_year"), f.network_eur_per_gpu_year);
     ok &= staff.is_some() && network.is_some();
@@ -298,6 +308,8 @@ pub(super) fn convert_finance(
         default_dscr: f.default_dscr,
         max_gearing,
         tenor_years: f.tenor_years,
+        completion_share,
+        long_stop_months: long_stop,
         dsra_months: f
             .dsra_months
             .unwrap_or_else(|| ctx.default("dsra_months") as u32),
