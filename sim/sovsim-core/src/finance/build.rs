@@ -118,33 +118,59 @@ fn cost(scenario: &Scenario, f: &Finance, asset: Asset) -> (f64, Class, Option<f
 }
 
 /// The inputs of the financial model for one replication and its dispatch under the scenario's
-/// policy; `None` without a finance section.
+/// policy, the whole programme's; `None` without a finance section.
 pub fn inputs(
     scenario: &Scenario,
     rep: &Replication,
     outcome: &Outcome,
     prices: &Prices,
 ) -> Option<Inputs> {
+    inputs_by_site(scenario, rep, outcome, prices).map(|sites| Inputs::sum(&sites))
+}
+
+/// The site of an asset.
+fn site_of(scenario: &Scenario, asset: Asset) -> usize {
+    match asset {
+        Asset::Land(s) => s.index(),
+        Asset::Power(a) => scenario.power_assets[a.index()].site.index(),
+        Asset::ShellPhase(h, _) => scenario.shells[h.index()].site.index(),
+        Asset::Gpus(c, _) => scenario.clusters[c.index()].site.index(),
+    }
+}
+
+/// The inputs of the financial model, one set per site (in scenario order): each site's capex,
+/// opex and the revenue of its clusters — the cash flows of a phase financed on its own. A
+/// contract's prepayment is shared between its clusters' sites by their GPUs.
+pub fn inputs_by_site(
+    scenario: &Scenario,
+    rep: &Replication,
+    outcome: &Outcome,
+    prices: &Prices,
+) -> Option<Vec<Inputs>> {
     let f = scenario.finance.as_ref()?;
     let pm = scenario.meta.period_months as usize;
     let months = outcome.months.len();
     let n = months.div_ceil(pm);
-    let mut out = Inputs::zeros(n, pm as u32);
+    let sites = scenario.sites.len();
+    let mut outs = vec![Inputs::zeros(n, pm as u32); sites];
+    let site_of_cluster: Vec<usize> = scenario.clusters.iter().map(|c| c.site.index()).collect();
     let boundary = |m: usize| SimTime::ZERO.after_months(m as f64).0 as f64;
     let period_hours: Vec<(f64, f64)> = (0..n)
         .map(|p| (boundary(p * pm), boundary(((p + 1) * pm).min(months))))
         .collect();
     let horizon = boundary(months);
 
-    // Capex, and what is in service (for O&M, maintenance and insurance), per period.
-    let mut in_service_plants = vec![0.0; n]; // capex × fixed O&M rate per year
-    let mut in_service_maintained = vec![0.0; n];
-    let mut in_service_insured = vec![0.0; n];
+    // Capex, and what is in service (for O&M, maintenance and insurance), per site and period.
+    let mut in_service_plants = vec![vec![0.0; n]; sites]; // capex × fixed O&M rate per year
+    let mut in_service_maintained = vec![vec![0.0; n]; sites];
+    let mut in_service_insured = vec![vec![0.0; n]; sites];
     for outlay in &rep.outlays {
         let (amount, class, life) = cost(scenario, f, outlay.asset);
         if amount == 0.0 {
             continue;
         }
+        let s = site_of(scenario, outlay.asset);
+        let out = &mut outs[s];
         let line = match out
             .capex
             .iter()
@@ -184,41 +210,44 @@ pub fn inputs(
         };
         for (p, &(lo, hi)) in period_hours.iter().enumerate() {
             let share = ((hi - b.max(lo)) / (hi - lo)).clamp(0.0, 1.0);
-            in_service_plants[p] += amount * om * share;
+            in_service_plants[s][p] += amount * om * share;
             if matches!(class, Class::Shell | Class::Gpus | Class::GpuRefresh) {
-                in_service_maintained[p] += amount * share;
+                in_service_maintained[s][p] += amount * share;
             }
             if class != Class::Land {
-                in_service_insured[p] += amount * share;
+                in_service_insured[s][p] += amount * share;
             }
         }
     }
     for &(t, c, gpus) in &rep.retirements {
         let cluster = &scenario.clusters[c.index()];
+        let s = site_of_cluster[c.index()];
         let value = cluster.price_eur_per_gpu.unwrap_or(0.0) * gpus as f64;
         let t = t.0 as f64;
         for (p, &(lo, hi)) in period_hours.iter().enumerate() {
             let share = ((hi - t.max(lo)) / (hi - lo)).clamp(0.0, 1.0);
-            in_service_maintained[p] -= value * share;
-            in_service_insured[p] -= value * share;
+            in_service_maintained[s][p] -= value * share;
+            in_service_insured[s][p] -= value * share;
             if t >= lo && t < hi {
                 // GPUs retire at the end of their useful life: that is their age when sold.
-                out.revenue_resale_eur[p] +=
+                outs[s].revenue_resale_eur[p] +=
                     value * cluster.resale.fraction_at(cluster.useful_life_years);
             }
         }
     }
     let years = pm as f64 / 12.0;
-    for p in 0..n {
-        out.opex_power_om_eur[p] = in_service_plants[p] * years;
-        out.opex_maintenance_eur[p] =
-            in_service_maintained[p].max(0.0) * f.maintenance_per_year * years;
-        out.opex_insurance_eur[p] = in_service_insured[p].max(0.0) * f.insurance_per_year * years;
+    for (s, out) in outs.iter_mut().enumerate() {
+        for p in 0..n {
+            out.opex_power_om_eur[p] = in_service_plants[s][p] * years;
+            out.opex_maintenance_eur[p] =
+                in_service_maintained[s][p].max(0.0) * f.maintenance_per_year * years;
+            out.opex_insurance_eur[p] =
+                in_service_insured[s][p].max(0.0) * f.insurance_per_year * years;
+        }
     }
 
     // Energy prices per site and source (as the engine's layout).
     let layout = crate::engine::buildout::Layout::of(scenario);
-    let sites = scenario.sites.len();
     let mut source_price = vec![vec![0.0; layout.sources.len()]; sites];
     let mut weight = vec![vec![0.0; layout.sources.len()]; sites];
     for (g, conn) in scenario.grid_connections.iter().enumerate() {
@@ -248,31 +277,46 @@ pub fn inputs(
 
     // Month by month: energy, staff, network, revenue, hours.
     let contracts = Contracts::new(scenario, f, rep, months);
-    out.initial_gpus = scenario
-        .clusters
-        .iter()
-        .filter(|c| c.refresh_of.is_none())
-        .map(|c| c.gpus as f64)
-        .sum();
-    out.revenue_by_contract_eur = vec![vec![0.0; n]; f.contracts.len()];
-    out.gpu_hours_by_contract = vec![vec![0.0; n]; f.contracts.len()];
-    let mut prepaid_left: Vec<f64> = f
-        .contracts
-        .iter()
-        .map(|c| c.prepayment * contract_value_eur(c))
-        .collect();
-    for (k, c) in f.contracts.iter().enumerate() {
+    for (c, cluster) in scenario.clusters.iter().enumerate() {
+        if cluster.refresh_of.is_none() {
+            outs[site_of_cluster[c]].initial_gpus += cluster.gpus as f64;
+        }
+    }
+    for out in &mut outs {
+        out.revenue_by_contract_eur = vec![vec![0.0; n]; f.contracts.len()];
+        out.gpu_hours_by_contract = vec![vec![0.0; n]; f.contracts.len()];
+    }
+    // Per contract and site: the share of its prepayment the site receives (by the GPUs of its
+    // clusters), and what is left to credit.
+    let mut prepaid_left: Vec<Vec<f64>> = Vec::new();
+    for c in &f.contracts {
+        let mut shares = vec![0.0; sites];
+        let total: f64 = c
+            .clusters
+            .iter()
+            .map(|cl| scenario.clusters[cl.index()].gpus as f64)
+            .sum();
+        for cl in &c.clusters {
+            shares[site_of_cluster[cl.index()]] +=
+                scenario.clusters[cl.index()].gpus as f64 / total.max(1.0);
+        }
         let signed = SimTime::from_date(c.signed, scenario.meta.start_date).months();
         let p = ((signed.max(0.0) as usize).min(months.saturating_sub(1))) / pm;
-        out.prepayment_received_eur[p] += prepaid_left[k];
+        let value = c.prepayment * contract_value_eur(c);
+        for (s, share) in shares.iter_mut().enumerate() {
+            *share *= value;
+            outs[s].prepayment_received_eur[p] += *share;
+        }
+        prepaid_left.push(shares);
     }
     let mut claimed = vec![0.0; scenario.clusters.len()];
     let mut billed: Vec<Vec<(usize, f64)>> = vec![Vec::new(); f.contracts.len()];
+    let mut working = vec![0.0; sites];
     for m in 0..months {
         let p = m / pm;
         let month_years = 1.0 / 12.0;
         let (before, after) = (&rep.monthly[m], &rep.monthly[m + 1]);
-        for s in 0..sites {
+        for (s, out) in outs.iter_mut().enumerate() {
             for (k, price) in source_price[s].iter().enumerate() {
                 let mwh = after[s].energy_mwh_by_source[k] - before[s].energy_mwh_by_source[k];
                 out.opex_energy_eur[p] += mwh * price;
@@ -305,36 +349,27 @@ pub fn inputs(
         }
         for (k, c) in f.contracts.iter().enumerate() {
             let price = contracts.price_eur(k, m);
-            let mut revenue = 0.0;
             for &(i, hours) in &billed[k] {
                 // Dispatch's use of a cluster serves its contracts first, pro rata of their claims.
                 let used_share = outcome.used_gpu_hours[m][i].min(claimed[i]) / claimed[i];
-                revenue += price * hours * (c.take_or_pay + (1.0 - c.take_or_pay) * used_share);
+                let revenue =
+                    price * hours * (c.take_or_pay + (1.0 - c.take_or_pay) * used_share);
+                let s = site_of_cluster[i];
+                let out = &mut outs[s];
                 out.contracted_gpu_hours[p] += hours;
                 out.gpu_hours_by_contract[k][p] += hours;
+                out.revenue_by_contract_eur[k][p] += revenue;
+                out.revenue_contracted_eur[p] += revenue;
+                let applied = (c.prepayment * revenue).min(prepaid_left[k][s]);
+                prepaid_left[k][s] -= applied;
+                out.prepayment_applied_eur[p] += applied;
             }
-            out.revenue_by_contract_eur[k][p] += revenue;
-            out.revenue_contracted_eur[p] += revenue;
-            let applied = (c.prepayment * revenue).min(prepaid_left[k]);
-            prepaid_left[k] -= applied;
-            out.prepayment_applied_eur[p] += applied;
-        }
-        // Completion: the share of the initial build's GPUs working, read in each period's last month.
-        let initial = out.initial_gpus;
-        if initial > 0.0 && ((m + 1) % pm == 0 || m + 1 == months) {
-            let working: f64 = scenario
-                .clusters
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| c.refresh_of.is_none())
-                .map(|(c, _)| operational[c])
-                .sum::<f64>()
-                / hours;
-            out.completion[p] = working / initial;
         }
         let mid_years = (m as f64 + 0.5) / 12.0;
         let token_decline = (1.0 - f.price_decline_per_year).powf(mid_years);
+        working.iter_mut().for_each(|w| *w = 0.0);
         for (c, cluster) in scenario.clusters.iter().enumerate() {
+            let out = &mut outs[site_of_cluster[c]];
             let used = outcome.used_gpu_hours[m][c];
             let training = outcome.training_gpu_hours[m][c];
             let tokens = outcome.tokens[m][c];
@@ -353,9 +388,20 @@ pub fn inputs(
             out.gpu_hours[p] += operational[c];
             out.inference_gpu_hours[p] += used - training;
             out.tokens[p] += tokens;
+            if cluster.refresh_of.is_none() {
+                working[site_of_cluster[c]] += operational[c] / hours;
+            }
+        }
+        // Completion: the share of the initial build's GPUs working, read in each period's last month.
+        if (m + 1) % pm == 0 || m + 1 == months {
+            for (out, w) in outs.iter_mut().zip(&working) {
+                if out.initial_gpus > 0.0 {
+                    out.completion[p] = w / out.initial_gpus;
+                }
+            }
         }
     }
-    Some(out)
+    Some(outs)
 }
 
 /// The market price of a GPU-hour of SKU `sku` at `years` from the start [EUR]: its price when

@@ -137,6 +137,71 @@ impl Inputs {
         }
     }
 
+    /// The inputs of several parts financed together (phases of one programme): every flow added
+    /// period by period, capex lines merged by class and book life, completion weighted by GPUs.
+    pub fn sum(parts: &[Inputs]) -> Inputs {
+        let Some(first) = parts.first() else {
+            return Inputs::default();
+        };
+        let n = first.periods();
+        let mut out = Inputs::zeros(n, first.period_months);
+        let add = |to: &mut Vec<f64>, from: &[f64]| {
+            for (t, f) in to.iter_mut().zip(from) {
+                *t += f;
+            }
+        };
+        let contracts = first.revenue_by_contract_eur.len();
+        out.revenue_by_contract_eur = vec![vec![0.0; n]; contracts];
+        out.gpu_hours_by_contract = vec![vec![0.0; n]; contracts];
+        for part in parts {
+            for line in &part.capex {
+                match out
+                    .capex
+                    .iter_mut()
+                    .find(|l| l.class == line.class && l.life_years == line.life_years)
+                {
+                    Some(l) => add(&mut l.eur, &line.eur),
+                    None => out.capex.push(line.clone()),
+                }
+            }
+            for (to, from) in [
+                (&mut out.revenue_contracted_eur, &part.revenue_contracted_eur),
+                (&mut out.revenue_merchant_eur, &part.revenue_merchant_eur),
+                (&mut out.revenue_tokens_eur, &part.revenue_tokens_eur),
+                (&mut out.revenue_resale_eur, &part.revenue_resale_eur),
+                (&mut out.prepayment_received_eur, &part.prepayment_received_eur),
+                (&mut out.prepayment_applied_eur, &part.prepayment_applied_eur),
+                (&mut out.opex_energy_eur, &part.opex_energy_eur),
+                (&mut out.opex_power_om_eur, &part.opex_power_om_eur),
+                (&mut out.opex_maintenance_eur, &part.opex_maintenance_eur),
+                (&mut out.opex_staff_eur, &part.opex_staff_eur),
+                (&mut out.opex_network_eur, &part.opex_network_eur),
+                (&mut out.opex_insurance_eur, &part.opex_insurance_eur),
+                (&mut out.gpu_hours, &part.gpu_hours),
+                (&mut out.contracted_gpu_hours, &part.contracted_gpu_hours),
+                (&mut out.merchant_gpu_hours, &part.merchant_gpu_hours),
+                (&mut out.inference_gpu_hours, &part.inference_gpu_hours),
+                (&mut out.tokens, &part.tokens),
+            ] {
+                add(to, from);
+            }
+            for (to, from) in out.revenue_by_contract_eur.iter_mut().zip(&part.revenue_by_contract_eur) {
+                add(to, from);
+            }
+            for (to, from) in out.gpu_hours_by_contract.iter_mut().zip(&part.gpu_hours_by_contract) {
+                add(to, from);
+            }
+            for (to, from) in out.completion.iter_mut().zip(&part.completion) {
+                *to += from * part.initial_gpus;
+            }
+            out.initial_gpus += part.initial_gpus;
+        }
+        if out.initial_gpus > 0.0 {
+            out.completion.iter_mut().for_each(|c| *c /= out.initial_gpus);
+        }
+        out
+    }
+
     /// Number of periods.
     pub fn periods(&self) -> usize {
         self.revenue_contracted_eur.len()
