@@ -158,7 +158,7 @@ fn eu_finance(c: &mut Criterion) {
     let policy = scenario.dispatch.policy;
     let replication = buildout::simulate(&scenario, 1, false);
     let base = pipeline::base_case(&scenario, policy).expect("the EU scenario is financed");
-    let pipeline = Pipeline::new(&scenario, &[policy], Some(&base.debt));
+    let pipeline = Pipeline::new(&scenario, &[policy], Some(&base.financing));
     let outcome = pipeline.dispatch(1, &replication).remove(0);
     let mut group = c.benchmark_group("eu_sovereign_2030_finance");
     group.bench_function("one_replication", |b| {

@@ -5,7 +5,8 @@
 //! - Capex: land when acquired; plants and hall phases evenly over their construction (spending
 //!   after the horizon is not counted); GPUs when delivered, at the prices the model holds in EUR.
 //! - Revenue, month by month. **Contracts**, in file order, claim the operational GPU-hours of their
-//!   clusters (in the order they name them) up to their volume (ramped) while their term runs; the
+//!   clusters (each in proportion to the hours it has free) up to their volume (ramped) while their
+//!   term runs; the
 //!   term starts on its date, or in the month the first contracted GPU is energised. A contract is
 //!   paid its take-or-pay share of the GPU-hours it claimed whether used or not, and the rest as
 //!   used, at its own price (escalated yearly from its start): dispatch's use of a cluster serves
@@ -336,14 +337,24 @@ pub fn inputs_by_site(
         let hours = boundary(m + 1) - boundary(m);
         for (k, c) in f.contracts.iter().enumerate() {
             billed[k].clear();
-            let mut volume = contracts.gpus_billable(k, m) * hours;
+            // A contract over several clusters bills each in proportion to the GPU-hours it has
+            // free: a framework contract is served by every site it names, not the first ones.
+            let volume = contracts.gpus_billable(k, m) * hours;
+            let free: f64 = c
+                .clusters
+                .iter()
+                .map(|cl| (operational[cl.index()] - claimed[cl.index()]).max(0.0))
+                .sum();
+            if volume <= 0.0 || free <= 0.0 {
+                continue;
+            }
+            let share = (volume / free).min(1.0);
             for &cl in &c.clusters {
                 let i = cl.index();
-                let take = volume.min(operational[i] - claimed[i]).max(0.0);
+                let take = (operational[i] - claimed[i]).max(0.0) * share;
                 if take > 0.0 {
                     billed[k].push((i, take));
                     claimed[i] += take;
-                    volume -= take;
                 }
             }
         }
@@ -352,8 +363,7 @@ pub fn inputs_by_site(
             for &(i, hours) in &billed[k] {
                 // Dispatch's use of a cluster serves its contracts first, pro rata of their claims.
                 let used_share = outcome.used_gpu_hours[m][i].min(claimed[i]) / claimed[i];
-                let revenue =
-                    price * hours * (c.take_or_pay + (1.0 - c.take_or_pay) * used_share);
+                let revenue = price * hours * (c.take_or_pay + (1.0 - c.take_or_pay) * used_share);
                 let s = site_of_cluster[i];
                 let out = &mut outs[s];
                 out.contracted_gpu_hours[p] += hours;

@@ -38,6 +38,8 @@ pub struct Terms {
     pub equity_committed_eur: Option<f64>,
     /// Share of the initial build's GPUs that must work for commercial operation.
     pub completion_share: f64,
+    /// Whether each site is financed on its own or the programme as one.
+    pub phasing: crate::model::Phasing,
     /// Months after the scheduled COD by which commercial operation must come; later, the loan
     /// converts at this date and the delay is an event of default.
     pub long_stop_months: f64,
@@ -64,6 +66,7 @@ impl Terms {
             grants_eur: f.grants.0,
             equity_committed_eur: f.equity.map(|e| e.0),
             completion_share: f.completion_share,
+            phasing: f.phasing,
             long_stop_months: f.long_stop_months,
         })
     }

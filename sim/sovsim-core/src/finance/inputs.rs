@@ -165,12 +165,21 @@ impl Inputs {
                 }
             }
             for (to, from) in [
-                (&mut out.revenue_contracted_eur, &part.revenue_contracted_eur),
+                (
+                    &mut out.revenue_contracted_eur,
+                    &part.revenue_contracted_eur,
+                ),
                 (&mut out.revenue_merchant_eur, &part.revenue_merchant_eur),
                 (&mut out.revenue_tokens_eur, &part.revenue_tokens_eur),
                 (&mut out.revenue_resale_eur, &part.revenue_resale_eur),
-                (&mut out.prepayment_received_eur, &part.prepayment_received_eur),
-                (&mut out.prepayment_applied_eur, &part.prepayment_applied_eur),
+                (
+                    &mut out.prepayment_received_eur,
+                    &part.prepayment_received_eur,
+                ),
+                (
+                    &mut out.prepayment_applied_eur,
+                    &part.prepayment_applied_eur,
+                ),
                 (&mut out.opex_energy_eur, &part.opex_energy_eur),
                 (&mut out.opex_power_om_eur, &part.opex_power_om_eur),
                 (&mut out.opex_maintenance_eur, &part.opex_maintenance_eur),
@@ -185,10 +194,18 @@ impl Inputs {
             ] {
                 add(to, from);
             }
-            for (to, from) in out.revenue_by_contract_eur.iter_mut().zip(&part.revenue_by_contract_eur) {
+            for (to, from) in out
+                .revenue_by_contract_eur
+                .iter_mut()
+                .zip(&part.revenue_by_contract_eur)
+            {
                 add(to, from);
             }
-            for (to, from) in out.gpu_hours_by_contract.iter_mut().zip(&part.gpu_hours_by_contract) {
+            for (to, from) in out
+                .gpu_hours_by_contract
+                .iter_mut()
+                .zip(&part.gpu_hours_by_contract)
+            {
                 add(to, from);
             }
             for (to, from) in out.completion.iter_mut().zip(&part.completion) {
@@ -197,7 +214,9 @@ impl Inputs {
             out.initial_gpus += part.initial_gpus;
         }
         if out.initial_gpus > 0.0 {
-            out.completion.iter_mut().for_each(|c| *c /= out.initial_gpus);
+            out.completion
+                .iter_mut()
+                .for_each(|c| *c /= out.initial_gpus);
         }
         out
     }

@@ -1,9 +1,9 @@
 //! The figures lenders read off a waterfall: IRRs, NPV, payback, coverage, levelised cost of
-//! compute, the accounting checks, and a case (inputs, flows and figures) with the base case.
+//! compute, the accounting checks.
 
 use super::debt::{Debt, Terms};
 use super::inputs::Inputs;
-use super::waterfall::{Cashflows, run};
+use super::waterfall::Cashflows;
 
 /// The internal rate of return of `flows` (one per period, at period ends), per period, if the
 /// flows change sign; the root is bracketed and bisected to machine precision.
@@ -197,40 +197,4 @@ impl Metrics {
     pub fn all_checks_pass(&self) -> bool {
         self.checks.iter().all(|c| *c)
     }
-}
-
-/// One replication through the model: its inputs, cash flows and figures.
-#[derive(Clone, Debug)]
-pub struct Case {
-    /// Inputs from the simulation.
-    pub inputs: Inputs,
-    /// The waterfall.
-    pub flows: Cashflows,
-    /// Headline figures.
-    pub metrics: Metrics,
-}
-
-impl Case {
-    /// Runs `inputs` through the waterfall with `terms` and `debt`, and reads its figures.
-    pub fn of(inputs: Inputs, terms: &Terms, debt: &Debt) -> Case {
-        let flows = run(&inputs, terms, debt);
-        let metrics = Metrics::of(&inputs, terms, debt, &flows);
-        Case {
-            inputs,
-            flows,
-            metrics,
-        }
-    }
-}
-
-/// The lender's base case: the scenario at its medians (replication 0), dispatched under its
-/// policy, with the debt sized on it (made by `study::pipeline::base_case`).
-#[derive(Clone, Debug)]
-pub struct BaseCase {
-    /// The financing terms.
-    pub terms: Terms,
-    /// The debt, as every replication then carries it.
-    pub debt: Debt,
-    /// The base case itself.
-    pub case: Case,
 }

@@ -54,16 +54,22 @@
 //! The engine, dispatch and this module do no I/O.
 
 mod build;
+mod case;
 mod debt;
 mod inputs;
 mod metrics;
+mod phases;
 mod sizing;
 pub mod summary;
 mod waterfall;
 
-pub use build::{Prices, contract_value_eur, draw_prices, inputs, market_price_eur};
+pub use build::{
+    Prices, contract_value_eur, draw_prices, inputs, inputs_by_site, market_price_eur,
+};
+pub use case::{BaseCase, Case};
 pub use debt::{Binding, Debt, Schedule, Terms};
 pub use inputs::{CapexLine, Class, Inputs};
-pub use metrics::{BaseCase, CHECKS, Case, Metrics, irr_per_period, npv};
+pub use metrics::{CHECKS, Metrics, irr_per_period, npv};
+pub use phases::{Financing, Phase, PhaseCase, PhaseInputs, phases, size_phases};
 pub use sizing::size;
 pub use waterfall::{Cashflows, Row, Sources, Uses, run};

@@ -105,6 +105,20 @@ pub struct FinanceSummary {
     /// Every replication's figures, in replication order (`FIGURES` order): the risk histograms.
     /// One row of 12 numbers per replication is the only record that grows with the run.
     pub per_replication: Vec<[Option<f64>; FIGURES.len()]>,
+    /// Per phase (financing order): the minimum DSCR over replications, and how many replications
+    /// breached the covenant and the long-stop.
+    pub phases: Vec<PhaseRisk>,
+}
+
+/// One phase's risk over replications.
+#[derive(Clone, Debug, Default)]
+pub struct PhaseRisk {
+    /// Minimum DSCR of each replication that owes service.
+    pub dscr_min: Quantiles,
+    /// Replications whose minimum DSCR fell below the covenant.
+    pub covenant_breaches: u64,
+    /// Replications whose COD came after the long-stop.
+    pub long_stop_breaches: u64,
 }
 
 impl FinanceSummary {
@@ -116,8 +130,18 @@ impl FinanceSummary {
         }
     }
 
-    /// Adds one replication's figures.
-    pub fn add(&mut self, m: &Metrics) {
+    /// Adds one replication's figures, the programme's and its phases'.
+    pub fn add(&mut self, m: &Metrics, phases: &[Metrics]) {
+        if self.phases.len() < phases.len() {
+            self.phases.resize(phases.len(), PhaseRisk::default());
+        }
+        for (risk, p) in self.phases.iter_mut().zip(phases) {
+            if let Some(d) = p.dscr_min.filter(|d| d.is_finite()) {
+                risk.dscr_min.add(d);
+            }
+            risk.covenant_breaches += u64::from(p.covenant_breached);
+            risk.long_stop_breaches += u64::from(p.long_stop_passed);
+        }
         self.runs += 1;
         let values = m.values();
         self.per_replication.push(values);

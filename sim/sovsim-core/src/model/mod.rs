@@ -800,14 +800,15 @@ pub enum ContractStart {
 
 /// An offtake contract: a counterparty buys the GPU-hours of some GPUs at a price for a term.
 /// Billed GPU-hours are the contracted volume (ramped) as far as the clusters have GPUs
-/// operational to serve it; contracts claim capacity in file order.
+/// operational to serve it, taken from each in proportion to what it has free; contracts claim
+/// capacity in file order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Contract {
     /// Identifier in the scenario.
     pub id: String,
     /// Who buys.
     pub counterparty: String,
-    /// Clusters whose GPUs are contracted, filled in this order.
+    /// Clusters whose GPUs are contracted.
     pub clusters: Vec<ClusterId>,
     /// GPUs contracted.
     pub gpus: u64,
@@ -827,6 +828,33 @@ pub struct Contract {
     pub signed: Date,
     /// Months over which the volume ramps linearly to its full level.
     pub ramp_months: f64,
+}
+
+/// How a programme is financed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Phasing {
+    /// Each site on its own: its COD, its loan.
+    #[default]
+    Site,
+    /// The whole programme as one project: one COD (when every site is done), one loan.
+    Programme,
+}
+
+impl Phasing {
+    /// Name in scenarios and outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phasing::Site => "site",
+            Phasing::Programme => "programme",
+        }
+    }
+
+    /// The phasing called `name`.
+    pub fn parse(name: &str) -> Option<Phasing> {
+        [Phasing::Site, Phasing::Programme]
+            .into_iter()
+            .find(|p| p.name() == name)
+    }
 }
 
 /// Financing assumptions.
@@ -850,6 +878,8 @@ pub struct Finance {
     pub max_gearing: f64,
     /// Term loan tenor after construction [years].
     pub tenor_years: u32,
+    /// Whether each site is financed on its own or the programme as one.
+    pub phasing: Phasing,
     /// Share of the initial build's GPUs that must work for commercial operation [fraction].
     pub completion_share: f64,
     /// Months after the scheduled COD by which commercial operation must come [months].

@@ -77,26 +77,53 @@ pub(super) fn summary(
             m.insert(format!("{name}_{label}"), opt(q));
         }
     }
-    let debt = &base.debt;
-    m.insert("debt_sizing_binding".into(), debt.binding.name().into());
-    m.insert("debt_sculpted_eur".into(), opt(Some(debt.sculpted_eur)));
+    let fin = &base.financing;
+    m.insert("debt_sizing_binding".into(), fin.binding().into());
+    m.insert(
+        "debt_sculpted_eur".into(),
+        opt(Some(fin.total(|d| d.sculpted_eur))),
+    );
     m.insert(
         "debt_gearing_cap_eur".into(),
-        opt(Some(debt.gearing_cap_eur)),
-    );
-    m.insert("debt_commitment_eur".into(), opt(Some(debt.commitment_eur)));
-    m.insert("debt_share".into(), opt(Some(debt.debt_share)));
-    m.insert(
-        "cod_date".into(),
-        period_date(scenario, debt.construction_end + 1).into(),
+        opt(Some(fin.total(|d| d.gearing_cap_eur))),
     );
     m.insert(
-        "cod_long_stop_date".into(),
-        period_date(scenario, debt.long_stop + 1).into(),
+        "debt_commitment_eur".into(),
+        opt(Some(fin.total(|d| d.commitment_eur))),
     );
+    let share = match fin.phases.as_slice() {
+        [one] => one.debt.debt_share,
+        _ => {
+            let need = base.case.flows.funding_need_after_grants_eur;
+            if need > 0.0 {
+                base.case.flows.sources.debt_eur / need
+            } else {
+                0.0
+            }
+        }
+    };
+    m.insert("debt_share".into(), opt(Some(share)));
+    m.insert("phasing".into(), base.terms.phasing.name().into());
+    m.insert("phases".into(), (fin.phases.len() as u64).into());
+    if let Some(last) = fin.last() {
+        m.insert(
+            "cod_date".into(),
+            period_date(scenario, last.debt.construction_end + 1).into(),
+        );
+        m.insert(
+            "cod_long_stop_date".into(),
+            period_date(scenario, last.debt.long_stop + 1).into(),
+        );
+    }
+    let maturity = fin
+        .phases
+        .iter()
+        .map(|p| p.debt.maturity)
+        .max()
+        .unwrap_or(0);
     m.insert(
         "debt_maturity_date".into(),
-        period_date(scenario, debt.maturity + 1).into(),
+        period_date(scenario, maturity + 1).into(),
     );
     m.insert("dscr_covenant".into(), opt(Some(base.terms.covenant_dscr)));
     m.insert(
@@ -225,6 +252,66 @@ pub(super) fn cashflows(scenario: &Scenario, base: &BaseCase) -> Table {
         .column("out_distributions_eur", of(|r| r.distributions_eur))
         .column("out_project_cf_eur", of(|r| r.project_cf_eur))
         .column("out_equity_cf_eur", of(|r| r.equity_cf_eur))
+}
+
+/// The `phases` table: each phase's financing in the base case and its risk over replications.
+pub(super) fn phases(scenario: &Scenario, base: &BaseCase, s: &FinanceSummary) -> Table {
+    let fin = &base.financing.phases;
+    let cases = &base.case.phases;
+    let text = |f: &dyn Fn(usize) -> String| Values::Text((0..fin.len()).map(f).collect());
+    let num = |f: &dyn Fn(usize) -> f64| Values::F64((0..fin.len()).map(|i| tidy(f(i))).collect());
+    let opt = |f: &dyn Fn(usize) -> Option<f64>| {
+        Values::OptF64((0..fin.len()).map(|i| f(i).map(tidy)).collect())
+    };
+    let risk = |i: usize| s.phases.get(i);
+    let runs = s.runs.max(1) as f64;
+    let q = |i: usize, k: usize| risk(i).and_then(|r| r.dscr_min.quantiles([0.1, 0.5, 0.9])[k]);
+    Table::new()
+        .column("phase", text(&|i| fin[i].name.clone()))
+        .column(
+            "cod_date",
+            text(&|i| period_date(scenario, fin[i].debt.construction_end + 1)),
+        )
+        .column(
+            "long_stop_date",
+            text(&|i| period_date(scenario, fin[i].debt.long_stop + 1)),
+        )
+        .column(
+            "maturity_date",
+            text(&|i| period_date(scenario, fin[i].debt.maturity + 1)),
+        )
+        .column(
+            "debt_sizing_binding",
+            text(&|i| fin[i].debt.binding.name().to_owned()),
+        )
+        .column("debt_commitment_eur", num(&|i| fin[i].debt.commitment_eur))
+        .column(
+            "debt_eur",
+            num(&|i| cases.get(i).map_or(0.0, |c| c.metrics.debt_eur)),
+        )
+        .column(
+            "capex_total_eur",
+            num(&|i| cases.get(i).map_or(0.0, |c| c.metrics.capex_total_eur)),
+        )
+        .column(
+            "dscr_min",
+            opt(&|i| cases.get(i).and_then(|c| c.metrics.dscr_min)),
+        )
+        .column(
+            "llcr_min",
+            opt(&|i| cases.get(i).and_then(|c| c.metrics.llcr_min)),
+        )
+        .column("dscr_min_p10", opt(&|i| q(i, 0)))
+        .column("dscr_min_p50", opt(&|i| q(i, 1)))
+        .column("dscr_min_p90", opt(&|i| q(i, 2)))
+        .column(
+            "dscr_min_below_covenant_probability",
+            num(&|i| risk(i).map_or(0.0, |r| r.covenant_breaches as f64 / runs)),
+        )
+        .column(
+            "long_stop_breach_probability",
+            num(&|i| risk(i).map_or(0.0, |r| r.long_stop_breaches as f64 / runs)),
+        )
 }
 
 /// The `sources_uses` table.

@@ -53,6 +53,7 @@ pub fn contents(r: &RunResults) -> Contents {
     if let Some(f) = &r.finance {
         tables.push(("cashflows", finance::cashflows(scenario, &f.base)));
         tables.push(("sources_uses", finance::sources_uses(&f.base)));
+        tables.push(("phases", finance::phases(scenario, &f.base, &f.summary)));
         tables.push(("finance_checks", finance::checks(&f.base, &f.summary)));
         tables.push(("replications", finance::replications(&f.summary)));
     }

@@ -398,7 +398,7 @@ pub const FINANCE_KEYS: &[Key] = &[
     k(
         "dscr_min",
         "ratio",
-        "base case: smallest CFADS ÷ debt service over the loan life; null without debt service",
+        "base case: smallest CFADS ÷ debt service over the loan life (with several phases, the weakest phase's); null without debt service",
     ),
     k("dscr_min_{q}", "ratio", "smallest DSCR, over replications"),
     k(
@@ -454,22 +454,22 @@ pub const FINANCE_KEYS: &[Key] = &[
     k(
         "debt_sizing_binding",
         "—",
-        "which limit sized the debt: `sculpting` (CFADS at the target DSCR) or `gearing` (max gearing × total uses)",
+        "which limit sized the debt: `sculpting` (CFADS at the target DSCR) or `gearing` (max gearing × total uses); `mixed` when phases differ",
     ),
     k(
         "debt_sculpted_eur",
         "EUR",
-        "debt the base case's CFADS supports at the target DSCR: PV at the loan rate of CFADS over the tenor ÷ target",
+        "debt the base case's CFADS supports at the target DSCR: PV at the loan rate of CFADS over the tenor ÷ target (summed over phases, each on its own CFADS)",
     ),
     k(
         "debt_gearing_cap_eur",
         "EUR",
-        "max gearing × total uses of the base case",
+        "max gearing × total uses of the base case (summed over phases)",
     ),
     k(
         "debt_commitment_eur",
         "EUR",
-        "the facility: the lower of the two",
+        "the facilities: the lower of the two, per phase, summed",
     ),
     k(
         "debt_share",
@@ -477,14 +477,24 @@ pub const FINANCE_KEYS: &[Key] = &[
         "share of each construction funding need, after grants, the facility pays (equity the rest)",
     ),
     k(
+        "phasing",
+        "—",
+        "`site` (each site financed on its own: its COD, its loan, its DSRA; the `phases` table) or `programme` (one project)",
+    ),
+    k(
+        "phases",
+        "count",
+        "phases financed (rows of the `phases` table)",
+    ),
+    k(
         "cod_date",
         "date",
-        "scheduled commercial operation date (the base case's): end of the first period in which the initial build is paid for and `completion_share` of its GPUs work; the term loan converts then, and each replication's repayments run from its own COD",
+        "scheduled commercial operation date (the base case's) of the phase completing last: end of the first period in which its initial build is paid for and `completion_share` of its GPUs work; each phase's loan converts at its own COD, and each replication's repayments run from its own",
     ),
     k(
         "cod_long_stop_date",
         "date",
-        "the long-stop: `long_stop_months` after the scheduled COD; a later COD converts the loan then and is an event of default",
+        "the long-stop of that phase: `long_stop_months` after its scheduled COD; a later COD converts the loan then and is an event of default",
     ),
     k(
         "debt_maturity_date",
@@ -504,7 +514,7 @@ pub const FINANCE_KEYS: &[Key] = &[
     k(
         "long_stop_breach_probability",
         "fraction",
-        "share of replications (with debt) whose commercial operation comes after the long-stop, or never",
+        "share of replications (with debt) in which some phase's commercial operation comes after its long-stop, or never",
     ),
     k(
         "revenue_total_eur",
@@ -1160,6 +1170,45 @@ fn finance_tables(t: &mut Vec<TableSpec>) {
         stem: "cashflows",
         row: "one period of the base case (FAST order: `in_` inputs, then `calc_` calculations, then `out_` outputs; EUR at period end)",
         groups,
+        dirs: RUN,
+    });
+    t.push(TableSpec {
+        stem: "phases",
+        row: "one phase the programme is financed in (a site, with `phasing = \"site\"`, or the whole programme): its term loan sized on its own base case, and its risk over replications",
+        groups: vec![
+            one("phase", Text, "site id, or `programme`"),
+            one("cod_date", Text, "scheduled COD (the base case's)"),
+            one("long_stop_date", Text, "the long-stop: a later COD is an event of default"),
+            one("maturity_date", Text, "end of the base case's last repayment period"),
+            one(
+                "debt_sizing_binding",
+                Text,
+                "`sculpting` or `gearing`, as `debt_sizing_binding`",
+            ),
+            one("debt_commitment_eur", F64, "the phase's facility"),
+            one("debt_eur", F64, "base case: its debt at COD"),
+            one("capex_total_eur", F64, "base case: its capex over the horizon"),
+            some(
+                &["dscr_min", "llcr_min"],
+                OptF64,
+                "base case: its smallest DSCR and LLCR; empty without debt service",
+            ),
+            some(
+                &["dscr_min_p10", "dscr_min_p50", "dscr_min_p90"],
+                OptF64,
+                "its smallest DSCR over replications",
+            ),
+            one(
+                "dscr_min_below_covenant_probability",
+                F64,
+                "share of replications whose smallest DSCR of this phase falls below the covenant",
+            ),
+            one(
+                "long_stop_breach_probability",
+                F64,
+                "share of replications whose COD of this phase comes after its long-stop",
+            ),
+        ],
         dirs: RUN,
     });
     t.push(TableSpec {

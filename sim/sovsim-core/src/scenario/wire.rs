@@ -532,6 +532,10 @@ pub struct Finance {
     pub max_gearing: f64,
     /// Term-loan tenor [years].
     pub tenor_years: u32,
+    /// `"site"` (default): each site financed on its own, with its COD, its loan and its DSRA, as
+    /// lenders finance phases built years apart; `"programme"`: one project, one COD when every
+    /// site is done.
+    pub phasing: Option<String>,
     /// Share of the initial build's GPUs that must work for commercial operation (the completion
     /// test the term loan converts on) [fraction]; default from `data/defaults.csv`.
     pub completion_share: Option<f64>,
@@ -599,7 +603,8 @@ pub struct Contract {
     pub id: String,
     /// Who buys, e.g. `Microsoft` (shown in reports; concentration is read by counterparty).
     pub counterparty: String,
-    /// Clusters whose GPUs are contracted, filled in this order; or use `sku`.
+    /// Clusters whose GPUs are contracted (each serves it in proportion to its free GPU-hours);
+    /// or use `sku`.
     #[serde(default)]
     pub clusters: Vec<String>,
     /// Every cluster of this SKU (catalog id), in file order; or use `clusters`.

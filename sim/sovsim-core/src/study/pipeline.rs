@@ -4,7 +4,7 @@
 
 use crate::dispatch::{self, Outcome, Setup};
 use crate::engine::buildout::{self, Replication};
-use crate::finance::{self, BaseCase, Case, Debt, Terms};
+use crate::finance::{self, BaseCase, Case, Financing, PhaseInputs, Prices, Terms};
 use crate::model::{Policy, Scenario};
 
 /// The stages one scenario's replications go through, set up once.
@@ -12,17 +12,21 @@ use crate::model::{Policy, Scenario};
 pub struct Pipeline<'a> {
     scenario: &'a Scenario,
     setups: Vec<Setup>,
-    financing: Option<(Terms, &'a Debt)>,
+    financing: Option<(Terms, &'a Financing)>,
 }
 
 impl<'a> Pipeline<'a> {
-    /// Dispatches under each of `policies` (the first one is financed) and, when `debt` is given
-    /// and the scenario has a finance section, finances with that debt and the scenario's terms.
-    pub fn new(scenario: &'a Scenario, policies: &[Policy], debt: Option<&'a Debt>) -> Self {
+    /// Dispatches under each of `policies` (the first one is financed) and, when `financing` is
+    /// given and the scenario has a finance section, finances with it and the scenario's terms.
+    pub fn new(
+        scenario: &'a Scenario,
+        policies: &[Policy],
+        financing: Option<&'a Financing>,
+    ) -> Self {
         Pipeline {
             scenario,
             setups: policies.iter().map(|p| Setup::new(scenario, *p)).collect(),
-            financing: debt.and_then(|d| Terms::of(scenario).map(|t| (t, d))),
+            financing: financing.and_then(|d| Terms::of(scenario).map(|t| (t, d))),
         }
     }
 
@@ -44,10 +48,10 @@ impl<'a> Pipeline<'a> {
     /// The financial model of replication `replication` dispatched as `outcome`; `None` when
     /// nothing is financed.
     pub fn finance(&self, replication: u64, rep: &Replication, outcome: &Outcome) -> Option<Case> {
-        let (terms, debt) = self.financing.as_ref()?;
+        let (terms, financing) = self.financing.as_ref()?;
         let prices = finance::draw_prices(self.scenario, replication)?;
-        let inputs = finance::inputs(self.scenario, rep, outcome, &prices)?;
-        Some(Case::of(inputs, terms, debt))
+        let parts = phase_inputs(self.scenario, terms, rep, outcome, &prices)?;
+        Some(Case::phased(parts, terms, financing))
     }
 
     /// Dispatch under every policy, then the financial model of the first.
@@ -69,8 +73,26 @@ pub fn base_case(scenario: &Scenario, policy: Policy) -> Option<BaseCase> {
     let outcome = Pipeline::new(&base, &[policy], None)
         .dispatch(0, &rep)
         .pop()?;
-    let inputs = finance::inputs(&base, &rep, &outcome, &finance::draw_prices(&base, 0)?)?;
-    let debt = finance::size(&inputs, &terms);
-    let case = Case::of(inputs, &terms, &debt);
-    Some(BaseCase { terms, debt, case })
+    let prices = finance::draw_prices(&base, 0)?;
+    let parts = phase_inputs(&base, &terms, &rep, &outcome, &prices)?;
+    let financing = finance::size_phases(&parts, &terms);
+    let case = Case::phased(parts, &terms, &financing);
+    Some(BaseCase {
+        terms,
+        financing,
+        case,
+    })
+}
+
+/// The inputs of each phase the scenario is financed in.
+fn phase_inputs(
+    scenario: &Scenario,
+    terms: &Terms,
+    rep: &Replication,
+    outcome: &Outcome,
+    prices: &Prices,
+) -> Option<Vec<PhaseInputs>> {
+    let by_site = finance::inputs_by_site(scenario, rep, outcome, prices)?;
+    let ids: Vec<String> = scenario.sites.iter().map(|s| s.id.clone()).collect();
+    Some(finance::phases(&ids, by_site, terms.phasing))
 }

@@ -20,6 +20,9 @@ use crate::model::{CaseSpec, Policy, Scenario};
 use crate::sovereignty::{self, Eligibility};
 use crate::units::Date;
 
+/// One replication's financial figures: the programme's, and each phase's.
+type Figures = (Metrics, Vec<Metrics>);
+
 /// What a run is asked.
 #[derive(Clone, Debug, Default)]
 pub struct Request {
@@ -125,7 +128,7 @@ pub fn run(
         (Some(e), None) => Some(e.sized().clone()),
         (None, _) => None,
     };
-    let pipeline = Pipeline::new(scenario, &policies, base.as_ref().map(|b| &b.debt));
+    let pipeline = Pipeline::new(scenario, &policies, base.as_ref().map(|b| &b.financing));
     progress.start(request.runs, "replications");
     let (aggregate, dispatched, financed) = replicate(
         scenario,
@@ -139,18 +142,22 @@ pub fn run(
         |(a, d, f), first, chunk| {
             a.add_chunk(chunk);
             // Dispatch and finance are parallel across the chunk and folded in replication order.
-            let results: Vec<(Vec<Outcome>, Option<Metrics>)> = chunk
+            let results: Vec<(Vec<Outcome>, Option<Figures>)> = chunk
                 .par_iter()
                 .enumerate()
                 .map(|(i, r)| {
                     let (outcomes, case) = pipeline.through(first + i as u64, r);
-                    (outcomes, case.map(|c| c.metrics))
+                    let figures = case.map(|c| {
+                        let phases = c.phases.into_iter().map(|p| p.metrics).collect();
+                        (c.metrics, phases)
+                    });
+                    (outcomes, figures)
                 })
                 .collect();
             for (o, m) in &results {
                 d.add(o);
-                if let Some(m) = m {
-                    f.add(m);
+                if let Some((m, phases)) = m {
+                    f.add(m, phases);
                 }
             }
             progress.advance(chunk.len() as u64);

@@ -137,7 +137,7 @@ impl Evaluator {
         let case = self.pipeline(&base).through(0, &rep).1?;
         Some(BaseCase {
             terms: Terms::of(&base)?,
-            debt: self.sized.debt.clone(),
+            financing: self.sized.financing.clone(),
             case,
         })
     }
@@ -192,7 +192,7 @@ impl Evaluator {
     }
 
     fn pipeline<'a>(&'a self, scenario: &'a Scenario) -> Pipeline<'a> {
-        Pipeline::new(scenario, &[self.policy], Some(&self.sized.debt))
+        Pipeline::new(scenario, &[self.policy], Some(&self.sized.financing))
     }
 }
 

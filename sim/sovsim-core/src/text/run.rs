@@ -246,7 +246,6 @@ fn times(v: Option<f64>) -> String {
 /// The finance section of the human summary.
 fn finance(scenario: &Scenario, base: &BaseCase, s: &FinanceSummary) -> String {
     let m = &base.case.metrics;
-    let d = &base.debt;
     let t = &base.terms;
     let mut o = String::new();
     let _ = writeln!(
@@ -264,26 +263,50 @@ fn finance(scenario: &Scenario, base: &BaseCase, s: &FinanceSummary) -> String {
         money(m.capex_total_eur),
         range(Figure::CAPEX_TOTAL_EUR, &eur)
     );
-    let limit = match d.binding {
-        Binding::Sculpting => format!(
-            "sized by sculpting at {:.2}× (gearing cap {} not reached)",
-            t.target_dscr,
-            money(d.gearing_cap_eur)
-        ),
-        Binding::Gearing => format!(
-            "capped by {:.1} % gearing (sculpting at {:.2}× would allow {})",
-            t.max_gearing * 100.0,
-            t.target_dscr,
-            money(d.sculpted_eur)
-        ),
-    };
-    let _ = writeln!(
-        o,
-        "  Debt {} at COD {} (long-stop {}) — {limit}",
-        money(m.debt_eur),
-        period_date(scenario, d.construction_end + 1),
-        period_date(scenario, d.long_stop + 1)
-    );
+    let phases = &base.financing.phases;
+    if phases.len() > 1 {
+        let _ = writeln!(
+            o,
+            "  Debt {} over {} phases, each site financed on its own:",
+            money(m.debt_eur),
+            phases.len()
+        );
+    }
+    for (phase, case) in phases.iter().zip(
+        base.case
+            .phases
+            .iter()
+            .map(Some)
+            .chain(std::iter::repeat(None)),
+    ) {
+        let d = &phase.debt;
+        let limit = match d.binding {
+            Binding::Sculpting => format!(
+                "sized by sculpting at {:.2}× (gearing cap {} not reached)",
+                t.target_dscr,
+                money(d.gearing_cap_eur)
+            ),
+            Binding::Gearing => format!(
+                "capped by {:.1} % gearing (sculpting at {:.2}× would allow {})",
+                t.max_gearing * 100.0,
+                t.target_dscr,
+                money(d.sculpted_eur)
+            ),
+        };
+        let debt = case.map_or(m.debt_eur, |c| c.metrics.debt_eur);
+        let label = if phases.len() > 1 {
+            format!("    {}: debt", phase.name)
+        } else {
+            "  Debt".to_owned()
+        };
+        let _ = writeln!(
+            o,
+            "{label} {} at COD {} (long-stop {}) — {limit}",
+            money(debt),
+            period_date(scenario, d.construction_end + 1),
+            period_date(scenario, d.long_stop + 1)
+        );
+    }
     let _ = writeln!(
         o,
         "  Equity paid in {}{}",

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::format;
-use crate::model::Scenario;
+use crate::model::{Change, Scenario};
 use crate::rundir::sensitivity::months_to_date;
 use crate::study::sensitivity::{BreakEven, Output, Search, Tornado};
 
@@ -93,10 +93,14 @@ pub fn breakeven(scenario: &Scenario, s: &Search) -> String {
                     format::percent(l + value)
                 )
             });
-            let distance = distance.map_or(
-                " (a delay: it has no base level to measure a distance in % from)".to_owned(),
-                |d| format!(", {} % from its base value", format::fixed(d, 2)),
-            );
+            let distance = match (input.change(), distance) {
+                // A relative change already is its distance from the base value.
+                (Change::Relative, _) => String::new(),
+                (_, Some(d)) => format!(", {} % from its base value", format::fixed(d, 2)),
+                (_, None) => {
+                    " (a delay: it has no base level to measure a distance in % from)".to_owned()
+                }
+            };
             format!(
                 "{} reaches {named} when {} is {}{level}{distance}.\n  Base {}; {}; {evaluations} evaluations; debt sized on the base case.\n",
                 o.name(),
@@ -107,7 +111,7 @@ pub fn breakeven(scenario: &Scenario, s: &Search) -> String {
             )
         }
         BreakEven::NotReached { seen, .. } => {
-            let seen_text = seen.map_or("undefined across the range".to_owned(), |(lo, hi)| {
+            let seen_text = seen.map_or("is undefined across the range".to_owned(), |(lo, hi)| {
                 format!(
                     "ranges from {} (at {}) to {} (at {})",
                     value_text(o, Some(lo.1), scenario),

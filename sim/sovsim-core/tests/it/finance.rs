@@ -27,6 +27,7 @@ fn terms(periods_per_year: f64) -> Terms {
         grants_eur: 0.0,
         equity_committed_eur: None,
         completion_share: 0.95,
+        phasing: sovsim_core::model::Phasing::Programme,
         long_stop_months: 12.0,
     }
 }
@@ -232,6 +233,85 @@ fn repayments_run_from_the_actual_cod_and_a_cod_past_the_long_stop_is_a_default(
     let m = Metrics::of(&late(3), &t, &debt, &three);
     assert!(m.long_stop_passed);
     assert!(m.covenant_breached, "it owes service before it earns");
+}
+
+#[test]
+fn two_phases_have_two_cods_and_two_term_loans_each_sized_on_its_own_cash_flows() {
+    // Yearly periods. Phase A: 1,000 spent in year 0, CFADS 200 in years 1-5. Phase B, built two
+    // years later: 1,000 in year 2, CFADS 200 in years 3-7. 6 %, 5 years, 1.25× (as the annuity test).
+    let a = one_asset(
+        1000.0,
+        &[0.0, 200.0, 200.0, 200.0, 200.0, 200.0, 0.0, 0.0],
+        12,
+    );
+    let mut b = one_asset(0.0, &[0.0, 0.0, 0.0, 200.0, 200.0, 200.0, 200.0, 200.0], 12);
+    b.capex[0].eur[2] = 1000.0;
+    let mut t = terms(1.0);
+    t.grants_eur = 100.0;
+    let parts = vec![
+        finance::PhaseInputs {
+            name: "a".into(),
+            inputs: a,
+        },
+        finance::PhaseInputs {
+            name: "b".into(),
+            inputs: b,
+        },
+    ];
+    let financing = finance::size_phases(&parts, &t);
+    let [pa, pb] = financing.phases.as_slice() else {
+        panic!("two phases")
+    };
+    assert_eq!((pa.debt.construction_end, pb.debt.construction_end), (0, 2));
+    assert_eq!((pa.debt.maturity, pb.debt.maturity), (5, 7));
+    // Grants shared by capex: 50 each; each loan sized on its own 200 a year: the annuity of 160.
+    assert_eq!((pa.grants_share, pb.grants_share), (0.5, 0.5));
+    let annuity = 160.0 * (1.0 - 1.06f64.powi(-5)) / 0.06;
+    for p in [pa, pb] {
+        assert!(close(p.debt.commitment_eur, annuity, 1e-9), "{}", p.name);
+    }
+    let case = finance::Case::phased(parts, &t, &financing);
+    let (ra, rb, r) = (
+        &case.phases[0].flows.rows,
+        &case.phases[1].flows.rows,
+        &case.flows.rows,
+    );
+    // Phase A repays in years 1-5, phase B in years 3-7: 160 a year each.
+    for (p, row) in ra.iter().enumerate().take(6).skip(1) {
+        assert!(close(row.debt_service_eur, 160.0, 1e-9), "A, year {p}");
+    }
+    for (p, row) in rb.iter().enumerate().skip(3) {
+        assert!(close(row.debt_service_eur, 160.0, 1e-9), "B, year {p}");
+    }
+    assert_eq!(rb[1].debt_service_eur, 0.0, "B is still being built");
+    // The programme adds them up: 320 of service in years 3-5, DSCR (200 + 200) ÷ 320 = 1.25.
+    for ((x, a), b) in r.iter().zip(ra).zip(rb) {
+        assert!(close(
+            x.debt_service_eur,
+            a.debt_service_eur + b.debt_service_eur,
+            1e-12
+        ));
+        assert!(close(x.cfads_eur, a.cfads_eur + b.cfads_eur, 1e-12));
+    }
+    assert!(close(r[4].debt_service_eur, 320.0, 1e-9));
+    assert!(close(r[4].dscr.expect("service"), 1.25, 1e-9));
+    assert!(close(case.metrics.debt_eur, 2.0 * annuity, 1e-9));
+    assert!(close(case.flows.sources.grants_eur, 100.0, 1e-9));
+    assert!(case.metrics.all_checks_pass(), "{:?}", case.metrics.checks);
+    // Laws per phase and for the tranches together: sources = uses; the phases add up to the debt.
+    for c in &case.phases {
+        let f = &c.flows;
+        assert!(
+            close(f.sources.total(), f.uses.total(), 1e-12),
+            "{}",
+            c.name
+        );
+    }
+    assert!(close(
+        case.flows.sources.debt_eur,
+        case.phases.iter().map(|c| c.flows.sources.debt_eur).sum(),
+        1e-12
+    ));
 }
 
 #[test]

@@ -294,7 +294,7 @@ fn a_case_runs_with_the_base_case_debt_and_every_case_is_tabled() {
     let (base, dear) = (run(None), run(Some("dear")));
     let financed = |r: &study::run::RunResults| r.finance.clone().expect("financed").base;
     let (b, d) = (financed(&base), financed(&dear));
-    assert_eq!(b.debt, d.debt, "debt sized on the base case");
+    assert_eq!(b.financing, d.financing, "debt sized on the base case");
     assert!(d.case.metrics.dscr_min < b.case.metrics.dscr_min);
     let investor = base.investor.expect("financed");
     let names: Vec<&str> = investor.cases.iter().map(|c| c.name.as_str()).collect();

@@ -125,6 +125,21 @@ pub(super) fn convert_finance(
     ok &= ctx
         .positive(&at("shell_depreciation_years"), shell_years)
         .is_some();
+    let phasing = match f.phasing.as_deref() {
+        None => m::Phasing::Site,
+        Some(name) => m::Phasing::parse(name).unwrap_or_else(|| {
+            ok = false;
+            let d = ctx.error(
+                "unknown-phasing",
+                &at("phasing"),
+                format!("`phasing = \"{name}\"` is not a way to finance a programme"),
+            );
+            *d = d.clone().expected("\"site\" or \"programme\"").hint(
+                "\"site\" finances each site on its own (its COD, its loan); \"programme\" all as one",
+            );
+            m::Phasing::Site
+        }),
+    };
     let long_stop = f
         .long_stop_months
         .unwrap_or_else(|| ctx.default("long_stop_months"));
@@ -308,6 +323,7 @@ pub(super) fn convert_finance(
         default_dscr: f.default_dscr,
         max_gearing,
         tenor_years: f.tenor_years,
+        phasing,
         completion_share,
         long_stop_months: long_stop,
         dsra_months: f
