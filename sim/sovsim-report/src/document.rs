@@ -1011,6 +1011,81 @@ fn finance(run: &RunData) -> (Value, Vec<Chart>) {
             .collect()
     };
     let covenant = run.num("dscr_covenant");
+    let contracts: Vec<Value> = {
+        let t = "contracts";
+        let [id, counterparty, start] =
+            ["contract", "counterparty", "start"].map(|c| run.texts(t, c));
+        let [gpus, price, term, top, prepaid, value, revenue, per_hour] = [
+            "gpus",
+            "price_eur_per_gpu_hour",
+            "term_years",
+            "take_or_pay",
+            "prepayment",
+            "value_eur",
+            "revenue_eur",
+            "revenue_eur_per_gpu_hour",
+        ]
+        .map(|c| run.numbers(t, c));
+        (0..id.len())
+            .map(|i| {
+                json!({
+                    "id": id[i],
+                    "counterparty": counterparty[i],
+                    "gpus": count(gpus[i]),
+                    "price": euros(price[i], 2),
+                    "start": start[i],
+                    "term": if term[i].fract() == 0.0 { format!("{} y", term[i]) } else { format!("{} y", fixed(term[i], 1)) },
+                    "take_or_pay": percent(top[i]),
+                    "prepayment": percent(prepaid[i]),
+                    "value": money(value[i]),
+                    "revenue": money(revenue[i]),
+                    "per_hour": if per_hour[i].is_finite() { euros(per_hour[i], 2) } else { "–".into() },
+                })
+            })
+            .collect()
+    };
+    let phases: Vec<Value> = {
+        let t = "phases";
+        let [name, cod, long_stop, maturity, binding] = [
+            "phase",
+            "cod_date",
+            "long_stop_date",
+            "maturity_date",
+            "debt_sizing_binding",
+        ]
+        .map(|c| run.texts(t, c));
+        let [debt, dscr, p50, breach, late] = [
+            "debt_eur",
+            "dscr_min",
+            "dscr_min_p50",
+            "dscr_min_below_covenant_probability",
+            "long_stop_breach_probability",
+        ]
+        .map(|c| run.numbers(t, c));
+        let ratio = |v: f64| {
+            if v.is_finite() {
+                times(v)
+            } else {
+                "–".into()
+            }
+        };
+        (0..name.len())
+            .map(|i| {
+                json!({
+                    "name": name[i],
+                    "cod": cod[i],
+                    "long_stop": long_stop[i],
+                    "maturity": maturity[i],
+                    "binding": binding[i],
+                    "debt": money(debt[i]),
+                    "dscr": ratio(dscr[i]),
+                    "dscr_p50": ratio(p50[i]),
+                    "breach": percent(breach[i]),
+                    "late": percent(late[i]),
+                })
+            })
+            .collect()
+    };
     let mut references = Vec::new();
     // The DSCR levels the scenario states, as the assumptions table lists them.
     let [subjects, fields, values] =
@@ -1143,6 +1218,11 @@ fn finance(run: &RunData) -> (Value, Vec<Chart>) {
         "lcoc": run.num("lcoc_eur_per_gpu_hour").map(|v| format!("{}/GPU-h", euros(v, 2))),
         "uses": su("uses"),
         "sources": su("sources"),
+        "contracts": contracts,
+        "phases": phases,
+        "phasing": text("phasing"),
+        "contracted_share": run.num("revenue_contracted_share").map(percent),
+        "long_stop_probability": run.num("long_stop_breach_probability").map(percent),
         "annual": rows,
     });
     (value, charts)

@@ -149,6 +149,8 @@ pub fn build(run: &RunData) -> Result<Vec<u8>, ReportError> {
         !c.starts_with("in_")
     })?;
     table_sheet(&mut book, run, "Sources & uses", "sources_uses", |_| true)?;
+    table_sheet(&mut book, run, "Contracts", "contracts", |_| true)?;
+    table_sheet(&mut book, run, "Phases", "phases", |_| true)?;
     table_sheet(&mut book, run, "Checks", "finance_checks", |_| true)?;
     table_sheet(&mut book, run, "Replications", "replications", |_| true)?;
     book.save_to_buffer().map_err(xlsx)

@@ -104,6 +104,13 @@ pub(super) fn summary(
     };
     m.insert("debt_share".into(), opt(Some(share)));
     m.insert("phasing".into(), base.terms.phasing.name().into());
+    let inputs = &base.case.inputs;
+    let revenue: f64 = (0..inputs.periods()).map(|p| inputs.revenue(p)).sum();
+    let contracted: f64 = inputs.revenue_contracted_eur.iter().sum();
+    m.insert(
+        "revenue_contracted_share".into(),
+        opt((revenue > 0.0).then(|| contracted / revenue)),
+    );
     m.insert("phases".into(), (fin.phases.len() as u64).into());
     if let Some(last) = fin.last() {
         m.insert(
@@ -252,6 +259,70 @@ pub(super) fn cashflows(scenario: &Scenario, base: &BaseCase) -> Table {
         .column("out_distributions_eur", of(|r| r.distributions_eur))
         .column("out_project_cf_eur", of(|r| r.project_cf_eur))
         .column("out_equity_cf_eur", of(|r| r.equity_cf_eur))
+}
+
+/// The `contracts` table: each offtake contract as stated, and what it earns in the base case.
+pub(super) fn contracts(scenario: &Scenario, base: &BaseCase) -> Table {
+    let empty = Vec::new();
+    let list = scenario.finance.as_ref().map_or(&empty, |f| &f.contracts);
+    let inputs = &base.case.inputs;
+    let total = |v: Option<&Vec<f64>>| v.map_or(0.0, |v| v.iter().sum::<f64>());
+    let revenue: Vec<f64> = (0..list.len())
+        .map(|k| total(inputs.revenue_by_contract_eur.get(k)))
+        .collect();
+    let hours: Vec<f64> = (0..list.len())
+        .map(|k| total(inputs.gpu_hours_by_contract.get(k)))
+        .collect();
+    let text =
+        |f: &dyn Fn(&crate::model::Contract) -> String| Values::Text(list.iter().map(f).collect());
+    let num = |f: &dyn Fn(&crate::model::Contract) -> f64| {
+        Values::F64(list.iter().map(|c| tidy(f(c))).collect())
+    };
+    Table::new()
+        .column("contract", text(&|c| c.id.clone()))
+        .column("counterparty", text(&|c| c.counterparty.clone()))
+        .column(
+            "clusters",
+            text(&|c| {
+                c.clusters
+                    .iter()
+                    .map(|k| scenario.clusters[k.index()].id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(";")
+            }),
+        )
+        .column("gpus", Values::U64(list.iter().map(|c| c.gpus).collect()))
+        .column("price_eur_per_gpu_hour", num(&|c| c.price_eur_per_gpu_hour))
+        .column("escalation_per_year", num(&|c| c.escalation_per_year))
+        .column(
+            "start",
+            text(&|c| match c.start {
+                crate::model::ContractStart::Energised => "energised".to_owned(),
+                crate::model::ContractStart::On(d) => d.to_string(),
+            }),
+        )
+        .column("term_years", num(&|c| c.term_years))
+        .column("take_or_pay", num(&|c| c.take_or_pay))
+        .column("prepayment", num(&|c| c.prepayment))
+        .column("value_eur", num(&|c| crate::finance::contract_value_eur(c)))
+        .column(
+            "revenue_eur",
+            Values::F64(revenue.iter().map(|v| tidy(*v)).collect()),
+        )
+        .column(
+            "gpu_hours",
+            Values::F64(hours.iter().map(|v| tidy(*v)).collect()),
+        )
+        .column(
+            "revenue_eur_per_gpu_hour",
+            Values::OptF64(
+                revenue
+                    .iter()
+                    .zip(&hours)
+                    .map(|(r, h)| (*h > 0.0).then(|| tidy(r / h)))
+                    .collect(),
+            ),
+        )
 }
 
 /// The `phases` table: each phase's financing in the base case and its risk over replications.

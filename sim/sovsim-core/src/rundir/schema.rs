@@ -487,6 +487,11 @@ pub const FINANCE_KEYS: &[Key] = &[
         "phases financed (rows of the `phases` table)",
     ),
     k(
+        "revenue_contracted_share",
+        "fraction",
+        "base case: revenue earned under contracts ÷ all revenue over the horizon (the rest is merchant, tokens and resale); null without revenue",
+    ),
+    k(
         "cod_date",
         "date",
         "scheduled commercial operation date (the base case's) of the phase completing last: end of the first period in which its initial build is paid for and `completion_share` of its GPUs work; each phase's loan converts at its own COD, and each replication's repayments run from its own",
@@ -1173,6 +1178,59 @@ fn finance_tables(t: &mut Vec<TableSpec>) {
         dirs: RUN,
     });
     t.push(TableSpec {
+        stem: "contracts",
+        row: "one offtake contract (`[[contracts]]`), as stated and as it earns in the base case",
+        groups: vec![
+            one("contract", Text, "contract id"),
+            one("counterparty", Text, "who buys"),
+            one("clusters", Text, "the clusters it bills, separated by `;`"),
+            one("gpus", U64, "GPUs contracted"),
+            one(
+                "price_eur_per_gpu_hour",
+                F64,
+                "price in its first year [EUR/GPU-hour]",
+            ),
+            one("escalation_per_year", F64, "yearly escalation of the price"),
+            one(
+                "start",
+                Text,
+                "a date, or `energised` (each GPU's term from when it is energised)",
+            ),
+            one("term_years", F64, "term [years]"),
+            one(
+                "take_or_pay",
+                F64,
+                "share of billed GPU-hours paid whether used or not",
+            ),
+            one(
+                "prepayment",
+                F64,
+                "share of its value paid at signing, credited against invoices",
+            ),
+            one(
+                "value_eur",
+                F64,
+                "its value as signed: volume (ramped) × term × escalating price",
+            ),
+            one(
+                "revenue_eur",
+                F64,
+                "base case: what it earns over the horizon",
+            ),
+            one(
+                "gpu_hours",
+                F64,
+                "base case: GPU-hours it bills over the horizon",
+            ),
+            one(
+                "revenue_eur_per_gpu_hour",
+                OptF64,
+                "base case: revenue ÷ billed GPU-hours; empty if it bills none",
+            ),
+        ],
+        dirs: RUN,
+    });
+    t.push(TableSpec {
         stem: "phases",
         row: "one phase the programme is financed in (a site, with `phasing = \"site\"`, or the whole programme): its term loan sized on its own base case, and its risk over replications",
         groups: vec![
@@ -1538,7 +1596,7 @@ pub fn run_markdown(charts: &[(&str, &str)]) -> String {
          Rendered from the files above (again with `sovsim report RUN_DIR [--template PATH]`). \
          `report.pdf` is typeset from `reports/templates/report.typ`; `model.xlsx` has the sheets \
          Summary (`summary.json`), Inputs (`assumptions`), Periods (the `in_` columns of `cashflows`), \
-         Cash flows, Sources & uses, Checks and Replications. Each chart is an SVG and a PNG:\n"
+         Cash flows, Sources & uses, Contracts, Phases, Checks and Replications. Each chart is an SVG and a PNG:\n"
     );
     let _ = writeln!(s, "| chart | shows |\n|---|---|");
     for (name, shows) in charts {
