@@ -227,6 +227,9 @@ fn finance_terms(scenario: &Scenario) -> Vec<Assumption> {
     if let Some(e) = f.equity {
         terms.push(("equity_eur".into(), e.0, "EUR"));
     }
+    if let Some(h) = f.equity_hurdle_rate {
+        terms.push(("equity_hurdle_rate".into(), h, "fraction per year"));
+    }
     // By SKU id, as the scenario file keys them.
     let mut prices: Vec<(&String, &Uncertain)> =
         scenario.skus.iter().zip(&f.gpu_hour_price_eur).collect();

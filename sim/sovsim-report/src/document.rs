@@ -1219,6 +1219,18 @@ fn finance(run: &RunData) -> (Value, Vec<Chart>) {
         "uses": su("uses"),
         "sources": su("sources"),
         "contracts": contracts,
+        "reference_price": run.num("reference_gpu_hour_price_eur").map(|v| format!("{}/GPU-h", euros(v, 2))),
+        "gap_npv": run.num("viability_gap_npv_eur").map(money),
+        "gap_equity": run.num("viability_gap_equity_eur").map(money),
+        "hurdle": assumption("equity_hurdle_rate").map(percent),
+        "sovereign_costs": run
+            .summary
+            .iter()
+            .filter_map(|(k, v)| {
+                let tier = k.strip_prefix("cost_eur_per_sovereign_gpu_hour_")?;
+                Some(json!({"tier": tier, "cost": v.as_f64().map_or("–".into(), |c| format!("{}/GPU-h", euros(c, 2)))}))
+            })
+            .collect::<Vec<Value>>(),
         "phases": phases,
         "phasing": text("phasing"),
         "contracted_share": run.num("revenue_contracted_share").map(percent),

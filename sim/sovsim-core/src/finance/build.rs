@@ -286,6 +286,7 @@ pub fn inputs_by_site(
     for out in &mut outs {
         out.revenue_by_contract_eur = vec![vec![0.0; n]; f.contracts.len()];
         out.gpu_hours_by_contract = vec![vec![0.0; n]; f.contracts.len()];
+        out.gpu_hours_by_cluster = vec![vec![0.0; n]; scenario.clusters.len()];
     }
     // Per contract and site: the share of its prepayment the site receives (by the GPUs of its
     // clusters), and what is left to credit.
@@ -396,6 +397,8 @@ pub fn inputs_by_site(
             }
             out.merchant_gpu_hours[p] += merchant;
             out.gpu_hours[p] += operational[c];
+            out.gpu_hours_by_cluster[c][p] += operational[c];
+            out.market_value_eur[p] += operational[c] * price;
             out.inference_gpu_hours[p] += used - training;
             out.tokens[p] += tokens;
             if cluster.refresh_of.is_none() {

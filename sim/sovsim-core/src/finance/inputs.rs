@@ -91,6 +91,11 @@ pub struct Inputs {
     pub opex_insurance_eur: Vec<f64>,
     /// Operational GPU-hours.
     pub gpu_hours: Vec<f64>,
+    /// Per cluster (scenario order): its operational GPU-hours.
+    pub gpu_hours_by_cluster: Vec<Vec<f64>>,
+    /// Operational GPU-hours × the market price of their generation [EUR]: what the capacity would
+    /// fetch at market prices (the reference a public programme's cost is held against).
+    pub market_value_eur: Vec<f64>,
     /// GPU-hours billed under contracts.
     pub contracted_gpu_hours: Vec<f64>,
     /// Merchant GPU-hours used (sold at the market price or as tokens).
@@ -128,6 +133,8 @@ impl Inputs {
             opex_network_eur: z.clone(),
             opex_insurance_eur: z.clone(),
             gpu_hours: z.clone(),
+            gpu_hours_by_cluster: Vec::new(),
+            market_value_eur: z.clone(),
             contracted_gpu_hours: z.clone(),
             merchant_gpu_hours: z.clone(),
             inference_gpu_hours: z.clone(),
@@ -153,6 +160,7 @@ impl Inputs {
         let contracts = first.revenue_by_contract_eur.len();
         out.revenue_by_contract_eur = vec![vec![0.0; n]; contracts];
         out.gpu_hours_by_contract = vec![vec![0.0; n]; contracts];
+        out.gpu_hours_by_cluster = vec![vec![0.0; n]; first.gpu_hours_by_cluster.len()];
         for part in parts {
             for line in &part.capex {
                 match out
@@ -187,6 +195,7 @@ impl Inputs {
                 (&mut out.opex_network_eur, &part.opex_network_eur),
                 (&mut out.opex_insurance_eur, &part.opex_insurance_eur),
                 (&mut out.gpu_hours, &part.gpu_hours),
+                (&mut out.market_value_eur, &part.market_value_eur),
                 (&mut out.contracted_gpu_hours, &part.contracted_gpu_hours),
                 (&mut out.merchant_gpu_hours, &part.merchant_gpu_hours),
                 (&mut out.inference_gpu_hours, &part.inference_gpu_hours),
@@ -205,6 +214,13 @@ impl Inputs {
                 .gpu_hours_by_contract
                 .iter_mut()
                 .zip(&part.gpu_hours_by_contract)
+            {
+                add(to, from);
+            }
+            for (to, from) in out
+                .gpu_hours_by_cluster
+                .iter_mut()
+                .zip(&part.gpu_hours_by_cluster)
             {
                 add(to, from);
             }

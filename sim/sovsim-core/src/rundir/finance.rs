@@ -8,7 +8,7 @@ use super::run::boundary_date;
 use super::schema::{SOURCES, USES};
 use super::table::{Table, Values, tidy};
 use crate::finance::summary::{FIGURES, Figure, FinanceSummary};
-use crate::finance::{BaseCase, CHECKS, Class, Row};
+use crate::finance::{BaseCase, CHECKS, Class, Row, Viability};
 use crate::model::Scenario;
 
 /// How every money figure is stated.
@@ -168,6 +168,22 @@ pub(super) fn summary(
         "finance_check_failures".into(),
         s.replications_failing_a_check.into(),
     );
+}
+
+/// Adds the public-money keys to `summary.json`.
+pub(super) fn viability(m: &mut Map<String, Value>, scenario: &Scenario, v: &Viability) {
+    m.insert("viability_gap_npv_eur".into(), opt(Some(v.gap_npv_eur)));
+    m.insert("viability_gap_equity_eur".into(), opt(v.gap_equity_eur));
+    m.insert(
+        "reference_gpu_hour_price_eur".into(),
+        opt(v.reference_eur_per_gpu_hour),
+    );
+    for (tier, cost) in scenario.tiers.iter().zip(&v.cost_per_tier_eur_per_gpu_hour) {
+        m.insert(
+            format!("cost_eur_per_sovereign_gpu_hour_{}", tier.id),
+            opt(*cost),
+        );
+    }
 }
 
 /// The `cashflows` table: the base case, period by period.

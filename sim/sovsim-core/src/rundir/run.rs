@@ -24,6 +24,7 @@ pub fn contents(r: &RunResults) -> Contents {
     dispatch::summary(&mut summary, scenario, &r.dispatch);
     if let Some(f) = &r.finance {
         finance::summary(&mut summary, scenario, &f.base, &f.summary);
+        finance::viability(&mut summary, scenario, &f.viability);
     }
     summary.insert("case".into(), r.case.as_deref().unwrap_or("base").into());
     let mut tables = vec![

@@ -487,6 +487,26 @@ pub const FINANCE_KEYS: &[Key] = &[
         "phases financed (rows of the `phases` table)",
     ),
     k(
+        "viability_gap_npv_eur",
+        "EUR",
+        "base case: the grant at the start that brings the project's NPV at the discount rate to zero (0 if it is not negative) — the viability gap of a public programme",
+    ),
+    k(
+        "viability_gap_equity_eur",
+        "EUR",
+        "base case: the grant beyond those stated that brings the equity IRR to `equity_hurdle_rate` (debt re-sized with it); 0 if already met; null without a hurdle or if no grant up to the funding need reaches it",
+    ),
+    k(
+        "reference_gpu_hour_price_eur",
+        "EUR/GPU-hour",
+        "base case: what the capacity would fetch at market prices, PV(operational GPU-hours × the market price of their generation) ÷ PV(operational GPU-hours); held against `lcoc_eur_per_gpu_hour`",
+    ),
+    k(
+        "cost_eur_per_sovereign_gpu_hour_{tier}",
+        "EUR/GPU-hour",
+        "base case: the programme's levelised cost (PV of capex + opex − terminal value) carried by the GPU-hours of the clusters that qualify for the tier; null if none works",
+    ),
+    k(
         "revenue_contracted_share",
         "fraction",
         "base case: revenue earned under contracts ÷ all revenue over the horizon (the rest is merchant, tokens and resale); null without revenue",

@@ -15,7 +15,7 @@ use crate::engine::aggregate::Aggregate;
 use crate::engine::buildout::{self, Replication};
 use crate::engine::replicate::replicate;
 use crate::finance::summary::FinanceSummary;
-use crate::finance::{BaseCase, Metrics};
+use crate::finance::{self, BaseCase, Metrics, Viability};
 use crate::model::{CaseSpec, Policy, Scenario};
 use crate::sovereignty::{self, Eligibility};
 use crate::units::Date;
@@ -54,6 +54,8 @@ pub struct Financed {
     pub base: BaseCase,
     /// Every replication's figures.
     pub summary: FinanceSummary,
+    /// What the base case asks of public money, and what a sovereign GPU-hour costs.
+    pub viability: Viability,
 }
 
 /// The investor's views every financed run carries: the tornado and the cases, on the scenario as
@@ -181,22 +183,30 @@ pub fn run(
         }
         None => None,
     };
+    let eligibility = sovereignty::evaluate(scenario);
     Ok(RunResults {
         scenario: scenario.clone(),
         case: request.case.clone(),
         policies,
         aggregate,
         dispatch: dispatched,
-        finance: base.map(|base| Financed {
-            base,
-            summary: financed,
+        finance: base.map(|base| {
+            let qualifies: Vec<Vec<bool>> = (0..scenario.tiers.len())
+                .map(|t| eligibility.iter().map(|e| e.qualifies[t]).collect())
+                .collect();
+            let hurdle = scenario.finance.as_ref().and_then(|f| f.equity_hurdle_rate);
+            Financed {
+                viability: finance::viability(&base, hurdle, &qualifies),
+                base,
+                summary: financed,
+            }
         }),
         representative: Representative {
             index,
             replication,
             outcomes,
         },
-        eligibility: sovereignty::evaluate(scenario),
+        eligibility,
         investor,
         assumptions: assumptions::list(scenario, catalog),
     })

@@ -616,6 +616,55 @@ fn a_few_months_of_delay_inside_the_long_stop_leave_the_median_dscr_at_the_base_
 }
 
 #[test]
+fn the_viability_gap_brings_the_equity_irr_to_the_hurdle_and_the_npv_to_zero() {
+    use sovsim_core::study::pipeline::base_case;
+    let scenario = super::shipped("iren-microsoft-200mw.toml");
+    let base = base_case(&scenario, scenario.dispatch.policy).expect("financed");
+    let everyone = vec![vec![true; scenario.clusters.len()]];
+    let v = finance::viability(&base, Some(0.15), &everyone);
+    let m = &base.case.metrics;
+    assert!(
+        m.equity_irr.expect("defined") < 0.15,
+        "the deal alone misses 15 %"
+    );
+    assert_eq!(v.gap_npv_eur, (-m.npv_eur).max(0.0));
+    // Granted, and the debt re-sized with it, the equity earns its hurdle.
+    let gap = v.gap_equity_eur.expect("reachable");
+    let parts: Vec<finance::PhaseInputs> = base
+        .case
+        .phases
+        .iter()
+        .map(|p| finance::PhaseInputs {
+            name: p.name.clone(),
+            inputs: p.inputs.clone(),
+        })
+        .collect();
+    let t = Terms {
+        grants_eur: base.terms.grants_eur + gap,
+        ..base.terms.clone()
+    };
+    let financing = finance::size_phases(&parts, &t);
+    let granted = finance::Case::phased(parts, &t, &financing).metrics;
+    let irr = granted.equity_irr.expect("defined");
+    assert!(
+        (irr - 0.15).abs() < 1e-4,
+        "equity IRR {irr} with the gap granted"
+    );
+    // Every cluster qualifies: the cost per sovereign GPU-hour is the levelised cost of compute.
+    assert_eq!(
+        v.cost_per_tier_eur_per_gpu_hour,
+        vec![m.lcoc_eur_per_gpu_hour]
+    );
+    // None qualifies: no sovereign GPU-hour to carry it.
+    let nobody = finance::viability(&base, None, &[vec![false; scenario.clusters.len()]]);
+    assert_eq!(nobody.cost_per_tier_eur_per_gpu_hour, vec![None]);
+    assert_eq!(nobody.gap_equity_eur, None, "no hurdle stated");
+    // The market reference: the generation's market price, held by its age.
+    let reference = v.reference_eur_per_gpu_hour.expect("GPUs work");
+    assert!(reference > 1.0 && reference < 4.0, "{reference}");
+}
+
+#[test]
 fn catalog_prices_arrive_in_euros_and_skus_are_typed_once_loaded() {
     for name in ["quickstart.toml", "neocloud-1.3gw.toml"] {
         let s = crate::shipped(name);
