@@ -284,6 +284,10 @@ pub struct Cluster {
     pub repair_days: Option<Uncertain>,
     /// Replacement by a newer generation as the GPUs retire.
     pub refresh: Option<Refresh>,
+    /// Refreshes in sequence, or use `refresh` for one: each generation replaces the one before as
+    /// its GPUs retire, in the same hall at the same IT power.
+    #[serde(default)]
+    pub refreshes: Vec<Refresh>,
     /// Catalog fields to override for this cluster's SKU, e.g. `{ price_per_gpu = 45000 }`.
     #[schemars(with = "Option<BTreeMap<String, serde_json::Value>>")]
     pub overrides: Option<Overrides>,

@@ -538,6 +538,49 @@ fn a_refresh_orders_replacements_drawing_the_power_the_retired_gpus_freed() {
 }
 
 #[test]
+fn a_second_refresh_replaces_the_first_as_its_gpus_retire_in_the_same_hall() {
+    // H100 for a year, then B200 for a year, then B200 again: two refreshes in sequence.
+    let s = parse(&FIXED.replace(
+        "useful_life_years = 6",
+        "useful_life_years = 1\nrefreshes = [\n  { sku = \"b200-hgx\", lead_time_months = 2, install_months = 1, useful_life_years = 1 },\n  { sku = \"b200-hgx\", lead_time_months = 2, install_months = 1 },\n]",
+    ).replace("type = \"liquid-hall\"", "type = \"air-hall\"").replace("gb300-nvl72", "h100-sxm").replace("gpus = 50000", "gpus = 60000"));
+    let n = s.clusters.len();
+    let (first, second) = (n - 2, n - 1);
+    assert_eq!(s.clusters[first].refresh_of.map(|c| c.index()), Some(0));
+    assert_eq!(
+        s.clusters[second].refresh_of.map(|c| c.index()),
+        Some(first),
+        "the second replaces the first"
+    );
+    assert!(s.clusters[second].id.ends_with(".refresh2"));
+    // The same power: 42,737 B200 replace 60,000 H100, and 42,737 B200 replace those.
+    assert_eq!(s.clusters[second].gpus, 42_737);
+    let r = buildout::run(&s, 0);
+    let ordered = |c: usize| -> u64 {
+        r.events
+            .iter()
+            .filter_map(|(_, e)| match e {
+                Event::GpusOrdered { cluster, gpus } if cluster.index() == c => Some(*gpus),
+                _ => None,
+            })
+            .sum()
+    };
+    assert_eq!(ordered(first), 42_737);
+    assert_eq!(
+        r.gpus[first].retired, 42_737,
+        "the first refresh retires in turn"
+    );
+    assert_eq!(ordered(second), 42_737);
+    assert!(
+        r.gpus[second].energised > 0,
+        "the second generation comes online"
+    );
+    for month in &r.monthly {
+        assert!(month[0].it_online_mw <= month[0].shell_it_mw + 1e-6);
+    }
+}
+
+#[test]
 fn failures_occur_at_the_catalog_rate_per_energised_gpu_day() {
     let s = eu();
     let r = buildout::run(&s, 2);

@@ -162,12 +162,42 @@ pub(super) fn convert_clusters(
     }
     let originals = out.len();
     for (i, c) in file.clusters.iter().enumerate() {
-        let Some(r) = &c.refresh else { continue };
         let Some(index) = out[..originals].iter().position(|o| o.id == c.id) else {
             continue;
         };
-        if let Some(refresh) = convert_refresh(ctx, i, r, &out[index], index, shells) {
+        // One refresh, or a sequence: each generation replaces the one before.
+        let sequence: Vec<(Vec<Seg>, &wire::Refresh)> = match (&c.refresh, c.refreshes.as_slice()) {
+            (Some(_), [_, ..]) => {
+                let d = ctx.error(
+                    "refresh-twice",
+                    &path!("clusters", i, "refreshes"),
+                    format!("cluster `{}` states both `refresh` and `refreshes`", c.id),
+                );
+                *d = d
+                    .clone()
+                    .expected("one of them")
+                    .hint("list every generation in `refreshes`, in the order they follow");
+                continue;
+            }
+            (Some(r), []) => vec![(path!("clusters", i, "refresh"), r)],
+            (None, list) => list
+                .iter()
+                .enumerate()
+                .map(|(k, r)| (path!("clusters", i, "refreshes", k), r))
+                .collect(),
+        };
+        let mut previous = index;
+        for (k, (at, r)) in sequence.into_iter().enumerate() {
+            let id = match k {
+                0 => format!("{}.refresh", c.id),
+                _ => format!("{}.refresh{}", c.id, k + 1),
+            };
+            let Some(refresh) = convert_refresh(ctx, &at, r, &out[previous], previous, id, shells)
+            else {
+                break;
+            };
             out.push(refresh);
+            previous = out.len() - 1;
         }
     }
     out
@@ -248,16 +278,18 @@ pub(super) fn h100e_per_gpu(ctx: &Ctx, accelerator: &crate::catalog::Accelerator
     }
 }
 
-/// The cluster replacing `original` (at `index` in the converted list) as its GPUs retire.
+/// The cluster `id` replacing `original` (at `index` in the converted list) as its GPUs retire;
+/// `base` is where the refresh is written in the file.
 pub(super) fn convert_refresh(
     ctx: &mut Ctx,
-    i: usize,
+    base: &[Seg],
     r: &wire::Refresh,
     original: &m::Cluster,
     index: usize,
+    id: String,
     shells: &[Option<m::Shell>],
 ) -> Option<m::Cluster> {
-    let at = |k: &str| path!("clusters", i, "refresh", k);
+    let at = |k: &str| [base, &path!(k)].concat();
     let catalog = ctx.catalog;
     let sku = ctx.catalog_ref(
         &at("sku"),
@@ -266,12 +298,11 @@ pub(super) fn convert_refresh(
         &catalog.accelerators,
         |a| a.id.as_str(),
     )?;
-    let (accelerator, overridden) =
-        ctx.apply_overrides(&path!("clusters", i, "refresh"), sku, r.overrides.as_ref());
+    let (accelerator, overridden) = ctx.apply_overrides(base, sku, r.overrides.as_ref());
     if accelerator.all_in_power_kw <= 0.0 || !accelerator.all_in_power_kw.is_finite() {
         let d = ctx.error(
             "zero",
-            &path!("clusters", i, "refresh", "overrides", "all_in_power_kw"),
+            &[base, &path!("overrides", "all_in_power_kw")].concat(),
             "all-in power per GPU must be above zero",
         );
         *d = d.clone().expected("kW per GPU above zero");
@@ -328,7 +359,7 @@ pub(super) fn convert_refresh(
         // section's rates are known (`price_in_eur`).
         sku: m::SkuId(0),
         price_eur_per_gpu: None,
-        id: format!("{}.refresh", original.id),
+        id,
         shell: original.shell,
         site: original.site,
         operator: original.operator,

@@ -7,8 +7,8 @@ use super::ctx::*;
 
 pub(super) fn convert_finance(
     ctx: &mut Ctx,
+    file: &wire::ScenarioFile,
     f: &wire::Finance,
-    contracts: &[wire::Contract],
     clusters: &[m::Cluster],
     skus: &[String],
     power: &[m::PowerAsset],
@@ -286,12 +286,24 @@ pub(super) fn convert_finance(
     for c in clusters {
         if c.accelerator.price_per_gpu.is_none() {
             let path = match c.refresh_of {
-                Some(o) => path!(
-                    "clusters",
-                    ctx_cluster_index(ctx, &clusters[o.index()].id),
-                    "refresh",
-                    "sku"
-                ),
+                Some(_) => {
+                    // Walk back to the original: the k-th generation after it.
+                    let (mut root, mut k) = (c, 0);
+                    while let Some(o) = root.refresh_of {
+                        root = &clusters[o.index()];
+                        k += 1;
+                    }
+                    let i = ctx_cluster_index(ctx, &root.id);
+                    let listed = file
+                        .clusters
+                        .get(i)
+                        .is_some_and(|f| !f.refreshes.is_empty());
+                    if listed {
+                        path!("clusters", i, "refreshes", k - 1, "sku")
+                    } else {
+                        path!("clusters", i, "refresh", "sku")
+                    }
+                }
                 None => path!("clusters", ctx_cluster_index(ctx, &c.id), "sku"),
             };
             let d = ctx.error(
@@ -309,7 +321,7 @@ pub(super) fn convert_finance(
         }
     }
     let anchors = release_anchors(ctx, f, skus);
-    let contracts = convert_contracts(ctx, contracts, clusters);
+    let contracts = convert_contracts(ctx, &file.contracts, clusters);
     if !ok || !retired_ok {
         return None;
     }

@@ -77,17 +77,10 @@ pub fn convert(
     let models = convert_models(&mut ctx, &file.models);
     let (training, inference) = convert_demand(&mut ctx, file, &models);
     let dispatch = convert_dispatch(&mut ctx, file, &clusters, &models, &inference);
-    let finance = file.finance.as_ref().and_then(|f| {
-        convert_finance(
-            &mut ctx,
-            f,
-            &file.contracts,
-            &clusters,
-            &skus,
-            &power,
-            &shells,
-        )
-    });
+    let finance = file
+        .finance
+        .as_ref()
+        .and_then(|f| convert_finance(&mut ctx, file, f, &clusters, &skus, &power, &shells));
     if file.finance.is_none() && !file.contracts.is_empty() {
         let d = ctx.error(
             "contracts-without-finance",
