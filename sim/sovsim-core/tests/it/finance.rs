@@ -48,6 +48,15 @@ fn one_asset(capex: f64, revenue: &[f64], period_months: u32) -> Inputs {
     inputs
 }
 
+/// The financial inputs of replication `rep` of `s`, dispatched under its policy.
+fn simulated_inputs(s: &sovsim_core::model::Scenario, rep: u64) -> Inputs {
+    let r = simulate(s, rep, false);
+    let setup = dispatch::Setup::new(s, s.dispatch.policy);
+    let outcome = dispatch::dispatch(s, &setup, &r.operational_gpu_hours, &dispatch::draw(s, rep));
+    let prices = finance::draw_prices(s, rep).expect("financed");
+    finance::inputs(s, &r, &outcome, &prices).expect("financed")
+}
+
 fn close(a: f64, b: f64, tolerance: f64) -> bool {
     (a - b).abs() <= tolerance * b.abs().max(1.0)
 }
@@ -494,17 +503,8 @@ fn leverage_raises_equity_irr_when_debt_is_cheaper_than_the_project_and_lowers_i
 fn simulated_replications_of_a_shipped_scenario_obey_the_laws_with_debt_sized_on_the_base_case() {
     let scenario = super::shipped("quickstart.toml");
     let t = Terms::of(&scenario).expect("the scenario has a finance section");
-    let policy = scenario.dispatch.policy;
-    let inputs_of = |s: &sovsim_core::model::Scenario, rep: u64| {
-        let r = simulate(s, rep, false);
-        let setup = dispatch::Setup::new(s, policy);
-        let outcome =
-            dispatch::dispatch(s, &setup, &r.operational_gpu_hours, &dispatch::draw(s, rep));
-        let prices = finance::draw_prices(s, rep).expect("defined here");
-        finance::inputs(s, &r, &outcome, &prices).expect("defined here")
-    };
     let base_scenario = scenario.at_medians();
-    let base = inputs_of(&base_scenario, 0);
+    let base = simulated_inputs(&base_scenario, 0);
     let debt = finance::size(&base, &t);
     assert!(debt.converged);
     let flows = finance::run(&base, &t, &debt);
@@ -522,7 +522,7 @@ fn simulated_replications_of_a_shipped_scenario_obey_the_laws_with_debt_sized_on
         );
     }
     for rep in 0..3 {
-        let inputs = inputs_of(&scenario, rep);
+        let inputs = simulated_inputs(&scenario, rep);
         let flows = finance::run(&inputs, &t, &debt);
         assert_laws(&inputs, &t, &debt, &flows, &format!("replication {rep}"));
         // Capex is the simulated spending, priced.
@@ -574,22 +574,13 @@ fn a_few_months_of_delay_inside_the_long_stop_leave_the_median_dscr_at_the_base_
     }
     let scenario = crate::parse(&text);
     let t = Terms::of(&scenario).expect("financed");
-    let policy = scenario.dispatch.policy;
-    let inputs_of = |s: &sovsim_core::model::Scenario, rep: u64| {
-        let r = simulate(s, rep, false);
-        let setup = dispatch::Setup::new(s, policy);
-        let outcome =
-            dispatch::dispatch(s, &setup, &r.operational_gpu_hours, &dispatch::draw(s, rep));
-        let prices = finance::draw_prices(s, rep).expect("defined here");
-        finance::inputs(s, &r, &outcome, &prices).expect("defined here")
-    };
-    let base = inputs_of(&scenario.at_medians(), 0);
+    let base = simulated_inputs(&scenario.at_medians(), 0);
     let (debt, _, m) = sized(&base, &t);
     let base_dscr = m.dscr_min.expect("debt service");
     let mut mins = Vec::new();
     let mut cods = std::collections::BTreeSet::new();
     for rep in 0..21 {
-        let inputs = inputs_of(&scenario, rep);
+        let inputs = simulated_inputs(&scenario, rep);
         let flows = finance::run(&inputs, &t, &debt);
         let m = Metrics::of(&inputs, &t, &debt, &flows);
         assert!(
