@@ -106,7 +106,7 @@ pub struct Debt {
     pub commitment_eur: f64,
     /// Debt the base case's CFADS supports at the target DSCR [EUR].
     pub sculpted_eur: f64,
-    /// Max gearing × total uses [EUR].
+    /// Max gearing × the external funding need (debt, equity and grants) [EUR].
     pub gearing_cap_eur: f64,
     /// The limit that binds.
     pub binding: Binding,

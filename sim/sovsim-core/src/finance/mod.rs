@@ -28,8 +28,9 @@
 //! - **DSRA**: funded at COD with the next `dsra_months` of periods that owe service (periods that
 //!   capitalise are skipped, so the reserve is full when repayments start), topped up after.
 //! - **Debt sizing** (on the base case, `Scenario::at_medians`): sculpted debt = PV at the term rate
-//!   of base-case CFADS over the tenor ÷ target DSCR; the gearing cap = max gearing × total uses. The
-//!   lower binds. When the cap binds, debt service is CFADS × debt ÷ PV(CFADS), so the DSCR is flat
+//!   of base-case CFADS over the tenor ÷ target DSCR; the gearing cap = max gearing × the external
+//!   funding need (what debt, equity and grants fund: total uses less operating cash and
+//!   prepayments before COD). The lower binds. When the cap binds, debt service is CFADS × debt ÷ PV(CFADS), so the DSCR is flat
 //!   above target. Both depend on the debt itself (IDC, fees, DSRA, tax shield), so sizing iterates to
 //!   a fixed point, and says whether it converged (a check).
 //! - **Prepayments** of contracts are cash, not income: received at signing, deferred revenue until

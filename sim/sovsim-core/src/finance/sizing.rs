@@ -38,7 +38,11 @@ pub fn size(base: &Inputs, terms: &Terms) -> Debt {
             .map(|p| flows.rows[p].cfads_eur.max(0.0) / (1.0 + rate).powi((p - cod) as i32))
             .sum();
         let sculpted = cfads_pv / terms.target_dscr;
-        let cap = terms.max_gearing * flows.uses.total();
+        // Gearing is debt over what lenders and sponsors fund (grants count with equity): the
+        // uses less what operations already pay for before COD and customers prepay. Over total
+        // uses, a programme earning while it builds would be geared far above the cap.
+        let funded = flows.funding_need_after_grants_eur + flows.sources.grants_eur;
+        let cap = terms.max_gearing * funded;
         let (amount, binding) = if sculpted <= cap {
             (sculpted, Binding::Sculpting)
         } else {

@@ -454,7 +454,7 @@ pub const FINANCE_KEYS: &[Key] = &[
     k(
         "debt_sizing_binding",
         "—",
-        "which limit sized the debt: `sculpting` (CFADS at the target DSCR) or `gearing` (max gearing × total uses); `mixed` when phases differ",
+        "which limit sized the debt: `sculpting` (CFADS at the target DSCR) or `gearing` (max gearing × the external funding need); `mixed` when phases differ",
     ),
     k(
         "debt_sculpted_eur",
@@ -464,7 +464,7 @@ pub const FINANCE_KEYS: &[Key] = &[
     k(
         "debt_gearing_cap_eur",
         "EUR",
-        "max gearing × total uses of the base case (summed over phases)",
+        "max gearing × the base case's external funding need: total uses less operating cash and prepayments before COD, i.e. what debt, equity and grants fund (summed over phases)",
     ),
     k(
         "debt_commitment_eur",
