@@ -898,12 +898,14 @@ fn energy(run: &RunData) -> (Vec<Value>, Vec<Chart>) {
     (table, charts)
 }
 
-/// Cash-flow columns summed per year, and the closing debt at each year's end.
+/// Cash-flow columns summed per year, the closing debt at each year's end, and each year's DSCR.
 struct Annual {
     years: Vec<i32>,
     sums: BTreeMap<&'static str, Vec<f64>>,
     debt_closing: Vec<f64>,
     dsra: Vec<f64>,
+    /// CFADS of what owes service ÷ debt service; NaN in a year without debt service.
+    dscr: Vec<f64>,
 }
 
 const ANNUAL_COLUMNS: [&str; 16] = [
@@ -963,9 +965,28 @@ fn annual(run: &RunData) -> Annual {
         }
         out
     };
+    // The year's DSCR counts the CFADS of what owes service: with phases financed apart, a phase
+    // still being built adds CFADS (often negative) but no debt service. A period's served CFADS
+    // is its DSCR × its debt service.
+    let dscr = run.numbers(t, "out_dscr");
+    let service = run.numbers(t, "out_debt_service_eur");
+    let mut served = vec![0.0; years.len()];
+    let mut owed = vec![0.0; years.len()];
+    for ((d, s), y) in dscr.iter().zip(&service).zip(&year_of_end) {
+        if d.is_finite() && *s > 0.0 {
+            served[index(*y)] += d * s;
+            owed[index(*y)] += s;
+        }
+    }
+    let dscr = served
+        .iter()
+        .zip(&owed)
+        .map(|(c, s)| if *s > 0.0 { c / s } else { f64::NAN })
+        .collect();
     Annual {
         debt_closing: last("calc_debt_closing_eur"),
         dsra: last("calc_dsra_eur"),
+        dscr,
         years,
         sums,
     }
@@ -978,11 +999,7 @@ fn finance(run: &RunData) -> (Value, Vec<Chart>) {
     let bn = |v: Vec<f64>| v.into_iter().map(|x| x / 1e9).collect::<Vec<f64>>();
     let cfads = s("out_cfads_eur");
     let service = s("out_debt_service_eur");
-    let dscr: Vec<f64> = cfads
-        .iter()
-        .zip(&service)
-        .map(|(c, d)| if *d > 0.0 { c / d } else { f64::NAN })
-        .collect();
+    let dscr = a.dscr.clone();
     let mut rows = Vec::new();
     for (i, y) in a.years.iter().enumerate() {
         let v = |c: &str| a.sums.get(c).map_or(0.0, |v| v[i]);
