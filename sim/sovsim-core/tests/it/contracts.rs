@@ -186,6 +186,42 @@ fn a_generation_is_priced_by_its_age_from_release_not_by_the_scenario_calendar()
 }
 
 #[test]
+fn a_refresh_into_an_unpriced_generation_takes_its_predecessors_price_times_the_launch_premium() {
+    let text = std::fs::read_to_string(repo().join("scenarios/quickstart.toml"))
+        .expect("read")
+        .replace(
+            "install_months = 2",
+            "install_months = 2\nrefresh = { sku = \"vera-rubin-nvl72\", lead_time_months = 6, overrides = { price_per_gpu = 60000 } }",
+        )
+        .replace(
+            "gpu_hour_price_eur = { gb300-nvl72 = { dist = \"triangular\", min = 2.5, mode = 4.0, max = 5.5 } }",
+            "gpu_hour_price_eur = { gb300-nvl72 = 4.0 }",
+        );
+    let s = parse(&text);
+    let f = s.finance.as_ref().expect("financed");
+    let premium = catalog()
+        .default_value("gpu_hour_launch_premium")
+        .expect("in defaults.csv");
+    let vera = s
+        .skus
+        .iter()
+        .position(|k| k == "vera-rubin-nvl72")
+        .expect("in use");
+    let prices = finance::draw_prices(&s, 0).expect("financed");
+    assert!((prices.gpu_hour_eur[vera] - 4.0 * premium).abs() < 1e-12);
+    assert!(
+        s.defaults_used
+            .iter()
+            .any(|k| k == "gpu_hour_launch_premium")
+    );
+    // The new generation is new at its own release (2026, as 1 July), after the start.
+    assert_eq!(
+        f.price_anchor_years[vera], 0.0,
+        "released on the start date"
+    );
+}
+
+#[test]
 fn retired_gpus_resell_on_the_catalogs_curve_for_their_years_in_service() {
     let retention = catalog()
         .default_value("gpu_resale_retention_per_year")

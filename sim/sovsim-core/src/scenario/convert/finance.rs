@@ -217,11 +217,32 @@ pub(super) fn convert_finance(
             *d = d.clone().expected(format!("`{currency} = …` (EUR per {currency}) in `finance.eur_per_currency`")).hint("the catalog keeps prices in the currency they were published in; state the rate you plan with");
         }
     }
-    // Every SKU in use earns at a stated price: the catalog has no rents (they move too fast).
+    // A refresh into a generation the scenario does not price takes the price of the generation it
+    // replaces, when new, times the launch premium of a new generation (repeated down a chain).
+    loop {
+        let derived: Vec<(String, m::Uncertain)> = clusters
+            .iter()
+            .filter(|c| !prices.contains_key(&c.accelerator.id))
+            .filter_map(|c| {
+                let before = &clusters[c.refresh_of?.index()];
+                let price = prices.get(&before.accelerator.id)?;
+                Some((c.accelerator.id.clone(), price.clone()))
+            })
+            .collect();
+        if derived.is_empty() {
+            break;
+        }
+        let premium = ctx.default("gpu_hour_launch_premium");
+        for (sku, mut price) in derived {
+            price.dist = price.dist.scaled(premium);
+            prices.entry(sku).or_insert(price);
+        }
+    }
+    // Every SKU in use earns at a price: the catalog has no rents (they move too fast).
     let mut unpriced: Vec<&str> = clusters
         .iter()
         .map(|c| c.accelerator.id.as_str())
-        .filter(|sku| !f.gpu_hour_price_eur.contains_key(*sku))
+        .filter(|sku| !prices.contains_key(*sku))
         .collect();
     unpriced.sort_unstable();
     unpriced.dedup();
@@ -238,7 +259,7 @@ pub(super) fn convert_finance(
                 "`{sku} = …` (market EUR per GPU-hour when new, or at the start) in \
                  `finance.gpu_hour_price_eur`"
             ))
-            .hint("a figure or a distribution; REFERENCE-DATA 2.4 lists observed rents");
+            .hint("a figure or a distribution; REFERENCE-DATA 2.4 lists observed rents (a refresh into it would take the price of the generation it replaces × the launch premium)");
     }
     // What finance needs of every plant: its capex and book life unless it is a contract, and the
     // price of its energy if it burns fuel (the catalog has no fuel prices).
