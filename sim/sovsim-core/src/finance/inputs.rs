@@ -203,26 +203,17 @@ impl Inputs {
             ] {
                 add(to, from);
             }
-            for (to, from) in out
-                .revenue_by_contract_eur
-                .iter_mut()
-                .zip(&part.revenue_by_contract_eur)
-            {
-                add(to, from);
-            }
-            for (to, from) in out
-                .gpu_hours_by_contract
-                .iter_mut()
-                .zip(&part.gpu_hours_by_contract)
-            {
-                add(to, from);
-            }
-            for (to, from) in out
-                .gpu_hours_by_cluster
-                .iter_mut()
-                .zip(&part.gpu_hours_by_cluster)
-            {
-                add(to, from);
+            for (rows, from) in [
+                (
+                    &mut out.revenue_by_contract_eur,
+                    &part.revenue_by_contract_eur,
+                ),
+                (&mut out.gpu_hours_by_contract, &part.gpu_hours_by_contract),
+                (&mut out.gpu_hours_by_cluster, &part.gpu_hours_by_cluster),
+            ] {
+                for (to, from) in rows.iter_mut().zip(from) {
+                    add(to, from);
+                }
             }
             for (to, from) in out.completion.iter_mut().zip(&part.completion) {
                 *to += from * part.initial_gpus;
