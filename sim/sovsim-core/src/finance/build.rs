@@ -378,6 +378,10 @@ pub fn inputs_by_site(
         }
         let mid_years = (m as f64 + 0.5) / 12.0;
         let token_decline = (1.0 - f.price_decline_per_year).powf(mid_years);
+        // One market price per generation this month, shared by its clusters.
+        let sku_price: Vec<f64> = (0..scenario.skus.len())
+            .map(|k| market_price_eur(f, prices, k, mid_years))
+            .collect();
         working.iter_mut().for_each(|w| *w = 0.0);
         for (c, cluster) in scenario.clusters.iter().enumerate() {
             let out = &mut outs[site_of_cluster[c]];
@@ -385,7 +389,7 @@ pub fn inputs_by_site(
             let training = outcome.training_gpu_hours[m][c];
             let tokens = outcome.tokens[m][c];
             let merchant = used - used.min(claimed[c]);
-            let price = market_price_eur(f, prices, cluster.sku.index(), mid_years);
+            let price = sku_price[cluster.sku.index()];
             match prices.token_eur_per_mtok {
                 Some(per_mtok) if used > 0.0 => {
                     let share = merchant / used;

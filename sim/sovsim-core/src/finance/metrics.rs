@@ -91,6 +91,11 @@ pub struct Metrics {
     pub checks: [bool; CHECKS.len()],
 }
 
+/// Index in [`CHECKS`] of the debt sizing's convergence.
+pub(super) const SIZING_CONVERGED: usize = 4;
+/// Index in [`CHECKS`] of the equity paid in against the sponsors' commitment.
+pub(super) const EQUITY_WITHIN_COMMITMENT: usize = 5;
+
 /// The model's checks: (name, what must hold).
 pub const CHECKS: [(&str, &str); 6] = [
     (
@@ -196,5 +201,19 @@ impl Metrics {
     /// Whether every check holds.
     pub fn all_checks_pass(&self) -> bool {
         self.checks.iter().all(|c| *c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CHECKS, EQUITY_WITHIN_COMMITMENT, SIZING_CONVERGED};
+
+    #[test]
+    fn the_named_check_indices_point_at_their_checks() {
+        assert_eq!(CHECKS[SIZING_CONVERGED].0, "sizing_converged");
+        assert_eq!(
+            CHECKS[EQUITY_WITHIN_COMMITMENT].0,
+            "equity_within_commitment"
+        );
     }
 }

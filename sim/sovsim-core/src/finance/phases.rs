@@ -9,7 +9,7 @@
 
 use super::debt::{Debt, Schedule, Terms};
 use super::inputs::Inputs;
-use super::metrics::Metrics;
+use super::metrics::{EQUITY_WITHIN_COMMITMENT, Metrics, SIZING_CONVERGED};
 use super::sizing::size;
 use super::waterfall::{Cashflows, Row, Sources, Uses, run};
 use crate::model::Phasing;
@@ -65,14 +65,19 @@ pub struct Phase {
 }
 
 impl Phase {
-    /// The phase's terms within the programme's `terms`: its share of the grants; the sponsors'
-    /// commitment is to the programme, so it is checked on the total.
+    /// The phase's terms within the programme's `terms`.
     pub fn terms(&self, terms: &Terms) -> Terms {
-        Terms {
-            grants_eur: terms.grants_eur * self.grants_share,
-            equity_committed_eur: None,
-            ..terms.clone()
-        }
+        phase_terms(terms, self.grants_share)
+    }
+}
+
+/// A phase's terms within the programme's `terms`: its share of the grants; the sponsors'
+/// commitment is to the programme, so it is checked on the total.
+fn phase_terms(terms: &Terms, grants_share: f64) -> Terms {
+    Terms {
+        grants_eur: terms.grants_eur * grants_share,
+        equity_committed_eur: None,
+        ..terms.clone()
     }
 }
 
@@ -124,13 +129,11 @@ pub fn size_phases(base: &[PhaseInputs], terms: &Terms) -> Financing {
                 } else {
                     1.0 / base.len() as f64
                 };
-                let mut phase = Phase {
+                Phase {
                     name: p.name.clone(),
                     grants_share: share,
-                    debt: Debt::none(0),
-                };
-                phase.debt = size(&p.inputs, &phase.terms(terms));
-                phase
+                    debt: size(&p.inputs, &phase_terms(terms, share)),
+                }
             })
             .collect(),
     }
@@ -175,7 +178,7 @@ pub fn run_phases(
     if let [one] = cases.as_slice() {
         // One phase is the programme: its own figures, with the sponsors' commitment checked.
         let mut metrics = one.metrics.clone();
-        metrics.checks[5] = terms
+        metrics.checks[EQUITY_WITHIN_COMMITMENT] = terms
             .equity_committed_eur
             .is_none_or(|c| metrics.equity_eur <= c * (1.0 + 1e-9));
         return (one.inputs.clone(), one.flows.clone(), metrics, cases);
@@ -183,7 +186,7 @@ pub fn run_phases(
     let inputs = Inputs::sum(&cases.iter().map(|c| c.inputs.clone()).collect::<Vec<_>>());
     let flows = consolidate(&cases);
     let debt = Debt {
-        converged: cases.iter().all(|c| c.metrics.checks[4]),
+        converged: cases.iter().all(|c| c.metrics.checks[SIZING_CONVERGED]),
         ..Debt::none(flows.schedule.cod)
     };
     let mut m = Metrics::of(&inputs, terms, &debt, &flows);
@@ -195,8 +198,11 @@ pub fn run_phases(
     m.debt_eur = cases.iter().map(|c| c.metrics.debt_eur).sum();
     m.covenant_breached = cases.iter().any(|c| c.metrics.covenant_breached);
     m.long_stop_passed = cases.iter().any(|c| c.metrics.long_stop_passed);
-    for (k, check) in m.checks.iter_mut().enumerate().take(5) {
-        *check &= cases.iter().all(|c| c.metrics.checks[k]);
+    // Every check but the sponsors' commitment (read on the total above) must hold in each phase.
+    for (k, check) in m.checks.iter_mut().enumerate() {
+        if k != EQUITY_WITHIN_COMMITMENT {
+            *check &= cases.iter().all(|c| c.metrics.checks[k]);
+        }
     }
     (inputs, flows, m, cases)
 }

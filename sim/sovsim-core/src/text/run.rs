@@ -272,13 +272,7 @@ fn finance(scenario: &Scenario, base: &BaseCase, s: &FinanceSummary) -> String {
             phases.len()
         );
     }
-    for (phase, case) in phases.iter().zip(
-        base.case
-            .phases
-            .iter()
-            .map(Some)
-            .chain(std::iter::repeat(None)),
-    ) {
+    for (phase, case) in phases.iter().zip(&base.case.phases) {
         let d = &phase.debt;
         let limit = match d.binding {
             Binding::Sculpting => format!(
@@ -293,7 +287,7 @@ fn finance(scenario: &Scenario, base: &BaseCase, s: &FinanceSummary) -> String {
                 money(d.sculpted_eur)
             ),
         };
-        let debt = case.map_or(m.debt_eur, |c| c.metrics.debt_eur);
+        let debt = case.metrics.debt_eur;
         let label = if phases.len() > 1 {
             format!("    {}: debt", phase.name)
         } else {

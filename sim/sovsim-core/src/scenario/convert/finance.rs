@@ -394,6 +394,7 @@ const DAYS_PER_YEAR: f64 = 365.2425;
 /// "first volume shipments" fall somewhere in that year.
 fn release_anchors(ctx: &mut Ctx, f: &wire::Finance, skus: &[String]) -> Option<Vec<f64>> {
     let mut ok = true;
+    let mut stated: BTreeMap<&str, Date> = BTreeMap::new();
     for (sku, date) in &f.gpu_release_date {
         let p = path!("finance", "gpu_release_date", sku.as_str());
         let catalog = ctx.catalog;
@@ -402,7 +403,12 @@ fn release_anchors(ctx: &mut Ctx, f: &wire::Finance, skus: &[String]) -> Option<
                 a.id.as_str()
             })
             .is_some();
-        ok &= ctx.date(&p, date).is_some();
+        match ctx.date(&p, date) {
+            Some(d) => {
+                stated.insert(sku, d);
+            }
+            None => ok = false,
+        }
     }
     if !ok {
         return None;
@@ -411,11 +417,7 @@ fn release_anchors(ctx: &mut Ctx, f: &wire::Finance, skus: &[String]) -> Option<
     let anchors = skus
         .iter()
         .map(|sku| {
-            let stated = f.gpu_release_date.get(sku).and_then(|d| match &d.date {
-                Some(d) => Date::new(i32::from(d.year), d.month, d.day),
-                None => None,
-            });
-            let release = stated.or_else(|| {
+            let release = stated.get(sku.as_str()).copied().or_else(|| {
                 let a = ctx.catalog.accelerators.iter().find(|a| a.id == *sku)?;
                 Date::new(a.release_year, 7, 1)
             });
