@@ -1103,6 +1103,41 @@ fn finance(run: &RunData) -> (Value, Vec<Chart>) {
             })
             .collect()
     };
+    let tranches: Vec<Value> = {
+        let t = "tranches";
+        let [phase, tranche, binding, first, maturity] = [
+            "phase",
+            "tranche",
+            "sizing_binding",
+            "first_draw_date",
+            "maturity_date",
+        ]
+        .map(|c| run.texts(t, c));
+        let [rate, tenor, commitment, drawn, dscr] = [
+            "rate",
+            "tenor_years",
+            "commitment_eur",
+            "drawn_eur",
+            "dscr_min",
+        ]
+        .map(|c| run.numbers(t, c));
+        (0..phase.len())
+            .map(|i| {
+                json!({
+                    "phase": phase[i],
+                    "tranche": if tranche[i] == "gpus" { "GPU facility" } else { "infrastructure" },
+                    "rate": percent(rate[i]),
+                    "tenor": if tranche[i] == "gpus" { format!("{} y per draw", fixed(tenor[i], 0)) } else { format!("{} y", fixed(tenor[i], 0)) },
+                    "binding": binding[i].replace('_', " "),
+                    "commitment": money(commitment[i]),
+                    "drawn": money(drawn[i]),
+                    "first": if first[i].is_empty() { "–".to_owned() } else { first[i].clone() },
+                    "maturity": if maturity[i].is_empty() { "–".to_owned() } else { maturity[i].clone() },
+                    "cover": if dscr[i].is_finite() { times(dscr[i]) } else { "–".into() },
+                })
+            })
+            .collect()
+    };
     let mut references = Vec::new();
     // The DSCR levels the scenario states, as the assumptions table lists them.
     let [subjects, fields, values] =
@@ -1249,6 +1284,7 @@ fn finance(run: &RunData) -> (Value, Vec<Chart>) {
             })
             .collect::<Vec<Value>>(),
         "phases": phases,
+        "tranches": tranches,
         "phasing": text("phasing"),
         "contracted_share": run.num("revenue_contracted_share").map(percent),
         "long_stop_probability": run.num("long_stop_breach_probability").map(percent),

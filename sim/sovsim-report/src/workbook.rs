@@ -151,6 +151,7 @@ pub fn build(run: &RunData) -> Result<Vec<u8>, ReportError> {
     table_sheet(&mut book, run, "Sources & uses", "sources_uses", |_| true)?;
     table_sheet(&mut book, run, "Contracts", "contracts", |_| true)?;
     table_sheet(&mut book, run, "Phases", "phases", |_| true)?;
+    table_sheet(&mut book, run, "Tranches", "tranches", |_| true)?;
     table_sheet(&mut book, run, "Checks", "finance_checks", |_| true)?;
     table_sheet(&mut book, run, "Replications", "replications", |_| true)?;
     book.save_to_buffer().map_err(xlsx)

@@ -1,6 +1,7 @@
 //! The financing terms and the debt as a term sheet states it: commitment, repayment profile and
 //! the periods that capitalise interest, carried unchanged by every replication.
 
+use super::gpu::{GpuTerms, GpuTranche};
 use crate::model::Scenario;
 
 /// The financing terms, from the scenario (the FAST "inputs" of the financing).
@@ -43,6 +44,8 @@ pub struct Terms {
     /// Months after the scheduled COD by which commercial operation must come; later, the loan
     /// converts at this date and the delay is an event of default.
     pub long_stop_months: f64,
+    /// The GPU facility's terms, if the GPUs are financed apart.
+    pub gpu: Option<GpuTerms>,
 }
 
 impl Terms {
@@ -68,6 +71,7 @@ impl Terms {
             completion_share: f.completion_share,
             phasing: f.phasing,
             long_stop_months: f.long_stop_months,
+            gpu: GpuTerms::of(scenario),
         })
     }
 
@@ -99,10 +103,12 @@ impl Binding {
     }
 }
 
-/// The debt as sized on the base case, applied unchanged to every replication.
+/// The debt as sized on the base case, applied unchanged to every replication: the
+/// infrastructure facility (a construction loan converting to a sculpted term loan; with no GPU
+/// facility, it finances everything) and the GPU facility.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Debt {
-    /// Facility commitment [EUR].
+    /// Infrastructure facility commitment [EUR].
     pub commitment_eur: f64,
     /// Debt the base case's CFADS supports at the target DSCR [EUR].
     pub sculpted_eur: f64,
@@ -131,6 +137,8 @@ pub struct Debt {
     pub iterations: u32,
     /// Whether sizing reached its fixed point.
     pub converged: bool,
+    /// The GPU facility (commitment 0 when there is none).
+    pub gpu: GpuTranche,
 }
 
 impl Debt {
@@ -150,7 +158,13 @@ impl Debt {
             capitalising: Vec::new(),
             iterations: 0,
             converged: true,
+            gpu: GpuTranche::none(),
         }
+    }
+
+    /// Every tranche's commitment [EUR].
+    pub fn total_commitment_eur(&self) -> f64 {
+        self.commitment_eur + self.gpu.commitment_eur
     }
 
     /// The term loan of a case whose commercial operation came at the end of period `cod`

@@ -108,7 +108,7 @@ pub const CHECKS: [(&str, &str); 6] = [
     ),
     (
         "debt_repaid_by_maturity",
-        "no debt outstanding after the last repayment period",
+        "no tranche outstanding after its maturity (each GPU draw after its own)",
     ),
     (
         "balance_sheet_balances",
@@ -165,11 +165,16 @@ impl Metrics {
             (flows.sources.total() - flows.uses.total()).abs() <= tolerance,
             rows.iter()
                 .all(|r| r.cash_eur >= -tolerance && r.dsra_eur >= -tolerance),
-            // (A maturity past the horizon is not tested: the loan is still running.)
+            // Each tranche by its own maturity (one past the horizon is not tested: the loan is
+            // still running): the infrastructure facility by its scheduled one, each GPU draw by
+            // its own (its balance is what it owes at the horizon).
             rows.iter()
-                .skip(flows.schedule.maturity + 1)
-                .chain(rows.get(flows.schedule.maturity))
-                .all(|r| r.debt_closing_eur.abs() <= tolerance),
+                .skip(flows.schedule.maturity)
+                .all(|r| (r.debt_closing_eur - r.gpu_closing_eur).abs() <= tolerance)
+                && flows
+                    .gpu_draws
+                    .iter()
+                    .all(|d| d.maturity >= rows.len() || d.balance_eur.abs() <= tolerance),
             rows.iter().all(|r| r.balance_gap_eur.abs() <= tolerance),
             debt.converged,
             terms
@@ -193,7 +198,7 @@ impl Metrics {
             lcoc_eur_per_gpu_hour: lcoc,
             cost_eur_per_mtok: cost_per_mtok,
             covenant_breached: dscr_min.is_some_and(|d| d < terms.covenant_dscr),
-            long_stop_passed: flows.schedule.long_stop_passed && debt.commitment_eur > 0.0,
+            long_stop_passed: flows.schedule.long_stop_passed && debt.total_commitment_eur() > 0.0,
             checks,
         }
     }

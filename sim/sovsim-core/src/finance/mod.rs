@@ -25,6 +25,16 @@
 //!   balance; in periods (after COD) where the base case's CFADS was not positive, every case
 //!   capitalises the interest it accrues, so no debt service falls due there. A maturity past the
 //!   horizon is not called: what is outstanding there is settled from the terminal value.
+//! - **Tranches**: with a GPU facility (`[finance.gpu_facility]`), the initial build's GPUs are
+//!   financed apart by a delayed-draw loan: each purchase draws `advance_rate` of its cost (scaled
+//!   down to what the contracts cover), each draw accrues interest as IDC until COD (or converts
+//!   when drawn, after it) and is repaid by its own maturity, `tenor_years` after the draw, in
+//!   service proportional to the base case's contracted cash flow (contract revenue less
+//!   prepayments credited and its share of opex and tax) — so a contract ending early repays it
+//!   first. It is sized on that cash flow at the target DSCR and never swept. What it does not
+//!   advance is funded like every other use (cash, grants, then the infrastructure facility and
+//!   equity pro rata); the infrastructure facility is the term loan above, sculpted on CFADS less
+//!   the target × the GPU facility's service, with gearing over what it, equity and grants fund.
 //! - **DSRA**: funded at COD with the next `dsra_months` of periods that owe service (periods that
 //!   capitalise are skipped, so the reserve is full when repayments start), topped up after.
 //! - **Debt sizing** (on the base case, `Scenario::at_medians`): sculpted debt = PV at the term rate
@@ -57,6 +67,7 @@
 mod build;
 mod case;
 mod debt;
+mod gpu;
 mod inputs;
 mod metrics;
 mod phases;
@@ -70,9 +81,10 @@ pub use build::{
 };
 pub use case::{BaseCase, Case};
 pub use debt::{Binding, Debt, Schedule, Terms};
+pub use gpu::{Draw, GpuBinding, GpuTerms, GpuTranche};
 pub use inputs::{CapexLine, Class, Inputs};
 pub use metrics::{CHECKS, Metrics, irr_per_period, npv};
 pub use phases::{Financing, Phase, PhaseCase, PhaseInputs, phases, size_phases};
 pub use public::{Viability, viability};
 pub use sizing::size;
-pub use waterfall::{Cashflows, Row, Sources, Uses, run};
+pub use waterfall::{Cashflows, Row, Sources, Uses, contracted_cfads, run};

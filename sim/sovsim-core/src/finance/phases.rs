@@ -104,6 +104,21 @@ impl Financing {
         }
     }
 
+    /// The limit that sized every phase's GPU facility, `mixed`, or `none` without one.
+    pub fn gpu_binding(&self) -> &'static str {
+        let with: Vec<_> = self
+            .phases
+            .iter()
+            .filter(|p| p.debt.gpu.advance_cap_eur > 0.0)
+            .map(|p| p.debt.gpu.binding)
+            .collect();
+        match with.first() {
+            None => "none",
+            Some(first) if with.iter().all(|b| b == first) => first.name(),
+            Some(_) => "mixed",
+        }
+    }
+
     /// The phase that completes last (the programme's COD), if any.
     pub fn last(&self) -> Option<&Phase> {
         self.phases.iter().max_by_key(|p| p.debt.construction_end)
@@ -233,6 +248,10 @@ fn consolidate(cases: &[PhaseCase]) -> Cashflows {
                 (&mut r.grants_drawn_eur, x.grants_drawn_eur),
                 (&mut r.equity_drawn_eur, x.equity_drawn_eur),
                 (&mut r.debt_drawn_eur, x.debt_drawn_eur),
+                (&mut r.gpu_drawn_eur, x.gpu_drawn_eur),
+                (&mut r.gpu_interest_eur, x.gpu_interest_eur),
+                (&mut r.gpu_principal_eur, x.gpu_principal_eur),
+                (&mut r.gpu_closing_eur, x.gpu_closing_eur),
                 (&mut r.debt_opening_eur, x.debt_opening_eur),
                 (&mut r.principal_eur, x.principal_eur),
                 (&mut r.sweep_eur, x.sweep_eur),
@@ -291,6 +310,7 @@ fn consolidate(cases: &[PhaseCase]) -> Cashflows {
             grants_eur: sum(|f| f.sources.grants_eur),
             equity_eur: sum(|f| f.sources.equity_eur),
             debt_eur: sum(|f| f.sources.debt_eur),
+            gpu_debt_eur: sum(|f| f.sources.gpu_debt_eur),
             prepayments_eur: sum(|f| f.sources.prepayments_eur),
             operations_eur: sum(|f| f.sources.operations_eur),
         },
@@ -309,5 +329,9 @@ fn consolidate(cases: &[PhaseCase]) -> Cashflows {
                 .unwrap_or(0),
             long_stop_passed: cases.iter().any(|c| c.flows.schedule.long_stop_passed),
         },
+        gpu_draws: cases
+            .iter()
+            .flat_map(|c| c.flows.gpu_draws.iter().cloned())
+            .collect(),
     }
 }

@@ -35,8 +35,16 @@ pub struct Row {
     pub grants_drawn_eur: f64,
     /// Equity paid in, injections included [EUR].
     pub equity_drawn_eur: f64,
-    /// Debt drawn [EUR].
+    /// Debt drawn, every tranche [EUR].
     pub debt_drawn_eur: f64,
+    /// Of which the GPU facility [EUR].
+    pub gpu_drawn_eur: f64,
+    /// Interest accrued on the GPU facility (included in `interest_eur`) [EUR].
+    pub gpu_interest_eur: f64,
+    /// Principal of the GPU facility repaid (included in `principal_eur`) [EUR].
+    pub gpu_principal_eur: f64,
+    /// GPU facility outstanding at the end of the period (included in `debt_closing_eur`) [EUR].
+    pub gpu_closing_eur: f64,
     /// Debt at the start of the period [EUR].
     pub debt_opening_eur: f64,
     /// Principal repaid on schedule (negative: interest capitalised) [EUR].
@@ -109,8 +117,10 @@ pub struct Sources {
     pub grants_eur: f64,
     /// Equity [EUR].
     pub equity_eur: f64,
-    /// Senior debt [EUR].
+    /// Senior debt: the infrastructure facility [EUR].
     pub debt_eur: f64,
+    /// Senior debt: the GPU facility [EUR].
+    pub gpu_debt_eur: f64,
     /// Contract prepayments received over construction, less those already credited [EUR].
     pub prepayments_eur: f64,
     /// Operating cash flow (revenue − opex) during construction, less what is still held at COD [EUR].
@@ -123,6 +133,7 @@ impl Sources {
         self.grants_eur
             + self.equity_eur
             + self.debt_eur
+            + self.gpu_debt_eur
             + self.prepayments_eur
             + self.operations_eur
     }
@@ -143,6 +154,30 @@ pub struct Cashflows {
     pub terminal_value_eur: f64,
     /// When this case's term loan ran: its actual COD and maturity.
     pub schedule: Schedule,
+    /// The GPU facility's draws, each with its conversion and maturity.
+    pub gpu_draws: Vec<super::gpu::Draw>,
+}
+
+/// The contracted cash flow of period `p` ([`Row`] of the same case): contract revenue less what
+/// prepayments already paid for, the contracted GPU-hours' share of opex and the contracts' share
+/// of tax, never negative — the cash a GPU lender's security produces in the period, whatever
+/// the merchant hours beside it earn or lose.
+pub fn contracted_cfads(inputs: &Inputs, row: &Row, p: usize) -> f64 {
+    let revenue = inputs.revenue(p);
+    let contracted = inputs.revenue_contracted_eur[p];
+    if contracted <= 0.0 {
+        return 0.0;
+    }
+    let hours = if inputs.gpu_hours[p] > 0.0 {
+        (inputs.contracted_gpu_hours[p] / inputs.gpu_hours[p]).clamp(0.0, 1.0)
+    } else {
+        1.0
+    };
+    (contracted
+        - inputs.prepayment_applied_eur[p]
+        - row.opex_eur * hours
+        - row.tax_eur * contracted / revenue)
+        .max(0.0)
 }
 
 /// Tax on `taxable` with `losses` carried forward (updated).
@@ -168,9 +203,13 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
     let dsra_periods = (terms.dsra_months * terms.periods_per_year / 12.0).round() as usize;
     let (unit_service, unit_left) = debt.unit_profile(&schedule, n, rt);
     let depreciation = inputs.depreciation();
-    let dsra_target = |p: usize, balance: f64| -> f64 {
+    let rg = debt.gpu.rate_per_period;
+    // The GPU facility's scheduled service per period, known once its draws convert (it is never
+    // swept, so it is paid as scheduled).
+    let mut gpu_service = vec![0.0; n];
+    let dsra_target = |p: usize, balance: f64, gpu_service: &[f64]| -> f64 {
         // The next `dsra_periods` periods of scheduled service, for the balance actually
-        // outstanding; periods that capitalise interest owe nothing and are skipped, so the
+        // outstanding; periods that capitalise interest and owe nothing else are skipped, so the
         // reserve is full at COD even when the first quarters capitalise.
         let scale = if p <= cod {
             balance
@@ -179,12 +218,11 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
         } else {
             0.0
         };
-        (p + 1..=maturity.min(n - 1))
-            .map(|q| unit_service[q])
-            .filter(|s| *s > 1e-15)
+        (p + 1..n)
+            .map(|q| unit_service[q] * scale + gpu_service[q])
+            .filter(|s| *s > 1e-15 * balance.max(1.0))
             .take(dsra_periods)
             .sum::<f64>()
-            * scale
     };
 
     let mut rows = vec![Row::default(); n];
@@ -203,6 +241,8 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
     let (mut capex_total, mut dep_total) = (0.0, 0.0);
     let (mut paid_in, mut retained, mut deferred) = (0.0, 0.0, 0.0);
     let mut prepaid = 0.0;
+    let mut draws: Vec<super::gpu::Draw> = Vec::new();
+    let (mut gpu_balance, mut gpu_drawn) = (0.0, 0.0);
     for p in 0..n {
         let r = &mut rows[p];
         r.revenue_eur = inputs.revenue(p);
@@ -210,11 +250,46 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
         r.ebitda_eur = r.revenue_eur - r.opex_eur;
         r.capex_eur = inputs.capex(p);
         r.depreciation_eur = depreciation[p];
-        r.debt_opening_eur = balance;
+        r.debt_opening_eur = balance + gpu_balance;
         let construction = p <= cod;
-        r.interest_eur = balance * if construction { rc } else { rt };
+        // The GPU facility: its draws serve (after conversion) or accrue (before it) at its rate,
+        // and a draw follows each purchase of the initial build's GPUs, up to the commitment.
+        let (mut gpu_interest, mut gpu_principal) = (0.0, 0.0);
+        for d in &mut draws {
+            let (i, pr) = if p <= d.converted {
+                (d.balance_eur * rg, 0.0)
+            } else {
+                d.serve(p, rg)
+            };
+            gpu_interest += i;
+            gpu_principal += pr;
+        }
+        let gpu_draw = (debt.gpu.draw_share * inputs.capex_in(p, Class::Gpus))
+            .min(debt.gpu.commitment_eur - gpu_drawn)
+            .max(0.0);
+        if gpu_draw > 0.0 {
+            gpu_drawn += gpu_draw;
+            let mut d = super::gpu::Draw::new(p, gpu_draw, debt.gpu.tenor_periods);
+            if !construction {
+                // Drawn after COD (a late delivery): it amortises from the period after, on the
+                // term sheet's profile from there.
+                let profile = &debt.gpu.profile;
+                d.convert(p, rg, &profile[(p - cod).min(profile.len())..]);
+                for (q, s) in gpu_service.iter_mut().enumerate() {
+                    *s += d.service_at(q);
+                }
+            }
+            draws.push(d);
+        }
+        gpu_balance += gpu_draw - gpu_principal;
+        r.gpu_drawn_eur = gpu_draw;
+        r.gpu_interest_eur = gpu_interest;
+        r.gpu_principal_eur = gpu_principal;
+        r.gpu_closing_eur = gpu_balance;
+        let infra_interest = balance * if construction { rc } else { rt };
+        r.interest_eur = infra_interest + gpu_interest;
         if p == 0 {
-            r.fees_eur = terms.arrangement_fee * debt.commitment_eur;
+            r.fees_eur = terms.arrangement_fee * debt.total_commitment_eur();
         }
         r.taxable_income_eur = r.ebitda_eur - r.depreciation_eur - r.interest_eur - r.fees_eur;
         r.tax_eur = tax(r.taxable_income_eur, &mut losses, terms.tax_rate);
@@ -233,9 +308,23 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
 
         if construction {
             r.cfads_eur = r.ebitda_eur + prepayment - r.tax_eur;
-            let dsra_fund = if p == cod && maturity > cod {
+            if p == cod {
+                // The GPU facility's draws convert with the infrastructure facility.
+                for d in &mut draws {
+                    d.convert(cod, rg, &debt.gpu.profile);
+                    for (q, s) in gpu_service.iter_mut().enumerate() {
+                        *s += d.service_at(q);
+                    }
+                }
+            }
+            let dsra_fund = if p == cod {
                 // Funded at COD for the balance about to convert (the commitment, at the fixed point).
-                dsra_target(p, debt.commitment_eur.max(drawn))
+                let infra = if maturity > cod {
+                    debt.commitment_eur.max(drawn)
+                } else {
+                    0.0
+                };
+                dsra_target(p, infra, &gpu_service)
             } else {
                 0.0
             };
@@ -248,9 +337,11 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
             uses.tax_eur += r.tax_eur;
             operations += r.ebitda_eur;
             prepaid += prepayment;
+            // The GPU facility's draw funds its GPUs first; the rest is funded in turn.
             let need = r.capex_eur + r.interest_eur + r.fees_eur + dsra_fund + r.tax_eur
                 - r.ebitda_eur
-                - prepayment;
+                - prepayment
+                - gpu_draw;
             if need <= cash {
                 cash -= need;
             } else {
@@ -274,6 +365,8 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
             sources.grants_eur += r.grants_drawn_eur;
             sources.equity_eur += r.equity_drawn_eur;
             sources.debt_eur += r.debt_drawn_eur;
+            sources.gpu_debt_eur += gpu_draw;
+            r.debt_drawn_eur += gpu_draw;
             if p == cod {
                 converted = balance;
                 // What operations earned and construction did not spend is still held.
@@ -283,6 +376,9 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
         } else {
             let mut free = r.ebitda_eur + prepayment - r.tax_eur - r.capex_eur;
             r.cfads_eur = free;
+            // A late GPU purchase drawn on the GPU facility is paid by the draw, not by CFADS.
+            free += gpu_draw;
+            r.debt_drawn_eur = gpu_draw;
             let scheduled = if p > maturity {
                 0.0
             } else if p == maturity {
@@ -291,23 +387,20 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
                 // A capitalisation period of the term sheet: whatever interest accrues is added
                 // to the loan, so no debt service falls due (a case with a higher rate or a later
                 // start would otherwise owe a sliver of service against negative CFADS).
-                -r.interest_eur
+                -infra_interest
             } else {
                 (debt.repayment_at(&schedule, p) * converted).min(balance)
             };
-            r.principal_eur = scheduled;
-            r.debt_service_eur = r.interest_eur + scheduled;
-            if r.debt_service_eur > 1e-9 * converted.max(1.0) {
+            r.principal_eur = scheduled + gpu_principal;
+            r.debt_service_eur = r.interest_eur + r.principal_eur;
+            if r.debt_service_eur > 1e-9 * (converted + gpu_drawn).max(1.0) {
                 r.dscr = Some(r.cfads_eur / r.debt_service_eur);
             }
             free -= r.debt_service_eur;
             balance -= scheduled;
             // DSRA: release above target, top up below it from what is left.
-            let target = if p >= maturity {
-                0.0
-            } else {
-                dsra_target(p, balance)
-            };
+            let infra = if p >= maturity { 0.0 } else { balance };
+            let target = dsra_target(p, infra, &gpu_service);
             if dsra > target {
                 free += dsra - target;
                 r.dsra_flow_eur = target - dsra;
@@ -337,11 +430,10 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
                 balance -= r.sweep_eur;
                 free -= r.sweep_eur;
             }
-            r.locked_up = p <= maturity
-                && match (terms.lockup_dscr, r.dscr) {
-                    (Some(level), Some(dscr)) => dscr < level,
-                    _ => false,
-                };
+            r.locked_up = match (terms.lockup_dscr, r.dscr) {
+                (Some(level), Some(dscr)) => dscr < level,
+                _ => false,
+            };
             if r.locked_up {
                 cash += free;
             } else {
@@ -349,7 +441,7 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
                 cash = 0.0;
             }
         }
-        r.debt_closing_eur = balance;
+        r.debt_closing_eur = balance + gpu_balance;
         r.dsra_eur = dsra;
         r.cash_eur = cash;
         capex_total += r.capex_eur;
@@ -358,7 +450,7 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
         paid_in += r.grants_drawn_eur + r.equity_drawn_eur;
         retained += r.net_income_eur - r.distributions_eur;
         r.balance_gap_eur =
-            (r.book_value_eur + cash + dsra) - (balance + deferred + paid_in + retained);
+            (r.book_value_eur + cash + dsra) - (r.debt_closing_eur + deferred + paid_in + retained);
         r.equity_cf_eur = r.distributions_eur - r.equity_drawn_eur;
     }
     let terminal = rows.last().map_or(0.0, |r| r.book_value_eur);
@@ -370,9 +462,10 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
             + last.dsra_eur;
     }
     // Coverage ratios need the CFADS that follow, so they come after the waterfall.
+    let last_maturity = draws.iter().map(|d| d.maturity).fold(maturity, usize::max);
     for p in cod + 1..n {
         let opening = rows[p].debt_opening_eur;
-        if opening <= 1e-9 * converted.max(1.0) {
+        if opening <= 1e-9 * (converted + gpu_drawn).max(1.0) {
             continue;
         }
         let dsra_opening = rows[p - 1].dsra_eur;
@@ -381,7 +474,7 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
                 .map(|q| rows[q].cfads_eur / (1.0 + rt).powi((q - p + 1) as i32))
                 .sum::<f64>()
         };
-        let llcr = (pv(maturity.clamp(p, n - 1)) + dsra_opening) / opening;
+        let llcr = (pv(last_maturity.clamp(p, n - 1)) + dsra_opening) / opening;
         let plcr = (pv(n - 1) + dsra_opening) / opening;
         rows[p].llcr = Some(llcr);
         rows[p].plcr = Some(plcr);
@@ -393,5 +486,6 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
         funding_need_after_grants_eur: need_after_grants,
         terminal_value_eur: terminal,
         schedule,
+        gpu_draws: draws,
     }
 }

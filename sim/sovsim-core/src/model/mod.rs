@@ -857,6 +857,19 @@ impl Phasing {
     }
 }
 
+/// A GPU-backed delayed-draw term loan: drawn as the initial build's GPUs are paid for, at an
+/// advance rate of their cost, each draw maturing a tenor after it (CoreWeave's DDTL 2.0: five
+/// years), sized on the contracted cash flows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GpuFacility {
+    /// Margin over the base rate [fraction per year].
+    pub margin: f64,
+    /// Largest draw per euro of GPUs bought [fraction].
+    pub advance_rate: f64,
+    /// Years from each draw to its maturity.
+    pub tenor_years: f64,
+}
+
 /// Financing assumptions.
 #[derive(Clone, Debug, Default)]
 pub struct Finance {
@@ -880,6 +893,9 @@ pub struct Finance {
     pub tenor_years: u32,
     /// Whether each site is financed on its own or the programme as one.
     pub phasing: Phasing,
+    /// The GPU facility beside the infrastructure facility, if the scenario finances its GPUs
+    /// apart: a delayed-draw loan backed by the GPUs and their contracts.
+    pub gpu_facility: Option<GpuFacility>,
     /// Share of the initial build's GPUs that must work for commercial operation [fraction].
     pub completion_share: f64,
     /// Months after the scheduled COD by which commercial operation must come [months].

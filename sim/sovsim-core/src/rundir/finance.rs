@@ -56,6 +56,7 @@ pub(crate) fn sources(base: &BaseCase) -> [f64; SOURCES.len()] {
         s.grants_eur,
         s.equity_eur,
         s.debt_eur,
+        s.gpu_debt_eur,
         s.prepayments_eur,
         s.operations_eur,
         s.total(),
@@ -89,8 +90,13 @@ pub(super) fn summary(
     );
     m.insert(
         "debt_commitment_eur".into(),
-        opt(Some(fin.total(|d| d.commitment_eur))),
+        opt(Some(fin.total(|d| d.total_commitment_eur()))),
     );
+    m.insert(
+        "debt_gpu_commitment_eur".into(),
+        opt(Some(fin.total(|d| d.gpu.commitment_eur))),
+    );
+    m.insert("debt_gpu_binding".into(), fin.gpu_binding().into());
     let share = match fin.phases.as_slice() {
         [one] => one.debt.debt_share,
         _ => {
@@ -253,6 +259,10 @@ pub(super) fn cashflows(scenario: &Scenario, base: &BaseCase) -> Table {
         .column("calc_grants_drawn_eur", of(|r| r.grants_drawn_eur))
         .column("calc_equity_drawn_eur", of(|r| r.equity_drawn_eur))
         .column("calc_debt_drawn_eur", of(|r| r.debt_drawn_eur))
+        .column("calc_gpu_debt_drawn_eur", of(|r| r.gpu_drawn_eur))
+        .column("calc_gpu_interest_eur", of(|r| r.gpu_interest_eur))
+        .column("calc_gpu_principal_eur", of(|r| r.gpu_principal_eur))
+        .column("calc_gpu_debt_closing_eur", of(|r| r.gpu_closing_eur))
         .column("calc_debt_opening_eur", of(|r| r.debt_opening_eur))
         .column("calc_principal_eur", of(|r| r.principal_eur))
         .column("calc_sweep_eur", of(|r| r.sweep_eur))
@@ -371,7 +381,14 @@ pub(super) fn phases(scenario: &Scenario, base: &BaseCase, s: &FinanceSummary) -
             "debt_sizing_binding",
             text(&|i| fin[i].debt.binding.name().to_owned()),
         )
-        .column("debt_commitment_eur", num(&|i| fin[i].debt.commitment_eur))
+        .column(
+            "debt_commitment_eur",
+            num(&|i| fin[i].debt.total_commitment_eur()),
+        )
+        .column(
+            "gpu_debt_commitment_eur",
+            num(&|i| fin[i].debt.gpu.commitment_eur),
+        )
         .column(
             "debt_eur",
             num(&|i| cases.get(i).map_or(0.0, |c| c.metrics.debt_eur)),
@@ -399,6 +416,144 @@ pub(super) fn phases(scenario: &Scenario, base: &BaseCase, s: &FinanceSummary) -
             "long_stop_breach_probability",
             num(&|i| risk(i).map_or(0.0, |r| r.long_stop_breaches as f64 / runs)),
         )
+}
+
+/// The `tranches` table: each phase's infrastructure facility and GPU facility, as sized and as
+/// the base case draws and repays them.
+pub(super) fn tranches(scenario: &Scenario, base: &BaseCase) -> Table {
+    let t = &base.terms;
+    let mut table = TrancheRows::default();
+    for (i, phase) in base.financing.phases.iter().enumerate() {
+        let Some(case) = base.case.phases.get(i) else {
+            continue;
+        };
+        let (rows, inputs, d) = (&case.flows.rows, &case.inputs, &phase.debt);
+        let gpu_service = |r: &Row| r.gpu_interest_eur + r.gpu_principal_eur;
+        let first_draw = |drawn: &dyn Fn(&Row) -> f64| {
+            rows.iter()
+                .position(|r| drawn(r) > 0.0)
+                .map(|p| period_date(scenario, p))
+                .unwrap_or_default()
+        };
+        let min = |v: &mut dyn Iterator<Item = f64>| v.reduce(f64::min);
+        let tolerance = 1e-9 * case.flows.uses.total().max(1.0);
+        // The infrastructure facility: covered by what the GPU facility's service leaves.
+        let infra_dscr = min(&mut rows.iter().filter_map(|r| {
+            let service = r.debt_service_eur - gpu_service(r);
+            (service > tolerance).then(|| (r.cfads_eur - gpu_service(r)) / service)
+        }));
+        table.push(
+            &phase.name,
+            "infrastructure",
+            t.term_rate,
+            t.tenor_years,
+            d.binding.name(),
+            d.commitment_eur,
+            case.flows.sources.debt_eur,
+            first_draw(&|r| r.debt_drawn_eur - r.gpu_drawn_eur),
+            period_date(scenario, case.flows.schedule.maturity + 1),
+            infra_dscr,
+            rows.iter()
+                .skip(case.flows.schedule.maturity)
+                .all(|r| (r.debt_closing_eur - r.gpu_closing_eur).abs() <= tolerance),
+        );
+        let Some(g) = &t.gpu else {
+            continue;
+        };
+        // The GPU facility: covered by the contracted cash flow.
+        // (Interest before COD is funded as IDC, not served from cash flow.)
+        let cod = case.flows.schedule.cod;
+        let gpu_dscr = min(&mut rows
+            .iter()
+            .enumerate()
+            .skip(cod + 1)
+            .filter(|(_, r)| gpu_service(r) > tolerance)
+            .map(|(p, r)| crate::finance::contracted_cfads(inputs, r, p) / gpu_service(r)));
+        let draws = &case.flows.gpu_draws;
+        table.push(
+            &phase.name,
+            "gpus",
+            g.rate,
+            g.tenor_years,
+            d.gpu.binding.name(),
+            d.gpu.commitment_eur,
+            draws.iter().map(|x| x.amount_eur).sum(),
+            first_draw(&|r| r.gpu_drawn_eur),
+            draws
+                .iter()
+                .map(|x| x.maturity)
+                .max()
+                .map(|m| period_date(scenario, m + 1))
+                .unwrap_or_default(),
+            gpu_dscr,
+            draws
+                .iter()
+                .all(|x| x.maturity >= rows.len() || x.balance_eur.abs() <= tolerance),
+        );
+    }
+    table.table()
+}
+
+/// The rows of the `tranches` table, column by column.
+#[derive(Default)]
+struct TrancheRows {
+    phase: Vec<String>,
+    tranche: Vec<String>,
+    rate: Vec<f64>,
+    tenor_years: Vec<f64>,
+    binding: Vec<String>,
+    commitment_eur: Vec<f64>,
+    drawn_eur: Vec<f64>,
+    first_draw_date: Vec<String>,
+    maturity_date: Vec<String>,
+    dscr_min: Vec<Option<f64>>,
+    repaid: Vec<bool>,
+}
+
+impl TrancheRows {
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        phase: &str,
+        tranche: &str,
+        rate: f64,
+        tenor_years: f64,
+        binding: &str,
+        commitment_eur: f64,
+        drawn_eur: f64,
+        first_draw_date: String,
+        maturity_date: String,
+        dscr_min: Option<f64>,
+        repaid: bool,
+    ) {
+        self.phase.push(phase.to_owned());
+        self.tranche.push(tranche.to_owned());
+        self.rate.push(tidy(rate));
+        self.tenor_years.push(tidy(tenor_years));
+        self.binding.push(binding.to_owned());
+        self.commitment_eur.push(tidy(commitment_eur));
+        self.drawn_eur.push(tidy(drawn_eur));
+        self.first_draw_date.push(first_draw_date);
+        self.maturity_date.push(maturity_date);
+        self.dscr_min
+            .push(dscr_min.filter(|v| v.is_finite()).map(tidy));
+        self.repaid.push(repaid);
+    }
+
+    fn table(self) -> Table {
+        Table::new()
+            .column("phase", Values::Text(self.phase))
+            .column("tranche", Values::Text(self.tranche))
+            .column("rate", Values::F64(self.rate))
+            .column("tenor_years", Values::F64(self.tenor_years))
+            .column("sizing_binding", Values::Text(self.binding))
+            .column("commitment_eur", Values::F64(self.commitment_eur))
+            .column("drawn_eur", Values::F64(self.drawn_eur))
+            .column("first_draw_date", Values::Text(self.first_draw_date))
+            .column("maturity_date", Values::Text(self.maturity_date))
+            .column("dscr_min", Values::OptF64(self.dscr_min))
+            .column("repaid_by_maturity", Values::Bool(self.repaid))
+    }
 }
 
 /// The `sources_uses` table.

@@ -55,6 +55,7 @@ pub fn contents(r: &RunResults) -> Contents {
         tables.push(("cashflows", finance::cashflows(scenario, &f.base)));
         tables.push(("sources_uses", finance::sources_uses(&f.base)));
         tables.push(("phases", finance::phases(scenario, &f.base, &f.summary)));
+        tables.push(("tranches", finance::tranches(scenario, &f.base)));
         tables.push(("contracts", finance::contracts(scenario, &f.base)));
         tables.push(("finance_checks", finance::checks(&f.base, &f.summary)));
         tables.push(("replications", finance::replications(&f.summary)));

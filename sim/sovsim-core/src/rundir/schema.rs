@@ -459,22 +459,32 @@ pub const FINANCE_KEYS: &[Key] = &[
     k(
         "debt_sculpted_eur",
         "EUR",
-        "debt the base case's CFADS supports at the target DSCR: PV at the loan rate of CFADS over the tenor ÷ target (summed over phases, each on its own CFADS)",
+        "infrastructure facility: debt the base case's CFADS supports at the target DSCR, after the GPU facility's service at the target: PV at the loan rate of (CFADS − target × GPU service) over the tenor ÷ target (summed over phases, each on its own CFADS)",
     ),
     k(
         "debt_gearing_cap_eur",
         "EUR",
-        "max gearing × the base case's external funding need: total uses less operating cash and prepayments before COD, i.e. what debt, equity and grants fund (summed over phases)",
+        "infrastructure facility: max gearing × the base case's external funding need: total uses less operating cash, prepayments and GPU-facility draws before COD, i.e. what it, equity and grants fund (summed over phases)",
     ),
     k(
         "debt_commitment_eur",
         "EUR",
-        "the facilities: the lower of the two, per phase, summed",
+        "every tranche: the infrastructure facility (the lower of its two limits) and the GPU facility, per phase, summed",
+    ),
+    k(
+        "debt_gpu_commitment_eur",
+        "EUR",
+        "the GPU facility (0 without one): the lower of its advance rate × the initial GPUs' cost and the PV of the contracted cash flow (contract revenue less prepayments credited, the contracted GPU-hours' share of opex and the contracts' share of tax) over its draws' lives ÷ the target DSCR, per phase, summed",
+    ),
+    k(
+        "debt_gpu_binding",
+        "—",
+        "which limit sized the GPU facility: `advance_rate` or `contract_cover`; `mixed` when phases differ; `none` without one",
     ),
     k(
         "debt_share",
         "fraction",
-        "share of each construction funding need, after grants, the facility pays (equity the rest)",
+        "share of each construction funding need, after GPU-facility draws and grants, the infrastructure facility pays (equity the rest)",
     ),
     k(
         "phasing",
@@ -570,7 +580,7 @@ pub const FINANCE_KEYS: &[Key] = &[
     k(
         "sources_{source}_eur",
         "EUR",
-        "base case, construction: each source of funds (`grants`, `equity`, `debt`, `prepayments` from contracts, `operations`) and `total`",
+        "base case, construction: each source of funds (`grants`, `equity`, `debt` of the infrastructure facility, `gpu_debt` of the GPU facility, `prepayments` from contracts, `operations`) and `total`",
     ),
     k(
         "finance_checks_passed",
@@ -985,7 +995,7 @@ pub const CASHFLOW_INPUTS: [(&str, &str); 12] = [
 ];
 
 /// The `cashflows` calculations and outputs after the inputs, in table order: (column, meaning).
-pub const CASHFLOW_RESULTS: [(&str, Kind, &str); 32] = [
+pub const CASHFLOW_RESULTS: [(&str, Kind, &str); 36] = [
     ("calc_revenue_eur", Kind::F64, "revenue, all streams"),
     ("calc_opex_eur", Kind::F64, "opex, all kinds"),
     ("calc_ebitda_eur", Kind::F64, "EBITDA = revenue − opex"),
@@ -1023,7 +1033,31 @@ pub const CASHFLOW_RESULTS: [(&str, Kind, &str); 32] = [
         Kind::F64,
         "equity drawn, sponsor injections after COD included",
     ),
-    ("calc_debt_drawn_eur", Kind::F64, "senior debt drawn"),
+    (
+        "calc_debt_drawn_eur",
+        Kind::F64,
+        "senior debt drawn, every tranche",
+    ),
+    (
+        "calc_gpu_debt_drawn_eur",
+        Kind::F64,
+        "of which the GPU facility: a draw per purchase of the initial build's GPUs",
+    ),
+    (
+        "calc_gpu_interest_eur",
+        Kind::F64,
+        "interest on the GPU facility (part of `calc_interest_eur`)",
+    ),
+    (
+        "calc_gpu_principal_eur",
+        Kind::F64,
+        "GPU facility principal repaid, each draw in level payments to its maturity (part of `calc_principal_eur`)",
+    ),
+    (
+        "calc_gpu_debt_closing_eur",
+        Kind::F64,
+        "GPU facility outstanding at the period's end (part of `calc_debt_closing_eur`)",
+    ),
     (
         "calc_debt_opening_eur",
         Kind::F64,
@@ -1129,10 +1163,11 @@ pub const USES: [&str; 10] = [
 ];
 
 /// The sources of funds, by key.
-pub const SOURCES: [&str; 6] = [
+pub const SOURCES: [&str; 7] = [
     "grants",
     "equity",
     "debt",
+    "gpu_debt",
     "prepayments",
     "operations",
     "total",
@@ -1263,7 +1298,8 @@ fn finance_tables(t: &mut Vec<TableSpec>) {
                 Text,
                 "`sculpting` or `gearing`, as `debt_sizing_binding`",
             ),
-            one("debt_commitment_eur", F64, "the phase's facility"),
+            one("debt_commitment_eur", F64, "the phase's tranches"),
+            one("gpu_debt_commitment_eur", F64, "of which its GPU facility"),
             one("debt_eur", F64, "base case: its debt at COD"),
             one("capex_total_eur", F64, "base case: its capex over the horizon"),
             some(
@@ -1286,6 +1322,32 @@ fn finance_tables(t: &mut Vec<TableSpec>) {
                 F64,
                 "share of replications whose COD of this phase comes after its long-stop",
             ),
+        ],
+        dirs: RUN,
+    });
+    t.push(TableSpec {
+        stem: "tranches",
+        row: "one tranche of one phase's debt, base case: the infrastructure facility (land, power and halls; with no GPU facility, everything) and the GPU facility (a delayed-draw loan, each draw maturing its tenor after it)",
+        groups: vec![
+            one("phase", Text, "site id, or `programme`"),
+            one("tranche", Text, "`infrastructure` or `gpus`"),
+            one("rate", F64, "base rate + margin (the infrastructure facility's term rate) [fraction per year]"),
+            one("tenor_years", F64, "the infrastructure facility's tenor from COD; the GPU facility's from each draw"),
+            one(
+                "sizing_binding",
+                Text,
+                "`sculpting` or `gearing` (infrastructure); `advance_rate` or `contract_cover` (GPUs)",
+            ),
+            one("commitment_eur", F64, "as sized on the base case"),
+            one("drawn_eur", F64, "base case: drawn over the horizon"),
+            one("first_draw_date", Text, "base case: its first draw (empty if none)"),
+            one("maturity_date", Text, "base case: the end of its last repayment period (the last draw's, for the GPU facility)"),
+            one(
+                "dscr_min",
+                OptF64,
+                "base case: its own smallest cover — (CFADS − GPU service) ÷ its service for the infrastructure facility; the contracted cash flow ÷ its service for the GPU facility",
+            ),
+            one("repaid_by_maturity", Bool, "base case: nothing of it outstanding after its maturity (one past the horizon is not tested)"),
         ],
         dirs: RUN,
     });

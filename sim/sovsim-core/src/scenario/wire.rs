@@ -540,6 +540,10 @@ pub struct Finance {
     /// lenders finance phases built years apart; `"programme"`: one project, one COD when every
     /// site is done.
     pub phasing: Option<String>,
+    /// A GPU facility beside the infrastructure facility: the initial build's GPUs are financed
+    /// by a delayed-draw loan of their own, each draw maturing a tenor after it; without it, one
+    /// facility finances everything.
+    pub gpu_facility: Option<GpuFacility>,
     /// Share of the initial build's GPUs that must work for commercial operation (the completion
     /// test the term loan converts on) [fraction]; default from `data/defaults.csv`.
     pub completion_share: Option<f64>,
@@ -597,6 +601,18 @@ pub struct Finance {
     /// Equity IRR the sponsors require [fraction per year]: the target of
     /// `sovsim breakeven --target equity_irr=hurdle`.
     pub equity_hurdle_rate: Option<f64>,
+}
+
+/// A GPU-backed delayed-draw term loan (the GPUs and their contracts are its security).
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GpuFacility {
+    /// Margin over the base rate [fraction per year]; default from `data/defaults.csv`.
+    pub margin: Option<f64>,
+    /// Largest draw per euro of GPUs bought [fraction]; default from `data/defaults.csv`.
+    pub advance_rate: Option<f64>,
+    /// Years from each draw to its maturity; default from `data/defaults.csv`.
+    pub tenor_years: Option<f64>,
 }
 
 /// An offtake contract: a counterparty buys the GPU-hours of some GPUs at a price for a term.

@@ -29,6 +29,7 @@ fn terms(periods_per_year: f64) -> Terms {
         completion_share: 0.95,
         phasing: sovsim_core::model::Phasing::Programme,
         long_stop_months: 12.0,
+        gpu: None,
     }
 }
 
@@ -324,6 +325,81 @@ fn two_phases_have_two_cods_and_two_term_loans_each_sized_on_its_own_cash_flows(
 }
 
 #[test]
+fn a_gpu_draw_matures_five_years_after_it_repaid_on_the_contracts_beside_the_infrastructure_loan() {
+    // Quarterly, 40 quarters. Halls: 200 in quarter 0. GPUs: 1,000 in quarter 1 and 500 in
+    // quarter 3 (COD at its end). Contracts pay 100 a quarter from quarter 4.
+    let n = 40;
+    let revenue: Vec<f64> = (0..n).map(|p| if p >= 4 { 100.0 } else { 0.0 }).collect();
+    let mut inputs = one_asset(200.0, &revenue, 3);
+    inputs.capex.push(CapexLine {
+        class: Class::Gpus,
+        life_years: Some(6.0),
+        eur: (0..n)
+            .map(|p| match p {
+                1 => 1000.0,
+                3 => 500.0,
+                _ => 0.0,
+            })
+            .collect(),
+    });
+    let mut t = terms(4.0);
+    t.tenor_years = 4.0;
+    t.gpu = Some(finance::GpuTerms {
+        rate: 0.08,
+        advance_rate: 0.5,
+        tenor_years: 5.0,
+    });
+    let (debt, flows, m) = sized(&inputs, &t);
+    // The contracts cover far more than half the GPUs' cost: the advance rate binds, 750.
+    assert_eq!(debt.gpu.binding, finance::GpuBinding::Advance);
+    assert!(close(debt.gpu.commitment_eur, 750.0, 1e-12));
+    assert_eq!(flows.schedule.cod, 3);
+    let r = &flows.rows;
+    assert_eq!((r[1].gpu_drawn_eur, r[3].gpu_drawn_eur), (500.0, 250.0));
+    // Before COD the first draw accrues 2 % a quarter, funded as IDC.
+    assert!(close(r[2].gpu_interest_eur, 10.0, 1e-12) && close(r[3].gpu_interest_eur, 10.0, 1e-12));
+    // Each draw converts at COD and is repaid on the contracted cash flow — flat here, so in level
+    // instalments — until 20 quarters after it: the first over 18 quarters (4-21), the second
+    // over 20 (4-23).
+    let level = |amount: f64, k: i32| amount * 0.02 / (1.0 - 1.02f64.powi(-k));
+    let service = level(500.0, 18) + level(250.0, 20);
+    for (p, row) in r.iter().enumerate().take(22).skip(4) {
+        assert!(
+            close(row.gpu_interest_eur + row.gpu_principal_eur, service, 1e-9),
+            "quarter {p}"
+        );
+    }
+    assert!(close(
+        r[22].gpu_interest_eur + r[22].gpu_principal_eur,
+        level(250.0, 20),
+        1e-9
+    ));
+    assert!(r[22].gpu_closing_eur > 0.0 && r[23].gpu_closing_eur.abs() < 1e-9);
+    assert_eq!(
+        flows
+            .gpu_draws
+            .iter()
+            .map(|d| (d.period, d.maturity))
+            .collect::<Vec<_>>(),
+        vec![(1, 21), (3, 23)],
+        "each draw matures five years (20 quarters) after it"
+    );
+    // The infrastructure loan is sculpted on what the GPU service leaves: together they are
+    // covered at the target wherever the infrastructure loan owes service.
+    assert_eq!(debt.binding, Binding::Sculpting);
+    for (p, row) in r.iter().enumerate().take(20).skip(4) {
+        let infra = row.debt_service_eur - row.gpu_interest_eur - row.gpu_principal_eur;
+        assert!(infra > 0.0, "quarter {p}");
+        assert!(close(row.dscr.expect("served"), 1.25, 1e-9), "quarter {p}");
+    }
+    // The tranches add up to the debt; sources = uses; every tranche repaid by its maturity.
+    assert!(close(m.debt_eur, r[3].debt_closing_eur, 1e-12));
+    assert!(close(flows.sources.gpu_debt_eur, 750.0, 1e-12));
+    assert_laws(&inputs, &t, &debt, &flows, "GPU facility");
+    assert!(m.all_checks_pass(), "{:?}", m.checks);
+}
+
+#[test]
 fn the_dsra_is_funded_at_cod_with_the_first_quarters_that_owe_service() {
     // Quarterly; nothing earned in the first quarter after COD (it capitalises), then 100 a quarter.
     let revenue = [0.0, 0.0, 100.0, 100.0, 100.0, 100.0, 100.0, 100.0, 100.0];
@@ -360,12 +436,33 @@ fn assert_laws(inputs: &Inputs, t: &Terms, debt: &Debt, flows: &Cashflows, what:
         flows.sources.total(),
         flows.uses.total()
     );
+    // The tranches add up to the debt: what each drew over construction is its source.
+    let cod = flows.schedule.cod;
+    let drawn = |f: fn(&finance::Row) -> f64| flows.rows[..=cod].iter().map(f).sum::<f64>();
+    assert!(
+        (drawn(|r| r.debt_drawn_eur) - flows.sources.debt_eur - flows.sources.gpu_debt_eur).abs()
+            <= 1e-9 * scale
+            && (drawn(|r| r.gpu_drawn_eur) - flows.sources.gpu_debt_eur).abs() <= 1e-9 * scale,
+        "{what}: the tranches' draws are not the debt's sources"
+    );
     for (p, r) in flows.rows.iter().enumerate() {
-        // Opening debt + draws − repayments = closing debt.
+        // Opening debt + draws − repayments = closing debt, in total and for the GPU facility.
         let closing = r.debt_opening_eur + r.debt_drawn_eur - r.principal_eur - r.sweep_eur;
         assert!(
             (closing - r.debt_closing_eur).abs() <= 1e-9 * scale,
             "{what}: debt roll-forward breaks in period {p}"
+        );
+        let gpu_opening = p
+            .checked_sub(1)
+            .map_or(0.0, |q| flows.rows[q].gpu_closing_eur);
+        assert!(
+            (gpu_opening + r.gpu_drawn_eur - r.gpu_principal_eur - r.gpu_closing_eur).abs()
+                <= 1e-9 * scale,
+            "{what}: the GPU facility's roll-forward breaks in period {p}"
+        );
+        assert!(
+            r.gpu_closing_eur <= r.debt_closing_eur + 1e-9 * scale,
+            "{what}: the GPU facility is part of the debt"
         );
         // After COD the waterfall hands out exactly the cash available: CFADS and injections, less
         // debt service, DSRA movements, sweep and what stays trapped.
@@ -443,6 +540,25 @@ fn the_laws_hold_on_synthetic_projects_with_every_feature_on() {
     t.grants_eur = 100.0;
     t.max_gearing = 0.7;
     t.tenor_years = 3.0;
+    // The same project with its GPUs bought in quarters 1 and 2 on a GPU facility of two-year draws.
+    let mut with_gpus = inputs.clone();
+    with_gpus.capex.push(CapexLine {
+        class: Class::Gpus,
+        life_years: Some(5.0),
+        eur: (0..24)
+            .map(|p| [0.0, 250.0, 150.0][..].get(p).copied().unwrap_or(0.0))
+            .collect(),
+    });
+    let mut tg = t.clone();
+    tg.gpu = Some(finance::GpuTerms {
+        rate: 0.09,
+        advance_rate: 0.6,
+        tenor_years: 2.0,
+    });
+    let debt = finance::size(&with_gpus, &tg);
+    assert!(debt.converged && debt.gpu.commitment_eur > 0.0);
+    let flows = finance::run(&with_gpus, &tg, &debt);
+    assert_laws(&with_gpus, &tg, &debt, &flows, "with a GPU facility");
     let debt = finance::size(&inputs, &t);
     assert!(
         debt.converged,
@@ -530,6 +646,52 @@ fn simulated_replications_of_a_shipped_scenario_obey_the_laws_with_debt_sized_on
         assert!((spent - flows.rows.iter().map(|r| r.capex_eur).sum::<f64>()).abs() < 1.0);
     }
     assert_eq!(CHECKS.len(), m.checks.len());
+}
+
+#[test]
+fn simulated_replications_with_a_gpu_facility_repay_every_tranche_by_its_maturity() {
+    // The neocloud finances each site with an infrastructure facility and a GPU facility.
+    let scenario = super::shipped("neocloud-1.3gw.toml");
+    let t = Terms::of(&scenario).expect("financed");
+    assert!(t.gpu.is_some(), "the neocloud has a GPU facility");
+    let by_phase = |s: &sovsim_core::model::Scenario, rep: u64| {
+        let r = simulate(s, rep, false);
+        let setup = dispatch::Setup::new(s, s.dispatch.policy);
+        let outcome =
+            dispatch::dispatch(s, &setup, &r.operational_gpu_hours, &dispatch::draw(s, rep));
+        let prices = finance::draw_prices(s, rep).expect("financed");
+        let sites = finance::inputs_by_site(s, &r, &outcome, &prices).expect("financed");
+        let ids: Vec<String> = s.sites.iter().map(|x| x.id.clone()).collect();
+        finance::phases(&ids, sites, t.phasing)
+    };
+    let financing = finance::size_phases(&by_phase(&scenario.at_medians(), 0), &t);
+    assert!(
+        financing.total(|d| d.gpu.commitment_eur) > 0.0,
+        "the anchor contract supports GPU debt"
+    );
+    for rep in 0..3 {
+        for (part, phase) in by_phase(&scenario, rep).iter().zip(&financing.phases) {
+            let pt = phase.terms(&t);
+            let flows = finance::run(&part.inputs, &pt, &phase.debt);
+            let what = format!("replication {rep}, {}", part.name);
+            assert_laws(&part.inputs, &pt, &phase.debt, &flows, &what);
+            // Every draw is repaid by its own maturity, five years after it.
+            for d in &flows.gpu_draws {
+                assert_eq!(d.maturity, (d.period + 20).max(d.converted + 1), "{what}");
+                if d.maturity < flows.rows.len() {
+                    assert!(
+                        d.balance_eur.abs() < 1e-3,
+                        "{what}: a draw outlives its maturity"
+                    );
+                }
+            }
+            let drawn: f64 = flows.gpu_draws.iter().map(|d| d.amount_eur).sum();
+            assert!(
+                drawn <= phase.debt.gpu.commitment_eur * (1.0 + 1e-12),
+                "{what}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -140,6 +140,29 @@ pub(super) fn convert_finance(
             m::Phasing::Site
         }),
     };
+    let gpu_facility = f.gpu_facility.as_ref().map(|g| {
+        let at = |k: &str| path!("finance", "gpu_facility", k);
+        let margin = g
+            .margin
+            .unwrap_or_else(|| ctx.default("gpu_facility_margin"));
+        let advance = g
+            .advance_rate
+            .unwrap_or_else(|| ctx.default("gpu_facility_advance_rate"));
+        let tenor = g
+            .tenor_years
+            .unwrap_or_else(|| ctx.default("gpu_facility_tenor_years"));
+        let margin = ctx.fraction(&at("margin"), margin);
+        let advance = ctx.fraction(&at("advance_rate"), advance);
+        let tenor = ctx.positive(&at("tenor_years"), tenor);
+        Some(m::GpuFacility {
+            margin: margin?,
+            advance_rate: advance?,
+            tenor_years: tenor?,
+        })
+    });
+    if matches!(gpu_facility, Some(None)) {
+        ok = false;
+    }
     let long_stop = f
         .long_stop_months
         .unwrap_or_else(|| ctx.default("long_stop_months"));
@@ -357,6 +380,7 @@ pub(super) fn convert_finance(
         max_gearing,
         tenor_years: f.tenor_years,
         phasing,
+        gpu_facility: gpu_facility.flatten(),
         completion_share,
         long_stop_months: long_stop,
         dsra_months: f
