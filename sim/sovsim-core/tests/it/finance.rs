@@ -400,6 +400,55 @@ fn a_gpu_draw_matures_five_years_after_it_repaid_on_the_contracts_beside_the_inf
 }
 
 #[test]
+fn a_contract_ending_before_a_draws_maturity_repays_it_first_and_sizes_it() {
+    // Quarterly, 30 quarters. GPUs: 1,000 in quarter 1 (COD at its end). A contract pays 100 a
+    // quarter in quarters 2-9; merchant hours earn 100 a quarter after it. GPU facility: 8 %,
+    // advance 0.8, five years.
+    let n = 30;
+    let mut inputs = one_asset(0.0, &vec![0.0; n], 3);
+    inputs.capex[0].class = Class::Gpus;
+    inputs.capex[0].eur[1] = 1000.0;
+    for p in 2..n {
+        if p <= 9 {
+            inputs.revenue_contracted_eur[p] = 100.0;
+            inputs.contracted_gpu_hours[p] = 1000.0;
+        } else {
+            inputs.revenue_merchant_eur[p] = 100.0;
+        }
+    }
+    let mut t = terms(4.0);
+    t.gpu = Some(finance::GpuTerms {
+        rate: 0.08,
+        advance_rate: 0.8,
+        tenor_years: 5.0,
+    });
+    let debt = finance::size(&inputs, &t);
+    let flows = finance::run(&inputs, &t, &debt);
+    // The contract covers PV(100 over 8 quarters at 2 %) ÷ 1.25 — less than 800: it binds.
+    let cover = 100.0 * (1.0 - 1.02f64.powi(-8)) / 0.02 / 1.25;
+    assert_eq!(debt.gpu.binding, finance::GpuBinding::ContractCover);
+    assert!(close(debt.gpu.commitment_eur, cover, 1e-9));
+    let r = &flows.rows;
+    // Repaid on the contract, at the target cover, before the contract ends; nothing owed after,
+    // though the draw's legal maturity is quarter 21.
+    for (p, row) in r.iter().enumerate().take(10).skip(2) {
+        let service = row.gpu_interest_eur + row.gpu_principal_eur;
+        assert!(close(service, 100.0 / 1.25, 1e-9), "quarter {p}: {service}");
+    }
+    assert!(r[9].gpu_closing_eur.abs() < 1e-9 && r[10].gpu_principal_eur.abs() < 1e-9);
+    assert_eq!(flows.gpu_draws[0].maturity, 21);
+    // The infrastructure facility finances the rest on the merchant hours after the contract,
+    // and owes nothing while the contract's cash goes to the GPU facility.
+    assert!(debt.commitment_eur > 0.0);
+    assert!(close(
+        r[2].debt_service_eur,
+        r[2].gpu_interest_eur + r[2].gpu_principal_eur,
+        1e-9
+    ));
+    assert_laws(&inputs, &t, &debt, &flows, "a contract ending early");
+}
+
+#[test]
 fn the_dsra_is_funded_at_cod_with_the_first_quarters_that_owe_service() {
     // Quarterly; nothing earned in the first quarter after COD (it capitalises), then 100 a quarter.
     let revenue = [0.0, 0.0, 100.0, 100.0, 100.0, 100.0, 100.0, 100.0, 100.0];
