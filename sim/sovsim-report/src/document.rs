@@ -1061,6 +1061,14 @@ fn finance(run: &RunData) -> (Value, Vec<Chart>) {
             })
             .collect()
     };
+    // A coverage ratio, or a dash where there is none.
+    let ratio = |v: f64| -> String {
+        if v.is_finite() {
+            times(v)
+        } else {
+            "–".into()
+        }
+    };
     let phases: Vec<Value> = {
         let t = "phases";
         let [name, cod, long_stop, maturity, binding] = [
@@ -1079,13 +1087,6 @@ fn finance(run: &RunData) -> (Value, Vec<Chart>) {
             "long_stop_breach_probability",
         ]
         .map(|c| run.numbers(t, c));
-        let ratio = |v: f64| {
-            if v.is_finite() {
-                times(v)
-            } else {
-                "–".into()
-            }
-        };
         (0..name.len())
             .map(|i| {
                 json!({
@@ -1133,7 +1134,7 @@ fn finance(run: &RunData) -> (Value, Vec<Chart>) {
                     "drawn": money(drawn[i]),
                     "first": if first[i].is_empty() { "–".to_owned() } else { first[i].clone() },
                     "maturity": if maturity[i].is_empty() { "–".to_owned() } else { maturity[i].clone() },
-                    "cover": if dscr[i].is_finite() { times(dscr[i]) } else { "–".into() },
+                    "cover": ratio(dscr[i]),
                 })
             })
             .collect()

@@ -88,6 +88,14 @@ impl GpuTranche {
     }
 }
 
+/// When a draw in `period`, maturing `tenor` periods after it, converts at `cod` and matures:
+/// converted at COD (or when drawn, after it), and repaid by its maturity — at least one period
+/// after conversion, for a construction longer than the tenor.
+pub fn life(period: usize, tenor: usize, cod: usize) -> (usize, usize) {
+    let converted = period.max(cod);
+    (converted, (period + tenor.max(1)).max(converted + 1))
+}
+
 /// One draw of the GPU facility in one case.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Draw {
@@ -125,8 +133,7 @@ impl Draw {
     /// draw's life; in one payment the period after if the maturity has already come (a
     /// construction longer than the tenor).
     pub fn convert(&mut self, at: usize, rate: f64, profile: &[f64]) {
-        self.converted = at.max(self.period);
-        self.maturity = self.maturity.max(self.converted + 1);
+        (self.converted, self.maturity) = life(self.period, self.maturity - self.period, at);
         let k = self.maturity - self.converted;
         let mut shape: Vec<f64> = (0..k)
             .map(|j| profile.get(j).copied().unwrap_or(0.0).max(0.0))
@@ -158,6 +165,15 @@ impl Draw {
         };
         self.balance_eur -= principal;
         (interest, principal)
+    }
+
+    /// Adds its scheduled service to `per_period` (indexed by period; what falls past the end is
+    /// not added).
+    pub fn add_service(&self, per_period: &mut [f64]) {
+        let from = self.converted.saturating_add(1);
+        for (s, v) in per_period.iter_mut().skip(from).zip(&self.service_eur) {
+            *s += v;
+        }
     }
 
     /// The service it is scheduled to owe in period `q`.

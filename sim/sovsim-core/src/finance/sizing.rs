@@ -4,7 +4,7 @@
 //! shield), so sizing iterates the waterfall to a fixed point and says whether it got there.
 
 use super::debt::{Binding, Debt, Terms};
-use super::gpu::{GpuBinding, GpuTranche};
+use super::gpu::{GpuBinding, GpuTranche, life};
 use super::inputs::{Class, Inputs};
 use super::waterfall::{Cashflows, contracted_cfads, run};
 
@@ -40,8 +40,8 @@ fn size_gpu(base: &Inputs, terms: &Terms, flows: &Cashflows, cod: usize) -> GpuT
             continue;
         }
         gpus += spent;
-        let converted = p.max(cod);
-        let window = (p + tenor).max(converted + 1) - converted;
+        let (converted, maturity) = life(p, tenor, cod);
+        let window = maturity - converted;
         let offset = converted - cod;
         let pv: f64 = (0..window)
             .map(|j| {

@@ -275,9 +275,7 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
                 // term sheet's profile from there.
                 let profile = &debt.gpu.profile;
                 d.convert(p, rg, &profile[(p - cod).min(profile.len())..]);
-                for (q, s) in gpu_service.iter_mut().enumerate() {
-                    *s += d.service_at(q);
-                }
+                d.add_service(&mut gpu_service);
             }
             draws.push(d);
         }
@@ -312,9 +310,7 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
                 // The GPU facility's draws convert with the infrastructure facility.
                 for d in &mut draws {
                     d.convert(cod, rg, &debt.gpu.profile);
-                    for (q, s) in gpu_service.iter_mut().enumerate() {
-                        *s += d.service_at(q);
-                    }
+                    d.add_service(&mut gpu_service);
                 }
             }
             let dsra_fund = if p == cod {
