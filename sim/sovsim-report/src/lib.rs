@@ -11,6 +11,7 @@ pub mod charts;
 pub mod compare;
 pub mod data;
 pub mod document;
+pub mod live;
 pub mod sensitivity;
 pub mod typeset;
 pub mod workbook;

@@ -1,6 +1,8 @@
-//! The workbook a lender's model auditor opens first (`model.xlsx`): a summary, the inputs with
-//! their sources, the period table of inputs, the cash flows, sources & uses and the checks, each
-//! on its own sheet with number formats. Written from the run directory, like the PDF.
+//! The workbook a lender's model auditor opens first (`model.xlsx`): a summary, the live model
+//! (inputs, each phase's calculations and the programme as formulas: see [`crate::live`]), the
+//! assumptions with their sources, sovsim's cash flows, sources & uses, contracts, phases,
+//! tranches and the checks, each on its own sheet with number formats. Written from the run
+//! directory, like the PDF.
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 use serde_json::Value;
@@ -140,14 +142,11 @@ pub fn build(run: &RunData) -> Result<Vec<u8>, ReportError> {
             .set_creation_datetime(&created),
     );
     summary_sheet(book.add_worksheet(), run).map_err(xlsx)?;
-    table_sheet(&mut book, run, "Inputs", "assumptions", |_| true)?;
-    // The period table of inputs (FAST: inputs apart from calculations).
-    table_sheet(&mut book, run, "Periods", "cashflows", |c| {
-        !c.starts_with("calc_") && !c.starts_with("out_")
-    })?;
-    table_sheet(&mut book, run, "Cash flows", "cashflows", |c| {
-        !c.starts_with("in_")
-    })?;
+    // The live model: inputs, each phase's calculations and the programme, as formulas.
+    crate::live::add(&mut book, run)?;
+    table_sheet(&mut book, run, "Assumptions", "assumptions", |_| true)?;
+    // sovsim's own figures of the base case, period by period (what the live model reproduces).
+    table_sheet(&mut book, run, "Cash flows", "cashflows", |_| true)?;
     table_sheet(&mut book, run, "Sources & uses", "sources_uses", |_| true)?;
     table_sheet(&mut book, run, "Contracts", "contracts", |_| true)?;
     table_sheet(&mut book, run, "Phases", "phases", |_| true)?;

@@ -287,11 +287,14 @@ pub fn inputs_by_site(
         out.revenue_by_contract_eur = vec![vec![0.0; n]; f.contracts.len()];
         out.gpu_hours_by_contract = vec![vec![0.0; n]; f.contracts.len()];
         out.gpu_hours_by_cluster = vec![vec![0.0; n]; scenario.clusters.len()];
+        out.revenue_merchant_by_sku_eur = vec![vec![0.0; n]; scenario.skus.len()];
+        out.prepayment_received_by_contract_eur = vec![vec![0.0; n]; f.contracts.len()];
+        out.prepayment_applied_by_contract_eur = vec![vec![0.0; n]; f.contracts.len()];
     }
     // Per contract and site: the share of its prepayment the site receives (by the GPUs of its
     // clusters), and what is left to credit.
     let mut prepaid_left: Vec<Vec<f64>> = Vec::new();
-    for c in &f.contracts {
+    for (k, c) in f.contracts.iter().enumerate() {
         let mut shares = vec![0.0; sites];
         let total: f64 = c
             .clusters
@@ -308,6 +311,7 @@ pub fn inputs_by_site(
         for (s, share) in shares.iter_mut().enumerate() {
             *share *= value;
             outs[s].prepayment_received_eur[p] += *share;
+            outs[s].prepayment_received_by_contract_eur[k][p] += *share;
         }
         prepaid_left.push(shares);
     }
@@ -374,6 +378,7 @@ pub fn inputs_by_site(
                 let applied = (c.prepayment * revenue).min(prepaid_left[k][s]);
                 prepaid_left[k][s] -= applied;
                 out.prepayment_applied_eur[p] += applied;
+                out.prepayment_applied_by_contract_eur[k][p] += applied;
             }
         }
         let mid_years = (m as f64 + 0.5) / 12.0;
@@ -389,16 +394,19 @@ pub fn inputs_by_site(
             let training = outcome.training_gpu_hours[m][c];
             let tokens = outcome.tokens[m][c];
             let merchant = used - used.min(claimed[c]);
-            let price = sku_price[cluster.sku.index()];
-            match prices.token_eur_per_mtok {
+            let sku = cluster.sku.index();
+            let price = sku_price[sku];
+            let merchant_revenue = match prices.token_eur_per_mtok {
                 Some(per_mtok) if used > 0.0 => {
                     let share = merchant / used;
-                    out.revenue_merchant_eur[p] += share * training * price;
                     out.revenue_tokens_eur[p] += share * tokens * per_mtok * token_decline / 1e6;
+                    share * training * price
                 }
-                Some(_) => {}
-                None => out.revenue_merchant_eur[p] += merchant * price,
-            }
+                Some(_) => 0.0,
+                None => merchant * price,
+            };
+            out.revenue_merchant_eur[p] += merchant_revenue;
+            out.revenue_merchant_by_sku_eur[sku][p] += merchant_revenue;
             out.merchant_gpu_hours[p] += merchant;
             out.gpu_hours[p] += operational[c];
             out.gpu_hours_by_cluster[c][p] += operational[c];

@@ -186,7 +186,7 @@ impl Debt {
     }
 
     /// Principal due in period `p` as a share of the balance converted, on `schedule`.
-    pub(super) fn repayment_at(&self, schedule: &Schedule, p: usize) -> f64 {
+    pub fn repayment_at(&self, schedule: &Schedule, p: usize) -> f64 {
         p.checked_sub(schedule.cod + 1)
             .and_then(|k| self.repayment.get(k))
             .copied()
@@ -194,7 +194,7 @@ impl Debt {
     }
 
     /// Whether period `p` capitalises its interest on `schedule`.
-    pub(super) fn capitalising_at(&self, schedule: &Schedule, p: usize) -> bool {
+    pub fn capitalising_at(&self, schedule: &Schedule, p: usize) -> bool {
         p.checked_sub(schedule.cod + 1)
             .and_then(|k| self.capitalising.get(k))
             .copied()

@@ -69,6 +69,8 @@ pub struct Inputs {
     pub gpu_hours_by_contract: Vec<Vec<f64>>,
     /// Merchant GPU-hours used × the market price of their generation [EUR].
     pub revenue_merchant_eur: Vec<f64>,
+    /// Per SKU (scenario order): its share of `revenue_merchant_eur` [EUR].
+    pub revenue_merchant_by_sku_eur: Vec<Vec<f64>>,
     /// Merchant tokens sold × price per million [EUR].
     pub revenue_tokens_eur: Vec<f64>,
     /// Resale of retired GPUs [EUR].
@@ -77,6 +79,10 @@ pub struct Inputs {
     pub prepayment_received_eur: Vec<f64>,
     /// Prepayments credited against invoices [EUR] (revenue already paid for in cash).
     pub prepayment_applied_eur: Vec<f64>,
+    /// Per contract (scenario order): its prepayment received [EUR].
+    pub prepayment_received_by_contract_eur: Vec<Vec<f64>>,
+    /// Per contract (scenario order): its prepayment credited [EUR].
+    pub prepayment_applied_by_contract_eur: Vec<Vec<f64>>,
     /// Energy: grid, power contracts and on-site fuel [EUR].
     pub opex_energy_eur: Vec<f64>,
     /// Fixed O&M of on-site plants [EUR].
@@ -122,10 +128,13 @@ impl Inputs {
             revenue_by_contract_eur: Vec::new(),
             gpu_hours_by_contract: Vec::new(),
             revenue_merchant_eur: z.clone(),
+            revenue_merchant_by_sku_eur: Vec::new(),
             revenue_tokens_eur: z.clone(),
             revenue_resale_eur: z.clone(),
             prepayment_received_eur: z.clone(),
             prepayment_applied_eur: z.clone(),
+            prepayment_received_by_contract_eur: Vec::new(),
+            prepayment_applied_by_contract_eur: Vec::new(),
             opex_energy_eur: z.clone(),
             opex_power_om_eur: z.clone(),
             opex_maintenance_eur: z.clone(),
@@ -161,6 +170,10 @@ impl Inputs {
         out.revenue_by_contract_eur = vec![vec![0.0; n]; contracts];
         out.gpu_hours_by_contract = vec![vec![0.0; n]; contracts];
         out.gpu_hours_by_cluster = vec![vec![0.0; n]; first.gpu_hours_by_cluster.len()];
+        out.revenue_merchant_by_sku_eur =
+            vec![vec![0.0; n]; first.revenue_merchant_by_sku_eur.len()];
+        out.prepayment_received_by_contract_eur = vec![vec![0.0; n]; contracts];
+        out.prepayment_applied_by_contract_eur = vec![vec![0.0; n]; contracts];
         for part in parts {
             for line in &part.capex {
                 match out
@@ -210,6 +223,18 @@ impl Inputs {
                 ),
                 (&mut out.gpu_hours_by_contract, &part.gpu_hours_by_contract),
                 (&mut out.gpu_hours_by_cluster, &part.gpu_hours_by_cluster),
+                (
+                    &mut out.revenue_merchant_by_sku_eur,
+                    &part.revenue_merchant_by_sku_eur,
+                ),
+                (
+                    &mut out.prepayment_received_by_contract_eur,
+                    &part.prepayment_received_by_contract_eur,
+                ),
+                (
+                    &mut out.prepayment_applied_by_contract_eur,
+                    &part.prepayment_applied_by_contract_eur,
+                ),
             ] {
                 for (to, from) in rows.iter_mut().zip(from) {
                     add(to, from);

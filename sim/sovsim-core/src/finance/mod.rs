@@ -31,7 +31,8 @@
 //!   when drawn, after it) and is repaid by its own maturity, `tenor_years` after the draw, in
 //!   service proportional to the base case's contracted cash flow (contract revenue less
 //!   prepayments credited and its share of opex and tax) — so a contract ending early repays it
-//!   first. It is sized on that cash flow at the target DSCR and never swept. What it does not
+//!   first. It is sized on that cash flow at the target DSCR and never swept; its rate floats on
+//!   each case's base rate, as the infrastructure facility's does. What it does not
 //!   advance is funded like every other use (cash, grants, then the infrastructure facility and
 //!   equity pro rata); the infrastructure facility is the term loan above, sculpted on CFADS less
 //!   the target × the GPU facility's service, with gearing over what it, equity and grants fund.

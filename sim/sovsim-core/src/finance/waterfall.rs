@@ -203,7 +203,10 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
     let dsra_periods = (terms.dsra_months * terms.periods_per_year / 12.0).round() as usize;
     let (unit_service, unit_left) = debt.unit_profile(&schedule, n, rt);
     let depreciation = inputs.depreciation();
-    let rg = debt.gpu.rate_per_period;
+    // The GPU facility floats on the case's base rate, like the infrastructure facility.
+    let rg = terms.gpu.as_ref().map_or(debt.gpu.rate_per_period, |g| {
+        g.rate / terms.periods_per_year
+    });
     // The GPU facility's scheduled service per period, known once its draws convert (it is never
     // swept, so it is paid as scheduled).
     let mut gpu_service = vec![0.0; n];

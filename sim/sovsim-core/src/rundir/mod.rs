@@ -9,6 +9,8 @@
 
 mod dispatch;
 mod finance;
+mod model;
+pub use model::MODEL_LINES;
 pub mod inventory;
 pub mod manifest;
 pub mod run;

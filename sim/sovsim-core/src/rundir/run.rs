@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 
 use super::table::{Table, Values, quantile_columns, tidy};
-use super::{Contents, dispatch, finance, sensitivity};
+use super::{Contents, dispatch, finance, model, sensitivity};
 use crate::assumptions::Assumption;
 use crate::engine::aggregate::{
     Aggregate, DelaySummary, SITE_SERIES, SKU_SERIES, SOURCE_SERIES, SiteSeries,
@@ -59,6 +59,9 @@ pub fn contents(r: &RunResults) -> Contents {
         tables.push(("contracts", finance::contracts(scenario, &f.base)));
         tables.push(("finance_checks", finance::checks(&f.base, &f.summary)));
         tables.push(("replications", finance::replications(&f.summary)));
+        let (scalars, series) = model::tables(scenario, &f.base);
+        tables.push(("model_scalars", scalars));
+        tables.push(("model_series", series));
     }
     if let Some(i) = &r.investor {
         tables.push((

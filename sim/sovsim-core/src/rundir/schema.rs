@@ -1352,6 +1352,29 @@ fn finance_tables(t: &mut Vec<TableSpec>) {
         dirs: RUN,
     });
     t.push(TableSpec {
+        stem: "model_scalars",
+        row: "one single-valued input of the live financial model in `model.xlsx` (base case): a rate, a price, the debt as sized, a period; names and units in `MODEL_LINES` (the workbook's Inputs sheet shows them)",
+        groups: vec![
+            one("phase", Text, "site id or `programme`; empty for the whole programme's inputs"),
+            one("name", Text, "input name, e.g. `contract_price_eur_per_gpu_hour`, `infra_commitment_eur`"),
+            one("item", Text, "the contract, SKU, capex line or draw it is for; empty if none"),
+            one("value", F64, "unrounded, in the input's unit"),
+        ],
+        dirs: RUN,
+    });
+    t.push(TableSpec {
+        stem: "model_series",
+        row: "one period of one per-period input of the live financial model in `model.xlsx` (base case): a simulated quantity (GPU-hours at a base price, opex, capex) or a row of the term sheet",
+        groups: vec![
+            one("phase", Text, "site id, or `programme`"),
+            one("name", Text, "input name, e.g. `contract_gpu_hours_at_base_price`, `capex_eur`"),
+            one("item", Text, "the contract, SKU or capex line it is for; empty if none"),
+            one("period", U64, "period index"),
+            one("value", F64, "unrounded, in the input's unit"),
+        ],
+        dirs: RUN,
+    });
+    t.push(TableSpec {
         stem: "sources_uses",
         row: "one source or use of funds over construction, base case",
         groups: vec![
