@@ -204,6 +204,17 @@ fn describe(name: &str) -> (&'static str, &'static str) {
         .map_or(("", ""), |l| (l.1, l.2))
 }
 
+/// The label of an input: its meaning, after the item it is for (first, so that a narrow column
+/// still shows it).
+fn labelled(meaning: &str, item: &str) -> String {
+    let meaning = meaning.split("] ").last().unwrap_or(meaning);
+    if item.is_empty() {
+        meaning.to_owned()
+    } else {
+        format!("{item}: {meaning}")
+    }
+}
+
 /// The model's inputs as read from the run: scalars and series in file order.
 struct ModelInputs {
     periods: usize,
@@ -297,20 +308,12 @@ fn inputs_sheet(m: &ModelInputs) -> Sheet {
         });
         for (p, name, item, v) in m.scalars.iter().filter(|x| &x.0 == phase) {
             let (unit, meaning) = describe(name);
-            let label = if item.is_empty() {
-                meaning.to_owned()
-            } else {
-                format!("{} {item}", meaning.split("] ").last().unwrap_or(meaning))
-            };
+            let label = labelled(meaning, item);
             s.push(&key(p, name, item), &label, unit, Content::Value(*v));
         }
         for (p, name, item, v) in m.series.iter().filter(|x| &x.0 == phase) {
             let (unit, meaning) = describe(name);
-            let label = if item.is_empty() {
-                meaning.to_owned()
-            } else {
-                format!("{} — {item}", meaning.split("] ").last().unwrap_or(meaning))
-            };
+            let label = labelled(meaning, item);
             s.push(
                 &key(p, name, item),
                 &label,

@@ -328,9 +328,9 @@ fn the_workbook_recalculated_by_libreoffice_gives_sovsims_figures_and_moves_with
         &base.join("model.xlsx"),
         &book["Inputs"],
         |label, v| {
-            if label.starts_with("first-year price") {
+            if label.ends_with(": first-year price") {
                 Some(v * 1.1)
-            } else if label.starts_with("market price when new") {
+            } else if label.ends_with(": market price when new (base case)") {
                 Some(v * 0.9)
             } else if label == "base rate of every facility" {
                 Some(v + 0.01)
