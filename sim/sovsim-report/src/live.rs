@@ -479,17 +479,12 @@ fn phase_sheet(m: &ModelInputs, phase: &str) -> Sheet {
     );
 
     s.heading("Operating costs and capital expenditure");
-    let opex: Vec<String> = [
-        "opex_energy_eur",
-        "opex_power_om_eur",
-        "opex_maintenance_eur",
-        "opex_staff_eur",
-        "opex_network_eur",
-        "opex_insurance_eur",
-    ]
-    .iter()
-    .map(|n| i(n))
-    .collect();
+    // Every opex input the run carries (`MODEL_LINES` lists them once).
+    let opex: Vec<String> = MODEL_LINES
+        .iter()
+        .filter(|l| l.0.starts_with("opex_"))
+        .map(|l| i(l.0))
+        .collect();
     s.periods("opex", "Opex", "EUR", &format!("={}", sum_of(&opex)));
     s.periods("ebitda", "EBITDA", "EUR", "={revenue}-{opex}");
     let lines = m.items(phase, "capex_eur");

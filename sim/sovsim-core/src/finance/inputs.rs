@@ -54,6 +54,15 @@ pub struct CapexLine {
     pub eur: Vec<f64>,
 }
 
+impl CapexLine {
+    /// Periods of `period_months` months it depreciates over (at least one); `None`: never.
+    pub fn life_periods(&self, period_months: u32) -> Option<usize> {
+        let per_year = 12.0 / f64::from(period_months);
+        self.life_years
+            .map(|life| ((life * per_year).round() as usize).max(1))
+    }
+}
+
 /// The model's inputs, one entry per period (the FAST "inputs" block).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Inputs {
@@ -323,13 +332,11 @@ impl Inputs {
     /// Depreciation per period: straight line over each line's life, from the period after spending.
     pub fn depreciation(&self) -> Vec<f64> {
         let n = self.periods();
-        let per_year = 12.0 / self.period_months as f64;
         let mut dep = vec![0.0; n];
         for line in &self.capex {
-            let Some(life) = line.life_years else {
+            let Some(span) = line.life_periods(self.period_months) else {
                 continue;
             };
-            let span = ((life * per_year).round() as usize).max(1);
             for (p, &spent) in line.eur.iter().enumerate() {
                 if spent == 0.0 {
                     continue;

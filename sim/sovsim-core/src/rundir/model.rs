@@ -311,7 +311,6 @@ pub(super) fn tables(scenario: &Scenario, base: &BaseCase) -> (Table, Table) {
             s.push(name, "gpu_draw_period", &(k + 1).to_string(), p as f64);
         }
         s.push(name, "grants_eur", "", phase.terms(t).grants_eur);
-        let per_year = t.periods_per_year;
         for line in &inputs.capex {
             let several = inputs
                 .capex
@@ -320,9 +319,8 @@ pub(super) fn tables(scenario: &Scenario, base: &BaseCase) -> (Table, Table) {
                 .count()
                 > 1;
             let item = capex_item(line.class, line.life_years, several);
-            let life = line
-                .life_years
-                .map_or(0.0, |l| ((l * per_year).round()).max(1.0));
+            // The depreciation's own rule (0: not depreciated).
+            let life = line.life_periods(inputs.period_months).unwrap_or(0) as f64;
             s.push(name, "capex_life_periods", &item, life);
             series.push(name, "capex_eur", &item, &line.eur);
         }
