@@ -118,7 +118,9 @@ pub struct Country {
     pub eu_member: bool,
     pub grid_carbon_g_per_kwh: Option<f64>,
     pub grid_carbon_year: Option<i32>,
-    pub industrial_power_price_eur_per_kwh: Option<f64>,
+    pub industrial_power_price_per_kwh: Option<f64>,
+    /// Empty when the row has no price.
+    pub currency: String,
     pub grid_wait_months_min: Option<f64>,
     pub grid_wait_months_max: Option<f64>,
     pub estimated_fields: String,
@@ -467,9 +469,14 @@ pub const TABLES: &[Table] = &[
                 "year of the carbon-intensity figure",
             ),
             col(
-                "industrial_power_price_eur_per_kwh",
-                "EUR/kWh",
-                "non-household electricity price excluding VAT and recoverable taxes",
+                "industrial_power_price_per_kwh",
+                "currency/kWh",
+                "non-household electricity price excluding VAT and recoverable taxes, in `currency`, as published",
+            ),
+            col(
+                "currency",
+                "ISO 4217",
+                "currency of the price (empty when there is no price)",
             ),
             col(
                 "grid_wait_months_min",
@@ -842,6 +849,19 @@ impl Catalog {
                         ),
                     )
                     .expected("a fraction between 0 and 1"),
+                );
+            }
+        }
+        for c in &self.countries {
+            // A price means nothing without its currency, and a currency without a price is a
+            // figure someone meant to enter.
+            if c.industrial_power_price_per_kwh.is_some() == c.currency.is_empty() {
+                problems.push(
+                    Diagnostic::error(
+                        "catalog-value",
+                        format!("`countries.csv` row `{}` has a price without a currency or a currency without a price", c.code),
+                    )
+                    .expected("`industrial_power_price_per_kwh` and `currency` both filled, or both empty"),
                 );
             }
         }

@@ -359,3 +359,82 @@ fn the_committed_schema_file_is_the_generated_one() {
         "scenarios/sovsim-scenario.schema.json is stale: run `sovsim schema > scenarios/sovsim-scenario.schema.json`"
     );
 }
+
+#[test]
+fn the_country_catalog_holds_every_eu_member_and_the_jurisdictions_sites_are_planned_in() {
+    let catalog = catalog();
+    let eu: Vec<&str> = catalog
+        .countries
+        .iter()
+        .filter(|c| c.eu_member)
+        .map(|c| c.code.as_str())
+        .collect();
+    let mut expected_eu = vec![
+        "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT",
+        "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
+    ];
+    expected_eu.sort_unstable();
+    let mut eu_sorted = eu.clone();
+    eu_sorted.sort_unstable();
+    assert_eq!(eu_sorted, expected_eu, "the EU-27, no more and no less");
+    for c in catalog.countries.iter().filter(|c| c.eu_member) {
+        assert!(
+            c.grid_carbon_g_per_kwh.is_some()
+                && c.industrial_power_price_per_kwh.is_some()
+                && c.grid_wait_months_min.is_some()
+                && c.grid_wait_months_max.is_some(),
+            "{}: an EU member needs carbon, price and grid wait",
+            c.code
+        );
+    }
+    for code in ["NO", "CH", "GB", "US", "CA", "JP", "AE", "SA", "IN"] {
+        let c = catalog
+            .country(code)
+            .unwrap_or_else(|| panic!("{code} is in the catalog"));
+        assert!(
+            c.grid_wait_months_min.is_some() && c.grid_wait_months_max.is_some(),
+            "{code} has a grid wait"
+        );
+        assert!(
+            c.grid_carbon_g_per_kwh.is_some() || c.industrial_power_price_per_kwh.is_some(),
+            "{code} has at least one sourced figure"
+        );
+    }
+    for c in &catalog.countries {
+        if let (Some(min), Some(max)) = (c.grid_wait_months_min, c.grid_wait_months_max) {
+            assert!(min <= max, "{}: wait range {min}..{max}", c.code);
+        }
+    }
+}
+
+#[test]
+fn a_site_priced_in_another_currency_takes_the_scenarios_rate_or_asks_for_it() {
+    let text = std::fs::read_to_string(repo().join("scenarios/quickstart.toml"))
+        .expect("quickstart exists")
+        .replace("country = \"FR\"", "country = \"US\"");
+    let us = catalog()
+        .country("US")
+        .and_then(|c| c.industrial_power_price_per_kwh)
+        .expect("the US has a price");
+    let scenario = parse(&text);
+    let usd = scenario
+        .finance
+        .as_ref()
+        .and_then(|f| f.eur_per_currency.get("USD").copied())
+        .expect("quickstart states a USD rate");
+    let price = scenario.grid_connections[0].price_eur_per_mwh.dist.median();
+    assert!(
+        (price - us * 1000.0 * usd).abs() < 1e-9,
+        "{price} = {us} USD/kWh × 1000 × {usd}"
+    );
+    let without = text.replace("USD =", "CHF =");
+    let path = PathBuf::from("test.toml");
+    let reader = Memory(BTreeMap::from([(path.clone(), without)]));
+    let loaded = scenario::load(&path, &reader, &catalog(), &[]);
+    assert!(loaded.scenario.is_none());
+    let rendered = loaded.sources.render(&loaded.diagnostics);
+    assert!(
+        rendered.contains("the catalog's electricity price for this connection is in USD"),
+        "{rendered}"
+    );
+}

@@ -68,7 +68,8 @@ pub fn convert(
     let operators = convert_operators(&mut ctx, &file.operators);
     let sites = convert_sites(&mut ctx, &file.sites);
     let site_ids: Vec<&str> = file.sites.iter().map(|s| s.id.as_str()).collect();
-    let grid = convert_grid(&mut ctx, &file.grid_connections, &site_ids, &sites);
+    let rates = file.finance.as_ref().map(|f| &f.eur_per_currency);
+    let grid = convert_grid(&mut ctx, &file.grid_connections, &site_ids, &sites, rates);
     let power = convert_power(&mut ctx, &file.power_assets, &site_ids);
     let shells = convert_shells(&mut ctx, &file.shells, &site_ids);
     let mut clusters = convert_clusters(&mut ctx, file, &shells);

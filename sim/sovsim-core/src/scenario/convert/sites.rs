@@ -2,6 +2,7 @@
 //! catalog technologies with their overrides.
 
 use super::ctx::*;
+use std::collections::BTreeMap;
 
 pub(super) fn convert_sites(ctx: &mut Ctx, sites: &[wire::Site]) -> Vec<Option<m::Site>> {
     ctx.unique_ids("sites", sites.iter().map(|s| s.id.as_str()));
@@ -44,6 +45,7 @@ pub(super) fn convert_grid(
     conns: &[wire::GridConnection],
     site_ids: &[&str],
     sites: &[Option<m::Site>],
+    rates: Option<&BTreeMap<String, f64>>,
 ) -> Vec<m::GridConnection> {
     ctx.unique_ids("grid_connections", conns.iter().map(|g| g.id.as_str()));
     let mut out = Vec::new();
@@ -75,11 +77,12 @@ pub(super) fn convert_grid(
             (None, Some(c)) => from_country(
                 ctx,
                 &at("price_eur_per_mwh"),
-                c.industrial_power_price_eur_per_kwh
-                    .map(|p| m::Uncertain::fixed(p * 1000.0)),
+                c.industrial_power_price_per_kwh,
                 ("electricity price", &c.code),
                 "Eurostat publishes non-household prices per country (dataset nrg_pc_205)",
-            ),
+            )
+            .and_then(|p| in_eur(ctx, &at("price_eur_per_mwh"), p, &c.currency, rates))
+            .map(|p| m::Uncertain::fixed(p * 1000.0)),
             (None, None) => None,
         };
         let carbon = match (g.carbon_g_per_kwh, &country) {
@@ -107,6 +110,32 @@ pub(super) fn convert_grid(
         }
     }
     out
+}
+/// A catalog price in EUR with the scenario's rate for its currency (`finance.eur_per_currency`),
+/// or an error asking for the rate: a grid connection's price is needed before finance is read.
+fn in_eur(
+    ctx: &mut Ctx,
+    path: &[Seg],
+    amount: f64,
+    currency: &str,
+    rates: Option<&BTreeMap<String, f64>>,
+) -> Option<f64> {
+    if currency == "EUR" {
+        return Some(amount);
+    }
+    let rate = rates.and_then(|r| r.get(currency)).copied();
+    if rate.is_none() {
+        let d = ctx.error(
+            "missing-exchange-rate",
+            path,
+            format!("the catalog's electricity price for this connection is in {currency}, and the scenario has no rate for it"),
+        );
+        *d = d
+            .clone()
+            .expected(format!("`{currency} = …` (EUR per {currency}) in `finance.eur_per_currency`, or `price_eur_per_mwh` in this connection"))
+            .hint("the catalog keeps prices in the currency they were published in; state the rate you plan with");
+    }
+    rate.map(|r| amount * r)
 }
 /// A grid connection's figure taken from its country in the catalog, or, where the catalog has none,
 /// an error asking the connection for it. `what` names the figure and the country.
