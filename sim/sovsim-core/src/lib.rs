@@ -16,6 +16,7 @@ pub mod sovereignty;
 pub mod study;
 pub mod text;
 pub mod units;
+pub mod validation;
 pub mod workload;
 
 /// The sovsim version, as written into manifests.

@@ -438,3 +438,37 @@ fn a_site_priced_in_another_currency_takes_the_scenarios_rate_or_asks_for_it() {
         "{rendered}"
     );
 }
+
+#[test]
+fn every_published_figure_in_validation_md_is_reproduced_within_its_tolerance() {
+    let validation =
+        sovsim_core::validation::check(&catalog()).expect("the validation scenarios load");
+    let checked = &validation.cases;
+    assert!(
+        checked.len() >= 12,
+        "the suite needs at least 12 published figures, has {}",
+        checked.len()
+    );
+    let failing: Vec<String> = checked
+        .iter()
+        .filter(|c| !c.passes())
+        .map(|c| {
+            format!(
+                "{}: published {:?}, sovsim {} ({:+.1} %, tolerance ±{:.0} %)",
+                c.id,
+                c.published,
+                c.sovsim,
+                c.difference() * 100.0,
+                c.tolerance * 100.0
+            )
+        })
+        .collect();
+    assert!(failing.is_empty(), "drifted:\n{}", failing.join("\n"));
+    let committed =
+        std::fs::read_to_string(repo().join("VALIDATION.md")).expect("VALIDATION.md exists");
+    assert_eq!(
+        committed,
+        sovsim_core::validation::markdown(&validation),
+        "VALIDATION.md is out of date: regenerate it with `sovsim validation --markdown > VALIDATION.md`"
+    );
+}

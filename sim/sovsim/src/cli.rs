@@ -75,6 +75,17 @@ pub(crate) enum Command {
     /// Print what every file, column and key of a run directory means (Markdown, as in reports/README.md).
     #[command(after_help = "Example:\n  sovsim outputs")]
     Outputs,
+    /// Reproduce published figures (GPUs and capex per GW, training compute and GPU-hours,
+    /// failures, serving rates, build speed, GPU rents) through sovsim's own code; exit 1 if one
+    /// falls outside its tolerance.
+    #[command(
+        after_help = "Example:\n  sovsim validation\n  sovsim validation --markdown > VALIDATION.md"
+    )]
+    Validation {
+        /// Print VALIDATION.md (every case with its source, tolerance and reason) instead of a summary.
+        #[arg(long)]
+        markdown: bool,
+    },
     /// Simulate the buildout under uncertainty: N replications of land, permits, grid, on-site
     /// power, shells and GPUs (deliveries, supply caps, failures, retirement, refresh), with P10/P50/P90
     /// of every milestone and monthly series, and what delayed each site.

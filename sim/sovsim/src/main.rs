@@ -134,6 +134,19 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Validation { markdown } => {
+            let checked = sovsim_core::validation::check(&catalog).map_err(Failure)?;
+            if markdown {
+                print!("{}", sovsim_core::validation::markdown(&checked));
+            } else {
+                print!("{}", text::validation::render(&checked));
+            }
+            Ok(if checked.passes() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
         Command::Outputs => {
             print!(
                 "{}",

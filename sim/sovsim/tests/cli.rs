@@ -86,6 +86,43 @@ fn catalog_lists_rows_with_their_sources() {
 }
 
 #[test]
+fn validation_reproduces_the_published_figures_and_fails_when_the_catalog_drifts() {
+    let out = sovsim(&["validation"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("pass llama3-interruptions"), "{text}");
+    let markdown = sovsim(&["validation", "--markdown"]);
+    let committed = std::fs::read_to_string(repo().join("VALIDATION.md")).expect("VALIDATION.md");
+    assert_eq!(String::from_utf8_lossy(&markdown.stdout), committed);
+    // A catalog whose H100 fails twice as often no longer reproduces Llama 3's interruptions.
+    let dir = std::env::temp_dir().join(format!("sovsim-drifted-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    for entry in std::fs::read_dir(repo().join("data")).expect("data/") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "csv") {
+            let mut body = std::fs::read_to_string(&path).expect("csv");
+            if path.ends_with("accelerators.csv") {
+                body = body.replacen(",0.00047,", ",0.00094,", 1);
+            }
+            std::fs::write(dir.join(path.file_name().expect("name")), body).expect("write");
+        }
+    }
+    let drifted = sovsim(&["--data", dir.to_str().expect("utf-8"), "validation"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(drifted.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&drifted.stdout).contains("FAIL llama3-interruptions"),
+        "{}",
+        String::from_utf8_lossy(&drifted.stdout)
+    );
+}
+
+#[test]
 fn a_bad_data_dir_is_reported_with_exit_code_2() {
     let out = sovsim(&["--data", "/nonexistent-sovsim-data", "catalog"]);
     assert_eq!(out.status.code(), Some(2));

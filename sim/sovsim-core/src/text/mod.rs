@@ -5,3 +5,4 @@ pub mod catalog;
 pub mod format;
 pub mod run;
 pub mod sensitivity;
+pub mod validation;

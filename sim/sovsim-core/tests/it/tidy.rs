@@ -272,7 +272,7 @@ const LAYERS: &[&[&str]] = &[
     &["engine"],
     &["dispatch"],
     &["finance"],
-    &["study"],
+    &["study", "validation"],
     &["rundir"],
     &["text"],
 ];
