@@ -6,7 +6,14 @@ use super::inputs::Inputs;
 use super::waterfall::Cashflows;
 
 /// The internal rate of return of `flows` (one per period, at period ends), per period, if the
-/// flows change sign; the root is bracketed and bisected to machine precision.
+/// flows change sign: the lowest root above −50 % a period, bracketed on a grid and bisected to
+/// machine precision.
+///
+/// Why the lowest: flows that change sign more than once have several roots. A prepayment received
+/// before construction (an inflow, then capex, then revenue) adds a root at an absurd rate, where
+/// the discounting has erased everything but the first inflow; the lowest root is the return on
+/// the money the project actually puts at risk, and for ordinary flows (one change of sign) it is
+/// the only one.
 pub fn irr_per_period(flows: &[f64]) -> Option<f64> {
     let npv = |r: f64| -> f64 {
         let mut df = 1.0;
@@ -18,16 +25,25 @@ pub fn irr_per_period(flows: &[f64]) -> Option<f64> {
         sum
     };
     // −50 % a period is the floor: lower rates would overflow the discount factors of long series.
-    let (mut lo, mut hi) = (-0.5, 1.0);
-    let f_lo = npv(lo);
-    // Widen the upper bound until the sign changes (or give up: no IRR).
-    let mut f_hi = npv(hi);
-    while f_lo.signum() == f_hi.signum() {
-        hi *= 2.0;
-        if hi > 1e6 {
-            return None;
-        }
+    // The grid is fine where returns live (1 % a period up to 100 %), then doubles up to 10⁶.
+    let mut lo = -0.5;
+    let mut f_lo = npv(lo);
+    let (mut hi, mut f_hi) = (lo, f_lo);
+    let mut found = false;
+    while hi < 1e6 {
+        hi = if hi < 1.0 { hi + 0.01 } else { hi * 2.0 };
         f_hi = npv(hi);
+        if f_hi == 0.0 {
+            return Some(hi);
+        }
+        if f_lo.signum() != f_hi.signum() {
+            found = true;
+            break;
+        }
+        (lo, f_lo) = (hi, f_hi);
+    }
+    if !found || !f_lo.is_finite() || !f_hi.is_finite() {
+        return None;
     }
     for _ in 0..400 {
         let mid = 0.5 * (lo + hi);
@@ -77,7 +93,7 @@ pub struct Metrics {
     pub debt_eur: f64,
     /// Equity paid in, injections included [EUR].
     pub equity_eur: f64,
-    /// Years from the start until cumulative project cash flow turns non-negative.
+    /// Years from the start until cumulative project cash flow turns non-negative for good.
     pub payback_years: Option<f64>,
     /// Levelised cost of compute [EUR per operational GPU-hour].
     pub lcoc_eur_per_gpu_hour: Option<f64>,
@@ -132,17 +148,19 @@ impl Metrics {
         let dscrs: Vec<f64> = rows.iter().filter_map(|r| r.dscr).collect();
         let min = |v: &[f64]| v.iter().copied().reduce(f64::min);
         let llcrs: Vec<f64> = rows.iter().filter_map(|r| r.llcr).collect();
+        // Payback: the end of the period after which cumulative cash flow never goes negative
+        // again — not a first crossing that a prepayment received before construction can make.
         let mut cumulative = 0.0;
-        let mut payback = None;
-        let mut was_negative = false;
+        let mut last_negative = None;
         for (p, cf) in project.iter().enumerate() {
             cumulative += cf;
-            was_negative |= cumulative < 0.0;
-            if was_negative && cumulative >= 0.0 {
-                payback = Some((p + 1) as f64 / ppy);
-                break;
+            if cumulative < 0.0 {
+                last_negative = Some(p);
             }
         }
+        let payback = last_negative
+            .filter(|p| p + 1 < project.len())
+            .map(|p| (p + 2) as f64 / ppy);
         let discount = |v: &[f64]| -> f64 { npv(v, terms.discount_rate, ppy) };
         let capex: Vec<f64> = rows.iter().map(|r| r.capex_eur).collect();
         let opex: Vec<f64> = rows.iter().map(|r| r.opex_eur).collect();
@@ -211,7 +229,31 @@ impl Metrics {
 
 #[cfg(test)]
 mod tests {
-    use super::{CHECKS, EQUITY_WITHIN_COMMITMENT, SIZING_CONVERGED};
+    use super::{CHECKS, EQUITY_WITHIN_COMMITMENT, SIZING_CONVERGED, irr_per_period};
+
+    #[test]
+    fn an_irr_is_the_root_of_ordinary_flows_and_the_lowest_root_after_a_prepayment() {
+        // −100 then +110: 10 % a period, the only root.
+        let r = irr_per_period(&[-100.0, 110.0]).expect("one sign change");
+        assert!((r - 0.10).abs() < 1e-12, "{r}");
+        // A prepayment of 30 before −100 and four periods of 25: NPV is positive at 0, negative at
+        // 30 %, positive again at absurd rates where only the first inflow survives. The return on
+        // the money at risk is the first root (≈21 %).
+        let flows = [30.0, -100.0, 25.0, 25.0, 25.0, 25.0];
+        let r = irr_per_period(&flows).expect("a root");
+        let npv: f64 = flows
+            .iter()
+            .enumerate()
+            .map(|(i, cf)| cf / (1.0 + r).powi(i as i32 + 1))
+            .sum();
+        assert!(npv.abs() < 1e-9, "{r} is a root");
+        assert!(
+            r > 0.2 && r < 0.22,
+            "{r} is the low root, not the absurd one"
+        );
+        // No sign change, no IRR.
+        assert_eq!(irr_per_period(&[10.0, 20.0]), None);
+    }
 
     #[test]
     fn the_named_check_indices_point_at_their_checks() {
