@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::catalog::{Catalog, TABLES};
 
-use crate::model::{RateBasis, Scenario, Uncertain};
+use crate::model::{FigureOrigin, RateBasis, Scenario, StatedFigure, Uncertain};
 
 /// One figure the run used.
 #[derive(Clone, Debug, PartialEq)]
@@ -165,7 +165,78 @@ pub fn list(scenario: &Scenario, catalog: &Catalog) -> Vec<Assumption> {
         }
     }
     rows.extend(finance_terms(scenario));
+    // The rest of what the scenario file states, finance aside (listed above in its units).
+    rows.extend(
+        scenario
+            .stated
+            .iter()
+            .filter(|f| !f.path.starts_with("finance") && f.path != "scenario.discount_rate")
+            .map(|f| Assumption {
+                subject: "scenario".to_owned(),
+                field: f.path.clone(),
+                value: f.value.clone(),
+                unit: "-".to_owned(),
+                source: origin_text(f),
+                source_date: String::new(),
+                estimate: f.origin == FigureOrigin::Estimate,
+            }),
+    );
     rows
+}
+
+/// Where a stated figure comes from, in words: `quickstart.toml:57: ESTIMATE: …`.
+fn origin_text(f: &StatedFigure) -> String {
+    if f.comment.is_empty() {
+        format!("{} (scenario; no source given)", f.location)
+    } else {
+        format!("{}: {}", f.location, f.comment)
+    }
+}
+
+/// What a scenario's figures rest on: how many it states and of what origin, and how many catalog
+/// figures it uses and how many of those are estimates.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Provenance {
+    /// Figures the scenario file states.
+    pub stated: usize,
+    /// Of those, marked `ESTIMATE`.
+    pub stated_estimates: usize,
+    /// Of those, with no comment at all.
+    pub stated_unsourced: usize,
+    /// Catalog figures and defaults the scenario uses.
+    pub catalog: usize,
+    /// Of those, estimates.
+    pub catalog_estimates: usize,
+}
+
+impl Provenance {
+    /// Counts the figures of `rows` (as [`list`] returns them) and of `scenario`'s file.
+    pub fn of(scenario: &Scenario, rows: &[Assumption]) -> Self {
+        let from_catalog = rows
+            .iter()
+            .filter(|r| r.subject != "scenario" && r.subject != "finance");
+        Provenance {
+            stated: scenario.stated.len(),
+            stated_estimates: scenario
+                .stated
+                .iter()
+                .filter(|f| f.origin == FigureOrigin::Estimate)
+                .count(),
+            stated_unsourced: scenario
+                .stated
+                .iter()
+                .filter(|f| f.origin == FigureOrigin::Unstated)
+                .count(),
+            catalog: from_catalog.clone().count(),
+            catalog_estimates: from_catalog.filter(|r| r.estimate).count(),
+        }
+    }
+
+    /// Share of all the figures the run uses that are estimates [fraction]; `None` if none.
+    pub fn estimated_share(&self) -> Option<f64> {
+        let all = self.stated + self.catalog;
+        (all > 0).then(|| (self.stated_estimates + self.catalog_estimates) as f64 / all as f64)
+    }
 }
 
 /// The financing terms and prices the scenario states (defaults are listed with the catalog's).
@@ -248,16 +319,33 @@ fn finance_terms(scenario: &Scenario) -> Vec<Assumption> {
             "EUR/Mtok",
         ));
     }
+    // Each term's origin is its line in the file: the key as the file spells it.
+    let stated = |field: &str| -> Option<&StatedFigure> {
+        let key = field
+            .trim_end_matches(" (median)")
+            .replace("maintenance_per_year", "maintenance_pct_per_year")
+            .replace("insurance_per_year", "insurance_pct_per_year")
+            .replace(' ', ".");
+        let path = if key == "discount_rate" {
+            "scenario.discount_rate".to_owned()
+        } else {
+            format!("finance.{key}")
+        };
+        scenario.stated.iter().find(|f| f.path == path)
+    };
     terms
         .into_iter()
-        .map(|(field, value, unit)| Assumption {
-            subject: "finance".to_owned(),
-            field,
-            value: number(value),
-            unit: unit.to_owned(),
-            source: "scenario".to_owned(),
-            source_date: String::new(),
-            estimate: false,
+        .map(|(field, value, unit)| {
+            let line = stated(&field);
+            Assumption {
+                source: line.map_or_else(|| "scenario".to_owned(), origin_text),
+                estimate: line.is_some_and(|f| f.origin == FigureOrigin::Estimate),
+                subject: "finance".to_owned(),
+                field,
+                value: number(value),
+                unit: unit.to_owned(),
+                source_date: String::new(),
+            }
         })
         .collect()
 }

@@ -144,11 +144,20 @@ mod tests {
         // 3.35e12 × 20.4 / 37e9 = 1,847 tok/s; the compute bound 1979e12 / 74e9 = 26,743 is higher.
         assert!((rate - 3.35e12 * sequences / 37e9).abs() < 1e-6);
         assert!((rate / measured - 1.0).abs() < 0.01, "{rate} vs {measured}");
-        // Vera Rubin has no HBM bandwidth in the catalog: compute-bound only, at its FP8 peak.
+        // Vera Rubin: bandwidth-bound at its 22 TB/s of HBM4.
         let rubin = catalog
             .accelerator("vera-rubin-nvl72")
             .expect("in the catalog");
         let (rate, basis) = roofline_tokens_per_s(deepseek, rubin, sequences).expect("peak known");
+        assert_eq!(basis, RateBasis::Roofline);
+        assert!((rate - 22e12 * sequences / 37e9).abs() < 1e-6);
+        // Without a bandwidth figure, compute-bound only, at the FP8 peak.
+        let no_bandwidth = Accelerator {
+            hbm_bandwidth_tbps: None,
+            ..rubin.clone()
+        };
+        let (rate, basis) =
+            roofline_tokens_per_s(deepseek, &no_bandwidth, sequences).expect("peak known");
         assert_eq!(basis, RateBasis::ComputeBound);
         assert!((rate - 16_667e12 / (2.0 * 37e9)).abs() < 1e-6);
     }

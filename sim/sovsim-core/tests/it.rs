@@ -154,7 +154,8 @@ fn the_json_schema_accepts_every_shipped_scenario() {
 fn the_json_schema_rejects_what_the_loader_rejects_for_types() {
     let schema = scenario::json_schema();
     let validator = jsonschema::validator_for(&schema).expect("valid schema");
-    let text = std::fs::read_to_string(repo().join("scenarios/quickstart.toml")).expect("readable");
+    let text = std::fs::read_to_string(repo().join("sim/sovsim-core/tests/fixtures/one-site.toml"))
+        .expect("readable");
     let text = text
         .replace("max_it_mw = 200", "max_it_mw = \"two hundred\"")
         .replace("capacity_mw = 240", "capacty_mw = 240");
@@ -239,9 +240,12 @@ fn catalog_values_can_be_overridden_per_entity_and_the_override_is_recorded() {
 
 #[test]
 fn a_correlation_matrix_becomes_its_cholesky_factor() {
-    let s = load(&repo().join("scenarios/quickstart.toml"), &[])
-        .scenario
-        .expect("valid");
+    let s = load(
+        &repo().join("sim/sovsim-core/tests/fixtures/one-site.toml"),
+        &[],
+    )
+    .scenario
+    .expect("valid");
     let l = s.uncertainty.cholesky.expect("a matrix was given");
     let c = &l * l.transpose();
     assert!(
@@ -409,8 +413,8 @@ fn the_country_catalog_holds_every_eu_member_and_the_jurisdictions_sites_are_pla
 
 #[test]
 fn a_site_priced_in_another_currency_takes_the_scenarios_rate_or_asks_for_it() {
-    let text = std::fs::read_to_string(repo().join("scenarios/quickstart.toml"))
-        .expect("quickstart exists")
+    let text = std::fs::read_to_string(repo().join("sim/sovsim-core/tests/fixtures/one-site.toml"))
+        .expect("the one-site fixture exists")
         .replace("country = \"FR\"", "country = \"US\"");
     let us = catalog()
         .country("US")
@@ -421,7 +425,7 @@ fn a_site_priced_in_another_currency_takes_the_scenarios_rate_or_asks_for_it() {
         .finance
         .as_ref()
         .and_then(|f| f.eur_per_currency.get("USD").copied())
-        .expect("quickstart states a USD rate");
+        .expect("the fixture states a USD rate");
     let price = scenario.grid_connections[0].price_eur_per_mwh.dist.median();
     assert!(
         (price - us * 1000.0 * usd).abs() < 1e-9,
@@ -468,7 +472,7 @@ fn every_published_figure_in_validation_md_is_reproduced_within_its_tolerance() 
         std::fs::read_to_string(repo().join("VALIDATION.md")).expect("VALIDATION.md exists");
     assert_eq!(
         committed,
-        sovsim_core::validation::markdown(&validation),
+        sovsim_core::text::validation::markdown(&validation),
         "VALIDATION.md is out of date: regenerate it with `sovsim validation --markdown > VALIDATION.md`"
     );
 }

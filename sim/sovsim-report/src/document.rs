@@ -8,7 +8,9 @@ use serde_json::{Map, Value, json};
 
 use crate::charts::{Chart, GanttRow, Kind, Series, TornadoBar};
 use crate::data::RunData;
-use crate::format::{count, euros, fixed, large, money, month, percent, power_mw, times};
+use crate::format::{
+    count, euros, fixed, large, money, month, percent, power_mw, significant, times,
+};
 
 /// Every chart the report may draw (`charts/<name>.svg` and `.png`), with what it shows; a chart
 /// whose data the run lacks (no `[finance]`) is not drawn.
@@ -175,6 +177,7 @@ pub fn build(run: &RunData) -> Document {
     d.insert("cases".into(), json!(cases));
     charts.extend(tornado);
 
+    d.insert("trust".into(), trust(run));
     d.insert("assumptions".into(), json!(assumptions(run)));
     d.insert("checks".into(), json!(checks(run)));
     d.insert(
@@ -1449,6 +1452,52 @@ fn sensitivities(run: &RunData) -> (Vec<Value>, Option<Chart>) {
         },
     });
     (cases, chart)
+}
+
+/// How far to trust the run: its inputs by origin, and the published figures sovsim reproduces
+/// with the catalog the run used (`summary.json` and the `validation` table).
+fn trust(run: &RunData) -> Value {
+    let n = |k: &str| run.num(k).map(count);
+    let t = "validation";
+    let [figure, unit, basis] = ["figure", "unit", "basis"].map(|c| run.texts(t, c));
+    let [low, high, sovsim, difference, tolerance] = [
+        "published_low",
+        "published_high",
+        "sovsim",
+        "difference",
+        "tolerance",
+    ]
+    .map(|c| run.numbers(t, c));
+    let passes = run.flags(t, "passes");
+    let cases: Vec<Value> = (0..run.rows(t))
+        .map(|i| {
+            let published = if low[i] == high[i] {
+                significant(low[i])
+            } else {
+                format!("{}–{}", significant(low[i]), significant(high[i]))
+            };
+            json!({
+                "figure": format!("{} [{}]", figure[i], unit[i]),
+                "published": published,
+                "sovsim": significant(sovsim[i]),
+                "difference": format!("{}{}", if difference[i] >= 0.0 { "+" } else { "" }, percent(difference[i])),
+                "tolerance": format!("±{}", percent(tolerance[i])),
+                "pass": if passes[i] { "yes" } else { "NO" },
+                "basis": basis[i],
+            })
+        })
+        .collect();
+    json!({
+        "stated": n("inputs_stated"),
+        "stated_estimates": n("inputs_stated_estimates"),
+        "stated_unsourced": n("inputs_stated_unsourced"),
+        "catalog": n("inputs_catalog"),
+        "catalog_estimates": n("inputs_catalog_estimates"),
+        "estimated_share": run.num("inputs_estimated_share").map(percent),
+        "validation_cases": n("validation_cases"),
+        "validation_passed": n("validation_passed"),
+        "cases": cases,
+    })
 }
 
 /// The assumptions, one row per subject and source: a catalog row's figures share its source.

@@ -137,7 +137,7 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
         Command::Validation { markdown } => {
             let checked = sovsim_core::validation::check(&catalog).map_err(Failure)?;
             if markdown {
-                print!("{}", sovsim_core::validation::markdown(&checked));
+                print!("{}", text::validation::markdown(&checked));
             } else {
                 print!("{}", text::validation::render(&checked));
             }

@@ -93,12 +93,54 @@ pub struct Scenario {
     pub uncertainty: Uncertainty,
     /// Keys of the catalog's `defaults.csv` that filled fields the scenario left out, in order.
     pub defaults_used: Vec<String>,
+    /// The figures the scenario file states about the world, with what their lines say of their
+    /// origin, in file order (empty for a scenario built in memory).
+    pub stated: Vec<StatedFigure>,
     /// What `sovsim optimize` plans (defaults filled in when the scenario has no `[optimize]`).
     pub optimize: OptimizeSpec,
     /// The inputs a tornado moves and their ranges (defaults filled in), in [`Input::ALL`] order.
     pub sensitivity: Vec<Range>,
     /// Named cases, in name order.
     pub cases: Vec<CaseSpec>,
+}
+
+/// Where a figure a scenario states comes from, by the comment on its line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FigureOrigin {
+    /// The comment says `ESTIMATE`.
+    Estimate,
+    /// The comment names a source.
+    Sourced,
+    /// The line has no comment.
+    Unstated,
+}
+
+impl FigureOrigin {
+    /// Name in outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            FigureOrigin::Estimate => "estimate",
+            FigureOrigin::Sourced => "sourced",
+            FigureOrigin::Unstated => "unstated",
+        }
+    }
+}
+
+/// A figure a scenario file states (a number, or a distribution as one figure).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StatedFigure {
+    /// Field path, as diagnostics show it: `grid_connections[0].queue_wait_months`.
+    pub path: String,
+    /// The value as written.
+    pub value: String,
+    /// `file:line`.
+    pub location: String,
+    /// The comment on its line (empty if none).
+    pub comment: String,
+    /// Estimate, sourced or unstated.
+    pub origin: FigureOrigin,
+    /// Global offset of the value in the files read (orders figures as in the files).
+    pub offset: usize,
 }
 
 /// What the buildout optimiser minimises or maximises.

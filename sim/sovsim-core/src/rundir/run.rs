@@ -15,6 +15,7 @@ use crate::model::Scenario;
 use crate::sovereignty::Eligibility;
 use crate::study::run::RunResults;
 use crate::units::Date;
+use crate::validation::{Basis, Checked, Published, Validation};
 
 /// Every file of a run's directory but the manifest and the report.
 pub fn contents(r: &RunResults) -> Contents {
@@ -27,6 +28,7 @@ pub fn contents(r: &RunResults) -> Contents {
         finance::viability(&mut summary, scenario, &f.viability);
     }
     summary.insert("case".into(), r.case.as_deref().unwrap_or("base").into());
+    trust(&mut summary, r);
     let mut tables = vec![
         ("timeseries", timeseries(scenario, a)),
         ("timeseries_power", power_series(scenario, a)),
@@ -71,6 +73,9 @@ pub fn contents(r: &RunResults) -> Contents {
         tables.push(("cases", sensitivity::cases_table(i)));
     }
     tables.push(("assumptions", assumptions(&r.assumptions)));
+    if let Ok(v) = &r.validation {
+        tables.push(("validation", validation_table(v)));
+    }
     Contents {
         json: vec![("summary.json", super::json_text(&summary))],
         tables,
@@ -272,6 +277,72 @@ fn milestones(scenario: &Scenario, a: &Aggregate) -> Table {
         .column("date_p10", dates(|p| p.p10))
         .column("date_p50", dates(|p| p.p50))
         .column("date_p90", dates(|p| p.p90))
+}
+
+/// How far to trust the run: how many of its inputs are estimates, and how many published figures
+/// sovsim reproduces with the catalog it used.
+fn trust(summary: &mut Map<String, Value>, r: &RunResults) {
+    let p = &r.provenance;
+    let mut put = |k: &str, v: Value| {
+        summary.insert(k.into(), v);
+    };
+    put("inputs_stated", p.stated.into());
+    put("inputs_stated_estimates", p.stated_estimates.into());
+    put("inputs_stated_unsourced", p.stated_unsourced.into());
+    put("inputs_catalog", p.catalog.into());
+    put("inputs_catalog_estimates", p.catalog_estimates.into());
+    put(
+        "inputs_estimated_share",
+        p.estimated_share().map(tidy).into(),
+    );
+    if let Ok(v) = &r.validation {
+        put("validation_cases", v.cases.len().into());
+        put(
+            "validation_passed",
+            v.cases.iter().filter(|c| c.passes()).count().into(),
+        );
+    }
+}
+
+/// The `validation` table: one published figure sovsim reproduces, checked.
+fn validation_table(v: &Validation) -> Table {
+    let c = &v.cases;
+    let text = |f: fn(&Checked) -> String| Values::Text(c.iter().map(f).collect());
+    let num = |f: fn(&Checked) -> f64| Values::F64(c.iter().map(|x| tidy(f(x))).collect());
+    Table::new()
+        .column("case", text(|x| x.id.to_owned()))
+        .column("figure", text(|x| x.figure.to_owned()))
+        .column("unit", text(|x| x.unit.to_owned()))
+        .column(
+            "published_low",
+            num(|x| match x.published {
+                Published::Value(v) | Published::Range(v, _) => v,
+            }),
+        )
+        .column(
+            "published_high",
+            num(|x| match x.published {
+                Published::Value(v) | Published::Range(_, v) => v,
+            }),
+        )
+        .column("sovsim", num(|x| x.sovsim))
+        .column("difference", num(Checked::difference))
+        .column("tolerance", num(|x| x.tolerance))
+        .column(
+            "passes",
+            Values::Bool(c.iter().map(Checked::passes).collect()),
+        )
+        .column(
+            "basis",
+            text(|x| {
+                match x.basis {
+                    Basis::Independent => "independent",
+                    Basis::Calibrated => "calibrated",
+                }
+                .to_owned()
+            }),
+        )
+        .column("source", text(|x| x.source.to_owned()))
 }
 
 /// The `assumptions` table.

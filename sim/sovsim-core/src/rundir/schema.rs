@@ -204,6 +204,46 @@ pub const SUMMARY_KEYS: &[Key] = &[
         "`base`, or the case simulated with `--case` (its inputs and overrides applied; debt sized on the base case)",
     ),
     k("runs", "replications", "Monte Carlo replications run"),
+    k(
+        "inputs_stated",
+        "figures",
+        "figures the scenario file states about the world (numbers and distributions in its operators, sites, power, halls, clusters, demand, finance and contracts)",
+    ),
+    k(
+        "inputs_stated_estimates",
+        "figures",
+        "of those, figures whose line's comment says ESTIMATE",
+    ),
+    k(
+        "inputs_stated_unsourced",
+        "figures",
+        "of those, figures whose line carries no comment (neither a source nor ESTIMATE)",
+    ),
+    k(
+        "inputs_catalog",
+        "figures",
+        "catalog figures and defaults the run used (the `assumptions` rows from `data/`)",
+    ),
+    k(
+        "inputs_catalog_estimates",
+        "figures",
+        "of those, figures the catalog marks as ESTIMATE",
+    ),
+    k(
+        "inputs_estimated_share",
+        "fraction",
+        "estimates among all the figures the run used, stated and catalog (empty if none)",
+    ),
+    k(
+        "validation_cases",
+        "cases",
+        "published figures checked against sovsim with the catalog the run used (VALIDATION.md); absent if the catalog lacks a figure a case needs",
+    ),
+    k(
+        "validation_passed",
+        "cases",
+        "of those, reproduced within their tolerance",
+    ),
     k("seed", "—", "seed of every random stream"),
     k(
         "representative_replication",
@@ -760,26 +800,63 @@ fn build_tables() -> Vec<TableSpec> {
     });
     t.push(TableSpec {
         stem: "assumptions",
-        row: "one figure the run used: a catalog value of an entity in the scenario, a default that filled a field the scenario left out, or a financing term the scenario states",
+        row: "one figure the run used: a catalog value of an entity in the scenario, a default that filled a field the scenario left out, a financing term the scenario states, or another figure its file states",
         groups: vec![
             one(
                 "subject",
                 Text,
-                "`<catalog table> <id>`, `defaults` or `finance`",
+                "`<catalog table> <id>`, `defaults`, `finance` or `scenario`",
             ),
-            one("field", Text, "catalog column, default key or finance key"),
-            one("value", Text, "as used (finance prices: the median)"),
+            one(
+                "field",
+                Text,
+                "catalog column, default key, finance key, or the field path in the scenario file (`grid_connections[0].queue_wait_months`)",
+            ),
+            one(
+                "value",
+                Text,
+                "as used (finance prices: the median); a scenario file's figure as written",
+            ),
             one("unit", Text, "unit of the value"),
             some(
                 &["source", "source_date"],
                 Text,
-                "the catalog row's source (`data/`), or `scenario`",
+                "the catalog row's source (`data/`); for a figure of the scenario file, `file:line` and the comment on its line",
             ),
             one(
                 "estimate",
                 Bool,
-                "whether the catalog marks the figure as an ESTIMATE",
+                "whether the catalog marks the figure as an ESTIMATE, or the scenario file's comment on its line says ESTIMATE",
             ),
+        ],
+        dirs: RUN,
+    });
+    t.push(TableSpec {
+        stem: "validation",
+        row: "one published figure sovsim reproduces through its own code with the catalog the run used (the cases of VALIDATION.md); absent if that catalog lacks a figure a case needs",
+        groups: vec![
+            one("case", Text, "identifier of the reference case"),
+            one("figure", Text, "what is compared, in words"),
+            one("unit", Text, "unit of the published figure and of sovsim's"),
+            some(
+                &["published_low", "published_high"],
+                F64,
+                "the published range (both the same for one value)",
+            ),
+            one("sovsim", F64, "sovsim's figure"),
+            one(
+                "difference",
+                F64,
+                "sovsim's figure over the published one, minus 1 (from the nearer end of a range, 0 inside it)",
+            ),
+            one("tolerance", F64, "largest difference that passes, as a fraction"),
+            one("passes", Bool, "whether the difference is within the tolerance"),
+            one(
+                "basis",
+                Text,
+                "`independent` (no catalog figure used was derived from the source) or `calibrated` (one was: the case guards that calibration)",
+            ),
+            one("source", Text, "where the published figure comes from"),
         ],
         dirs: RUN,
     });

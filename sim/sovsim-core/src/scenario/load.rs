@@ -234,7 +234,11 @@ fn parse_and_convert(
     let Some(file) = pruned.file else {
         return (None, None);
     };
-    let scenario = convert::convert(&file, &pruned.tree, catalog, &removed, diagnostics);
+    let scenario =
+        convert::convert(&file, &pruned.tree, catalog, &removed, diagnostics).map(|mut s| {
+            s.stated = super::stated::figures(&root, sources);
+            s
+        });
     (scenario, Some(file))
 }
 

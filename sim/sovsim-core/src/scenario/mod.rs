@@ -4,6 +4,7 @@
 mod convert;
 mod load;
 pub mod plan;
+mod stated;
 mod tree;
 pub mod wire;
 

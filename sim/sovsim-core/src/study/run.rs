@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use super::pipeline::Pipeline;
 use super::sensitivity::{self, CaseOutcome, Evaluator, Mode, Tornado};
 use super::{Progress, StudyError, cases};
-use crate::assumptions::{self, Assumption};
+use crate::assumptions::{self, Assumption, Provenance};
 use crate::catalog::Catalog;
 use crate::dispatch::Outcome;
 use crate::dispatch::summary::DispatchSummary;
@@ -19,6 +19,7 @@ use crate::finance::{self, BaseCase, Metrics, Viability};
 use crate::model::{CaseSpec, Policy, Scenario};
 use crate::sovereignty::{self, Eligibility};
 use crate::units::Date;
+use crate::validation::{self, Validation};
 
 /// One replication's financial figures: the programme's, and each phase's.
 type Figures = (Metrics, Vec<Metrics>);
@@ -94,6 +95,11 @@ pub struct RunResults {
     pub investor: Option<Investor>,
     /// Every figure the scenario used, with its source.
     pub assumptions: Vec<Assumption>,
+    /// How many of those figures are estimates.
+    pub provenance: Provenance,
+    /// The published figures sovsim reproduces with the catalog this run used, or why they could
+    /// not be checked (a catalog given with `--data` may lack a figure a case needs).
+    pub validation: Result<Validation, String>,
 }
 
 /// The policies to dispatch: the scenario's, and the other one when comparing.
@@ -184,6 +190,7 @@ pub fn run(
         None => None,
     };
     let eligibility = sovereignty::evaluate(scenario);
+    let assumptions = assumptions::list(scenario, catalog);
     Ok(RunResults {
         scenario: scenario.clone(),
         case: request.case.clone(),
@@ -208,6 +215,8 @@ pub fn run(
         },
         eligibility,
         investor,
-        assumptions: assumptions::list(scenario, catalog),
+        provenance: Provenance::of(scenario, &assumptions),
+        assumptions,
+        validation: validation::check(catalog),
     })
 }

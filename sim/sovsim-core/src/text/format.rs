@@ -108,6 +108,28 @@ pub fn large(v: f64) -> String {
     }
 }
 
+/// A figure of any scale with four significant digits: 3.80e25, 598,802, 31.74, 0.4.
+pub fn significant(v: f64) -> String {
+    let a = v.abs();
+    if a >= 1e9 {
+        return format!("{}{a:.2e}", if v < 0.0 { "−" } else { "" });
+    }
+    if a >= 1000.0 {
+        return count(v);
+    }
+    let decimals = if a > 0.0 {
+        (3 - a.log10().floor() as i32).clamp(0, 6) as usize
+    } else {
+        0
+    };
+    let text = fixed(v, decimals);
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
+    }
+}
+
 /// A date's month: `2030-12-13` → `2030-12`; an absent date is "not reached".
 pub fn month(date: Option<&str>) -> String {
     match date {

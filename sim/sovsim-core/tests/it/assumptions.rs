@@ -79,3 +79,73 @@ fn only_the_defaults_that_filled_a_field_are_listed() {
         assert!(f.dsra_months > 0);
     }
 }
+
+#[test]
+fn a_stated_figure_is_an_estimate_sourced_or_unstated_by_the_comment_on_its_line() {
+    use sovsim_core::model::FigureOrigin;
+    let text =
+        std::fs::read_to_string(super::repo().join("sim/sovsim-core/tests/fixtures/one-site.toml"))
+            .expect("fixture")
+            .replace(
+                "max_it_mw = 200",
+                "max_it_mw = 200   # name = \"a # in a string\" is not a comment start",
+            );
+    let s = super::parse(&text);
+    let find = |path: &str| {
+        s.stated
+            .iter()
+            .find(|f| f.path == path)
+            .unwrap_or_else(|| panic!("{path} is stated"))
+    };
+    let land = find("sites[0].land_price_eur_per_ha");
+    assert_eq!(land.origin, FigureOrigin::Estimate, "{land:?}");
+    assert_eq!(land.value, "400000");
+    assert!(
+        land.location
+            .ends_with(&format!(":{}", line_of(&text, "land_price_eur_per_ha")))
+    );
+    assert_eq!(find("sites[0].max_it_mw").origin, FigureOrigin::Sourced);
+    // A distribution is one figure, written as it stands.
+    let permit = find("sites[0].permit_months");
+    assert!(permit.value.starts_with("{ dist = \"pert\""), "{permit:?}");
+    assert!(
+        !s.stated
+            .iter()
+            .any(|f| f.path.starts_with("sites[0].permit_months."))
+    );
+    // Settings of the study are not figures about the world; finance is.
+    assert!(
+        !s.stated
+            .iter()
+            .any(|f| f.path == "scenario.seed" || f.path.starts_with("uncertainty"))
+    );
+    assert_eq!(find("finance.base_rate").origin, FigureOrigin::Estimate);
+    // A figure whose line has no comment is unstated.
+    let bare = super::parse(&text.replace("area_ha = 70 ", "area_ha = 70\n#"));
+    let area = bare
+        .stated
+        .iter()
+        .find(|f| f.path == "sites[0].area_ha")
+        .expect("stated");
+    assert_eq!(area.origin, FigureOrigin::Unstated, "{area:?}");
+}
+
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .map(|i| i + 1)
+        .expect("present")
+}
+
+#[test]
+fn every_figure_the_quickstart_states_is_sourced_or_marked_estimate() {
+    let s = shipped("quickstart.toml");
+    let bare: Vec<String> = s
+        .stated
+        .iter()
+        .filter(|f| f.origin == sovsim_core::model::FigureOrigin::Unstated)
+        .map(|f| format!("{} ({})", f.path, f.location))
+        .collect();
+    assert!(!s.stated.is_empty());
+    assert!(bare.is_empty(), "figures with no comment: {bare:#?}");
+}

@@ -13,7 +13,8 @@ use crate::{catalog, parse, repo};
 /// Quickstart with `contract` (TOML) inserted before its own anchor contract, so it claims the
 /// cluster's GPUs first, and the anchor cut to the 90,000 GPUs left.
 fn quickstart_with_contract(contract: &str) -> Scenario {
-    let text = std::fs::read_to_string(repo().join("scenarios/quickstart.toml")).expect("read");
+    let text = std::fs::read_to_string(repo().join("sim/sovsim-core/tests/fixtures/one-site.toml"))
+        .expect("read");
     let anchor = "[[contracts]]\nid = \"public-anchor\"";
     assert!(text.contains(anchor));
     parse(
@@ -158,7 +159,8 @@ fn merchant_gpu_hours_earn_at_most_the_market_price_of_their_generation() {
 fn a_generation_is_priced_by_its_age_from_release_not_by_the_scenario_calendar() {
     // GB300 (catalog release 2025) stated as released on 2027-07-01 in a scenario starting on
     // 2026-07-01: new at one year in, then 13.5 % cheaper each year of its age.
-    let text = std::fs::read_to_string(repo().join("scenarios/quickstart.toml")).expect("read");
+    let text = std::fs::read_to_string(repo().join("sim/sovsim-core/tests/fixtures/one-site.toml"))
+        .expect("read");
     let text = text.replace(
         "gpu_hour_price_eur = { gb300-nvl72 = { dist = \"triangular\", min = 2.5, mode = 4.0, max = 5.5 } }",
         "gpu_hour_price_eur = { gb300-nvl72 = 4.0 }\ngpu_release_date = { gb300-nvl72 = 2027-07-01 }",
@@ -177,8 +179,10 @@ fn a_generation_is_priced_by_its_age_from_release_not_by_the_scenario_calendar()
         "{two} at two years old"
     );
     // A generation released before the start declines from the start.
-    let old =
-        parse(&std::fs::read_to_string(repo().join("scenarios/quickstart.toml")).expect("read"));
+    let old = parse(
+        &std::fs::read_to_string(repo().join("sim/sovsim-core/tests/fixtures/one-site.toml"))
+            .expect("read"),
+    );
     assert_eq!(
         old.finance.as_ref().expect("financed").price_anchor_years,
         [0.0]
@@ -187,7 +191,7 @@ fn a_generation_is_priced_by_its_age_from_release_not_by_the_scenario_calendar()
 
 #[test]
 fn a_refresh_into_an_unpriced_generation_takes_its_predecessors_price_times_the_launch_premium() {
-    let text = std::fs::read_to_string(repo().join("scenarios/quickstart.toml"))
+    let text = std::fs::read_to_string(repo().join("sim/sovsim-core/tests/fixtures/one-site.toml"))
         .expect("read")
         .replace(
             "install_months = 2",
@@ -232,12 +236,13 @@ fn retired_gpus_resell_on_the_catalogs_curve_for_their_years_in_service() {
     assert!((r.fraction_at(6.0) - 0.78f64.powi(6)).abs() < 1e-15);
     assert_eq!(Resale::Fraction(0.1).fraction_at(6.0), 0.1);
     // Quickstart's GPUs live 6 years: those energised early enough retire within its 10 years.
-    let short = std::fs::read_to_string(repo().join("scenarios/quickstart.toml"))
-        .expect("read")
-        .replace(
-            "install_months = 2",
-            "install_months = 2\nuseful_life_years = 3",
-        );
+    let short =
+        std::fs::read_to_string(repo().join("sim/sovsim-core/tests/fixtures/one-site.toml"))
+            .expect("read")
+            .replace(
+                "install_months = 2",
+                "install_months = 2\nuseful_life_years = 3",
+            );
     let s = parse(&short);
     let (base, rep, outcome, prices) = base_case(&s);
     let c = &base.clusters[0];
@@ -286,7 +291,7 @@ fn a_prepayment_arrives_at_signing_and_is_credited_against_invoices() {
 
 #[test]
 fn spot_share_is_retired_with_a_diagnostic_that_says_what_to_write() {
-    let text = std::fs::read_to_string(repo().join("scenarios/quickstart.toml"))
+    let text = std::fs::read_to_string(repo().join("sim/sovsim-core/tests/fixtures/one-site.toml"))
         .expect("read")
         .replace(
             "tax_rate = 0.25",
@@ -309,7 +314,7 @@ fn spot_share_is_retired_with_a_diagnostic_that_says_what_to_write() {
 
 #[test]
 fn contracts_that_claim_more_gpus_than_the_cluster_has_are_warned_about() {
-    let text = std::fs::read_to_string(repo().join("scenarios/quickstart.toml"))
+    let text = std::fs::read_to_string(repo().join("sim/sovsim-core/tests/fixtures/one-site.toml"))
         .expect("read")
         .replace(
             "price_eur_per_gpu_hour = 3.20",

@@ -748,7 +748,8 @@ fn a_few_months_of_delay_inside_the_long_stop_leave_the_median_dscr_at_the_base_
     // Quickstart with every figure fixed but the permit: 10-16 months (base case 13), so each
     // replication is the base case moved by up to a quarter or so, well inside the long-stop.
     let text =
-        std::fs::read_to_string(crate::repo().join("scenarios/quickstart.toml")).expect("read");
+        std::fs::read_to_string(crate::repo().join("sim/sovsim-core/tests/fixtures/one-site.toml"))
+            .expect("read");
     let mut text = text;
     for (from, to) in [
         (
@@ -907,7 +908,8 @@ fn catalog_prices_arrive_in_euros_and_skus_are_typed_once_loaded() {
     }
     // Without `[finance]` there is no rate: a price in dollars stays unconverted, not guessed.
     let mut text =
-        std::fs::read_to_string(crate::repo().join("scenarios/quickstart.toml")).expect("read");
+        std::fs::read_to_string(crate::repo().join("sim/sovsim-core/tests/fixtures/one-site.toml"))
+            .expect("read");
     // Contracts need a finance section to price them: they go too.
     for section in ["\n[finance]", "\n[[contracts]]"] {
         while let Some(cut) = text.find(section) {

@@ -6,9 +6,12 @@ use sovsim_core::study::sensitivity::{self, BreakEven, Evaluator, Output};
 
 use crate::{parse, repo};
 
-/// The quickstart scenario (one site, one hall, one cluster) with `edits` (find, replace) applied.
+/// The one-site fixture (quickstart before issue 19: one site, one hall, one cluster) with `edits`
+/// (find, replace) applied.
 fn quickstart_with(edits: &[(&str, &str)]) -> Scenario {
-    let mut text = std::fs::read_to_string(repo().join("scenarios/quickstart.toml")).expect("read");
+    let mut text =
+        std::fs::read_to_string(repo().join("sim/sovsim-core/tests/fixtures/one-site.toml"))
+            .expect("read");
     for (from, to) in edits {
         assert!(text.contains(from), "quickstart has no `{from}`");
         text = text.replace(from, to);
@@ -192,13 +195,14 @@ inputs = { gpu_rent = -0.1, base_rate = 0.04 }
 /// The sensitive scenario, loaded from memory beside the shipped quickstart it extends.
 fn sensitive() -> sovsim_core::scenario::Loaded {
     use sovsim_core::scenario::{self, InMemory};
-    let quickstart = repo().join("scenarios/quickstart.toml");
+    let quickstart = repo().join("sim/sovsim-core/tests/fixtures/one-site.toml");
     let path = repo().join("scenarios/sensitive.toml");
     let text = SENSITIVE.replace("QUICKSTART", "quickstart.toml");
     let files = InMemory(
         [
             (path.clone(), text),
             (
+                // The fixture, where the `extends` of a scenario in scenarios/ finds it.
                 repo().join("scenarios/quickstart.toml"),
                 std::fs::read_to_string(&quickstart).expect("read"),
             ),

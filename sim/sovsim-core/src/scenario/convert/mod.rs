@@ -136,6 +136,7 @@ pub fn convert(
         finance,
         uncertainty,
         defaults_used: ctx.defaults_used.take().into_iter().collect(),
+        stated: Vec::new(),
         optimize,
         sensitivity,
         cases,
