@@ -292,9 +292,17 @@ fn paragraph(run: &RunData, policy: &str) -> String {
     let [_, it, _] = p("it_capacity_mw_end");
     let [_, twh, _] = p("energy_twh_total");
     let [_, mt, _] = p("emissions_mtco2_total");
+    // A horizon of one GPU generation ends with its GPUs retired, not with a buildout that failed.
+    let retired = run.num("gpus_installed_end_p50") == Some(0.0)
+        && run.num("energy_twh_total_p50").is_some_and(|e| e > 0.0);
     if let (Some(it), Some(twh), Some(mt)) = (it, twh, mt) {
+        let online = if retired {
+            "every GPU has retired at the end of its useful life".to_owned()
+        } else {
+            format!("{it} of IT is online")
+        };
         s.push_str(&format!(
-            " At the end of the horizon {it} of IT is online; over the horizon the sites use {twh} and emit {mt} (P50)."
+            " At the end of the horizon {online}; over the horizon the sites use {twh} and emit {mt} (P50)."
         ));
     }
     if let Some((cause, months)) = main_delay(run) {

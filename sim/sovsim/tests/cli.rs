@@ -170,7 +170,7 @@ fn inventory_writes_the_run_directory_and_the_same_bytes_twice() {
         assert_eq!(x, y, "{name} differs between two identical runs");
     }
     let summary = json(&a.join("summary.json"));
-    assert_eq!(summary["gpus_total"], 680_000);
+    assert_eq!(summary["gpus_total"], 2 * 136_900 + 102_000 + 68_000);
     assert_eq!(summary["hall_it_capacity_mw"], 1300.0);
     let manifest = json(&a.join("manifest.json"));
     assert_eq!(manifest["seed"], 13);

@@ -115,12 +115,19 @@ fn human(scenario: &Scenario, a: &Aggregate) -> String {
     }
     let it = a.region_at_end(SiteSeries::IT_ONLINE_MW);
     let gpus = a.region_at_end(SiteSeries::GPUS_OPERATIONAL);
+    let installed = a.region_at_end(SiteSeries::GPUS_INSTALLED);
     let energy = a.energy_twh_total();
     let emissions = a.emissions_mtco2_total();
+    // A horizon of one GPU generation ends with its GPUs retired, not with a buildout that failed.
+    let online = if installed[1] == 0.0 && energy[1] > 0.0 {
+        "every GPU retired at the end of its useful life".to_owned()
+    } else {
+        format!("{:.0} MW of IT online, {:.0} GPUs working", it[1], gpus[1])
+    };
     let _ = writeln!(
         s,
-        "\nAt the end of the horizon (P50): {:.0} MW of IT online, {:.0} GPUs working; {:.1} TWh used, {:.2} MtCO₂ emitted over the horizon",
-        it[1], gpus[1], energy[1], emissions[1]
+        "\nAt the end of the horizon (P50): {online}; {:.1} TWh used, {:.2} MtCO₂ emitted over the horizon",
+        energy[1], emissions[1]
     );
     s
 }
