@@ -195,9 +195,9 @@ fn a_variant_extends_its_base_and_applies_a_named_override() {
     assert_eq!(
         wait(&variant, "de-brandenburg-grid"),
         Distribution::Pert {
-            min: 60.0,
-            mode: 96.0,
-            max: 150.0
+            min: 96.0,
+            mode: 120.0,
+            max: 156.0
         }
     );
     assert_eq!(

@@ -119,12 +119,25 @@ fn scenario_text() -> String {
             s += "\n";
         }
     }
-    // ESTIMATE (benchmark only): one rent for every SKU.
+    // ESTIMATE (benchmark only): one rent for every SKU, in place of the EU scenario's prices and
+    // release dates (which name its own SKUs); its contracts name its own clusters, so they go too.
     let prices: Vec<String> = SKUS.iter().map(|k| format!("{k} = 4.0")).collect();
-    let tail = tail.replace(
-        "gpu_hour_price_eur = { gb300-nvl72 = { dist = \"triangular\", min = 2.5, mode = 4.0, max = 5.5, factor = \"gpu-rents\" } }",
-        &format!("gpu_hour_price_eur = {{ {} }}", prices.join(", ")),
-    );
+    let tail: String = tail
+        .split("\n\n")
+        .filter(|block| !block.lines().any(|l| l == "[[contracts]]"))
+        .collect::<Vec<_>>()
+        .join("\n\n")
+        .lines()
+        .filter(|l| !l.starts_with("gpu_release_date = "))
+        .map(|l| {
+            if l.starts_with("gpu_hour_price_eur = ") {
+                format!("gpu_hour_price_eur = {{ {} }}", prices.join(", "))
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
     // ESTIMATE (benchmark only): the SMR's capex is in Canadian dollars.
     let tail = tail.replace(
         "eur_per_currency = { USD = 0.87 }",

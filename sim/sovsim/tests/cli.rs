@@ -249,8 +249,8 @@ fn the_summary_totals_equal_the_sums_of_the_tables() {
         "capacity_mw",
     );
     close("land_cost_eur", "inventory_sites.csv", "land_cost_eur");
-    // 14 GW of IT across eight member states, as the scenario promises.
-    assert_eq!(summary["hall_it_capacity_mw"], 14_000.0);
+    // 2.2 GW of IT across eight member states, as the scenario promises.
+    assert_eq!(summary["hall_it_capacity_mw"], 2_200.0);
     assert_eq!(summary["sites_count"], 8);
 }
 

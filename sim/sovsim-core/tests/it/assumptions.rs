@@ -138,14 +138,22 @@ fn line_of(text: &str, needle: &str) -> usize {
 }
 
 #[test]
-fn every_figure_the_quickstart_states_is_sourced_or_marked_estimate() {
-    let s = shipped("quickstart.toml");
-    let bare: Vec<String> = s
-        .stated
-        .iter()
-        .filter(|f| f.origin == sovsim_core::model::FigureOrigin::Unstated)
-        .map(|f| format!("{} ({})", f.path, f.location))
-        .collect();
-    assert!(!s.stated.is_empty());
-    assert!(bare.is_empty(), "figures with no comment: {bare:#?}");
+fn every_figure_a_shipped_scenario_states_is_sourced_or_marked_estimate() {
+    for path in super::shipped_scenarios() {
+        let s = super::load(&path, &[])
+            .scenario
+            .expect("shipped scenarios are valid");
+        let bare: Vec<String> = s
+            .stated
+            .iter()
+            .filter(|f| f.origin == sovsim_core::model::FigureOrigin::Unstated)
+            .map(|f| format!("{} ({})", f.path, f.location))
+            .collect();
+        assert!(!s.stated.is_empty(), "{}", path.display());
+        assert!(
+            bare.is_empty(),
+            "{}: figures with no comment: {bare:#?}",
+            path.display()
+        );
+    }
 }

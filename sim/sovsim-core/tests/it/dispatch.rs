@@ -341,7 +341,7 @@ fn nothing_runs_where_its_efficiency_is_zero() {
         let s = parse(&text.replace(
             "[dispatch]\npolicy = \"siloed\"",
             &format!(
-                "[dispatch]\npolicy = \"grid\"\nefficiency = [{{ workload = \"{workload}\", accelerator = \"gb300-nvl72\", efficiency = 0 }}]"
+                "[dispatch]\npolicy = \"grid\"\nefficiency = [{{ workload = \"{workload}\", accelerator = \"vera-rubin-nvl72\", efficiency = 0 }}]"
             ),
         ));
         let out = dispatch::dispatch(
