@@ -61,18 +61,52 @@ impl Template {
     /// # Errors
     /// If it cannot be read.
     pub fn read(path: &Path) -> Result<Self, ReportError> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            ReportError::new(format!(
-                "cannot read the template `{}`: {e}",
-                path.display()
-            ))
-        })?;
+        let text = read_bounded(path, MAX_TEMPLATE_FILE_BYTES)
+            .and_then(|b| String::from_utf8(b).map_err(|_| std::io::Error::other("not UTF-8 text")))
+            .map_err(|e| {
+                ReportError::new(format!(
+                    "cannot read the template `{}`: {e}",
+                    path.display()
+                ))
+            })?;
         Ok(Self {
             text,
             dir: path.parent().map(Path::to_path_buf),
             name: path.display().to_string(),
         })
     }
+}
+
+/// Largest file a template reads, itself included [bytes]: far above any template or logo, far
+/// below what would exhaust memory.
+pub const MAX_TEMPLATE_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The bytes of `path` if it is a regular file of at most `limit` bytes: a FIFO or a device (or
+/// a symlink to one) is refused before it is opened, and the read itself is bounded (a file may
+/// grow; `/proc` files report no size). Every file sovsim reads from a user goes through here.
+///
+/// # Errors
+/// The file is missing, not a regular file, over the limit, or unreadable.
+pub fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::other(
+            "not a regular file (a directory, FIFO or device is never read)",
+        ));
+    }
+    let over = || std::io::Error::other(format!("over sovsim's limit of {limit} bytes per file"));
+    if meta.len() > limit {
+        return Err(over());
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(over());
+    }
+    Ok(bytes)
 }
 
 /// The fonts shipped in the binary: typst's own (serif, maths, mono) and DejaVu Sans.
@@ -133,7 +167,7 @@ impl ReportWorld {
             return Err(FileError::NotFound(PathBuf::from(path.get_with_slash())));
         };
         let real = path.realize(dir).map_err(FileError::Realize)?;
-        std::fs::read(&real)
+        read_bounded(&real, MAX_TEMPLATE_FILE_BYTES)
             .map(Bytes::new)
             .map_err(|e| FileError::from_io(e, &real))
     }

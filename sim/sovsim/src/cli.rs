@@ -9,6 +9,27 @@ use clap::{Parser, Subcommand, ValueEnum};
 use sovsim_core::model::{Input, Policy};
 use sovsim_core::study::sensitivity::Output;
 
+/// Most replications a command runs: a million replications of the EU scenario take hours on a
+/// laptop; beyond that a sweep on a cluster is the tool (and a count near 2^64 would never end).
+pub(crate) const MAX_RUNS: u64 = 1_000_000;
+
+/// Most worker threads: more than any machine sovsim runs on has cores; thousands of threads make
+/// no progress (each replication is short) and exhaust memory.
+pub(crate) const MAX_THREADS: usize = 256;
+
+/// A `--threads` value: 0 (every core) up to [`MAX_THREADS`].
+fn threads(text: &str) -> Result<usize, String> {
+    let n: usize = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a whole number of threads"))?;
+    if n > MAX_THREADS {
+        return Err(format!(
+            "{n} threads is more than sovsim runs ({MAX_THREADS} at most; 0 uses every core)"
+        ));
+    }
+    Ok(n)
+}
+
 /// Plans sovereign AI infrastructure: land, power, datacenter shells, GPUs and open models, under
 /// sovereignty rules, financed.
 #[derive(Debug, Parser)]
@@ -17,6 +38,10 @@ pub(crate) struct Cli {
     /// Read the reference catalog from this directory instead of the copy built into sovsim.
     #[arg(long, global = true, value_name = "DIR")]
     pub data: Option<PathBuf>,
+    /// Let scenarios extend files in this folder as well as in their own (repeatable). Without
+    /// it, `extends` may only name files inside the scenario's folder.
+    #[arg(long = "allow-path", global = true, value_name = "DIR")]
+    pub allow_path: Vec<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -97,13 +122,13 @@ pub(crate) enum Command {
         #[arg(value_name = "SCENARIO")]
         file: PathBuf,
         /// Monte Carlo replications.
-        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS))]
         runs: u64,
         /// Seed of every random stream; default: the scenario's `seed`.
         #[arg(long)]
         seed: Option<u64>,
         /// Worker threads; 0 uses every core. Results do not depend on it.
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, default_value_t = 0, value_parser = threads)]
         threads: usize,
         /// Output directory; default `reports/<scenario-name>/`.
         #[arg(long, value_name = "DIR")]
@@ -137,13 +162,13 @@ pub(crate) enum Command {
         #[arg(required = true, num_args = 2.., value_name = "SCENARIO_OR_RUN_DIR")]
         inputs: Vec<PathBuf>,
         /// Replications of each scenario run.
-        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS))]
         runs: u64,
         /// Seed of every scenario run; default: the first scenario's `seed`.
         #[arg(long)]
         seed: Option<u64>,
         /// Worker threads; 0 uses every core. Results do not depend on it.
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, default_value_t = 0, value_parser = threads)]
         threads: usize,
         /// Output directory; default `reports/compare-<first>-vs-<second>…/`.
         #[arg(long, value_name = "DIR")]
@@ -170,10 +195,10 @@ pub(crate) enum Command {
         #[arg(long, value_name = "Q")]
         quantile: Option<f64>,
         /// Replications of `--quantile`.
-        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..), requires = "quantile")]
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS), requires = "quantile")]
         runs: u64,
         /// Worker threads; 0 uses every core. Results do not depend on it.
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, default_value_t = 0, value_parser = threads)]
         threads: usize,
         /// Output directory; default `reports/<scenario-name>-sensitivity/`.
         #[arg(long, value_name = "DIR")]
@@ -207,10 +232,10 @@ pub(crate) enum Command {
         #[arg(long, value_name = "Q")]
         quantile: Option<f64>,
         /// Replications of `--quantile`.
-        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..), requires = "quantile")]
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS), requires = "quantile")]
         runs: u64,
         /// Worker threads; 0 uses every core. Results do not depend on it.
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, default_value_t = 0, value_parser = threads)]
         threads: usize,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -244,10 +269,10 @@ pub(crate) enum Command {
         #[arg(long)]
         then_run: bool,
         /// Replications of `--then-run`.
-        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..), requires = "then_run")]
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS), requires = "then_run")]
         runs: u64,
         /// Worker threads of `--then-run`; 0 uses every core. Results do not depend on it.
-        #[arg(long, default_value_t = 0, requires = "then_run")]
+        #[arg(long, default_value_t = 0, value_parser = threads, requires = "then_run")]
         threads: usize,
     },
     /// Re-render a run directory's report (charts, `model.xlsx`, `report.pdf`) from its files,

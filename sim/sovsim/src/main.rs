@@ -16,6 +16,7 @@ use std::time::Instant;
 use clap::Parser;
 
 mod cli;
+mod files;
 mod progress;
 
 use cli::{CatalogFormat, Cli, Command, Format};
@@ -31,15 +32,6 @@ use sovsim_core::text;
 use sovsim_report::RunDir;
 use sovsim_report::typeset::Template;
 
-/// Reads scenario files from disk.
-struct FsReader;
-
-impl SourceReader for FsReader {
-    fn read(&self, path: &Path) -> Result<String, String> {
-        std::fs::read_to_string(path).map_err(|e| e.to_string())
-    }
-}
-
 /// A failure the user must see; the message is printed to stderr and the exit code is 2.
 struct Failure(String);
 
@@ -49,9 +41,34 @@ impl<E: std::fmt::Display> From<E> for Failure {
     }
 }
 
+/// Writes to standard output. A closed pipe (`sovsim schema | head`) ends the process quietly
+/// with status 141, as a tool killed by SIGPIPE would; any other failure (`> /dev/full`) is an
+/// error naming standard output. Never a panic, unlike `print!`.
+fn emit(text: std::fmt::Arguments<'_>) -> Result<(), Failure> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_fmt(text).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(141),
+        Err(e) => Err(Failure(format!("cannot write to standard output: {e}"))),
+    }
+}
+
+/// `print!` that fails instead of panicking (see [`emit`]).
+macro_rules! out {
+    ($($t:tt)*) => { emit(format_args!($($t)*)) };
+}
+
+/// `println!` that fails instead of panicking (see [`emit`]).
+macro_rules! outln {
+    () => { emit(format_args!("\n")) };
+    ($($t:tt)*) => { emit(format_args!("{}\n", format_args!($($t)*))) };
+}
+
 fn main() -> ExitCode {
     let started = Instant::now();
     let cli = Cli::parse();
+    files::allow(&cli.allow_path);
     match run(cli, started) {
         Ok(code) => code,
         Err(Failure(message)) => {
@@ -86,14 +103,14 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
             files,
             format,
             overrides,
-        } => Ok(validate(&files, format, &overrides, &catalog)),
+        } => validate(&files, format, &overrides, &catalog),
         Command::Schema => {
             let schema = serde_json::to_string_pretty(&scenario::json_schema())?;
-            println!("{schema}");
+            outln!("{schema}")?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Catalog { columns: true, .. } => {
-            print!("{}", sovsim_core::catalog::columns_markdown());
+            out!("{}", sovsim_core::catalog::columns_markdown())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Catalog { table, format, .. } => {
@@ -104,11 +121,11 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
             for (n, t) in tables.iter().enumerate() {
                 let csv = sources.get(t.file).map_or("", String::as_str);
                 if n > 0 {
-                    println!();
+                    outln!()?;
                 }
                 match format {
-                    CatalogFormat::Csv => print!("{csv}"),
-                    CatalogFormat::Table => print!("{}", text::catalog::render(t, csv)?),
+                    CatalogFormat::Csv => out!("{csv}")?,
+                    CatalogFormat::Table => out!("{}", text::catalog::render(t, csv)?)?,
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -137,9 +154,9 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
         Command::Validation { markdown } => {
             let checked = sovsim_core::validation::check(&catalog).map_err(Failure)?;
             if markdown {
-                print!("{}", text::validation::markdown(&checked));
+                out!("{}", text::validation::markdown(&checked))?;
             } else {
-                print!("{}", text::validation::render(&checked));
+                out!("{}", text::validation::render(&checked))?;
             }
             Ok(if checked.passes() {
                 ExitCode::SUCCESS
@@ -148,10 +165,10 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
             })
         }
         Command::Outputs => {
-            print!(
+            out!(
                 "{}",
                 rundir::schema::run_markdown(&sovsim_report::document::CHARTS)
-            );
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Run {
@@ -194,11 +211,11 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
                 manifest(&how, &results.scenario, &loaded, &catalog)
             };
             write(&out, &rundir::run::contents(&results), how)?;
-            print!(
+            out!(
                 "{}",
                 text::run::summary(&results, &out.display().to_string())
-            );
-            print!("{}", report(&out, &template)?);
+            )?;
+            out!("{}", report(&out, &template)?)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Optimize {
@@ -238,7 +255,7 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
             for f in &files {
                 eprintln!("wrote {}", f.display());
             }
-            print!(
+            out!(
                 "{}",
                 sovsim_optimise::outputs::summary(
                     scenario,
@@ -246,7 +263,7 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
                     &sovereignty,
                     &plan_file.display().to_string()
                 )
-            );
+            )?;
             if then_run {
                 // The plan is loaded from the text just written, not read back from disk.
                 let reader = InMemory([(plan_file.clone(), plan_text)].into());
@@ -274,15 +291,15 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
                     )
                 };
                 write(&run_dir, &rundir::run::contents(&results), how)?;
-                print!(
+                out!(
                     "\nSimulation of the plan ({runs} replications, {}):\n{}",
                     run_dir.display(),
                     text::run::summary(&results, &run_dir.display().to_string())
-                );
-                print!(
+                )?;
+                out!(
                     "{}",
                     sovsim_optimise::outputs::milestones_beside(&outcome, &results.aggregate, plan)
-                );
+                )?;
             }
             Ok(if outcome.explanation.is_empty() {
                 ExitCode::SUCCESS
@@ -330,16 +347,16 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
             let out =
                 out.unwrap_or_else(|| default_dir(&format!("{}-sensitivity", scenario.meta.name)));
             let written = sovsim_report::sensitivity::write(&out, &scenario, &tornado, output)?;
-            print!(
+            out!(
                 "{}",
                 text::sensitivity::tornado(&scenario, &tornado, output)
-            );
-            println!(
+            )?;
+            outln!(
                 "  ({}; debt sized once on the base case)\nWrote {} ({} files)",
                 mode.describe(),
                 out.display(),
                 written.len()
-            );
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Breakeven {
@@ -372,13 +389,13 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
                 &Bar::default(),
             )?;
             match format {
-                Format::Human => print!("{}", text::sensitivity::breakeven(&scenario, &search)),
-                Format::Json => println!(
+                Format::Human => out!("{}", text::sensitivity::breakeven(&scenario, &search))?,
+                Format::Json => outln!(
                     "{}",
                     serde_json::to_string_pretty(&rundir::sensitivity::breakeven_json(
                         &scenario, &search
                     ))?
-                ),
+                )?,
             }
             Ok(match search.found {
                 BreakEven::Found { .. } => ExitCode::SUCCESS,
@@ -387,7 +404,7 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
         }
         Command::Report { dir, template } => {
             let template = report_template(template.as_deref())?;
-            print!("{}", report(&dir, &template)?);
+            out!("{}", report(&dir, &template)?)?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -406,7 +423,13 @@ fn load(
     catalog: &Catalog,
     not_done: &str,
 ) -> Result<(Loaded, Scenario), Failure> {
-    load_with(file, &FsReader, overrides, catalog, not_done)
+    load_with(
+        file,
+        &files::FsReader::for_file(file),
+        overrides,
+        catalog,
+        not_done,
+    )
 }
 
 fn load_with(
@@ -554,9 +577,9 @@ fn compare(
     }
     let written =
         sovsim_report::compare::render(&dirs, &out, template).map_err(|e| Failure(e.0))?;
-    print!("Comparison of {}:\n{told}\n", labels.join(", "));
-    print!("{}", written.comparison.terminal_table());
-    println!(
+    out!("Comparison of {}:\n{told}\n", labels.join(", "))?;
+    out!("{}", written.comparison.terminal_table())?;
+    outln!(
         "\nWrote {} (comparison.parquet/.csv, {} charts, compare.pdf with {} pages)",
         out.display(),
         written
@@ -565,7 +588,7 @@ fn compare(
             .filter(|f| f.extension().is_some_and(|e| e == "svg"))
             .count(),
         written.pages.len()
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -600,7 +623,7 @@ fn catalog_sources(dir: Option<&Path>) -> Result<CatalogSources, Failure> {
     let mut sources = CatalogSources::new();
     for table in TABLES {
         let path = dir.join(table.file);
-        let text = std::fs::read_to_string(&path)
+        let text = files::read_text(&path)
             .map_err(|e| Failure(format!("cannot read `{}`: {e}", path.display())))?;
         sources.insert(table.file.to_owned(), text);
     }
@@ -612,10 +635,10 @@ fn validate(
     format: Format,
     overrides: &[String],
     catalog: &Catalog,
-) -> ExitCode {
+) -> Result<ExitCode, Failure> {
     let results: Vec<Loaded> = files
         .iter()
-        .map(|f| scenario::load(f, &FsReader, catalog, overrides))
+        .map(|f| scenario::load(f, &files::FsReader::for_file(f), catalog, overrides))
         .collect();
     match format {
         Format::Human => {
@@ -638,15 +661,15 @@ fn validate(
                 .iter()
                 .flat_map(|l| l.sources.to_json(&l.diagnostics))
                 .collect();
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&all).unwrap_or_else(|_| "[]".into())
-            );
+            )?;
         }
     }
-    if results.iter().any(Loaded::has_errors) {
+    Ok(if results.iter().any(Loaded::has_errors) {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
-    }
+    })
 }

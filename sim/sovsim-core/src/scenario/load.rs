@@ -21,6 +21,15 @@ pub trait SourceReader {
     /// # Errors
     /// A human-readable reason (e.g. "No such file or directory").
     fn read(&self, path: &Path) -> Result<String, String>;
+
+    /// The bytes of the file at `path`: what loading reads, so that text that is not UTF-8 gets a
+    /// diagnostic at its first invalid byte. Defaults to [`SourceReader::read`].
+    ///
+    /// # Errors
+    /// As [`SourceReader::read`]; the reason never quotes the file's contents.
+    fn read_bytes(&self, path: &Path) -> Result<Vec<u8>, String> {
+        self.read(path).map(String::into_bytes)
+    }
 }
 
 /// Files held in memory, by path: a scenario just written (a plan), or a test's text.
@@ -148,8 +157,26 @@ fn read_chain(
             );
             return;
         }
-        let text = match reader.read(&current) {
-            Ok(text) => text,
+        let text = match reader.read_bytes(&current) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => text,
+                Err(e) => {
+                    // Keep the file (its invalid bytes replaced) so that the problem has a place.
+                    let at = e.utf8_error().valid_up_to();
+                    let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                    let base = sources.add(current.display().to_string(), lossy);
+                    diagnostics.push(
+                        Diagnostic::error(
+                            "not-utf8",
+                            format!("`{}` is not UTF-8 text", current.display()),
+                        )
+                        .at(Some(base + at..base + at + 1))
+                        .expected("UTF-8 text")
+                        .hint("save the file as UTF-8; the byte marked here is not a character"),
+                    );
+                    return;
+                }
+            },
             Err(reason) => {
                 let message = format!("cannot read `{}`: {reason}", current.display());
                 let mut d = Diagnostic::error("file-unreadable", message).at(extended_from.clone());
