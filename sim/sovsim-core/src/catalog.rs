@@ -954,6 +954,22 @@ impl Reader<'_> {
             let start = base + record.position().map_or(0, |p| p.byte() as usize);
             let line_len = record.as_slice().len() + record.len().saturating_sub(1);
             let span = Some(start..start + line_len.max(1));
+            // A number a catalog holds must be a figure: `nan` and `inf` parse as floats but
+            // would reach every product, chart and key downstream.
+            for (column, field) in headers.iter().zip(record.iter()) {
+                if field.trim().parse::<f64>().is_ok_and(|v| !v.is_finite()) {
+                    self.problems.push(
+                        Diagnostic::error(
+                            "catalog-value",
+                            format!("`{}` column `{column}` is `{}`", table.file, field.trim()),
+                        )
+                        .at(span.clone())
+                        .expected(
+                            "a finite number, or an empty cell where the figure was not found",
+                        ),
+                    );
+                }
+            }
             match record.deserialize::<T>(Some(&headers)) {
                 Ok(row) => {
                     let (id, source, date) = key(&row);

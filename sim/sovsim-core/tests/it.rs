@@ -476,3 +476,24 @@ fn every_published_figure_in_validation_md_is_reproduced_within_its_tolerance() 
         "VALIDATION.md is out of date: regenerate it with `sovsim validation --markdown > VALIDATION.md`"
     );
 }
+
+#[test]
+fn a_catalog_with_nan_or_infinity_in_a_figure_is_refused_where_it_is() {
+    let mut sources = catalog::embedded_sources();
+    let text = sources
+        .get("accelerators.csv")
+        .expect("shipped")
+        .replacen(",0.00047,", ",NaN,", 1)
+        .replacen(",989,", ",inf,", 1);
+    sources.insert("accelerators.csv".to_owned(), text);
+    let Err((map, problems)) = Catalog::parse(&sources) else {
+        panic!("a NaN in the catalog is refused");
+    };
+    let rendered = map.render(&problems);
+    assert!(
+        rendered.contains("column `failure_rate_per_gpu_day` is `NaN`")
+            && rendered.contains("column `bf16_dense_tflops` is `inf`"),
+        "{rendered}"
+    );
+    assert!(problems.iter().all(|p| p.span.is_some()), "{rendered}");
+}

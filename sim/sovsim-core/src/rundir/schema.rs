@@ -187,12 +187,17 @@ fn pattern_matches(pattern: &str, key: &str) -> bool {
 
 /// Whether `key` is a `summary.json` key of a run.
 pub fn is_summary_key(key: &str) -> bool {
+    summary_key(key).is_some()
+}
+
+/// The documentation of a `summary.json` key of a run.
+pub fn summary_key(key: &str) -> Option<&'static Key> {
     SUMMARY_KEYS
         .iter()
         .chain(DISPATCH_KEYS)
         .chain(FINANCE_KEYS)
         .chain(COMPARE_DISPATCH_KEYS)
-        .any(|k| k.matches(key))
+        .find(|k| k.matches(key))
 }
 
 /// The run's keys.

@@ -6,6 +6,9 @@
 //!
 //! Tolerance: numbers agree within 1e-6 of their size (1e-9 absolute near zero), which absorbs
 //! floating-point noise across machines and nothing a reader would see; dates and words exactly.
+//!
+//! The same runs check every key of `summary.json`: documented, and null only where its
+//! documentation says when (NaN and infinity, which JSON writes as null, never are).
 
 use std::fmt::Write as _;
 
@@ -72,8 +75,8 @@ fn kept(key: &str) -> bool {
     })
 }
 
-/// The headline figures of a shipped scenario as `key = value` lines, keys in order.
-fn figures(file: &std::path::Path) -> String {
+/// The `summary.json` of a golden run of a shipped scenario.
+fn summary(file: &std::path::Path) -> serde_json::Map<String, Value> {
     let loaded = load(file, &[]);
     let stated = loaded
         .scenario
@@ -88,17 +91,23 @@ fn figures(file: &std::path::Path) -> String {
         case: None,
     };
     let results = study::run::run(&stated, &cases, &catalog, &request, &Silent).expect("runs");
-    let summary = rundir::run::contents(&results)
-        .json("summary.json")
-        .expect("a summary");
+    match rundir::run::contents(&results).json("summary.json") {
+        Some(Value::Object(map)) => map,
+        other => panic!("a summary object, not {other:?}"),
+    }
+}
+
+/// The headline figures of a shipped scenario as `key = value` lines, keys in order.
+fn figures(map: &serde_json::Map<String, Value>) -> String {
     let mut lines = String::new();
-    if let Value::Object(map) = summary {
-        for (key, value) in map.iter().filter(|(k, _)| kept(k)) {
-            let _ = writeln!(lines, "{key} = {value}");
-        }
+    for (key, value) in map.iter().filter(|(k, _)| kept(k)) {
+        let _ = writeln!(lines, "{key} = {value}");
     }
     lines
 }
+
+/// Words with which a key's documentation says when it is empty.
+const SAYS_WHEN_EMPTY: [&str; 5] = ["null", "empty", "not reached", "absent", "none"];
 
 /// Whether two values of a golden line agree: numbers within the tolerance, the rest exactly.
 fn agree(golden: &str, found: &str) -> bool {
@@ -119,7 +128,22 @@ fn golden_headline_figures_of_every_shipped_scenario() {
             .to_string_lossy()
             .into_owned();
         let golden_path = repo().join(format!("sim/sovsim-core/tests/golden/{name}.txt"));
-        let found = figures(&file);
+        let map = summary(&file);
+        // No documented key is null unless its documentation says when: an IRR that does not
+        // exist, a milestone not reached. NaN and infinity, which JSON writes as null, never are.
+        for (key, value) in &map {
+            let Some(doc) = rundir::schema::summary_key(key) else {
+                moved.push(format!("{name}: {key} is not documented"));
+                continue;
+            };
+            if value.is_null() && !SAYS_WHEN_EMPTY.iter().any(|w| doc.meaning.contains(w)) {
+                moved.push(format!(
+                    "{name}: {key} is null, and its documentation does not say when: {}",
+                    doc.meaning
+                ));
+            }
+        }
+        let found = figures(&map);
         let header = format!(
             "# Golden headline figures of scenarios/{name}.toml: {RUNS} replications, the scenario's seed.\n# Numbers agree within {RELATIVE:e} of their size; dates and words exactly (tests/it/golden.rs).\n"
         );

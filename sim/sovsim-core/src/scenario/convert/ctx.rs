@@ -113,6 +113,11 @@ impl Ctx<'_, '_> {
         &mut self.out[last]
     }
 
+    /// Largest figure a scenario may state: ten times the largest in any shipped file (tokens a
+    /// day, ~1e14) would be enough; 1e18 keeps every product of two figures, and sums of millions of
+    /// them, far from overflow, so no NaN or infinity can reach an output.
+    pub(super) const MAX_FIGURE: f64 = 1e18;
+
     /// A finite number, at least zero.
     pub(super) fn quantity(&mut self, path: &[Seg], value: f64) -> Option<f64> {
         let name = tree::path_string(path);
@@ -129,7 +134,31 @@ impl Ctx<'_, '_> {
             *d = d.clone().expected("zero or more");
             return None;
         }
+        if value > Self::MAX_FIGURE {
+            let d = self.error(
+                "too-large",
+                path,
+                format!("`{name}` is {value:e}, beyond any figure sovsim plans with"),
+            );
+            *d = d
+                .clone()
+                .expected(format!("at most {:e}", Self::MAX_FIGURE))
+                .hint("products of figures this large overflow; check the unit in the key's name");
+            return None;
+        }
         Some(value)
+    }
+
+    /// A quantity of at most `max`, for figures whose size has a meaning (a ratio, a growth rate).
+    pub(super) fn at_most(&mut self, path: &[Seg], value: f64, max: f64, why: &str) -> Option<f64> {
+        let v = self.quantity(path, value)?;
+        if v > max {
+            let name = tree::path_string(path);
+            let d = self.error("out-of-range", path, format!("`{name}` is {v}"));
+            *d = d.clone().expected(format!("at most {max}")).hint(why);
+            return None;
+        }
+        Some(v)
     }
 
     /// A finite number above zero.

@@ -3,6 +3,9 @@
 
 use super::ctx::*;
 
+/// Largest yearly growth of demand [fraction per year]: 10 is 1,000 % a year, every year.
+const MAX_GROWTH_PER_YEAR: f64 = 10.0;
+
 pub(super) fn convert_models(ctx: &mut Ctx, models: &[wire::ModelUse]) -> Vec<m::Model> {
     ctx.unique_ids("models", models.iter().map(|m| m.id.as_str()));
     let mut out = Vec::new();
@@ -177,7 +180,20 @@ pub(super) fn convert_demand(
         let tokens = ctx.uncertain(&at("tokens_per_day"), &d.tokens_per_day);
         let operators = demand_operators(ctx, &at("operators"), &d.operators, &operator_ids);
         let growth = match &d.growth_per_year {
-            Some(u) => ctx.uncertain(&at("growth_per_year"), u),
+            Some(u) => ctx.uncertain(&at("growth_per_year"), u).filter(|g| {
+                // Demand compounds over the horizon: a growth of thousands of percent a year
+                // overflows within decades (and is a percentage written as a fraction).
+                let top = g.dist.quantile(0.999);
+                top <= MAX_GROWTH_PER_YEAR
+                    || ctx
+                        .at_most(
+                            &at("growth_per_year"),
+                            top,
+                            MAX_GROWTH_PER_YEAR,
+                            "a growth of 0.5 is 50 % a year",
+                        )
+                        .is_some()
+            }),
             None => Some(m::Uncertain::fixed(0.0)),
         };
         let start = match &d.start_date {

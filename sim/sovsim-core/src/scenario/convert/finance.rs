@@ -5,6 +5,9 @@ use super::clusters::ctx_cluster_index;
 use super::contracts::convert_contracts;
 use super::ctx::*;
 
+/// Largest DSCR a term sheet may state: covenants sit between 1.0× and about 2×.
+const MAX_DSCR: f64 = 10.0;
+
 pub(super) fn convert_finance(
     ctx: &mut Ctx,
     file: &wire::ScenarioFile,
@@ -112,7 +115,15 @@ pub(super) fn convert_finance(
                 .clone()
                 .expected("a ratio of 1.0 or more, e.g. 1.30")
                 .hint("lenders size debt so that CFADS covers debt service with a margin");
-        } else if ctx.positive(&at(k), v).is_none() {
+        } else if ctx
+            .at_most(
+                &at(k),
+                v,
+                MAX_DSCR,
+                "covenants are written between 1.0× and a few times; a larger ratio is likely a percentage",
+            )
+            .is_none()
+        {
             ok = false;
         }
     }
