@@ -13,6 +13,7 @@ pub mod data;
 pub mod document;
 pub mod live;
 pub mod sensitivity;
+pub mod staging;
 pub mod typeset;
 pub mod workbook;
 
@@ -169,7 +170,7 @@ pub fn write_atomic(target: &Path, bytes: &[u8]) -> io::Result<()> {
     if result.is_err() {
         let _ = fs::remove_file(&temporary);
     }
-    result
+    result.map_err(|e| staging::named(e, target))
 }
 
 /// Reads a Parquet file written by [`RunDir::write_table`] back into column names and row count,
@@ -310,7 +311,7 @@ pub fn write_chart(
     chart: &charts::Chart,
 ) -> Result<(String, Vec<PathBuf>), ReportError> {
     let charts_dir = dir.path().join("charts");
-    fs::create_dir_all(&charts_dir)?;
+    fs::create_dir_all(&charts_dir).map_err(|e| staging::named(e, &charts_dir))?;
     let svg = chart
         .svg()
         .map_err(|e| ReportError::new(format!("chart `{}`: {e}", chart.name)))?;
@@ -318,10 +319,15 @@ pub fn write_chart(
     // plotters writes the PNG itself: draw it under a temporary name, then rename.
     let png = charts_dir.join(format!("{}.png", chart.name));
     let partial = charts_dir.join(format!(".{}.partial.png", chart.name));
-    chart
-        .png(&partial)
-        .map_err(|e| ReportError::new(format!("chart `{}`: {e}", chart.name)))?;
-    fs::rename(&partial, &png)?;
+    chart.png(&partial).map_err(|e| {
+        let _ = fs::remove_file(&partial);
+        ReportError::new(format!(
+            "chart `{}` (`{}`): {e}",
+            chart.name,
+            partial.display()
+        ))
+    })?;
+    fs::rename(&partial, &png).map_err(|e| staging::named(e, &png))?;
     Ok((svg, vec![svg_file, png]))
 }
 

@@ -30,6 +30,7 @@ use sovsim_core::study;
 use sovsim_core::study::sensitivity::{self, BreakEven, Evaluator, Mode, Target};
 use sovsim_core::text;
 use sovsim_report::RunDir;
+use sovsim_report::staging::{self, Staging};
 use sovsim_report::typeset::Template;
 
 /// A failure the user must see; the message is printed to stderr and the exit code is 2.
@@ -146,7 +147,14 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
                     &catalog,
                 )
             };
-            for path in write(&out, &contents, how)? {
+            let staging = stage(&out)?;
+            let written = write(staging.path(), &contents, how)?;
+            let written: Vec<PathBuf> = written
+                .iter()
+                .map(|p| shown(p, staging.path(), &out))
+                .collect();
+            commit(staging)?;
+            for path in written {
                 eprintln!("wrote {}", path.display());
             }
             Ok(ExitCode::SUCCESS)
@@ -210,12 +218,15 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
                 let how = invocation("run", Some(runs), Some(threads));
                 manifest(&how, &results.scenario, &loaded, &catalog)
             };
-            write(&out, &rundir::run::contents(&results), how)?;
+            let staging = stage(&out)?;
+            write(staging.path(), &rundir::run::contents(&results), how)?;
+            let rendered = report(staging.path(), &template, &out)?;
+            commit(staging)?;
             out!(
                 "{}",
                 text::run::summary(&results, &out.display().to_string())
             )?;
-            out!("{}", report(&out, &template)?)?;
+            out!("{rendered}")?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Optimize {
@@ -244,8 +255,10 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
             };
             let plan_text = sovsim_optimise::outputs::plan_file(scenario, &loaded, &outcome)
                 .map_err(Failure)?;
-            let dir = RunDir::create(&out)?;
+            let staging = stage(&out)?;
+            let dir = RunDir::create(staging.path())?;
             let plan_file = dir.write_bytes("plan.toml", plan_text.as_bytes())?;
+            let shown_plan = out.join("plan.toml");
             let mut files = vec![plan_file.clone()];
             files.extend(dir.write_contents(&sovsim_optimise::outputs::contents(
                 scenario,
@@ -253,7 +266,7 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
                 &sovereignty,
             ))?);
             for f in &files {
-                eprintln!("wrote {}", f.display());
+                eprintln!("wrote {}", shown(f, staging.path(), &out).display());
             }
             out!(
                 "{}",
@@ -261,7 +274,7 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
                     scenario,
                     &outcome,
                     &sovereignty,
-                    &plan_file.display().to_string()
+                    &shown_plan.display().to_string()
                 )
             )?;
             if then_run {
@@ -275,7 +288,8 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
                     "the plan cannot run (a defect: please report it)",
                 )?;
                 let plan = &plan;
-                let run_dir = out.join("run");
+                let run_dir = staging.path().join("run");
+                let shown_run = out.join("run");
                 let request = study::run::Request {
                     runs,
                     threads,
@@ -293,14 +307,15 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
                 write(&run_dir, &rundir::run::contents(&results), how)?;
                 out!(
                     "\nSimulation of the plan ({runs} replications, {}):\n{}",
-                    run_dir.display(),
-                    text::run::summary(&results, &run_dir.display().to_string())
+                    shown_run.display(),
+                    text::run::summary(&results, &shown_run.display().to_string())
                 )?;
                 out!(
                     "{}",
                     sovsim_optimise::outputs::milestones_beside(&outcome, &results.aggregate, plan)
                 )?;
             }
+            commit(staging)?;
             Ok(if outcome.explanation.is_empty() {
                 ExitCode::SUCCESS
             } else {
@@ -346,7 +361,10 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
                 sensitivity::tornado(&scenario, &evaluator, mode, threads, &Bar::default())?;
             let out =
                 out.unwrap_or_else(|| default_dir(&format!("{}-sensitivity", scenario.meta.name)));
-            let written = sovsim_report::sensitivity::write(&out, &scenario, &tornado, output)?;
+            let staging = stage(&out)?;
+            let written =
+                sovsim_report::sensitivity::write(staging.path(), &scenario, &tornado, output)?;
+            commit(staging)?;
             out!(
                 "{}",
                 text::sensitivity::tornado(&scenario, &tornado, output)
@@ -404,7 +422,19 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
         }
         Command::Report { dir, template } => {
             let template = report_template(template.as_deref())?;
-            out!("{}", report(&dir, &template)?)?;
+            if !staging::is_sovsim_output(&dir) {
+                return Err(Failure(format!(
+                    "`{}` is not a directory written by `sovsim run`",
+                    dir.display()
+                )));
+            }
+            // Re-rendered in a copy that replaces the directory whole: a template that fails
+            // leaves the previous report in place.
+            let staging = Staging::begin_from(&dir)
+                .map_err(|e| Failure(format!("cannot write `{}`: {e}", dir.display())))?;
+            let rendered = report(staging.path(), &template, &dir)?;
+            commit(staging)?;
+            out!("{rendered}")?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -448,6 +478,26 @@ fn load_with(
             file.display()
         ))),
     }
+}
+
+/// Starts writing the output directory `target` whole or not at all (see
+/// `sovsim_report::staging`): the files go into a hidden sibling that replaces it on commit.
+fn stage(target: &Path) -> Result<Staging, Failure> {
+    Staging::begin(target).map_err(|e| Failure(format!("cannot write `{}`: {e}", target.display())))
+}
+
+/// Makes what `staging` holds the output directory; says which on failure.
+fn commit(staging: Staging) -> Result<(), Failure> {
+    let target = staging.target().to_path_buf();
+    staging
+        .commit()
+        .map_err(|e| Failure(format!("cannot write `{}`: {e}", target.display())))
+}
+
+/// `path`, written under `staging`, as it will be named once committed under `target`.
+fn shown(path: &Path, staging: &Path, target: &Path) -> PathBuf {
+    path.strip_prefix(staging)
+        .map_or_else(|_| path.to_path_buf(), |rest| target.join(rest))
 }
 
 /// Writes `contents` into `out`, then `manifest.json` (made last, so that it records the whole
@@ -534,6 +584,7 @@ fn compare(
         .collect();
     let labels = study::compare::labels(&names);
     let out = out.unwrap_or_else(|| default_dir(&format!("compare-{}", names.join("-vs-"))));
+    let staging = stage(&out)?;
     let mut dirs = Vec::new();
     let mut told = String::new();
     for (k, (input, l)) in inputs.iter().zip(&loaded).enumerate() {
@@ -546,9 +597,8 @@ fn compare(
         if let Some(seed) = seed {
             stated.meta.seed = seed;
         }
-        let dir = out
-            .join("runs")
-            .join(format!("{}-{}", k + 1, stated.meta.name));
+        let relative = PathBuf::from("runs").join(format!("{}-{}", k + 1, stated.meta.name));
+        let dir = staging.path().join(&relative);
         let cases = study::cases::scenarios(l, catalog, &[], &stated)?;
         let request = study::run::Request {
             runs,
@@ -571,12 +621,13 @@ fn compare(
             labels[k],
             input.display(),
             stated.meta.seed,
-            dir.display()
+            out.join(&relative).display()
         );
         dirs.push((labels[k].clone(), dir));
     }
-    let written =
-        sovsim_report::compare::render(&dirs, &out, template).map_err(|e| Failure(e.0))?;
+    let written = sovsim_report::compare::render(&dirs, staging.path(), template)
+        .map_err(|e| Failure(e.0))?;
+    commit(staging)?;
     out!("Comparison of {}:\n{told}\n", labels.join(", "))?;
     out!("{}", written.comparison.terminal_table())?;
     outln!(
@@ -600,8 +651,10 @@ fn report_template(path: Option<&Path>) -> Result<Template, Failure> {
 }
 
 /// Renders the report of the run in `dir` and says what was written.
-fn report(dir: &Path, template: &Template) -> Result<String, Failure> {
+/// Renders the report of the run directory `dir`, to be found at `shown` once committed.
+fn report(dir: &Path, template: &Template, shown: &Path) -> Result<String, Failure> {
     let rendered = sovsim_report::render(dir, template).map_err(|e| Failure(e.to_string()))?;
+    let dir = shown;
     let charts = rendered
         .files
         .iter()
