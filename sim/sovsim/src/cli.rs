@@ -288,6 +288,16 @@ pub(crate) enum Command {
         #[arg(long, value_name = "PATH")]
         template: Option<PathBuf>,
     },
+    /// Internal: renders a run directory's report in a child process under memory and CPU
+    /// limits, so that a template that never ends cannot take the machine with it. Not for users.
+    #[command(name = "__render-report", hide = true)]
+    RenderReport {
+        /// The run directory (a staging copy).
+        dir: PathBuf,
+        /// Report template; default: the shipped one.
+        #[arg(long)]
+        template: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

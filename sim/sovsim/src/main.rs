@@ -18,6 +18,7 @@ use clap::Parser;
 mod cli;
 mod files;
 mod progress;
+mod render;
 
 use cli::{CatalogFormat, Cli, Command, Format};
 use progress::Bar;
@@ -192,7 +193,10 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
             case,
         } => {
             // Read the template first: a typo in its path should not cost a simulation.
-            let template = report_template(template.as_deref())?;
+            // Read the template here so that a bad path fails before anything is done; the
+            // rendering child reads it again.
+            report_template(template.as_deref())?;
+            let template_path = template;
             let (loaded, mut stated) = load(&file, &overrides, &catalog, "nothing was run")?;
             if let Some(seed) = seed {
                 stated.meta.seed = seed;
@@ -220,7 +224,7 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
             };
             let staging = stage(&out)?;
             write(staging.path(), &rundir::run::contents(&results), how)?;
-            let rendered = report(staging.path(), &template, &out)?;
+            let rendered = report(staging.path(), template_path.as_deref(), &out)?;
             commit(staging)?;
             out!(
                 "{}",
@@ -420,8 +424,27 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
                 BreakEven::NotReached { .. } => ExitCode::from(1),
             })
         }
-        Command::Report { dir, template } => {
+        Command::RenderReport { dir, template } => {
+            render::limit_self();
             let template = report_template(template.as_deref())?;
+            let rendered =
+                sovsim_report::render(&dir, &template).map_err(|e| Failure(e.to_string()))?;
+            let charts = rendered
+                .files
+                .iter()
+                .filter(|f| f.extension().is_some_and(|e| e == "svg"))
+                .count();
+            outln!(
+                "{}",
+                serde_json::json!({ "pages": rendered.pages.len(), "charts": charts })
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report { dir, template } => {
+            // Read the template here so that a bad path fails before anything is done; the
+            // rendering child reads it again.
+            report_template(template.as_deref())?;
+            let template_path = template;
             if !staging::is_sovsim_output(&dir) {
                 return Err(Failure(format!(
                     "`{}` is not a directory written by `sovsim run`",
@@ -432,7 +455,7 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
             // leaves the previous report in place.
             let staging = Staging::begin_from(&dir)
                 .map_err(|e| Failure(format!("cannot write `{}`: {e}", dir.display())))?;
-            let rendered = report(staging.path(), &template, &dir)?;
+            let rendered = report(staging.path(), template_path.as_deref(), &dir)?;
             commit(staging)?;
             out!("{rendered}")?;
             Ok(ExitCode::SUCCESS)
@@ -651,21 +674,17 @@ fn report_template(path: Option<&Path>) -> Result<Template, Failure> {
 }
 
 /// Renders the report of the run in `dir` and says what was written.
-/// Renders the report of the run directory `dir`, to be found at `shown` once committed.
-fn report(dir: &Path, template: &Template, shown: &Path) -> Result<String, Failure> {
-    let rendered = sovsim_report::render(dir, template).map_err(|e| Failure(e.to_string()))?;
-    let dir = shown;
-    let charts = rendered
-        .files
-        .iter()
-        .filter(|f| f.extension().is_some_and(|e| e == "svg"))
-        .count();
+/// Renders the report of the run directory `dir` (in a child process under limits, see
+/// `render.rs`) with the template at `template`, to be found at `shown` once committed.
+fn report(dir: &Path, template: Option<&Path>, shown: &Path) -> Result<String, Failure> {
+    let rendered = render::in_child(dir, template).map_err(Failure)?;
     Ok(format!(
-        "Report: {} ({} pages, {charts} charts in {}, workbook {})\n",
-        dir.join("report.pdf").display(),
-        rendered.pages.len(),
-        dir.join("charts").display(),
-        dir.join("model.xlsx").display(),
+        "Report: {} ({} pages, {} charts in {}, workbook {})\n",
+        shown.join("report.pdf").display(),
+        rendered.pages,
+        rendered.charts,
+        shown.join("charts").display(),
+        shown.join("model.xlsx").display(),
     ))
 }
 

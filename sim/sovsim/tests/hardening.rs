@@ -397,3 +397,36 @@ fn a_run_on_a_nearly_full_disk_fails_naming_the_path_and_keeps_the_previous_run(
         "no staging left behind"
     );
 }
+
+#[test]
+fn a_template_that_never_ends_fails_within_its_limit_and_keeps_the_previous_report() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let out = dir.path().join("quickstart");
+    assert!(run_into(&out, "1").wait().expect("runs").success());
+    let before = std::fs::read(out.join("report.pdf")).expect("a report");
+    let template = dir.path().join("spin.typ");
+    let shipped =
+        std::fs::read_to_string(repo().join("reports/templates/report.typ")).expect("template");
+    std::fs::write(
+        &template,
+        format!("{shipped}\n#for i in range(100000) {{ for j in range(100000) {{ }} }}\n"),
+    )
+    .expect("write");
+    let started = Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_sovsim"))
+        .args(["report", out.to_str().expect("UTF-8"), "--template"])
+        .arg(&template)
+        .env("SOVSIM_REPORT_TIMEOUT_S", "3")
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("did not finish within 3 s"), "{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(30), "bounded");
+    assert_eq!(
+        std::fs::read(out.join("report.pdf")).expect("kept"),
+        before,
+        "the previous report is kept"
+    );
+    assert_eq!(complete_run(&out), Some(1));
+}

@@ -1,0 +1,119 @@
+//! Rendering a report in a child process under limits: a user's typst template is a program, and
+//! one that loops forever or allocates without end must fail with a clear error, not take the
+//! machine (typst itself has no evaluation limit).
+//!
+//! The parent starts `sovsim __render-report DIR [--template PATH]` and waits at most
+//! [`WALL_LIMIT`] (or `SOVSIM_REPORT_TIMEOUT_S`); the child first caps its own address space at [`MEMORY_LIMIT`] and its CPU time
+//! at [`CPU_LIMIT`] (setrlimit needs no unsafe code there), renders, and prints what it rendered as
+//! JSON. Whatever happens, the output directory is committed only if the child succeeded, so a
+//! failed template keeps the previous report.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rustix::process::{Resource, Rlimit, setrlimit};
+
+/// Longest a report may take to render [wall time] unless `SOVSIM_REPORT_TIMEOUT_S` says
+/// otherwise: the EU scenario's renders in under a second in release builds and a few seconds in
+/// debug builds.
+const WALL_LIMIT: Duration = Duration::from_secs(120);
+
+/// The wall-time limit: `SOVSIM_REPORT_TIMEOUT_S` seconds, or [`WALL_LIMIT`].
+fn wall_limit() -> Duration {
+    std::env::var("SOVSIM_REPORT_TIMEOUT_S")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map_or(WALL_LIMIT, Duration::from_secs)
+}
+
+/// Most CPU time the rendering child may use [s].
+const CPU_LIMIT: u64 = 300;
+
+/// Largest address space the rendering child may map [bytes]: the EU report peaks near 120 MB of
+/// resident memory; 4 GiB leaves room for thread stacks and the allocator's reservations.
+pub(crate) const MEMORY_LIMIT: u64 = 4 * 1024 * 1024 * 1024;
+
+/// What a rendering reports back: enough for the summary line.
+pub(crate) struct Rendered {
+    pub pages: usize,
+    pub charts: usize,
+}
+
+/// In the child: caps its own memory and CPU time.
+pub(crate) fn limit_self() {
+    let cap = |resource, limit| {
+        let _ = setrlimit(
+            resource,
+            Rlimit {
+                current: Some(limit),
+                maximum: Some(limit),
+            },
+        );
+    };
+    cap(Resource::As, MEMORY_LIMIT);
+    cap(Resource::Cpu, CPU_LIMIT);
+}
+
+/// Renders the report of `dir` with the template at `template` (the shipped one if `None`) in a
+/// limited child process.
+pub(crate) fn in_child(dir: &Path, template: Option<&Path>) -> Result<Rendered, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find sovsim itself: {e}"))?;
+    let mut command = Command::new(exe);
+    command.arg("__render-report").arg(dir);
+    if let Some(t) = template {
+        command.arg("--template").arg(t);
+    }
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start the report renderer: {e}"))?;
+    let started = Instant::now();
+    let limit = wall_limit();
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            break status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!(
+                "the report did not finish within {} s (a template that never ends? `SOVSIM_REPORT_TIMEOUT_S` sets the limit); the previous report is kept",
+                limit.as_secs()
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    if let Some(mut s) = child.stdout.take() {
+        let _ = s.read_to_string(&mut stdout);
+    }
+    if let Some(mut s) = child.stderr.take() {
+        let _ = s.read_to_string(&mut stderr);
+    }
+    if !status.success() {
+        // The child's own error, every line of it (a template error lists where it failed).
+        let why = stderr
+            .find("error: ")
+            .map(|at| stderr[at + "error: ".len()..].trim_end().to_owned())
+            .unwrap_or_else(|| match status.code() {
+                Some(code) => format!("the report renderer exited with status {code}"),
+                None => format!(
+                    "the report renderer was stopped ({status}): past its limit of {} GiB of memory or {CPU_LIMIT} s of CPU (a template that never ends?)",
+                    MEMORY_LIMIT >> 30
+                ),
+            });
+        return Err(format!("{why}; the previous report is kept"));
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout).map_err(|e| format!("the report renderer said: {e}"))?;
+    let count = |k: &str| json[k].as_u64().unwrap_or(0) as usize;
+    Ok(Rendered {
+        pages: count("pages"),
+        charts: count("charts"),
+    })
+}
