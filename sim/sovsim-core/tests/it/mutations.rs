@@ -1,16 +1,43 @@
-//! Robustness: 10,000 random mutations of the shipped scenarios. The loader must never panic, and
-//! every problem it reports must carry a location in a file.
+//! Robustness: random mutations of the shipped scenarios — 10,000 in CI, any number for a long
+//! run (`SOVSIM_MUTATIONS=1000000 SOVSIM_MUTATION_SEED=7 cargo test --release -p sovsim-core
+//! --test it mutations`, README). The loader must never panic nor hang, and every problem it
+//! reports must carry a location in a file. Each round draws from its own stream (seed, round), so
+//! a failure names a round that can be replayed alone, whatever the thread count.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 
-use super::{Memory, catalog, repo, shipped_scenarios};
-use sovsim_core::scenario;
+use super::{catalog, repo, shipped_scenarios};
+use sovsim_core::scenario::{self, SourceReader};
 
+/// Mutated scenarios in the CI run.
 const MUTATIONS: usize = 10_000;
+
+/// Longest one load may take before it counts as a hang: three orders of magnitude above the
+/// slowest shipped file's load.
+const HANG: Duration = Duration::from_secs(5);
+
+/// Files as bytes, so that mutations can leave UTF-8.
+struct Bytes(BTreeMap<PathBuf, Vec<u8>>);
+
+impl SourceReader for Bytes {
+    fn read(&self, path: &Path) -> Result<String, String> {
+        self.read_bytes(path)
+            .and_then(|b| String::from_utf8(b).map_err(|e| e.to_string()))
+    }
+
+    fn read_bytes(&self, path: &Path) -> Result<Vec<u8>, String> {
+        self.0
+            .get(path)
+            .cloned()
+            .ok_or_else(|| "no such file".to_owned())
+    }
+}
 
 /// Values that stress the checks: wrong types, non-finite and out-of-range numbers, bad dates.
 const NASTY: &[&str] = &[
@@ -89,48 +116,94 @@ fn mutate(text: &str, rng: &mut ChaCha8Rng) -> String {
     lines.join("\n")
 }
 
+/// A stray byte that is not UTF-8 (a Latin-1 `é`, a lone continuation byte, an overlong lead).
+const BAD_BYTES: &[u8] = &[0xe9, 0x80, 0xc0, 0xff];
+
+/// One round: one to three text mutations of one shipped file, sometimes a stray byte.
+fn round(
+    seed: u64,
+    round: usize,
+    files: &[PathBuf],
+    originals: &BTreeMap<PathBuf, String>,
+) -> (PathBuf, BTreeMap<PathBuf, Vec<u8>>) {
+    let mut rng =
+        ChaCha8Rng::seed_from_u64(seed ^ (round as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    let target = files[round % files.len()].clone();
+    let mut texts = originals.clone();
+    for _ in 0..rng.random_range(1..=3) {
+        let text = mutate(&texts[&target], &mut rng);
+        texts.insert(target.clone(), text);
+    }
+    let mut bytes: BTreeMap<PathBuf, Vec<u8>> = texts
+        .into_iter()
+        .map(|(p, t)| (p, t.into_bytes()))
+        .collect();
+    if rng.random_range(0..20) == 0 {
+        let file = bytes.get_mut(&target).expect("the target");
+        let at = rng.random_range(0..=file.len());
+        file.insert(at, BAD_BYTES[rng.random_range(0..BAD_BYTES.len())]);
+    }
+    (target, bytes)
+}
+
 #[test]
-fn ten_thousand_mutations_never_panic_and_every_rejection_is_located() {
+fn mutations_never_panic_nor_hang_and_every_rejection_is_located() {
+    let count = std::env::var("SOVSIM_MUTATIONS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(MUTATIONS);
+    let seed = std::env::var("SOVSIM_MUTATION_SEED")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(20_261_122);
     let catalog = catalog();
     let files = shipped_scenarios();
     let originals: BTreeMap<PathBuf, String> = files
         .iter()
         .map(|f| (f.clone(), std::fs::read_to_string(f).expect("readable")))
         .collect();
-    let mut rng = ChaCha8Rng::seed_from_u64(20_261_122);
-    let mut rejected = 0;
-    for round in 0..MUTATIONS {
-        let target = &files[round % files.len()];
-        let mut texts = originals.clone();
-        // One to three mutations, so that problems also come in groups.
-        for _ in 0..rng.random_range(1..=3) {
-            let text = mutate(&texts[target], &mut rng);
-            texts.insert(target.clone(), text);
-        }
-        let loaded = scenario::load(target, &Memory(texts), &catalog, &[]);
-        if loaded.has_errors() {
-            rejected += 1;
-            assert!(loaded.scenario.is_none());
-        } else {
-            assert!(
-                loaded.scenario.is_some(),
-                "no error but no scenario in round {round}"
-            );
-        }
-        for d in &loaded.diagnostics {
-            let located = d.span.as_ref().and_then(|s| loaded.sources.locate(s.start));
-            assert!(
-                located.is_some(),
-                "round {round}: `{}` ({}) has no location",
-                d.message,
-                d.code
-            );
-        }
-    }
-    // The mutations must actually exercise the error paths.
+    let failures: Vec<String> = (0..count)
+        .into_par_iter()
+        .filter_map(|r| {
+            let (target, bytes) = round(seed, r, &files, &originals);
+            let started = Instant::now();
+            let loaded = scenario::load(&target, &Bytes(bytes), &catalog, &[]);
+            let took = started.elapsed();
+            if took > HANG {
+                return Some(format!("round {r} took {took:?}"));
+            }
+            if loaded.has_errors() == loaded.scenario.is_some() {
+                return Some(format!("round {r}: errors and a scenario disagree"));
+            }
+            loaded.diagnostics.iter().find_map(|d| {
+                let located = d.span.as_ref().and_then(|s| loaded.sources.locate(s.start));
+                located
+                    .is_none()
+                    .then(|| format!("round {r}: `{}` ({}) has no location", d.message, d.code))
+            })
+        })
+        .collect();
     assert!(
-        rejected > MUTATIONS / 2,
-        "only {rejected} of {MUTATIONS} mutations were rejected"
+        failures.is_empty(),
+        "seed {seed}, {} of {count} rounds failed:\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .take(20)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    // The mutations must actually exercise the error paths: count the rejections of a sample.
+    let rejected = (0..1000.min(count))
+        .filter(|&r| {
+            let (target, bytes) = round(seed, r, &files, &originals);
+            scenario::load(&target, &Bytes(bytes), &catalog, &[]).has_errors()
+        })
+        .count();
+    assert!(
+        rejected > 1000.min(count) / 2,
+        "only {rejected} of the first rounds were rejected"
     );
     let _ = repo();
 }
