@@ -298,6 +298,18 @@ pub(crate) enum Command {
         #[arg(long)]
         template: Option<PathBuf>,
     },
+    /// Internal: renders a comparison in a child process under limits, as `__render-report`.
+    #[command(name = "__render-compare", hide = true)]
+    RenderCompare {
+        /// The output directory (a staging directory).
+        out: PathBuf,
+        /// Comparison template; default: the shipped one.
+        #[arg(long)]
+        template: Option<PathBuf>,
+        /// A labelled run directory: `--run LABEL DIR`, in order.
+        #[arg(long = "run", num_args = 2, value_names = ["LABEL", "DIR"])]
+        runs: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -334,10 +334,11 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
             out,
             template,
         } => {
-            let template = match template {
-                Some(p) => Template::read(&p).map_err(|e| Failure(e.to_string()))?,
-                None => Template::compare(),
-            };
+            // Read the template here so that a bad path fails before anything is run; the
+            // rendering child reads it again.
+            if let Some(p) = &template {
+                Template::read(p).map_err(|e| Failure(e.to_string()))?;
+            }
             compare(
                 &inputs,
                 runs,
@@ -345,7 +346,7 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
                 threads,
                 out,
                 &catalog,
-                &template,
+                template.as_deref(),
                 &invocation,
             )
         }
@@ -437,6 +438,37 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
             outln!(
                 "{}",
                 serde_json::json!({ "pages": rendered.pages.len(), "charts": charts })
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::RenderCompare {
+            out,
+            template,
+            runs,
+        } => {
+            render::limit_self();
+            let template = match template {
+                Some(p) => Template::read(&p).map_err(|e| Failure(e.to_string()))?,
+                None => Template::compare(),
+            };
+            let dirs: Vec<(String, PathBuf)> = runs
+                .chunks_exact(2)
+                .map(|pair| (pair[0].clone(), PathBuf::from(&pair[1])))
+                .collect();
+            let written =
+                sovsim_report::compare::render(&dirs, &out, &template).map_err(|e| Failure(e.0))?;
+            let charts = written
+                .files
+                .iter()
+                .filter(|f| f.extension().is_some_and(|e| e == "svg"))
+                .count();
+            outln!(
+                "{}",
+                serde_json::json!({
+                    "table": written.comparison.terminal_table(),
+                    "charts": charts,
+                    "pages": written.pages.len(),
+                })
             )?;
             Ok(ExitCode::SUCCESS)
         }
@@ -563,7 +595,7 @@ fn compare(
     threads: usize,
     out: Option<PathBuf>,
     catalog: &Catalog,
-    template: &Template,
+    template: Option<&Path>,
     invocation: &dyn Fn(&'static str, Option<u64>, Option<usize>) -> Invocation,
 ) -> Result<ExitCode, Failure> {
     use std::fmt::Write as _;
@@ -648,20 +680,15 @@ fn compare(
         );
         dirs.push((labels[k].clone(), dir));
     }
-    let written = sovsim_report::compare::render(&dirs, staging.path(), template)
-        .map_err(|e| Failure(e.0))?;
+    let written = render::compare_in_child(staging.path(), template, &dirs).map_err(Failure)?;
     commit(staging)?;
     out!("Comparison of {}:\n{told}\n", labels.join(", "))?;
-    out!("{}", written.comparison.terminal_table())?;
+    out!("{}", written.table)?;
     outln!(
         "\nWrote {} (comparison.parquet/.csv, {} charts, compare.pdf with {} pages)",
         out.display(),
-        written
-            .files
-            .iter()
-            .filter(|f| f.extension().is_some_and(|e| e == "svg"))
-            .count(),
-        written.pages.len()
+        written.charts,
+        written.pages
     )?;
     Ok(ExitCode::SUCCESS)
 }

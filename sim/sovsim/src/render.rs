@@ -2,14 +2,16 @@
 //! one that loops forever or allocates without end must fail with a clear error, not take the
 //! machine (typst itself has no evaluation limit).
 //!
-//! The parent starts `sovsim __render-report DIR [--template PATH]` and waits at most
+//! The parent starts `sovsim __render-report DIR [--template PATH]` (or `__render-compare`) and
+//! waits at most
 //! [`WALL_LIMIT`] (or `SOVSIM_REPORT_TIMEOUT_S`); the child first caps its own address space at [`MEMORY_LIMIT`] and its CPU time
 //! at [`CPU_LIMIT`] (setrlimit needs no unsafe code there), renders, and prints what it rendered as
 //! JSON. Whatever happens, the output directory is committed only if the child succeeded, so a
 //! failed template keeps the previous report.
 
+use std::ffi::OsString;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -59,13 +61,54 @@ pub(crate) fn limit_self() {
 /// Renders the report of `dir` with the template at `template` (the shipped one if `None`) in a
 /// limited child process.
 pub(crate) fn in_child(dir: &Path, template: Option<&Path>) -> Result<Rendered, String> {
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find sovsim itself: {e}"))?;
-    let mut command = Command::new(exe);
-    command.arg("__render-report").arg(dir);
+    let mut args: Vec<OsString> = vec!["__render-report".into(), dir.into()];
     if let Some(t) = template {
-        command.arg("--template").arg(t);
+        args.extend(["--template".into(), t.into()]);
     }
-    let mut child = command
+    let json = child(&args)?;
+    let count = |k: &str| json[k].as_u64().unwrap_or(0) as usize;
+    Ok(Rendered {
+        pages: count("pages"),
+        charts: count("charts"),
+    })
+}
+
+/// A comparison rendered in a child: its table for the terminal, charts and pages.
+pub(crate) struct Compared {
+    pub table: String,
+    pub charts: usize,
+    pub pages: usize,
+}
+
+/// Renders the comparison of the labelled run directories `runs` into `out` with the template at
+/// `template` (the shipped one if `None`) in a limited child process.
+pub(crate) fn compare_in_child(
+    out: &Path,
+    template: Option<&Path>,
+    runs: &[(String, PathBuf)],
+) -> Result<Compared, String> {
+    let mut args: Vec<OsString> = vec!["__render-compare".into(), out.into()];
+    if let Some(t) = template {
+        args.extend(["--template".into(), t.into()]);
+    }
+    for (label, dir) in runs {
+        args.push("--run".into());
+        args.push(label.into());
+        args.push(dir.into());
+    }
+    let json = child(&args)?;
+    Ok(Compared {
+        table: json["table"].as_str().unwrap_or_default().to_owned(),
+        charts: json["charts"].as_u64().unwrap_or(0) as usize,
+        pages: json["pages"].as_u64().unwrap_or(0) as usize,
+    })
+}
+
+/// Runs `sovsim ARGS` as a limited child and returns the JSON it prints, or its error in words.
+fn child(args: &[OsString]) -> Result<serde_json::Value, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find sovsim itself: {e}"))?;
+    let mut child = Command::new(exe)
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -109,11 +152,5 @@ pub(crate) fn in_child(dir: &Path, template: Option<&Path>) -> Result<Rendered, 
             });
         return Err(format!("{why}; the previous report is kept"));
     }
-    let json: serde_json::Value =
-        serde_json::from_str(&stdout).map_err(|e| format!("the report renderer said: {e}"))?;
-    let count = |k: &str| json[k].as_u64().unwrap_or(0) as usize;
-    Ok(Rendered {
-        pages: count("pages"),
-        charts: count("charts"),
-    })
+    serde_json::from_str(&stdout).map_err(|e| format!("the report renderer said: {e}"))
 }
