@@ -430,14 +430,9 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
             let template = report_template(template.as_deref())?;
             let rendered =
                 sovsim_report::render(&dir, &template).map_err(|e| Failure(e.to_string()))?;
-            let charts = rendered
-                .files
-                .iter()
-                .filter(|f| f.extension().is_some_and(|e| e == "svg"))
-                .count();
             outln!(
                 "{}",
-                serde_json::json!({ "pages": rendered.pages.len(), "charts": charts })
+                serde_json::json!({ "pages": rendered.pages.len(), "charts": svgs(&rendered.files) })
             )?;
             Ok(ExitCode::SUCCESS)
         }
@@ -457,16 +452,11 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
                 .collect();
             let written =
                 sovsim_report::compare::render(&dirs, &out, &template).map_err(|e| Failure(e.0))?;
-            let charts = written
-                .files
-                .iter()
-                .filter(|f| f.extension().is_some_and(|e| e == "svg"))
-                .count();
             outln!(
                 "{}",
                 serde_json::json!({
                     "table": written.comparison.terminal_table(),
-                    "charts": charts,
+                    "charts": svgs(&written.files),
                     "pages": written.pages.len(),
                 })
             )?;
@@ -493,6 +483,14 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// How many charts `files` holds (each is written as SVG and PNG).
+fn svgs(files: &[PathBuf]) -> usize {
+    files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "svg"))
+        .count()
 }
 
 /// `reports/<name>/`, where directories go unless `--out` says otherwise.
