@@ -145,6 +145,15 @@ fn every_command_that_prints_ends_quietly_on_a_closed_pipe_and_fails_cleanly_on_
         &["outputs"],
         &["validation", "--markdown"],
         &["validate", "--format", "json", "scenarios/quickstart.toml"],
+        &["validation"],
+        &[
+            "breakeven",
+            "scenarios/quickstart.toml",
+            "--input",
+            "gpu_rent",
+            "--target",
+            "equity_irr=hurdle",
+        ],
     ] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_sovsim"))
             .args(args)
