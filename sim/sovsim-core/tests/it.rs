@@ -25,6 +25,8 @@ mod fixtures;
 mod golden;
 #[path = "it/mutations.rs"]
 mod mutations;
+#[path = "it/portability.rs"]
+mod portability;
 #[path = "it/sensitivity.rs"]
 mod sensitivity;
 #[path = "it/sovereignty.rs"]

@@ -14,7 +14,7 @@ use crate::format::{
 
 /// Every chart the report may draw (`charts/<name>.svg` and `.png`), with what it shows; a chart
 /// whose data the run lacks (no `[finance]`) is not drawn.
-pub const CHARTS: [(&str, &str); 16] = [
+pub const CHARTS: [(&str, &str); 17] = [
     (
         "timeline",
         "Gantt per site: permit, grid, on-site power, first hall, first GPUs delivered, first GPU online, full capacity; P50 filled, P90 hollow",
@@ -34,6 +34,10 @@ pub const CHARTS: [(&str, &str); 16] = [
     (
         "stranded",
         "stranded GPU-hours per year per dispatch policy, P50 [bn]",
+    ),
+    (
+        "portability",
+        "GPU-hours stranded by incompatibility at each portability level, P50 [M], and what each level recovers at market prices over the horizon, P50 [€m] (`--compare-dispatch`)",
     ),
     (
         "energy_mix",
@@ -162,6 +166,10 @@ pub fn build(run: &RunData) -> Document {
     charts.extend(compute(run, &policy));
     d.insert("utilisation".into(), json!(utilisation(run)));
     d.insert("dispatch".into(), json!(dispatch_rows(run)));
+    if let Some((rows, chart)) = portability(run) {
+        d.insert("portability".into(), rows);
+        charts.push(chart);
+    }
     d.insert("demand".into(), json!(demand(run)));
     d.insert("sovereignty".into(), json!(sovereignty(run)));
     let (energy_rows, energy_charts) = energy(run);
@@ -718,6 +726,78 @@ fn compute(run: &RunData, policy: &str) -> Vec<Chart> {
         },
     });
     charts
+}
+
+/// The value of a portability standard (`--compare-dispatch`): each level's row, the headline
+/// sentence's figures, and the chart; `None` when the run did not measure it.
+fn portability(run: &RunData) -> Option<(Value, Chart)> {
+    let t = "portability";
+    if !run.has(t) {
+        return None;
+    }
+    let level = run.numbers(t, "portability");
+    let q = |name: &str| ["p10", "p50", "p90"].map(|k| run.numbers(t, &format!("{name}_{k}")));
+    let [s10, s50, s90] = q("incompatible_gpu_hours");
+    let [c10, c50, c90] = q("idle_capex_eur");
+    let [e10, e50, e90] = q("recovered_eur");
+    let range = |a: f64, b: f64, c: f64, f: &dyn Fn(f64) -> String| {
+        if b.is_nan() {
+            "n/a".to_owned()
+        } else {
+            format!("{} ({} to {})", f(b), f(a), f(c))
+        }
+    };
+    let rows: Vec<Value> = (0..level.len())
+        .map(|i| {
+            json!({
+                "level": percent(level[i]),
+                "stranded": range(s10[i], s50[i], s90[i], &large),
+                "idle_capex": range(c10[i], c50[i], c90[i], &money),
+                "recovered": range(e10[i], e50[i], e90[i], &money),
+            })
+        })
+        .collect();
+    let value = |q: &str| {
+        run.num(&format!("portability_value_eur_per_year_{q}"))
+            .map(money)
+    };
+    let hours = |q: &str| {
+        run.num(&format!("portability_recovered_gpu_hours_{q}"))
+            .map(large)
+    };
+    let nothing = run
+        .num("portability_recovered_gpu_hours_p90")
+        .is_none_or(|v| v <= 0.0);
+    let headline = json!({
+        "nothing": nothing,
+        "policy": run.text("dispatch_policy").unwrap_or_default(),
+        "value": value("p50"), "value_p10": value("p10"), "value_p90": value("p90"),
+        "hours": hours("p50"), "hours_p10": hours("p10"), "hours_p90": hours("p90"),
+        "rows": rows,
+    });
+    let chart = Chart {
+        name: t.into(),
+        title: "What a portability standard recovers".into(),
+        x_label: "share of the unserved demand made portable".into(),
+        y_label: "GPU-hours stranded by incompatibility [M]".into(),
+        kind: Kind::BarsAndLine {
+            categories: level.iter().map(|l| percent(*l)).collect(),
+            bars: vec![Series {
+                label: "stranded by incompatibility (P50)".into(),
+                values: s50.iter().map(|v| v / 1e6).collect(),
+            }],
+            line: Series {
+                label: "recovered at market prices, €m (P50)".into(),
+                values: e50
+                    .iter()
+                    .map(|v| if v.is_nan() { 0.0 } else { v / 1e6 })
+                    .collect(),
+            },
+            line_axis: "€m over the horizon".into(),
+            references: Vec::new(),
+        },
+    };
+    Some((headline, chart))
 }
 
 fn dispatch_rows(run: &RunData) -> Vec<Value> {

@@ -504,7 +504,13 @@ fn the_report_prints_the_figures_of_summary_json_and_re_renders_to_the_same_byte
 
     let dir = tempfile::tempdir().expect("temporary directory");
     let out = dir.path().join("run");
-    let told = run("scenarios/quickstart.toml", &out, &["--runs", "20"]);
+    // A scenario with every chart: financed, with contracts, and the value of a portability
+    // standard (`--compare-dispatch`).
+    let told = run(
+        "scenarios/second-source-200mw.toml",
+        &out,
+        &["--runs", "20", "--compare-dispatch"],
+    );
     let told = String::from_utf8_lossy(&told.stdout).into_owned();
     assert!(told.contains("report.pdf"), "{told}");
     for file in [
@@ -552,6 +558,13 @@ fn the_report_prints_the_figures_of_summary_json_and_re_renders_to_the_same_byte
         money(base("uses_capex_gpus_eur")),
     ] {
         assert!(shows(&figure), "{figure} is not printed");
+    }
+    for q in ["p10", "p50", "p90"] {
+        let value = money(base(&format!("portability_value_eur_per_year_{q}")));
+        assert!(
+            shows(&value),
+            "the value of a portability standard {value} is printed"
+        );
     }
     assert!(text.contains("Master check"), "the checks page is printed");
     assert!(text.contains("Assumptions"));

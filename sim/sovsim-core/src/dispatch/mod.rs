@@ -43,8 +43,12 @@ pub mod summary;
 use crate::engine::random::Stream;
 use crate::engine::sample::FactorDraws;
 use crate::engine::time::{HOURS_PER_MONTH, SimTime};
-use crate::model::{Arrivals, Policy, Scenario};
+use crate::model::{Arrivals, Home, Policy, Portability, Scenario, is_home};
 use crate::sovereignty;
+
+/// Portability levels the value of a standard is read at: the share of the runs still queued and
+/// of the tokens left unserved whose code could move across architectures and vendors.
+pub const PORTABILITY_LEVELS: [f64; 5] = [0.0, 0.25, 0.5, 0.75, 1.0];
 
 /// Hours in an average Gregorian year.
 pub const HOURS_PER_YEAR: f64 = 12.0 * HOURS_PER_MONTH;
@@ -56,6 +60,8 @@ pub struct Setup {
     pub policy: Policy,
     /// Per block: its clusters, in scenario order.
     blocks: Vec<Vec<usize>>,
+    /// Per site: its clusters, in scenario order — the block a portable run may take.
+    site_blocks: Vec<Vec<usize>>,
     /// Per cluster: training FLOP per GPU-hour before the MFU (BF16 peak × efficiency × 3,600 s).
     training_flop_per_gpu_hour: Vec<f64>,
     /// Per campaign: which clusters its runs may use, under the policy and under pooling.
@@ -68,29 +74,65 @@ pub struct Setup {
     pooled_order: Vec<usize>,
     /// FLOP per token of each inference demand (2 · active parameters).
     flop_per_token: Vec<f64>,
+    /// Share of training runs, and of inference demand left unserved at home, that move off their
+    /// home architectures.
+    training_share: f64,
+    inference_share: f64,
+    /// Whether to measure what portability would recover ([`Outcome::recoverable_gpu_hours`]).
+    measure_portability: bool,
 }
 
+/// Where a campaign's runs may go. `policy` and `pooled` are its home architectures only (today's
+/// market: a block of one architecture); `portable` and `portable_pooled` any architecture its
+/// tier and the efficiencies allow, on a site's mixed block, at `kept` of the home throughput.
 #[derive(Clone, Debug)]
 struct Access {
     policy: Vec<bool>,
     pooled: Vec<bool>,
+    portable: Vec<bool>,
+    portable_pooled: Vec<bool>,
+    kept: Vec<f64>,
 }
 
+/// A demand's tokens per GPU-hour on each cluster: at home (`policy`, `pooled`) and off it
+/// (`portable`, `portable_pooled`: 0 at home, the penalty applied elsewhere), each with the order in
+/// which the demand takes clusters.
 #[derive(Clone, Debug)]
 struct Rates {
     policy: Vec<f64>,
     pooled: Vec<f64>,
     policy_order: Vec<usize>,
     pooled_order: Vec<usize>,
+    portable: Vec<f64>,
+    portable_pooled: Vec<f64>,
+    portable_order: Vec<usize>,
+    portable_pooled_order: Vec<usize>,
 }
 
 impl Setup {
-    /// The rules of `scenario` under `policy`.
+    /// The rules of `scenario` under `policy`, with the scenario's portability.
     pub fn new(scenario: &Scenario, policy: Policy) -> Self {
+        Setup::with(scenario, policy, &scenario.dispatch.portability)
+    }
+
+    /// The rules of `scenario` under `policy` with both shares of portability at `level`.
+    pub fn at_portability(scenario: &Scenario, policy: Policy, level: f64) -> Self {
+        Setup::with(scenario, policy, &scenario.dispatch.portability.at(level))
+    }
+
+    /// The same rules, also measuring what a further share of portability would recover
+    /// ([`Outcome::recoverable_gpu_hours`]); the dispatch itself is unchanged.
+    pub fn measuring_portability(mut self) -> Self {
+        self.measure_portability = true;
+        self
+    }
+
+    fn with(scenario: &Scenario, policy: Policy, portability: &Portability) -> Self {
         let eligibility = sovereignty::evaluate(scenario);
         let clusters = &scenario.clusters;
         let mut keys: Vec<(usize, &str)> = Vec::new();
         let mut blocks: Vec<Vec<usize>> = Vec::new();
+        let mut site_blocks: Vec<Vec<usize>> = vec![Vec::new(); scenario.sites.len()];
         for (c, cluster) in clusters.iter().enumerate() {
             let key = (
                 cluster.site.index(),
@@ -105,7 +147,9 @@ impl Setup {
                 }
             };
             blocks[b].push(c);
+            site_blocks[cluster.site.index()].push(c);
         }
+        site_blocks.retain(|b| !b.is_empty());
         let efficiency = |c: usize| scenario.dispatch.efficiency(clusters[c].sku);
         let training_flop_per_gpu_hour = (0..clusters.len())
             .map(|c| {
@@ -117,22 +161,42 @@ impl Setup {
         let owned = |c: usize, operators: &[crate::model::OperatorId]| {
             policy == Policy::Grid || operators.contains(&clusters[c].operator)
         };
+        let home = |c: usize, h: Option<&Home>| is_home(h, &clusters[c].accelerator);
         let training = scenario
             .training
             .iter()
             .map(|k| {
-                let pooled: Vec<bool> = (0..clusters.len())
+                let portable_pooled: Vec<bool> = (0..clusters.len())
                     .map(|c| qualifies(c, k.tier.index()) && training_flop_per_gpu_hour[c] > 0.0)
                     .collect();
+                let portable: Vec<bool> = (0..clusters.len())
+                    .map(|c| portable_pooled[c] && owned(c, &k.operators))
+                    .collect();
+                let at_home = |v: &[bool]| -> Vec<bool> {
+                    (0..clusters.len())
+                        .map(|c| v[c] && home(c, k.home.as_ref()))
+                        .collect()
+                };
                 Access {
-                    policy: (0..clusters.len())
-                        .map(|c| pooled[c] && owned(c, &k.operators))
+                    policy: at_home(&portable),
+                    pooled: at_home(&portable_pooled),
+                    kept: clusters
+                        .iter()
+                        .map(|cl| {
+                            Portability::kept(
+                                portability.training_penalty,
+                                k.home.as_ref(),
+                                &cl.accelerator,
+                            )
+                        })
                         .collect(),
-                    pooled,
+                    portable,
+                    portable_pooled,
                 }
             })
             .collect();
-        let pooled_rates: Vec<Vec<f64>> = scenario
+        // Every rate a demand could have, off home at the penalty; split below into home and away.
+        let any_rates: Vec<Vec<f64>> = scenario
             .inference
             .iter()
             .map(|d| {
@@ -152,26 +216,51 @@ impl Setup {
                     .collect()
             })
             .collect();
-        let policy_rates: Vec<Vec<f64>> = scenario
-            .inference
-            .iter()
-            .zip(&pooled_rates)
-            .map(|(d, rates)| {
-                rates
-                    .iter()
-                    .enumerate()
-                    .map(|(c, r)| if owned(c, &d.operators) { *r } else { 0.0 })
-                    .collect()
-            })
-            .collect();
-        let inference = pooled_rates
-            .iter()
-            .zip(&policy_rates)
-            .map(|(pooled, policy)| Rates {
-                policy_order: cluster_order(policy, &policy_rates),
-                pooled_order: cluster_order(pooled, &pooled_rates),
-                policy: policy.clone(),
-                pooled: pooled.clone(),
+        let split = |pick_home: bool, pooled: bool| -> Vec<Vec<f64>> {
+            scenario
+                .inference
+                .iter()
+                .zip(&any_rates)
+                .map(|(d, rates)| {
+                    rates
+                        .iter()
+                        .enumerate()
+                        .map(|(c, r)| {
+                            let at_home = home(c, d.home.as_ref());
+                            if at_home != pick_home || !(pooled || owned(c, &d.operators)) {
+                                0.0
+                            } else if at_home {
+                                *r
+                            } else {
+                                let kept = Portability::kept(
+                                    portability.inference_penalty,
+                                    d.home.as_ref(),
+                                    &clusters[c].accelerator,
+                                );
+                                *r * kept
+                            }
+                        })
+                        .collect()
+                })
+                .collect()
+        };
+        let pooled_rates = split(true, true);
+        let policy_rates = split(true, false);
+        let portable_rates = split(false, false);
+        let portable_pooled_rates = split(false, true);
+        let inference = (0..scenario.inference.len())
+            .map(|i| Rates {
+                policy_order: cluster_order(&policy_rates[i], &policy_rates),
+                pooled_order: cluster_order(&pooled_rates[i], &pooled_rates),
+                portable_order: cluster_order(&portable_rates[i], &portable_rates),
+                portable_pooled_order: cluster_order(
+                    &portable_pooled_rates[i],
+                    &portable_pooled_rates,
+                ),
+                policy: policy_rates[i].clone(),
+                pooled: pooled_rates[i].clone(),
+                portable: portable_rates[i].clone(),
+                portable_pooled: portable_pooled_rates[i].clone(),
             })
             .collect();
         let flop_per_token = scenario
@@ -182,12 +271,16 @@ impl Setup {
         Setup {
             policy,
             blocks,
+            site_blocks,
             training_flop_per_gpu_hour,
             training,
             order: demand_order(&policy_rates),
             pooled_order: demand_order(&pooled_rates),
             inference,
             flop_per_token,
+            training_share: portability.training_share,
+            inference_share: portability.inference_share,
+            measure_portability: false,
         }
     }
 
@@ -200,6 +293,26 @@ impl Setup {
         } else {
             0.0
         }
+    }
+
+    /// Where `request` would start with `free` GPUs per cluster: the best-fitting block of one
+    /// home architecture among the clusters `home` allows; failing that, if the run is portable,
+    /// the best-fitting site among those `away` allows. The block's clusters, and which it may use.
+    fn place<'s>(
+        &'s self,
+        request: &RunRequest,
+        home: &'s [bool],
+        away: &'s [bool],
+        free: &[u64],
+    ) -> Option<(&'s [usize], &'s [bool])> {
+        best_block(&self.blocks, home, free, request.gpus)
+            .map(|b| (self.blocks[b].as_slice(), home))
+            .or_else(|| {
+                (request.portable_draw < self.training_share)
+                    .then(|| best_block(&self.site_blocks, away, free, request.gpus))
+                    .flatten()
+                    .map(|b| (self.site_blocks[b].as_slice(), away))
+            })
     }
 
     /// Tokens one GPU-hour of cluster `cluster` serves to inference demand `demand` under the
@@ -238,6 +351,9 @@ pub struct RunRequest {
     pub arrival_hours: f64,
     /// GPUs it needs, of one architecture on one site.
     pub gpus: u64,
+    /// Uniform draw in [0, 1) of its own stream: the run's code is portable when this is below the
+    /// share of portable runs (so a higher share makes portable a superset of the same runs).
+    pub portable_draw: f64,
 }
 
 /// The demand of one replication: volumes and growth drawn once, runs drawn one by one.
@@ -275,6 +391,8 @@ pub fn draw(scenario: &Scenario, replication: u64) -> Draws {
     let mut runs = Vec::new();
     for (k, campaign) in scenario.training.iter().enumerate() {
         let mut stream = Stream::new(seed, replication, "demand", &campaign.id);
+        // A stream of its own, so that drawing portability leaves every other draw unchanged.
+        let mut portable = Stream::new(seed, replication, "portability", &campaign.id);
         let rate = factors.sample(&campaign.runs_per_year, &mut stream);
         if rate.is_nan() || rate <= 0.0 {
             continue;
@@ -293,6 +411,7 @@ pub fn draw(scenario: &Scenario, replication: u64) -> Draws {
                 campaign: k,
                 arrival_hours: t,
                 gpus: gpus.max(campaign.min_cluster_gpus),
+                portable_draw: portable.uniform(),
             });
             t += match campaign.arrivals {
                 Arrivals::Scheduled => mean_gap,
@@ -369,6 +488,12 @@ pub struct Outcome {
     pub cluster_available_gpu_hours: Vec<f64>,
     /// Per cluster over the horizon: stranded GPU-hours.
     pub cluster_stranded_gpu_hours: Vec<f64>,
+    /// Per level of [`PORTABILITY_LEVELS`], per month, per cluster: GPU-hours left idle under the
+    /// policy that the demand left unserved could have used had that share of it been portable
+    /// (a counterfactual, like stranding: nothing is served). Measured only with
+    /// [`Setup::measuring_portability`]; empty otherwise. The GPU-hours stranded by
+    /// incompatibility at a level are those at full portability less those at the level.
+    pub recoverable_gpu_hours: Vec<Vec<Vec<f64>>>,
     /// Per inference demand over the horizon: (tokens demanded, tokens served).
     pub demand_tokens: Vec<(f64, f64)>,
     /// Per tier over the horizon: (FLOP demanded, FLOP served).
@@ -453,6 +578,8 @@ struct Active {
     run: usize,
     /// (cluster, GPUs) it holds.
     hold: Vec<(usize, u64)>,
+    /// Per entry of `hold`: the share of home throughput it keeps there.
+    kept: Vec<f64>,
     remaining_flop: f64,
     mfu: f64,
 }
@@ -496,6 +623,11 @@ pub fn dispatch(
         tokens: Vec::with_capacity(months),
         cluster_available_gpu_hours: vec![0.0; clusters],
         cluster_stranded_gpu_hours: vec![0.0; clusters],
+        recoverable_gpu_hours: if setup.measure_portability {
+            vec![Vec::with_capacity(months); PORTABILITY_LEVELS.len()]
+        } else {
+            Vec::new()
+        },
         demand_tokens: vec![(0.0, 0.0); scenario.inference.len()],
         tier_flop: vec![(0.0, 0.0); scenario.tiers.len()],
         runs: draws
@@ -566,7 +698,10 @@ pub fn dispatch(
             let rate: f64 = a
                 .hold
                 .iter()
-                .map(|&(c, g)| g as f64 * scale[c] * setup.training_flop_per_gpu_hour[c] * a.mfu)
+                .zip(&a.kept)
+                .map(|(&(c, g), k)| {
+                    g as f64 * scale[c] * setup.training_flop_per_gpu_hour[c] * a.mfu * k
+                })
                 .sum();
             if rate <= 0.0 {
                 for &(c, g) in &a.hold {
@@ -619,20 +754,22 @@ pub fn dispatch(
                 let (run, remaining) = queue[i];
                 let request = &draws.runs[run];
                 let campaign = &scenario.training[request.campaign];
-                let eligible = &setup.training[request.campaign].policy;
-                let block = if request.arrival_hours <= now {
-                    best_block(setup, eligible, &free, request.gpus)
+                let access = &setup.training[request.campaign];
+                // A block of a home architecture first; a portable run then takes a site's
+                // mixed block, at the throughput it keeps there.
+                let placed = if request.arrival_hours <= now {
+                    setup.place(request, &access.policy, &access.portable, &free)
                 } else {
                     None
                 };
-                let Some(block) = block else {
+                let Some((members, eligible)) = placed else {
                     i += 1;
                     continue;
                 };
                 queue.remove(i);
                 let mut hold = Vec::new();
                 let mut rest = request.gpus;
-                for &c in &setup.blocks[block] {
+                for &c in members {
                     if rest == 0 {
                         break;
                     }
@@ -643,12 +780,16 @@ pub fn dispatch(
                         hold.push((c, take));
                     }
                 }
+                let kept: Vec<f64> = hold.iter().map(|&(c, _)| access.kept[c]).collect();
                 let outcome = &mut out.runs[run];
                 outcome.start_hours.get_or_insert(now);
-                outcome.cluster = setup.blocks[block].first().copied();
+                outcome.cluster = members.first().copied();
                 let rate: f64 = hold
                     .iter()
-                    .map(|&(c, g)| g as f64 * setup.training_flop_per_gpu_hour[c] * campaign.mfu)
+                    .zip(&kept)
+                    .map(|(&(c, g), k)| {
+                        g as f64 * setup.training_flop_per_gpu_hour[c] * campaign.mfu * k
+                    })
                     .sum();
                 let needed = remaining / rate;
                 let run_hours = needed.min(t1 - now);
@@ -665,6 +806,7 @@ pub fn dispatch(
                     active.push(Active {
                         run,
                         hold,
+                        kept,
                         remaining_flop: remaining - done,
                         mfu: campaign.mfu,
                     });
@@ -683,7 +825,8 @@ pub fn dispatch(
             }
         }
 
-        // Inference fills what training left.
+        // Inference fills what training left: at home, then the portable share of what is left
+        // unserved on other architectures, at the throughput kept there.
         for c in 0..clusters {
             idle[c] = (avail[c] - trained[c]).max(0.0);
             month.training_gpu_hours += trained[c];
@@ -691,23 +834,35 @@ pub fn dispatch(
         for &i in &setup.order {
             let (tpd, growth) = (draws.tokens_per_day[i], draws.growth_per_year[i]);
             asked[i] = tokens_between(tpd, growth, demand_start[i], t0, t1);
-            served[i] = 0.0;
             let rates = &setup.inference[i];
-            let mut rest = asked[i];
-            for &c in &rates.policy_order {
-                if rest <= 0.0 {
-                    break;
-                }
-                let rate = rates.policy[c];
-                let take = rest.min(idle[c] * rate);
-                if take > 0.0 {
-                    idle[c] -= take / rate;
-                    month.inference_gpu_hours += take / rate;
-                    tokens[c] += take;
-                    rest -= take;
-                    served[i] += take;
-                }
+            served[i] = fill(
+                asked[i],
+                &rates.policy_order,
+                &rates.policy,
+                &mut idle,
+                |c, t, h| {
+                    month.inference_gpu_hours += h;
+                    tokens[c] += t;
+                },
+            );
+        }
+        if setup.inference_share > 0.0 {
+            for &i in &setup.order {
+                let rates = &setup.inference[i];
+                let rest = setup.inference_share * (asked[i] - served[i]);
+                served[i] += fill(
+                    rest,
+                    &rates.portable_order,
+                    &rates.portable,
+                    &mut idle,
+                    |c, t, h| {
+                        month.inference_gpu_hours += h;
+                        tokens[c] += t;
+                    },
+                );
             }
+        }
+        for &i in &setup.order {
             month.tokens_demanded += asked[i];
             month.tokens_served += served[i];
             out.demand_tokens[i].0 += asked[i];
@@ -719,44 +874,20 @@ pub fn dispatch(
 
         // Stranding: what the unserved demand would take of the idle GPU-hours under pooling.
         let before = idle.clone();
-        let mut pooled_free: Vec<u64> = (0..clusters)
-            .map(|c| (idle[c] / hours).floor() as u64)
-            .collect();
-        for &(run, _) in &queue {
-            let request = &draws.runs[run];
-            let eligible = &setup.training[request.campaign].pooled;
-            if let Some(block) = best_block(setup, eligible, &pooled_free, request.gpus) {
-                let span = t1 - request.arrival_hours.max(t0);
-                let mut rest = request.gpus;
-                for &c in &setup.blocks[block] {
-                    if eligible[c] && rest > 0 {
-                        let take = pooled_free[c].min(rest);
-                        pooled_free[c] -= take;
-                        idle[c] -= take as f64 * span;
-                        rest -= take;
-                    }
-                }
-            }
-        }
-        for &i in &setup.pooled_order {
-            let rates = &setup.inference[i];
-            let mut rest = asked[i] - served[i];
-            for &c in &rates.pooled_order {
-                if rest <= 0.0 {
-                    break;
-                }
-                let rate = rates.pooled[c];
-                let take = rest.min(idle[c].max(0.0) * rate);
-                if take > 0.0 {
-                    idle[c] -= take / rate;
-                    rest -= take;
-                }
-            }
-        }
+        let window = (t0, t1);
+        let unserved: Vec<f64> = asked.iter().zip(&served).map(|(a, s)| a - s).collect();
+        place_unserved(setup, draws, &queue, window, &unserved, &mut idle);
         for c in 0..clusters {
             let stranded = before[c] - idle[c];
             out.cluster_stranded_gpu_hours[c] += stranded;
             month.stranded_gpu_hours += stranded;
+        }
+        if setup.measure_portability {
+            for (l, level) in PORTABILITY_LEVELS.iter().enumerate() {
+                let recovered =
+                    recoverable(setup, draws, &queue, window, &unserved, &before, *level);
+                out.recoverable_gpu_hours[l].push(recovered);
+            }
         }
         out.used_gpu_hours
             .push((0..clusters).map(|c| avail[c] - before[c]).collect());
@@ -767,10 +898,155 @@ pub fn dispatch(
     out
 }
 
+/// Fills `rest` tokens from the clusters in `order`, each at its rate (tokens per GPU-hour), out of
+/// their idle GPU-hours; `took(cluster, tokens, GPU-hours)` sees each take. Returns the tokens served.
+fn fill(
+    mut rest: f64,
+    order: &[usize],
+    rates: &[f64],
+    idle: &mut [f64],
+    mut took: impl FnMut(usize, f64, f64),
+) -> f64 {
+    let mut served = 0.0;
+    for &c in order {
+        if rest <= 0.0 {
+            break;
+        }
+        let rate = rates[c];
+        let take = rest.min(idle[c].max(0.0) * rate);
+        if take > 0.0 {
+            idle[c] -= take / rate;
+            took(c, take, take / rate);
+            rest -= take;
+            served += take;
+        }
+    }
+    served
+}
+
+/// Places the demand left unserved this month (runs still queued, `unserved` tokens) on the `idle`
+/// GPU-hours under pooling, with the scenario's portability, reducing them: a counterfactual,
+/// nothing is served.
+fn place_unserved(
+    setup: &Setup,
+    draws: &Draws,
+    queue: &[(usize, f64)],
+    (t0, t1): (f64, f64),
+    unserved: &[f64],
+    idle: &mut [f64],
+) {
+    let hours = t1 - t0;
+    let mut free: Vec<u64> = idle.iter().map(|i| (i / hours).floor() as u64).collect();
+    for &(run, _) in queue {
+        let request = &draws.runs[run];
+        let access = &setup.training[request.campaign];
+        let placed = setup.place(request, &access.pooled, &access.portable_pooled, &free);
+        if let Some((members, eligible)) = placed {
+            let span = t1 - request.arrival_hours.max(t0);
+            let mut rest = request.gpus;
+            for &c in members {
+                if eligible[c] && rest > 0 {
+                    let take = free[c].min(rest);
+                    free[c] -= take;
+                    idle[c] -= take as f64 * span;
+                    rest -= take;
+                }
+            }
+        }
+    }
+    for &i in &setup.pooled_order {
+        let rates = &setup.inference[i];
+        let rest = unserved[i]
+            - fill(
+                unserved[i],
+                &rates.pooled_order,
+                &rates.pooled,
+                idle,
+                |_, _, _| {},
+            );
+        if setup.inference_share > 0.0 {
+            fill(
+                setup.inference_share * rest,
+                &rates.portable_pooled_order,
+                &rates.portable_pooled,
+                idle,
+                |_, _, _| {},
+            );
+        }
+    }
+}
+
+/// Per cluster: the GPU-hours of `before` (idle after this month's dispatch) the demand left
+/// unserved could use under the policy had a share `level` of it been portable — the runs still
+/// queued whose draw is below `level`, and `level` of the tokens left unserved, on other
+/// architectures at the throughput they keep there. A counterfactual that grows with `level` by
+/// construction: a run offers its GPU-hours for the rest of the month to the site where the most
+/// GPUs it may use sat idle (chosen from `before`, whatever the level), and each demand fills
+/// clusters in a fixed order, so a higher level only adds volume to the same fills, and a fill
+/// never leaves more idle for the ones after it.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one month's state of the dispatch loop"
+)]
+fn recoverable(
+    setup: &Setup,
+    draws: &Draws,
+    queue: &[(usize, f64)],
+    (t0, t1): (f64, f64),
+    unserved: &[f64],
+    before: &[f64],
+    level: f64,
+) -> Vec<f64> {
+    let hours = t1 - t0;
+    let mut idle = before.to_vec();
+    for &(run, _) in queue {
+        let request = &draws.runs[run];
+        if request.portable_draw >= level {
+            continue;
+        }
+        let eligible = &setup.training[request.campaign].portable;
+        let room = |site: &[usize]| -> u64 {
+            site.iter()
+                .filter(|&&c| eligible[c])
+                .map(|&c| (before[c] / hours).floor() as u64)
+                .sum()
+        };
+        let mut best: Option<(u64, usize)> = None;
+        for (b, site) in setup.site_blocks.iter().enumerate() {
+            let r = room(site);
+            if r >= request.gpus && request.gpus > 0 && best.is_none_or(|(top, _)| r > top) {
+                best = Some((r, b));
+            }
+        }
+        let Some((_, b)) = best else {
+            continue;
+        };
+        let mut rest = request.gpus as f64 * (t1 - request.arrival_hours.max(t0));
+        for &c in &setup.site_blocks[b] {
+            if eligible[c] && rest > 0.0 {
+                let take = rest.min(idle[c].max(0.0));
+                idle[c] -= take;
+                rest -= take;
+            }
+        }
+    }
+    for &i in &setup.order {
+        let rates = &setup.inference[i];
+        fill(
+            level * unserved[i],
+            &rates.portable_order,
+            &rates.portable,
+            &mut idle,
+            |_, _, _| {},
+        );
+    }
+    before.iter().zip(&idle).map(|(b, i)| b - i).collect()
+}
+
 /// The eligible block with the fewest free GPUs that still holds `gpus`, lowest index on ties.
-fn best_block(setup: &Setup, eligible: &[bool], free: &[u64], gpus: u64) -> Option<usize> {
+fn best_block(blocks: &[Vec<usize>], eligible: &[bool], free: &[u64], gpus: u64) -> Option<usize> {
     let mut best: Option<(u64, usize)> = None;
-    for (b, members) in setup.blocks.iter().enumerate() {
+    for (b, members) in blocks.iter().enumerate() {
         let room: u64 = members
             .iter()
             .filter(|&&c| eligible[c])

@@ -5,7 +5,7 @@
 //! dispatched, what pooling recovers is computed per replication (common random numbers: same
 //! buildout, same demand) before its quantiles are taken.
 
-use super::Outcome;
+use super::{Outcome, PORTABILITY_LEVELS};
 use crate::engine::aggregate::Quantiles;
 use crate::engine::buildout::Layout;
 use crate::model::{Policy, Scenario};
@@ -301,5 +301,167 @@ impl DispatchSummary {
             quantiles(&self.recovered[0])?,
             quantiles(&self.recovered[1])?,
         ))
+    }
+}
+
+/// Per-level figures of the `portability` table: (name, unit, meaning).
+pub const PORTABILITY_FIGURES: [(&str, &str, &str); 4] = [
+    (
+        "incompatible_gpu_hours",
+        "GPU-hours",
+        "GPU-hours left idle that the demand left unserved could have used had all of it been portable, and that this share of portability does not recover: stranded by incompatibility (0 at full portability)",
+    ),
+    (
+        "idle_capex_eur",
+        "EUR",
+        "the GPU capex those GPU-hours stand for: each GPU's price ÷ its useful life in hours",
+    ),
+    (
+        "recovered_gpu_hours",
+        "GPU-hours",
+        "GPU-hours this share of portability puts to use over the horizon",
+    ),
+    (
+        "recovered_eur",
+        "EUR",
+        "what they sell for at each month's market price of their GPU generation; empty without a `[finance]` section",
+    ),
+];
+
+/// One replication's dispatch read at one portability level.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PortabilityPoint {
+    /// GPU-hours stranded by incompatibility over the horizon.
+    pub incompatible_gpu_hours: f64,
+    /// Their GPU capex [EUR].
+    pub idle_capex_eur: f64,
+    /// GPU-hours recovered over the horizon.
+    pub recovered_gpu_hours: f64,
+    /// What they sell for [EUR], when financed.
+    pub recovered_eur: Option<f64>,
+    /// Years with operational capacity.
+    pub operating_years: f64,
+}
+
+impl PortabilityPoint {
+    /// Each level's figures of `outcome` (dispatched by a [`super::Setup::measuring_portability`]),
+    /// priced at `price[month][sku]` [EUR per GPU-hour] when financed; empty if not measured.
+    pub fn of(scenario: &Scenario, outcome: &Outcome, price: Option<&[Vec<f64>]>) -> Vec<Self> {
+        let levels = &outcome.recoverable_gpu_hours;
+        let Some(full) = levels.last() else {
+            return Vec::new();
+        };
+        let total = |by_month: &[Vec<f64>]| -> Vec<f64> {
+            let mut sum = vec![0.0; scenario.clusters.len()];
+            for month in by_month {
+                sum.iter_mut().zip(month).for_each(|(s, v)| *s += v);
+            }
+            sum
+        };
+        let full_total = total(full);
+        let capex_per_hour: Vec<f64> = scenario
+            .clusters
+            .iter()
+            .map(|c| {
+                let life_hours = c.useful_life_years * super::HOURS_PER_YEAR;
+                c.price_eur_per_gpu.map_or(0.0, |p| p / life_hours)
+            })
+            .collect();
+        let operating_years = outcome
+            .months
+            .iter()
+            .filter(|m| m.available_gpu_hours > 0.0)
+            .count() as f64
+            / 12.0;
+        levels
+            .iter()
+            .map(|by_month| {
+                let recovered = total(by_month);
+                let stranded: Vec<f64> = full_total
+                    .iter()
+                    .zip(&recovered)
+                    .map(|(f, r)| (f - r).max(0.0))
+                    .collect();
+                let recovered_eur = price.map(|price| {
+                    by_month
+                        .iter()
+                        .zip(price)
+                        .map(|(month, p)| {
+                            scenario
+                                .clusters
+                                .iter()
+                                .zip(month)
+                                .map(|(c, h)| h * p[c.sku.index()])
+                                .sum::<f64>()
+                        })
+                        .sum()
+                });
+                PortabilityPoint {
+                    incompatible_gpu_hours: stranded.iter().sum(),
+                    idle_capex_eur: stranded
+                        .iter()
+                        .zip(&capex_per_hour)
+                        .map(|(h, r)| h * r)
+                        .sum(),
+                    recovered_gpu_hours: recovered.iter().sum(),
+                    recovered_eur,
+                    operating_years,
+                }
+            })
+            .collect()
+    }
+}
+
+/// What portability would recover, over replications: each level's figures, and the value of a
+/// standard — what full portability recovers, per replication (common random numbers: the same
+/// dispatch read at every level, the same runs portable up to their draw).
+#[derive(Clone, Debug, Default)]
+pub struct PortabilitySummary {
+    levels: Vec<[Quantiles; 4]>,
+    /// Per replication, at full portability: recovered EUR per operating year; GPU-hours.
+    value: [Quantiles; 2],
+}
+
+impl PortabilitySummary {
+    /// An empty summary over [`PORTABILITY_LEVELS`].
+    pub fn new() -> Self {
+        PortabilitySummary {
+            levels: vec![Default::default(); PORTABILITY_LEVELS.len()],
+            value: Default::default(),
+        }
+    }
+
+    /// Adds one replication: a point per level, in [`PORTABILITY_LEVELS`] order.
+    pub fn add(&mut self, points: &[PortabilityPoint]) {
+        for (q, p) in self.levels.iter_mut().zip(points) {
+            q[0].add(p.incompatible_gpu_hours);
+            q[1].add(p.idle_capex_eur);
+            q[2].add(p.recovered_gpu_hours);
+            if let Some(r) = p.recovered_eur {
+                q[3].add(r);
+            }
+        }
+        if let Some(full) = points.last() {
+            self.value[1].add(full.recovered_gpu_hours);
+            if let Some(eur) = full.recovered_eur {
+                self.value[0].add(eur / full.operating_years.max(1.0 / 12.0));
+            }
+        }
+    }
+
+    /// P10/P50/P90 of figure `figure` (index into [`PORTABILITY_FIGURES`]) at level `level`
+    /// (index into [`PORTABILITY_LEVELS`]); `None` where no replication had it.
+    pub fn figure(&self, level: usize, figure: usize) -> Option<[f64; 3]> {
+        quantiles(&self.levels[level][figure])
+    }
+
+    /// P10/P50/P90 of the value of a standard [EUR per operating year]; `None` unless financed.
+    pub fn value_eur_per_year(&self) -> Option<[f64; 3]> {
+        quantiles(&self.value[0])
+    }
+
+    /// P10/P50/P90 of the GPU-hours full portability recovers.
+    pub fn recovered_gpu_hours(&self) -> Option<[f64; 3]> {
+        quantiles(&self.value[1])
     }
 }

@@ -429,6 +429,26 @@ pub fn inputs_by_site(
     Some(outs)
 }
 
+/// Per month of a `months`-month horizon, per SKU: the market price of a GPU-hour mid-month [EUR];
+/// `None` without a finance section.
+pub fn gpu_hour_prices_eur(
+    scenario: &Scenario,
+    prices: &Prices,
+    months: usize,
+) -> Option<Vec<Vec<f64>>> {
+    let f = scenario.finance.as_ref()?;
+    Some(
+        (0..months)
+            .map(|m| {
+                let mid_years = (m as f64 + 0.5) / 12.0;
+                (0..scenario.skus.len())
+                    .map(|k| market_price_eur(f, prices, k, mid_years))
+                    .collect()
+            })
+            .collect(),
+    )
+}
+
 /// The market price of a GPU-hour of SKU `sku` at `years` from the start [EUR]: its price when
 /// new, declining with the generation's age from its release (or the start).
 pub fn market_price_eur(f: &Finance, prices: &Prices, sku: usize, years: f64) -> f64 {

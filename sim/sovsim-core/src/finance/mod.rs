@@ -78,7 +78,8 @@ pub mod summary;
 mod waterfall;
 
 pub use build::{
-    Prices, contract_value_eur, draw_prices, inputs, inputs_by_site, market_price_eur,
+    Prices, contract_value_eur, draw_prices, gpu_hour_prices_eur, inputs, inputs_by_site,
+    market_price_eur,
 };
 pub use case::{BaseCase, Case};
 pub use debt::{Binding, Debt, Schedule, Terms};

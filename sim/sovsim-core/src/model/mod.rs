@@ -682,6 +682,8 @@ pub struct TrainingCampaign {
     pub mfu: f64,
     /// First day runs may start.
     pub start_date: Date,
+    /// Accelerator architectures its code is written for (`None`: every one).
+    pub home: Option<Home>,
 }
 
 /// Inference demand of one tier.
@@ -701,6 +703,22 @@ pub struct InferenceDemand {
     pub growth_per_year: Uncertain,
     /// First day of demand.
     pub start_date: Date,
+    /// Accelerator architectures its serving stack is written for (`None`: every one).
+    pub home: Option<Home>,
+}
+
+/// The accelerator architectures a workload's code is written for, with their vendors.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Home {
+    /// Architectures (the catalog's `architecture` column).
+    pub architectures: Vec<String>,
+    /// Their vendors.
+    pub vendors: Vec<String>,
+}
+
+/// Whether a workload written for `home` (`None`: every architecture) runs natively on `accelerator`.
+pub fn is_home(home: Option<&Home>, accelerator: &Accelerator) -> bool {
+    home.is_none_or(|h| h.architectures.contains(&accelerator.architecture))
 }
 
 /// How the runs of a training campaign arrive.
@@ -815,6 +833,46 @@ pub struct DispatchRules {
     pub efficiency: Vec<SkuEfficiency>,
     /// One entry per (inference model, accelerator a cluster uses).
     pub serving: Vec<ServingRate>,
+    /// How far workloads move off the architectures their code is written for.
+    pub portability: Portability,
+}
+
+/// How far workloads move off the architectures their code is written for: the lever a compute
+/// portability standard moves. A share of 0 is today's market (a run or a token stays on its home
+/// architectures); 1 is a standard every workload follows.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Portability {
+    /// Share of training runs whose code can move to another architecture or vendor [fraction].
+    pub training_share: f64,
+    /// Share of inference demand left unserved at home that other architectures may serve [fraction].
+    pub inference_share: f64,
+    /// Throughput lost by a training run off its home architectures: (same vendor, another
+    /// vendor) [fraction].
+    pub training_penalty: [f64; 2],
+    /// Throughput lost serving off the home architectures: (same vendor, another vendor) [fraction].
+    pub inference_penalty: [f64; 2],
+}
+
+impl Portability {
+    /// The same penalties, with both shares at `level`.
+    pub fn at(&self, level: f64) -> Portability {
+        Portability {
+            training_share: level,
+            inference_share: level,
+            ..self.clone()
+        }
+    }
+
+    /// Throughput kept [fraction] by a workload with `home` architectures (`None`: every one) on
+    /// `accelerator`, given its penalties: 1 at home; 1 − the penalty of the move otherwise.
+    pub fn kept(penalty: [f64; 2], home: Option<&Home>, accelerator: &Accelerator) -> f64 {
+        match home {
+            Some(h) if !is_home(home, accelerator) => {
+                1.0 - penalty[usize::from(!h.vendors.contains(&accelerator.vendor))]
+            }
+            _ => 1.0,
+        }
+    }
 }
 
 impl DispatchRules {

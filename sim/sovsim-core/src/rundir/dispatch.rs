@@ -5,7 +5,10 @@ use serde_json::{Map, Value};
 
 use super::run::boundary_date;
 use super::table::{Table, Values, quantile_columns, tidy};
-use crate::dispatch::summary::{DispatchSummary, MONTH_SERIES, PolicySummary, Scalar};
+use crate::dispatch::PORTABILITY_LEVELS;
+use crate::dispatch::summary::{
+    DispatchSummary, MONTH_SERIES, PORTABILITY_FIGURES, PolicySummary, PortabilitySummary, Scalar,
+};
 use crate::dispatch::{self, Outcome};
 use crate::engine::buildout::Layout;
 use crate::engine::time::SimTime;
@@ -48,6 +51,35 @@ pub(super) fn summary(m: &mut Map<String, Value>, scenario: &Scenario, d: &Dispa
         put_q(m, "grid_recovered_gpu_hours", recovered.map(|r| r.0));
         put_q(m, "grid_recovered_share", recovered.map(|r| r.1));
     }
+}
+
+/// Adds the keys of the value of a portability standard (`--compare-dispatch`).
+pub(super) fn portability_summary(m: &mut Map<String, Value>, p: &PortabilitySummary) {
+    put_q(m, "portability_value_eur_per_year", p.value_eur_per_year());
+    put_q(
+        m,
+        "portability_recovered_gpu_hours",
+        p.recovered_gpu_hours(),
+    );
+}
+
+/// The `portability` table: per level, under the first policy.
+pub(super) fn portability(d: &DispatchSummary, p: &PortabilitySummary) -> Table {
+    let n = PORTABILITY_LEVELS.len();
+    let policy = d.policies.first().map_or("", |p| p.policy.name());
+    let mut table = Table::new()
+        .column("policy", Values::Text(vec![policy.to_owned(); n]))
+        .column("portability", Values::F64(PORTABILITY_LEVELS.to_vec()));
+    for (f, (name, _, _)) in PORTABILITY_FIGURES.iter().enumerate() {
+        let values: Vec<Option<[f64; 3]>> = (0..n).map(|l| p.figure(l, f)).collect();
+        table = if *name == "recovered_eur" {
+            super::table::optional_quantile_columns(table, name, &values)
+        } else {
+            let values: Vec<[f64; 3]> = values.iter().map(|v| v.unwrap_or([0.0; 3])).collect();
+            quantile_columns(table, name, &values)
+        };
+    }
+    table
 }
 
 /// Repeats each policy's name once per row it has.

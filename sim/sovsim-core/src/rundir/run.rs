@@ -23,6 +23,9 @@ pub fn contents(r: &RunResults) -> Contents {
     let a = &r.aggregate;
     let mut summary = summary(scenario, a, r.representative.index);
     dispatch::summary(&mut summary, scenario, &r.dispatch);
+    if let Some(p) = &r.portability {
+        dispatch::portability_summary(&mut summary, p);
+    }
     if let Some(f) = &r.finance {
         finance::summary(&mut summary, scenario, &f.base, &f.summary);
         finance::viability(&mut summary, scenario, &f.viability);
@@ -53,6 +56,9 @@ pub fn contents(r: &RunResults) -> Contents {
             dispatch::training_runs(scenario, &r.representative.outcomes),
         ),
     ];
+    if let Some(p) = &r.portability {
+        tables.push(("portability", dispatch::portability(&r.dispatch, p)));
+    }
     if let Some(f) = &r.finance {
         tables.push(("cashflows", finance::cashflows(scenario, &f.base)));
         tables.push(("sources_uses", finance::sources_uses(&f.base)));

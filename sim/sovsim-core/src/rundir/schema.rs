@@ -3,7 +3,7 @@
 //! make tables that must match it, the writer refuses a table that does not, the reader refuses a
 //! file that lacks a column, and `sovsim outputs` and `reports/README.md` print it.
 
-use crate::dispatch::summary::MONTH_SERIES;
+use crate::dispatch::summary::{MONTH_SERIES, PORTABILITY_FIGURES};
 use crate::engine::aggregate::{SITE_SERIES, SKU_SERIES, SOURCE_SERIES};
 use crate::finance::Class;
 use crate::finance::summary::FIGURES;
@@ -394,6 +394,16 @@ pub const COMPARE_DISPATCH_KEYS: &[Key] = &[
         "grid_recovered_share_{q}",
         "fraction",
         "that ÷ operational GPU-hours",
+    ),
+    k(
+        "portability_value_eur_per_year_{q}",
+        "EUR per year",
+        "the value of a compute portability standard under the scenario's policy: the GPU-hours that making all of the demand left unserved portable would put to use, at each month's market price of their generation, per year with operational capacity (the `portability` table has the levels between); null without a `[finance]` section",
+    ),
+    k(
+        "portability_recovered_gpu_hours_{q}",
+        "GPU-hours",
+        "those GPU-hours over the horizon",
     ),
 ];
 
@@ -1016,6 +1026,24 @@ fn dispatch_tables(t: &mut Vec<TableSpec>) {
             ),
             quantiles("tokens", F64, "output tokens served"),
         ],
+        dirs: RUN,
+    });
+    let mut groups = vec![
+        policy(),
+        one(
+            "portability",
+            F64,
+            "share of the training runs left queued and of the tokens left unserved whose code could move across architectures and vendors (0: as dispatched; 1: a standard every workload follows)",
+        ),
+    ];
+    for (name, unit, meaning) in PORTABILITY_FIGURES {
+        let kind = if name == "recovered_eur" { OptF64 } else { F64 };
+        groups.push(quantiles(name, kind, &format!("{meaning} [{unit}]")));
+    }
+    t.push(TableSpec {
+        stem: "portability",
+        row: "one portability level (`--compare-dispatch`): what making that share of the demand left unserved portable would recover under the scenario's policy",
+        groups,
         dirs: RUN,
     });
     t.push(TableSpec {

@@ -91,6 +91,22 @@ pub fn tidy(v: f64) -> f64 {
     (v * 1e6).round() / 1e6 + 0.0
 }
 
+/// `table` with the columns `name_p10`, `name_p50`, `name_p90` of `values`, tidied; empty where a
+/// row has none.
+pub fn optional_quantile_columns(
+    mut table: Table,
+    name: &str,
+    values: &[Option<[f64; 3]>],
+) -> Table {
+    for (k, label) in ["p10", "p50", "p90"].iter().enumerate() {
+        table = table.column(
+            &format!("{name}_{label}"),
+            Values::OptF64(values.iter().map(|q| q.map(|q| tidy(q[k]))).collect()),
+        );
+    }
+    table
+}
+
 /// `table` with the columns `name_p10`, `name_p50`, `name_p90` of `values`, tidied.
 pub fn quantile_columns(mut table: Table, name: &str, values: &[[f64; 3]]) -> Table {
     for (k, label) in ["p10", "p50", "p90"].iter().enumerate() {

@@ -408,6 +408,31 @@ pub struct Dispatch {
     /// Changes to the catalog's workload × accelerator efficiency table (`sovsim catalog efficiency`).
     #[serde(default)]
     pub efficiency: Vec<EfficiencyOverride>,
+    /// How far workloads move off the architectures their code is written for (a demand's
+    /// `architectures`); default: not at all.
+    pub portability: Option<PortabilityRule>,
+}
+
+/// The share of workloads a compute portability standard lets move across architectures and
+/// vendors, and the throughput lost when they do.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PortabilityRule {
+    /// Share of training runs whose code runs off its home architectures [fraction]; default 0.
+    pub training: Option<f64>,
+    /// Share of the inference demand left unserved at home that other architectures may serve
+    /// [fraction]; default 0.
+    pub inference: Option<f64>,
+    /// Training throughput lost on another architecture of a home vendor [fraction]; default from
+    /// `data/defaults.csv`.
+    pub training_architecture_penalty: Option<f64>,
+    /// Training throughput lost on another vendor's accelerator [fraction]; default from `data/defaults.csv`.
+    pub training_vendor_penalty: Option<f64>,
+    /// Serving throughput lost on another architecture of a home vendor [fraction]; default from
+    /// `data/defaults.csv`.
+    pub inference_architecture_penalty: Option<f64>,
+    /// Serving throughput lost on another vendor's accelerator [fraction]; default from `data/defaults.csv`.
+    pub inference_vendor_penalty: Option<f64>,
 }
 
 /// The buildout optimiser's settings: the scenario's sites, grid connections, power assets, halls
@@ -492,6 +517,9 @@ pub struct TrainingCampaign {
     /// First day runs may start; default: the scenario start.
     #[schemars(with = "Option<String>")]
     pub start_date: Option<toml::value::Datetime>,
+    /// Accelerator architectures the runs' code is written for (the catalog's `architecture`, e.g.
+    /// `["blackwell", "rubin"]`); default: every one. Elsewhere only with `[dispatch.portability]`.
+    pub architectures: Option<Vec<String>>,
 }
 
 /// Inference demand of one tier.
@@ -513,6 +541,9 @@ pub struct InferenceDemand {
     /// First day of demand; default: the scenario start.
     #[schemars(with = "Option<String>")]
     pub start_date: Option<toml::value::Datetime>,
+    /// Accelerator architectures the serving stack is written for (the catalog's `architecture`);
+    /// default: every one. Elsewhere only with `[dispatch.portability]`.
+    pub architectures: Option<Vec<String>>,
 }
 
 /// Financing assumptions.

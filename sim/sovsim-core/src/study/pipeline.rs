@@ -2,6 +2,7 @@
 //! the financial model carrying a debt sized on a base case — and the lender's base case itself.
 //! The only place the stages are chained.
 
+use crate::dispatch::summary::PortabilityPoint;
 use crate::dispatch::{self, Outcome, Setup};
 use crate::engine::buildout::{self, Replication};
 use crate::finance::{self, BaseCase, Case, Financing, PhaseInputs, Prices, Terms};
@@ -28,6 +29,24 @@ impl<'a> Pipeline<'a> {
             setups: policies.iter().map(|p| Setup::new(scenario, *p)).collect(),
             financing: financing.and_then(|d| Terms::of(scenario).map(|t| (t, d))),
         }
+    }
+
+    /// Also measures, under the first policy, what portability would recover (see
+    /// [`Pipeline::portability`]); the dispatch is unchanged.
+    pub fn with_portability(mut self) -> Self {
+        if let Some(first) = self.setups.first_mut() {
+            *first = first.clone().measuring_portability();
+        }
+        self
+    }
+
+    /// What portability would recover in replication `replication`, dispatched as `outcome` under
+    /// the first policy: a point per level, priced at the market price of each month when the
+    /// scenario has a finance section; empty unless [`Pipeline::with_portability`].
+    pub fn portability(&self, replication: u64, outcome: &Outcome) -> Vec<PortabilityPoint> {
+        let price = finance::draw_prices(self.scenario, replication)
+            .and_then(|p| finance::gpu_hour_prices_eur(self.scenario, &p, outcome.months.len()));
+        PortabilityPoint::of(self.scenario, outcome, price.as_deref())
     }
 
     /// The scenario.

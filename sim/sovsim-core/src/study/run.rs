@@ -10,7 +10,7 @@ use super::{Progress, StudyError, cases};
 use crate::assumptions::{self, Assumption, Provenance};
 use crate::catalog::Catalog;
 use crate::dispatch::Outcome;
-use crate::dispatch::summary::DispatchSummary;
+use crate::dispatch::summary::{DispatchSummary, PortabilityPoint, PortabilitySummary};
 use crate::engine::aggregate::Aggregate;
 use crate::engine::buildout::{self, Replication};
 use crate::engine::replicate::replicate;
@@ -85,6 +85,8 @@ pub struct RunResults {
     pub aggregate: Aggregate,
     /// The dispatch over replications.
     pub dispatch: DispatchSummary,
+    /// What portability recovers, from none to full, under the first policy (`--compare-dispatch`).
+    pub portability: Option<PortabilitySummary>,
     /// The financial model, with a `[finance]` section.
     pub finance: Option<Financed>,
     /// The representative replication.
@@ -136,9 +138,12 @@ pub fn run(
         (Some(e), None) => Some(e.sized().clone()),
         (None, _) => None,
     };
-    let pipeline = Pipeline::new(scenario, &policies, base.as_ref().map(|b| &b.financing));
+    let mut pipeline = Pipeline::new(scenario, &policies, base.as_ref().map(|b| &b.financing));
+    if request.compare_dispatch {
+        pipeline = pipeline.with_portability();
+    }
     progress.start(request.runs, "replications");
-    let (aggregate, dispatched, financed) = replicate(
+    let (aggregate, dispatched, financed, portable) = replicate(
         scenario,
         request.runs,
         request.threads,
@@ -146,26 +151,34 @@ pub fn run(
             Aggregate::new(scenario),
             DispatchSummary::new(scenario, &policies),
             FinanceSummary::new(),
+            PortabilitySummary::new(),
         ),
-        |(a, d, f), first, chunk| {
+        |(a, d, f, p), first, chunk| {
             a.add_chunk(chunk);
             // Dispatch and finance are parallel across the chunk and folded in replication order.
-            let results: Vec<(Vec<Outcome>, Option<Figures>)> = chunk
+            let results: Vec<(Vec<Outcome>, Option<Figures>, Vec<PortabilityPoint>)> = chunk
                 .par_iter()
                 .enumerate()
                 .map(|(i, r)| {
-                    let (outcomes, case) = pipeline.through(first + i as u64, r);
+                    let replication = first + i as u64;
+                    let (outcomes, case) = pipeline.through(replication, r);
+                    let points = outcomes
+                        .first()
+                        .map_or_else(Vec::new, |o| pipeline.portability(replication, o));
                     let figures = case.map(|c| {
                         let phases = c.phases.into_iter().map(|p| p.metrics).collect();
                         (c.metrics, phases)
                     });
-                    (outcomes, figures)
+                    (outcomes, figures, points)
                 })
                 .collect();
-            for (o, m) in &results {
+            for (o, m, points) in &results {
                 d.add(o);
                 if let Some((m, phases)) = m {
                     f.add(m, phases);
+                }
+                if !points.is_empty() {
+                    p.add(points);
                 }
             }
             progress.advance(chunk.len() as u64);
@@ -197,6 +210,7 @@ pub fn run(
         policies,
         aggregate,
         dispatch: dispatched,
+        portability: request.compare_dispatch.then_some(portable),
         finance: base.map(|base| {
             let qualifies: Vec<Vec<bool>> = (0..scenario.tiers.len())
                 .map(|t| eligibility.iter().map(|e| e.qualifies[t]).collect())

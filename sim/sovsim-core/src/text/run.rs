@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use super::format::{self, money};
+use crate::dispatch::summary::PortabilitySummary;
 use crate::dispatch::summary::{DispatchSummary, Scalar};
 use crate::engine::aggregate::{Aggregate, DelaySummary, SiteSeries};
 use crate::engine::buildout::WaitCause;
@@ -23,6 +24,9 @@ pub fn summary(r: &RunResults, out: &str) -> String {
     let mut told = human(scenario, &r.aggregate);
     told.push_str(&sovereignty_summary(scenario, &r.eligibility));
     told.push_str(&dispatch(scenario, &r.dispatch));
+    if let Some(p) = &r.portability {
+        told.push_str(&portability(&r.dispatch, p));
+    }
     if let Some(f) = &r.finance {
         told.push_str(&finance(scenario, &f.base, &f.summary));
     }
@@ -223,6 +227,39 @@ fn dispatch(scenario: &Scenario, d: &DispatchSummary) -> String {
             count(gpu_hours[2]),
             pct(Some(share))
         );
+    }
+    s
+}
+
+/// Human lines: what a compute portability standard recovers under the first policy.
+fn portability(d: &DispatchSummary, p: &PortabilitySummary) -> String {
+    let mut s = String::new();
+    let policy = d.policies.first().map_or("", |p| p.policy.name());
+    match p.recovered_gpu_hours() {
+        Some(q) if q[2] > 0.0 => {
+            let _ = writeln!(
+                s,
+                "  A portability standard ({policy}) would put {} GPU-hours to use (P50; {} to {}) that sat idle while queued runs and unserved tokens could not run on them",
+                count(q[1]),
+                count(q[0]),
+                count(q[2])
+            );
+            if let Some(v) = p.value_eur_per_year() {
+                let _ = writeln!(
+                    s,
+                    "          worth {} a year at the scenario's market prices (P50; {} to {})",
+                    money(v[1]),
+                    money(v[0]),
+                    money(v[2])
+                );
+            }
+        }
+        _ => {
+            let _ = writeln!(
+                s,
+                "  A portability standard ({policy}) would recover nothing: no demand left unserved could have used idle GPUs of another architecture"
+            );
+        }
     }
     s
 }

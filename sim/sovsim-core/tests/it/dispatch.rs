@@ -9,7 +9,7 @@ use sovsim_core::model::{Policy, Scenario};
 
 /// Two clusters of 1,000 GB300 on one French site: `a` run by an EU operator (qualifies for
 /// `eu-immune` and `resident`), `b` by a US cloud (`resident` only). Each owner has its own demand.
-const TWO_CLUSTERS: &str = r#"
+pub(super) const TWO_CLUSTERS: &str = r#"
 [scenario]
 name = "two-clusters"
 start_date = 2026-01-01
@@ -96,7 +96,7 @@ id = "llama-3.1-70b"
 const TOKENS_PER_GPU_DAY: f64 = 5800.0 * 86_400.0;
 
 /// `gpus[c]` GPUs working every hour of every month of a `months`-month horizon.
-fn flat_capacity(gpus: &[f64], months: usize) -> Vec<Vec<f64>> {
+pub(super) fn flat_capacity(gpus: &[f64], months: usize) -> Vec<Vec<f64>> {
     (0..=months)
         .map(|b| {
             let hours = SimTime::ZERO.after_months(b as f64).0 as f64;
@@ -111,7 +111,7 @@ fn horizon_hours(s: &Scenario) -> f64 {
         .0 as f64
 }
 
-fn run(s: &Scenario, policy: Policy, gpus: &[f64]) -> Outcome {
+pub(super) fn run(s: &Scenario, policy: Policy, gpus: &[f64]) -> Outcome {
     let months = s.meta.horizon_years as usize * 12;
     let setup = Setup::new(s, policy);
     dispatch::dispatch(
@@ -122,7 +122,7 @@ fn run(s: &Scenario, policy: Policy, gpus: &[f64]) -> Outcome {
     )
 }
 
-fn close(a: f64, b: f64) -> bool {
+pub(super) fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
 }
 

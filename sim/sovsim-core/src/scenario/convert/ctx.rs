@@ -183,7 +183,7 @@ impl Ctx<'_, '_> {
                 path,
                 format!("`{name}` is {v}, outside [0, 1]"),
             );
-            let hint = format!("write shares as fractions: 24 % is `{}`", v / 100.0);
+            let hint = format!("write shares as fractions: {v} % is `{}`", v / 100.0);
             *d = d.clone().expected("a fraction between 0 and 1").hint(hint);
             return None;
         }

@@ -62,6 +62,71 @@ pub(super) fn demand_operators(
         .map(|o| o.map(|i| m::OperatorId(i as u32)))
         .collect()
 }
+/// The architectures a demand's code is written for, each known to the catalog, with their vendors.
+fn home(ctx: &mut Ctx, path: &[Seg], architectures: Option<&[String]>) -> Option<Option<m::Home>> {
+    let Some(names) = architectures else {
+        return Some(None);
+    };
+    let catalog = ctx.catalog;
+    let known: Vec<&str> = {
+        let mut all: Vec<&str> = catalog
+            .accelerators
+            .iter()
+            .map(|a| a.architecture.as_str())
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        all
+    };
+    if names.is_empty() {
+        let d = ctx.error(
+            "empty",
+            path,
+            "a workload runs on at least one architecture",
+        );
+        *d = d
+            .clone()
+            .expected("one architecture or more")
+            .hint("leave `architectures` out for a workload that runs on every architecture");
+        return None;
+    }
+    let mut ok = true;
+    for (k, name) in names.iter().enumerate() {
+        if known.contains(&name.as_str()) {
+            continue;
+        }
+        ok = false;
+        let at = [path.to_vec(), path!(k)].concat();
+        let d = ctx.error(
+            "unknown-architecture",
+            &at,
+            format!("no accelerator in the catalog has the architecture `{name}`"),
+        );
+        let fixed = d.clone().expected(format!("one of {}", list(&known)));
+        *d = match did_you_mean(name, known.iter().copied()) {
+            Some(close) => fixed.hint(format!("did you mean `{close}`?")),
+            None => {
+                fixed.hint("`sovsim catalog accelerators` lists each accelerator's architecture")
+            }
+        };
+    }
+    if !ok {
+        return None;
+    }
+    let mut vendors: Vec<String> = catalog
+        .accelerators
+        .iter()
+        .filter(|a| names.contains(&a.architecture))
+        .map(|a| a.vendor.clone())
+        .collect();
+    vendors.sort_unstable();
+    vendors.dedup();
+    Some(Some(m::Home {
+        architectures: names.to_vec(),
+        vendors,
+    }))
+}
+
 pub(super) fn convert_demand(
     ctx: &mut Ctx,
     file: &wire::ScenarioFile,
@@ -112,6 +177,7 @@ pub(super) fn convert_demand(
                 .unwrap_or_else(|| ctx.default("post_training_share")),
         );
         let mfu = ctx.fraction(&at("mfu"), t.mfu.unwrap_or_else(|| ctx.default("mfu")));
+        let home = home(ctx, &at("architectures"), t.architectures.as_deref());
         let start = match &t.start_date {
             Some(d) => ctx.date_in_horizon(&at("start_date"), d),
             None => Some(ctx.start),
@@ -153,8 +219,9 @@ pub(super) fn convert_demand(
             Some(post),
             Some(mfu),
             Some(start),
+            Some(home),
         ) = (
-            tier, model, runs, operators, run_gpus, flop, post, mfu, start,
+            tier, model, runs, operators, run_gpus, flop, post, mfu, start, home,
         ) {
             training.push(m::TrainingCampaign {
                 id: t.id.clone(),
@@ -169,6 +236,7 @@ pub(super) fn convert_demand(
                 min_cluster_gpus: t.min_cluster_gpus,
                 mfu,
                 start_date: start,
+                home,
             });
         }
     }
@@ -200,8 +268,16 @@ pub(super) fn convert_demand(
             Some(x) => ctx.date_in_horizon(&at("start_date"), x),
             None => Some(ctx.start),
         };
-        if let (Some(tier), Some(model), Some(tokens), Some(growth), Some(start), Some(operators)) =
-            (tier, model, tokens, growth, start, operators)
+        let home = home(ctx, &at("architectures"), d.architectures.as_deref());
+        if let (
+            Some(tier),
+            Some(model),
+            Some(tokens),
+            Some(growth),
+            Some(start),
+            Some(operators),
+            Some(home),
+        ) = (tier, model, tokens, growth, start, operators, home)
         {
             inference.push(m::InferenceDemand {
                 id: d.id.clone(),
@@ -211,6 +287,7 @@ pub(super) fn convert_demand(
                 tokens_per_day: tokens,
                 growth_per_year: growth,
                 start_date: start,
+                home,
             });
         }
     }
@@ -301,7 +378,75 @@ pub(super) fn convert_dispatch(
             }
         }
     }
+    let rule = file.dispatch.as_ref().and_then(|d| d.portability.as_ref());
+    let at = |k: &str| path!("dispatch", "portability", k);
+    let share = |ctx: &mut Ctx, k: &str, v: Option<f64>| {
+        v.map_or(0.0, |v| ctx.fraction(&at(k), v).unwrap_or(0.0))
+    };
+    let training_share = share(ctx, "training", rule.and_then(|r| r.training));
+    let inference_share = share(ctx, "inference", rule.and_then(|r| r.inference));
+    // Penalties matter only where some workload is written for named architectures: elsewhere
+    // every accelerator is home, and no default is read (nor listed among the assumptions).
+    let restricted = file
+        .demand
+        .training
+        .iter()
+        .any(|t| t.architectures.is_some())
+        || file
+            .demand
+            .inference
+            .iter()
+            .any(|d| d.architectures.is_some());
+    if rule.is_some() && !restricted {
+        let d = ctx.warning(
+            "no-effect",
+            &path!("dispatch", "portability"),
+            "no training campaign or inference demand states `architectures`: every workload already runs on every architecture",
+        );
+        *d = d.clone().hint(
+            "name the architectures a workload's code is written for, e.g. `architectures = [\"rubin\"]`",
+        );
+    }
+    let penalty = |ctx: &mut Ctx, k: &str, v: Option<f64>| {
+        if !restricted {
+            return 0.0;
+        }
+        let key = format!("portability_{k}");
+        let v = v.unwrap_or_else(|| ctx.default(&key));
+        ctx.fraction(&at(k), v).unwrap_or(0.0)
+    };
+    let [
+        training_architecture,
+        training_vendor,
+        inference_architecture,
+        inference_vendor,
+    ] = [
+        (
+            "training_architecture_penalty",
+            rule.and_then(|r| r.training_architecture_penalty),
+        ),
+        (
+            "training_vendor_penalty",
+            rule.and_then(|r| r.training_vendor_penalty),
+        ),
+        (
+            "inference_architecture_penalty",
+            rule.and_then(|r| r.inference_architecture_penalty),
+        ),
+        (
+            "inference_vendor_penalty",
+            rule.and_then(|r| r.inference_vendor_penalty),
+        ),
+    ]
+    .map(|(k, v)| penalty(ctx, k, v));
+    let portability = m::Portability {
+        training_share,
+        inference_share,
+        training_penalty: [training_architecture, training_vendor],
+        inference_penalty: [inference_architecture, inference_vendor],
+    };
     m::DispatchRules {
+        portability,
         policy: file
             .dispatch
             .as_ref()
