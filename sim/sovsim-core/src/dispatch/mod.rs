@@ -607,77 +607,155 @@ pub fn dispatch(
     cumulative: &[Vec<f64>],
     draws: &Draws,
 ) -> Outcome {
-    let clusters = scenario.clusters.len();
     let months = cumulative.len().saturating_sub(1);
-    let start = scenario.meta.start_date;
-    let demand_start: Vec<f64> = scenario
-        .inference
-        .iter()
-        .map(|d| SimTime::from_date(d.start_date, start).0 as f64)
-        .collect();
-    let mut out = Outcome {
-        policy: setup.policy,
-        months: Vec::with_capacity(months),
-        used_gpu_hours: Vec::with_capacity(months),
-        training_gpu_hours: Vec::with_capacity(months),
-        tokens: Vec::with_capacity(months),
-        cluster_available_gpu_hours: vec![0.0; clusters],
-        cluster_stranded_gpu_hours: vec![0.0; clusters],
-        recoverable_gpu_hours: if setup.measure_portability {
-            vec![Vec::with_capacity(months); PORTABILITY_LEVELS.len()]
-        } else {
-            Vec::new()
-        },
-        demand_tokens: vec![(0.0, 0.0); scenario.inference.len()],
-        tier_flop: vec![(0.0, 0.0); scenario.tiers.len()],
-        runs: draws
-            .runs
-            .iter()
-            .map(|r| RunOutcome {
-                request: r.clone(),
-                flop: scenario.training[r.campaign].run_flop,
-                start_hours: None,
-                end_hours: None,
-                cluster: None,
-                flop_done: 0.0,
-            })
-            .collect(),
-    };
-    // Runs waiting, in queue order, with the compute they still need.
-    let mut queue: Vec<(usize, f64)> = Vec::new();
-    let mut next_arrival = 0;
-    let mut active: Vec<Active> = Vec::new();
-    let mut avail = vec![0.0; clusters];
-    let mut reserved = vec![0u64; clusters];
-    let mut trained = vec![0.0; clusters];
-    let mut idle = vec![0.0; clusters];
-    let mut tokens = vec![0.0; clusters];
-    let mut served = vec![0.0; scenario.inference.len()];
-    let mut asked = vec![0.0; scenario.inference.len()];
+    let mut dispatcher = Dispatcher::new(scenario, setup, draws, months);
     for m in 0..months {
+        dispatcher.month(&cumulative[m], &cumulative[m + 1]);
+    }
+    dispatcher.finish()
+}
+
+/// One replication's dispatch advanced a month at a time, so that a month may be dispatched as
+/// soon as the engine has produced it: [`dispatch`] steps it over every month.
+pub struct Dispatcher<'a> {
+    scenario: &'a Scenario,
+    setup: &'a Setup,
+    draws: &'a Draws,
+    /// Per inference demand: its first hour.
+    demand_start: Vec<f64>,
+    out: Outcome,
+    /// Runs waiting, in queue order, with the compute they still need.
+    queue: Vec<(usize, f64)>,
+    next_arrival: usize,
+    active: Vec<Active>,
+    // Per-month scratch, kept to avoid allocating each month.
+    avail: Vec<f64>,
+    reserved: Vec<u64>,
+    trained: Vec<f64>,
+    idle: Vec<f64>,
+    tokens: Vec<f64>,
+    served: Vec<f64>,
+    asked: Vec<f64>,
+    /// The next month to dispatch.
+    month: usize,
+}
+
+impl<'a> Dispatcher<'a> {
+    /// A dispatch of `draws` under `setup` over `months` months, at its start.
+    pub fn new(scenario: &'a Scenario, setup: &'a Setup, draws: &'a Draws, months: usize) -> Self {
+        let clusters = scenario.clusters.len();
+        let start = scenario.meta.start_date;
+        let demand_start: Vec<f64> = scenario
+            .inference
+            .iter()
+            .map(|d| SimTime::from_date(d.start_date, start).0 as f64)
+            .collect();
+        let out = Outcome {
+            policy: setup.policy,
+            months: Vec::with_capacity(months),
+            used_gpu_hours: Vec::with_capacity(months),
+            training_gpu_hours: Vec::with_capacity(months),
+            tokens: Vec::with_capacity(months),
+            cluster_available_gpu_hours: vec![0.0; clusters],
+            cluster_stranded_gpu_hours: vec![0.0; clusters],
+            recoverable_gpu_hours: if setup.measure_portability {
+                vec![Vec::with_capacity(months); PORTABILITY_LEVELS.len()]
+            } else {
+                Vec::new()
+            },
+            demand_tokens: vec![(0.0, 0.0); scenario.inference.len()],
+            tier_flop: vec![(0.0, 0.0); scenario.tiers.len()],
+            runs: draws
+                .runs
+                .iter()
+                .map(|r| RunOutcome {
+                    request: r.clone(),
+                    flop: scenario.training[r.campaign].run_flop,
+                    start_hours: None,
+                    end_hours: None,
+                    cluster: None,
+                    flop_done: 0.0,
+                })
+                .collect(),
+        };
+        Dispatcher {
+            scenario,
+            setup,
+            draws,
+            demand_start,
+            out,
+            queue: Vec::new(),
+            next_arrival: 0,
+            active: Vec::new(),
+            avail: vec![0.0; clusters],
+            reserved: vec![0u64; clusters],
+            trained: vec![0.0; clusters],
+            idle: vec![0.0; clusters],
+            tokens: vec![0.0; clusters],
+            served: vec![0.0; scenario.inference.len()],
+            asked: vec![0.0; scenario.inference.len()],
+            month: 0,
+        }
+    }
+
+    /// What has been dispatched so far.
+    pub fn outcome(&self) -> &Outcome {
+        &self.out
+    }
+
+    /// The dispatch once every month has been stepped.
+    pub fn finish(self) -> Outcome {
+        self.out
+    }
+
+    /// Dispatches the next month, from each cluster's operational GPU-hours since the start at its
+    /// first (`before`) and last (`after`) boundary.
+    pub fn month(&mut self, before: &[f64], after: &[f64]) {
+        let Dispatcher {
+            scenario,
+            setup,
+            draws,
+            demand_start,
+            out,
+            queue,
+            next_arrival,
+            active,
+            avail,
+            reserved,
+            trained,
+            idle,
+            tokens,
+            served,
+            asked,
+            month: next_month,
+        } = self;
+        let (scenario, setup, draws) = (*scenario, *setup, *draws);
+        let m = *next_month;
+        *next_month += 1;
+        let clusters = scenario.clusters.len();
         let t0 = SimTime::ZERO.after_months(m as f64).0 as f64;
         let t1 = SimTime::ZERO.after_months((m + 1) as f64).0 as f64;
         let hours = t1 - t0;
         let mut month = Month::default();
         for c in 0..clusters {
-            avail[c] = (cumulative[m + 1][c] - cumulative[m][c]).max(0.0);
+            avail[c] = (after[c] - before[c]).max(0.0);
             out.cluster_available_gpu_hours[c] += avail[c];
             month.available_gpu_hours += avail[c];
             trained[c] = 0.0;
             tokens[c] = 0.0;
         }
         // Arrivals of this month join the queue, and their compute the demand of their tier.
-        while next_arrival < draws.runs.len() && draws.runs[next_arrival].arrival_hours < t1 {
-            let r = &draws.runs[next_arrival];
+        while *next_arrival < draws.runs.len() && draws.runs[*next_arrival].arrival_hours < t1 {
+            let r = &draws.runs[*next_arrival];
             let campaign = &scenario.training[r.campaign];
             out.tier_flop[campaign.tier.index()].0 += campaign.run_flop;
-            queue.push((next_arrival, campaign.run_flop));
-            next_arrival += 1;
+            queue.push((*next_arrival, campaign.run_flop));
+            *next_arrival += 1;
         }
 
         // Runs holding GPUs progress; a run whose clusters have nothing left goes back to the queue.
         reserved.iter_mut().for_each(|r| *r = 0);
-        for a in &active {
+        for a in active.iter() {
             for &(c, g) in &a.hold {
                 reserved[c] += g;
             }
@@ -839,7 +917,7 @@ pub fn dispatch(
                 asked[i],
                 &rates.policy_order,
                 &rates.policy,
-                &mut idle,
+                idle,
                 |c, t, h| {
                     month.inference_gpu_hours += h;
                     tokens[c] += t;
@@ -854,7 +932,7 @@ pub fn dispatch(
                     rest,
                     &rates.portable_order,
                     &rates.portable,
-                    &mut idle,
+                    idle,
                     |c, t, h| {
                         month.inference_gpu_hours += h;
                         tokens[c] += t;
@@ -873,10 +951,14 @@ pub fn dispatch(
         }
 
         // Stranding: what the unserved demand would take of the idle GPU-hours under pooling.
-        let before = idle.clone();
+        let before = idle.to_vec();
         let window = (t0, t1);
-        let unserved: Vec<f64> = asked.iter().zip(&served).map(|(a, s)| a - s).collect();
-        place_unserved(setup, draws, &queue, window, &unserved, &mut idle);
+        let unserved: Vec<f64> = asked
+            .iter()
+            .zip(served.iter())
+            .map(|(a, s)| a - s)
+            .collect();
+        place_unserved(setup, draws, queue, window, &unserved, idle);
         for c in 0..clusters {
             let stranded = before[c] - idle[c];
             out.cluster_stranded_gpu_hours[c] += stranded;
@@ -885,7 +967,7 @@ pub fn dispatch(
         if setup.measure_portability {
             for (l, level) in PORTABILITY_LEVELS.iter().enumerate() {
                 let recovered =
-                    recoverable(setup, draws, &queue, window, &unserved, &before, *level);
+                    recoverable(setup, draws, queue, window, &unserved, &before, *level);
                 out.recoverable_gpu_hours[l].push(recovered);
             }
         }
@@ -895,7 +977,6 @@ pub fn dispatch(
         out.tokens.push(tokens.clone());
         out.months.push(month);
     }
-    out
 }
 
 /// Fills `rest` tokens from the clusters in `order`, each at its rate (tokens per GPU-hour), out of

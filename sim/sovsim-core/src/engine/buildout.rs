@@ -623,220 +623,305 @@ pub fn run(scenario: &Scenario, replication: u64) -> Replication {
 /// Runs replication `replication` of `scenario` to the end of its horizon; the event log is kept only
 /// if `keep_events` (a replication of a large region logs hundreds of thousands of events).
 pub fn simulate(scenario: &Scenario, replication: u64, keep_events: bool) -> Replication {
-    let seed = scenario.meta.seed;
-    let start = scenario.meta.start_date;
-    let months = scenario.meta.horizon_years as usize * 12;
-    let end = SimTime::ZERO.after_months(months as f64);
-    let mut factor_stream = Stream::new(seed, replication, "copula", "factors");
-    let factors = FactorDraws::draw(
-        scenario.uncertainty.factors.len(),
-        scenario.uncertainty.cholesky.as_ref(),
-        &mut factor_stream,
-    );
-    let layout = Layout::of(scenario);
-    let sites = scenario.sites.len();
-    let by_site = |of: &dyn Fn(usize) -> usize, n: usize| -> Vec<Vec<usize>> {
-        let mut v = vec![Vec::new(); sites];
-        for i in 0..n {
-            v[of(i)].push(i);
-        }
-        v
-    };
-    let clusters = &scenario.clusters;
-    let mut hall_clusters = vec![Vec::new(); scenario.shells.len()];
-    for (c, cluster) in clusters.iter().enumerate() {
-        hall_clusters[cluster.shell.index()].push(c);
-    }
-    let mut sim = Sim {
-        scenario,
-        seed,
-        replication,
-        factors,
-        queue: EventQueue::new(),
-        keep_events,
-        log: Vec::new(),
-        stages: vec![[None; SITE_STAGES.len()]; scenario.sites.len()],
-        site_clusters: by_site(&|c| clusters[c].site.index(), clusters.len()),
-        site_grid: by_site(
-            &|g| scenario.grid_connections[g].site.index(),
-            scenario.grid_connections.len(),
-        ),
-        site_assets: by_site(
-            &|a| scenario.power_assets[a].site.index(),
-            scenario.power_assets.len(),
-        ),
-        hall_clusters,
-        asset_source: scenario
-            .power_assets
-            .iter()
-            .map(|a| {
-                layout
-                    .sources
-                    .iter()
-                    .position(|s| *s == a.tech.id)
-                    .unwrap_or(0)
-            })
-            .collect(),
-        cluster_sku: layout.cluster_skus(scenario),
-        refresh_by: (0..clusters.len())
-            .map(|c| {
-                clusters
-                    .iter()
-                    .position(|r| r.refresh_of.map(|o| o.index()) == Some(c))
-            })
-            .collect(),
-        streams: clusters
-            .iter()
-            .map(|c| ClusterStreams {
-                delivery: Stream::new(seed, replication, "delivery", &c.id),
-                install: Stream::new(seed, replication, "install", &c.id),
-                failure: Stream::new(seed, replication, "failure", &c.id),
-                repair: Stream::new(seed, replication, "repair", &c.id),
-            })
-            .collect(),
-        permit: vec![false; sites],
-        grid_on: vec![false; scenario.grid_connections.len()],
-        power_on: vec![false; scenario.power_assets.len()],
-        asset_up: vec![true; scenario.power_assets.len()],
-        outage_streams: scenario
-            .power_assets
-            .iter()
-            .map(|a| Stream::new(seed, replication, "outage", &a.id))
-            .collect(),
-        phase_done: scenario
-            .shells
-            .iter()
-            .map(|s| vec![false; s.phases.len()])
-            .collect(),
-        gpus: vec![GpuCounts::default(); clusters.len()],
-        ever_energised: vec![0; clusters.len()],
-        planned_ready: vec![None; clusters.len()],
-        failure_epoch: vec![0; clusters.len()],
-        failure_law: vec![None; clusters.len()],
-        refresh_requested: vec![0; clusters.len()],
-        quota_used: vec![BTreeMap::new(); scenario.supply_shocks.len()],
-        waits: vec![[0.0; 6]; clusters.len()],
-        energy_mwh: vec![0.0; sites],
-        energy_by_source: vec![vec![0.0; layout.sources.len()]; sites],
-        emissions_t: vec![0.0; sites],
-        operational_gpu_hours: vec![0.0; clusters.len()],
-        outlays: Vec::new(),
-        retirements: Vec::new(),
-        last_time: SimTime::ZERO,
-        layout,
-    };
+    Stepper::new(scenario, replication, keep_events).finish()
+}
 
-    for (i, site) in scenario.sites.iter().enumerate() {
-        let t = sim.after(SimTime::ZERO, "land", &site.id, &site.acquisition_months);
-        sim.at(
-            t,
-            Event::LandAcquired {
-                site: SiteId(i as u32),
-            },
+/// One replication advanced a month at a time, so that what happens later may depend on what the
+/// months before produced (orders placed from the cash they earned): [`simulate`] is
+/// `Stepper::new(…).finish()`, and stepping month by month gives the same replication.
+pub struct Stepper<'a> {
+    sim: Sim<'a>,
+    months: usize,
+    end: SimTime,
+    monthly: Vec<Vec<SiteState>>,
+    operational_gpu_hours: Vec<Vec<f64>>,
+    first_power: Vec<Option<SimTime>>,
+    first_gpu: Vec<Option<SimTime>>,
+    site_full_capacity: Vec<Option<SimTime>>,
+    gw_reached: Vec<SimTime>,
+    full_capacity: Option<SimTime>,
+    total_ordered: u64,
+}
+
+impl<'a> Stepper<'a> {
+    /// Replication `replication` of `scenario` at its start, every first event scheduled.
+    pub fn new(scenario: &'a Scenario, replication: u64, keep_events: bool) -> Self {
+        let seed = scenario.meta.seed;
+        let start = scenario.meta.start_date;
+        let months = scenario.meta.horizon_years as usize * 12;
+        let end = SimTime::ZERO.after_months(months as f64);
+        let mut factor_stream = Stream::new(seed, replication, "copula", "factors");
+        let factors = FactorDraws::draw(
+            scenario.uncertainty.factors.len(),
+            scenario.uncertainty.cholesky.as_ref(),
+            &mut factor_stream,
         );
-    }
-    for (i, cluster) in clusters.iter().enumerate() {
-        if cluster.refresh_of.is_none() {
-            let t = SimTime::from_date(cluster.order_date, start);
+        let layout = Layout::of(scenario);
+        let sites = scenario.sites.len();
+        let by_site = |of: &dyn Fn(usize) -> usize, n: usize| -> Vec<Vec<usize>> {
+            let mut v = vec![Vec::new(); sites];
+            for i in 0..n {
+                v[of(i)].push(i);
+            }
+            v
+        };
+        let clusters = &scenario.clusters;
+        let mut hall_clusters = vec![Vec::new(); scenario.shells.len()];
+        for (c, cluster) in clusters.iter().enumerate() {
+            hall_clusters[cluster.shell.index()].push(c);
+        }
+        let mut sim = Sim {
+            scenario,
+            seed,
+            replication,
+            factors,
+            queue: EventQueue::new(),
+            keep_events,
+            log: Vec::new(),
+            stages: vec![[None; SITE_STAGES.len()]; scenario.sites.len()],
+            site_clusters: by_site(&|c| clusters[c].site.index(), clusters.len()),
+            site_grid: by_site(
+                &|g| scenario.grid_connections[g].site.index(),
+                scenario.grid_connections.len(),
+            ),
+            site_assets: by_site(
+                &|a| scenario.power_assets[a].site.index(),
+                scenario.power_assets.len(),
+            ),
+            hall_clusters,
+            asset_source: scenario
+                .power_assets
+                .iter()
+                .map(|a| {
+                    layout
+                        .sources
+                        .iter()
+                        .position(|s| *s == a.tech.id)
+                        .unwrap_or(0)
+                })
+                .collect(),
+            cluster_sku: layout.cluster_skus(scenario),
+            refresh_by: (0..clusters.len())
+                .map(|c| {
+                    clusters
+                        .iter()
+                        .position(|r| r.refresh_of.map(|o| o.index()) == Some(c))
+                })
+                .collect(),
+            streams: clusters
+                .iter()
+                .map(|c| ClusterStreams {
+                    delivery: Stream::new(seed, replication, "delivery", &c.id),
+                    install: Stream::new(seed, replication, "install", &c.id),
+                    failure: Stream::new(seed, replication, "failure", &c.id),
+                    repair: Stream::new(seed, replication, "repair", &c.id),
+                })
+                .collect(),
+            permit: vec![false; sites],
+            grid_on: vec![false; scenario.grid_connections.len()],
+            power_on: vec![false; scenario.power_assets.len()],
+            asset_up: vec![true; scenario.power_assets.len()],
+            outage_streams: scenario
+                .power_assets
+                .iter()
+                .map(|a| Stream::new(seed, replication, "outage", &a.id))
+                .collect(),
+            phase_done: scenario
+                .shells
+                .iter()
+                .map(|s| vec![false; s.phases.len()])
+                .collect(),
+            gpus: vec![GpuCounts::default(); clusters.len()],
+            ever_energised: vec![0; clusters.len()],
+            planned_ready: vec![None; clusters.len()],
+            failure_epoch: vec![0; clusters.len()],
+            failure_law: vec![None; clusters.len()],
+            refresh_requested: vec![0; clusters.len()],
+            quota_used: vec![BTreeMap::new(); scenario.supply_shocks.len()],
+            waits: vec![[0.0; 6]; clusters.len()],
+            energy_mwh: vec![0.0; sites],
+            energy_by_source: vec![vec![0.0; layout.sources.len()]; sites],
+            emissions_t: vec![0.0; sites],
+            operational_gpu_hours: vec![0.0; clusters.len()],
+            outlays: Vec::new(),
+            retirements: Vec::new(),
+            last_time: SimTime::ZERO,
+            layout,
+        };
+
+        for (i, site) in scenario.sites.iter().enumerate() {
+            let t = sim.after(SimTime::ZERO, "land", &site.id, &site.acquisition_months);
             sim.at(
                 t,
-                Event::GpusOrdered {
-                    cluster: ClusterId(i as u32),
-                    gpus: cluster.gpus,
+                Event::LandAcquired {
+                    site: SiteId(i as u32),
                 },
             );
         }
+        for (i, cluster) in clusters.iter().enumerate() {
+            if cluster.refresh_of.is_none() {
+                let t = SimTime::from_date(cluster.order_date, start);
+                sim.at(
+                    t,
+                    Event::GpusOrdered {
+                        cluster: ClusterId(i as u32),
+                        gpus: cluster.gpus,
+                    },
+                );
+            }
+        }
+
+        let own = |c: &usize| clusters[*c].refresh_of.is_none();
+        let total_ordered: u64 = (0..clusters.len())
+            .filter(own)
+            .map(|c| clusters[c].gpus)
+            .sum();
+        Stepper {
+            sim,
+            months,
+            end,
+            monthly: Vec::with_capacity(months + 1),
+            operational_gpu_hours: Vec::with_capacity(months + 1),
+            first_power: vec![None; sites],
+            first_gpu: vec![None; sites],
+            site_full_capacity: vec![None; sites],
+            gw_reached: Vec::new(),
+            full_capacity: None,
+            total_ordered,
+        }
     }
 
-    let mut monthly: Vec<Vec<SiteState>> = Vec::with_capacity(months + 1);
-    let mut operational_gpu_hours: Vec<Vec<f64>> = Vec::with_capacity(months + 1);
-    let mut first_power = vec![None; sites];
-    let mut first_gpu = vec![None; sites];
-    let mut site_full_capacity = vec![None; sites];
-    let mut gw_reached = Vec::new();
-    let mut full_capacity = None;
-    let own = |c: &usize| clusters[*c].refresh_of.is_none();
-    let total_ordered: u64 = (0..clusters.len())
-        .filter(own)
-        .map(|c| clusters[c].gpus)
-        .sum();
-    let boundary = |m: usize| SimTime::ZERO.after_months(m as f64);
+    /// Months of the horizon.
+    pub fn months(&self) -> usize {
+        self.months
+    }
 
-    while let Some(t) = sim.queue.peek_time() {
-        if t > end {
-            break;
-        }
-        // A month boundary records the state after every event up to and including its instant,
-        // so record the boundaries strictly before this event's time.
-        while monthly.len() <= months && boundary(monthly.len()) < t {
-            monthly.push(sim.snapshot(boundary(monthly.len())));
-            operational_gpu_hours.push(sim.operational_gpu_hours.clone());
-        }
-        let Some((t, due)) = sim.queue.pop() else {
-            break;
-        };
-        sim.advance(t);
-        let changed = apply(&mut sim, t, due);
-        if changed.capacity && sim.energise(t) {
-            for site in 0..sites {
-                if first_gpu[site].is_none()
-                    && sim.site_clusters[site]
-                        .iter()
-                        .any(|&c| sim.gpus[c].energised > 0)
-                {
-                    first_gpu[site] = Some(t);
+    /// Month boundaries recorded so far: the state at boundary `b` is known for `b` below this.
+    pub fn recorded(&self) -> usize {
+        self.monthly.len()
+    }
+
+    /// Per month boundary recorded so far, per cluster: operational GPU-hours from the start.
+    pub fn operational_gpu_hours(&self) -> &[Vec<f64>] {
+        &self.operational_gpu_hours
+    }
+
+    /// What was bought so far, and when it is paid.
+    pub fn outlays(&self) -> &[Outlay] {
+        &self.sim.outlays
+    }
+
+    /// Processes every event up to and including month boundary `month` (capped at the horizon)
+    /// and records the boundaries up to it.
+    pub fn run_to_month(&mut self, month: usize) {
+        let month = month.min(self.months);
+        let limit = SimTime::ZERO.after_months(month as f64);
+        let scenario = self.sim.scenario;
+        let clusters = &scenario.clusters;
+        let sites = scenario.sites.len();
+        let own = |c: &usize| clusters[*c].refresh_of.is_none();
+        let boundary = |m: usize| SimTime::ZERO.after_months(m as f64);
+        while let Some(t) = self.sim.queue.peek_time() {
+            if t > self.end || t > limit {
+                break;
+            }
+            // A month boundary records the state after every event up to and including its
+            // instant, so record the boundaries strictly before this event's time.
+            self.record_before(t);
+            let Some((t, due)) = self.sim.queue.pop() else {
+                break;
+            };
+            let sim = &mut self.sim;
+            sim.advance(t);
+            let changed = apply(sim, t, due);
+            if changed.capacity && sim.energise(t) {
+                for site in 0..sites {
+                    if self.first_gpu[site].is_none()
+                        && sim.site_clusters[site]
+                            .iter()
+                            .any(|&c| sim.gpus[c].energised > 0)
+                    {
+                        self.first_gpu[site] = Some(t);
+                    }
+                    if self.site_full_capacity[site].is_none() {
+                        let mine = sim.site_clusters[site].iter().filter(|c| own(c));
+                        let (ordered, energised) = mine.fold((0, 0), |(o, e), &c| {
+                            (o + clusters[c].gpus, e + sim.ever_energised[c])
+                        });
+                        if ordered > 0 && energised == ordered {
+                            self.site_full_capacity[site] = Some(t);
+                        }
+                    }
                 }
-                if site_full_capacity[site].is_none() {
-                    let mine = sim.site_clusters[site].iter().filter(|c| own(c));
-                    let (ordered, energised) = mine.fold((0, 0), |(o, e), &c| {
-                        (o + clusters[c].gpus, e + sim.ever_energised[c])
-                    });
-                    if ordered > 0 && energised == ordered {
-                        site_full_capacity[site] = Some(t);
+                let region_it_gw: f64 = (0..clusters.len())
+                    .map(|c| sim.energised_it_mw(c))
+                    .sum::<f64>()
+                    / 1000.0;
+                while region_it_gw + 1e-9 >= (self.gw_reached.len() + 1) as f64 {
+                    self.gw_reached.push(t);
+                }
+                let energised: u64 = (0..clusters.len())
+                    .filter(own)
+                    .map(|c| sim.ever_energised[c])
+                    .sum();
+                if self.full_capacity.is_none()
+                    && self.total_ordered > 0
+                    && energised == self.total_ordered
+                {
+                    self.full_capacity = Some(t);
+                }
+            }
+            if changed.power {
+                for (site, first) in self.first_power.iter_mut().enumerate() {
+                    if first.is_none() && sim.firm_power_mw(site) > 0.0 {
+                        *first = Some(t);
                     }
                 }
             }
-            let region_it_gw: f64 = (0..clusters.len())
-                .map(|c| sim.energised_it_mw(c))
-                .sum::<f64>()
-                / 1000.0;
-            while region_it_gw + 1e-9 >= (gw_reached.len() + 1) as f64 {
-                gw_reached.push(t);
-            }
-            let energised: u64 = (0..clusters.len())
-                .filter(own)
-                .map(|c| sim.ever_energised[c])
-                .sum();
-            if full_capacity.is_none() && total_ordered > 0 && energised == total_ordered {
-                full_capacity = Some(t);
-            }
         }
-        if changed.power {
-            for (site, first) in first_power.iter_mut().enumerate() {
-                if first.is_none() && sim.firm_power_mw(site) > 0.0 {
-                    *first = Some(t);
-                }
-            }
+        // Nothing else happens up to the limit: its boundaries can be recorded.
+        while self.monthly.len() <= month && boundary(self.monthly.len()) <= limit {
+            self.record_next();
         }
     }
-    while monthly.len() <= months {
-        monthly.push(sim.snapshot(boundary(monthly.len())));
-        operational_gpu_hours.push(sim.operational_gpu_hours.clone());
+
+    /// Records every month boundary strictly before `t`.
+    fn record_before(&mut self, t: SimTime) {
+        let boundary = |m: usize| SimTime::ZERO.after_months(m as f64);
+        while self.monthly.len() <= self.months && boundary(self.monthly.len()) < t {
+            self.record_next();
+        }
     }
-    Replication {
-        events: sim.log,
-        stages: sim.stages,
-        monthly,
-        first_power,
-        first_gpu,
-        site_full_capacity,
-        gw_reached,
-        full_capacity,
-        waits_gpu_hours: sim.waits,
-        gpus: sim.gpus,
-        operational_gpu_hours,
-        outlays: sim.outlays,
-        retirements: sim.retirements,
+
+    fn record_next(&mut self) {
+        let b = SimTime::ZERO.after_months(self.monthly.len() as f64);
+        self.monthly.push(self.sim.snapshot(b));
+        self.operational_gpu_hours
+            .push(self.sim.operational_gpu_hours.clone());
+    }
+
+    /// Runs to the end of the horizon and returns the replication.
+    pub fn finish(mut self) -> Replication {
+        self.run_to_month(self.months);
+        while self.monthly.len() <= self.months {
+            self.record_next();
+        }
+        let sim = self.sim;
+        Replication {
+            events: sim.log,
+            stages: sim.stages,
+            monthly: self.monthly,
+            first_power: self.first_power,
+            first_gpu: self.first_gpu,
+            site_full_capacity: self.site_full_capacity,
+            gw_reached: self.gw_reached,
+            full_capacity: self.full_capacity,
+            waits_gpu_hours: sim.waits,
+            gpus: sim.gpus,
+            operational_gpu_hours: self.operational_gpu_hours,
+            outlays: sim.outlays,
+            retirements: sim.retirements,
+        }
     }
 }
 

@@ -610,3 +610,24 @@ fn failures_occur_at_the_catalog_rate_per_energised_gpu_day() {
         "{failed} failures, {expected:.0} expected"
     );
 }
+
+#[test]
+fn stepping_a_month_at_a_time_gives_the_replication_run_at_once() {
+    for name in ["eu-sovereign-2030.toml", "second-source-200mw.toml"] {
+        let s = shipped(name);
+        for replication in 0..2 {
+            let whole = buildout::simulate(&s, replication, true);
+            let mut stepper = buildout::Stepper::new(&s, replication, true);
+            for month in 0..=stepper.months() {
+                stepper.run_to_month(month);
+                assert_eq!(stepper.recorded(), month + 1, "{name}: month {month}");
+            }
+            let stepped = stepper.finish();
+            assert_eq!(
+                format!("{stepped:?}"),
+                format!("{whole:?}"),
+                "{name}: replication {replication}"
+            );
+        }
+    }
+}
