@@ -166,6 +166,7 @@ pub fn build(run: &RunData) -> Document {
     charts.extend(compute(run, &policy));
     d.insert("utilisation".into(), json!(utilisation(run)));
     d.insert("dispatch".into(), json!(dispatch_rows(run)));
+    d.insert("forgone".into(), forgone(run));
     if let Some((rows, chart)) = portability(run) {
         d.insert("portability".into(), rows);
         charts.push(chart);
@@ -726,6 +727,58 @@ fn compute(run: &RunData, policy: &str) -> Vec<Chart> {
         },
     });
     charts
+}
+
+/// Demand forgone for lack of compute: the totals of `summary.json`, and per owner the P50 of each
+/// year (EUR when priced, else GPU-hours) from the `forgone` table; `null` without it.
+fn forgone(run: &RunData) -> Value {
+    let t = "forgone";
+    if !run.has(t) {
+        return Value::Null;
+    }
+    let q = |key: &str, f: &dyn Fn(f64) -> String| {
+        ["p50", "p10", "p90"].map(|k| run.num(&format!("{key}_{k}")).map(f))
+    };
+    let [h50, h10, h90] = q("compute_forgone_gpu_hours", &large);
+    let [e50, e10, e90] = q("revenue_forgone_eur", &money);
+    let owner = run.texts(t, "owner");
+    let kind = run.texts(t, "kind");
+    let year = run.numbers(t, "year");
+    let priced = run.num("revenue_forgone_eur_p50").is_some();
+    let values = if priced {
+        run.numbers(t, "revenue_eur_p50")
+    } else {
+        run.numbers(t, "gpu_hours_p50")
+    };
+    let years = year.iter().fold(0.0_f64, |a, b| a.max(*b)) as usize + 1;
+    let mut rows: Vec<Value> = Vec::new();
+    let mut i = 0;
+    while i < owner.len() {
+        let cells: Vec<String> = (i..(i + years).min(owner.len()))
+            .map(|j| {
+                if priced {
+                    money(values[j])
+                } else {
+                    large(values[j])
+                }
+            })
+            .collect();
+        if values[i..(i + years).min(owner.len())]
+            .iter()
+            .any(|v| *v > 0.0)
+        {
+            rows.push(json!({ "owner": owner[i], "kind": kind[i], "cells": cells }));
+        }
+        i += years;
+    }
+    json!({
+        "start": run.text("horizon_start_date").unwrap_or_default(),
+        "hours": h50, "hours_p10": h10, "hours_p90": h90,
+        "eur": e50, "eur_p10": e10, "eur_p90": e90,
+        "priced": priced,
+        "years": (1..=years).map(|y| format!("Y{y}")).collect::<Vec<_>>(),
+        "rows": rows,
+    })
 }
 
 /// The value of a portability standard (`--compare-dispatch`): each level's row, the headline

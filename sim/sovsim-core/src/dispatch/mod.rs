@@ -315,6 +315,28 @@ impl Setup {
             })
     }
 
+    /// The fastest cluster inference demand `demand` may use at home under pooling, with its
+    /// tokens per GPU-hour: what its unserved tokens would have needed; `None` if it may use none.
+    pub fn best_inference(&self, demand: usize) -> Option<(usize, f64)> {
+        let rates = &self.inference[demand];
+        rates
+            .pooled_order
+            .iter()
+            .map(|&c| (c, rates.pooled[c]))
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+    }
+
+    /// The fastest cluster campaign `campaign`'s runs may use at home under pooling, with its
+    /// training FLOP per GPU-hour (MFU included); `None` if they may use none.
+    pub fn best_training(&self, scenario: &Scenario, campaign: usize) -> Option<(usize, f64)> {
+        let access = &self.training[campaign];
+        let mfu = scenario.training[campaign].mfu;
+        (0..access.pooled.len())
+            .filter(|&c| access.pooled[c])
+            .map(|c| (c, self.training_flop_per_gpu_hour[c] * mfu))
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+    }
+
     /// Tokens one GPU-hour of cluster `cluster` serves to inference demand `demand` under the
     /// policy; 0 when the demand may not use the cluster.
     pub fn inference_rate(&self, demand: usize, cluster: usize) -> f64 {
@@ -496,6 +518,8 @@ pub struct Outcome {
     pub recoverable_gpu_hours: Vec<Vec<Vec<f64>>>,
     /// Per inference demand over the horizon: (tokens demanded, tokens served).
     pub demand_tokens: Vec<(f64, f64)>,
+    /// Per month, per inference demand: tokens asked for and not served.
+    pub unserved_tokens: Vec<Vec<f64>>,
     /// Per tier over the horizon: (FLOP demanded, FLOP served).
     pub tier_flop: Vec<(f64, f64)>,
     /// Every run that arrived within the horizon.
@@ -664,6 +688,7 @@ impl<'a> Dispatcher<'a> {
                 Vec::new()
             },
             demand_tokens: vec![(0.0, 0.0); scenario.inference.len()],
+            unserved_tokens: Vec::with_capacity(months),
             tier_flop: vec![(0.0, 0.0); scenario.tiers.len()],
             runs: draws
                 .runs
@@ -958,6 +983,7 @@ impl<'a> Dispatcher<'a> {
             .zip(served.iter())
             .map(|(a, s)| a - s)
             .collect();
+        out.unserved_tokens.push(unserved.clone());
         place_unserved(setup, draws, queue, window, &unserved, idle);
         for c in 0..clusters {
             let stranded = before[c] - idle[c];

@@ -465,3 +465,125 @@ impl PortabilitySummary {
         quantiles(&self.value[1])
     }
 }
+
+/// The market prices forgone demand is valued at: per month, per SKU, a GPU-hour [EUR]; and, when
+/// the scenario sells tokens, per month, a million output tokens [EUR].
+pub struct MarketPrices<'p> {
+    /// Per month, per SKU.
+    pub gpu_hour_eur: &'p [Vec<f64>],
+    /// Per month, when tokens are priced.
+    pub tokens_eur_per_mtok: Option<&'p [f64]>,
+}
+
+/// What the demand left unserved in one replication would have needed and paid, per owner
+/// (inference demands in scenario order, then training campaigns) and year of the horizon:
+/// (GPU-hours at its fastest eligible cluster, revenue at the scenario's prices when financed).
+/// Tokens are valued at the token price where the scenario sells tokens, else as the GPU-hours
+/// they need at that cluster's market price; a run's unfinished compute as the GPU-hours it needs
+/// at its fastest eligible cluster, in the month it arrived. A demand no cluster may serve
+/// forgoes nothing here: no GPU-hour of the scenario could have served it.
+pub fn forgone(
+    scenario: &Scenario,
+    setup: &super::Setup,
+    outcome: &Outcome,
+    prices: Option<&MarketPrices>,
+) -> Vec<Vec<(f64, Option<f64>)>> {
+    let months = outcome.unserved_tokens.len();
+    let years = months.div_ceil(12);
+    let owners = scenario.inference.len() + scenario.training.len();
+    let mut out = vec![vec![(0.0, prices.map(|_| 0.0)); years]; owners];
+    let sku = |c: usize| scenario.clusters[c].sku.index();
+    for (m, unserved) in outcome.unserved_tokens.iter().enumerate() {
+        for (i, tokens) in unserved.iter().enumerate() {
+            let Some((c, rate)) = setup.best_inference(i) else {
+                continue;
+            };
+            let hours = tokens / rate;
+            let cell = &mut out[i][m / 12];
+            cell.0 += hours;
+            if let (Some(eur), Some(p)) = (cell.1.as_mut(), prices) {
+                *eur += match p.tokens_eur_per_mtok {
+                    Some(t) => tokens * t[m] / 1e6,
+                    None => hours * p.gpu_hour_eur[m][sku(c)],
+                };
+            }
+        }
+    }
+    for run in &outcome.runs {
+        let k = run.request.campaign;
+        let Some((c, flop_per_hour)) = setup.best_training(scenario, k) else {
+            continue;
+        };
+        let m = ((run.request.arrival_hours / super::HOURS_PER_YEAR * 12.0).floor() as usize)
+            .min(months.saturating_sub(1));
+        let hours = (run.flop - run.flop_done).max(0.0) / flop_per_hour;
+        let cell = &mut out[scenario.inference.len() + k][m / 12];
+        cell.0 += hours;
+        if let (Some(eur), Some(p)) = (cell.1.as_mut(), prices) {
+            *eur += hours * p.gpu_hour_eur[m][sku(c)];
+        }
+    }
+    out
+}
+
+/// Revenue forgone for lack of compute, over replications: per owner and year, and in total.
+#[derive(Clone, Debug, Default)]
+pub struct ForgoneSummary {
+    /// Per owner, per year: (GPU-hours, EUR).
+    cells: Vec<Vec<[Quantiles; 2]>>,
+    /// Per replication over the horizon: (GPU-hours, EUR).
+    total: [Quantiles; 2],
+}
+
+impl ForgoneSummary {
+    /// An empty summary for `scenario`.
+    pub fn new(scenario: &Scenario) -> Self {
+        let years = (scenario.meta.horizon_years as usize * 12).div_ceil(12);
+        ForgoneSummary {
+            cells: vec![
+                vec![Default::default(); years];
+                scenario.inference.len() + scenario.training.len()
+            ],
+            total: Default::default(),
+        }
+    }
+
+    /// Adds one replication's [`forgone`].
+    pub fn add(&mut self, forgone: &[Vec<(f64, Option<f64>)>]) {
+        let (mut hours, mut eur) = (0.0, Some(0.0));
+        for (q, owner) in self.cells.iter_mut().zip(forgone) {
+            for (q, (h, e)) in q.iter_mut().zip(owner) {
+                q[0].add(*h);
+                hours += h;
+                match (e, eur.as_mut()) {
+                    (Some(e), Some(total)) => {
+                        q[1].add(*e);
+                        *total += e;
+                    }
+                    _ => eur = None,
+                }
+            }
+        }
+        self.total[0].add(hours);
+        if let Some(e) = eur {
+            self.total[1].add(e);
+        }
+    }
+
+    /// Years of the horizon.
+    pub fn years(&self) -> usize {
+        self.cells.first().map_or(0, Vec::len)
+    }
+
+    /// P10/P50/P90 of owner `owner`'s (GPU-hours, EUR) forgone in year `year`; EUR `None` unless
+    /// financed.
+    pub fn cell(&self, owner: usize, year: usize) -> ([f64; 3], Option<[f64; 3]>) {
+        let q = &self.cells[owner][year];
+        (q[0].get(), quantiles(&q[1]))
+    }
+
+    /// P10/P50/P90 over the horizon of (GPU-hours, EUR) forgone.
+    pub fn total(&self) -> (Option<[f64; 3]>, Option<[f64; 3]>) {
+        (quantiles(&self.total[0]), quantiles(&self.total[1]))
+    }
+}

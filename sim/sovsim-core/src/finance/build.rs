@@ -449,6 +449,25 @@ pub fn gpu_hour_prices_eur(
     )
 }
 
+/// Per month of a `months`-month horizon: the price of a million output tokens mid-month [EUR],
+/// declining as GPU-hours do; `None` without a finance section or a token price.
+pub fn token_prices_eur_per_mtok(
+    scenario: &Scenario,
+    prices: &Prices,
+    months: usize,
+) -> Option<Vec<f64>> {
+    let f = scenario.finance.as_ref()?;
+    let per_mtok = prices.token_eur_per_mtok?;
+    Some(
+        (0..months)
+            .map(|m| {
+                let mid_years = (m as f64 + 0.5) / 12.0;
+                per_mtok * (1.0 - f.price_decline_per_year).powf(mid_years)
+            })
+            .collect(),
+    )
+}
+
 /// The market price of a GPU-hour of SKU `sku` at `years` from the start [EUR]: its price when
 /// new, declining with the generation's age from its release (or the start).
 pub fn market_price_eur(f: &Finance, prices: &Prices, sku: usize, years: f64) -> f64 {

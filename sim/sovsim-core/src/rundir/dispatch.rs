@@ -7,7 +7,8 @@ use super::run::boundary_date;
 use super::table::{Table, Values, quantile_columns, tidy};
 use crate::dispatch::PORTABILITY_LEVELS;
 use crate::dispatch::summary::{
-    DispatchSummary, MONTH_SERIES, PORTABILITY_FIGURES, PolicySummary, PortabilitySummary, Scalar,
+    DispatchSummary, ForgoneSummary, MONTH_SERIES, PORTABILITY_FIGURES, PolicySummary,
+    PortabilitySummary, Scalar,
 };
 use crate::dispatch::{self, Outcome};
 use crate::engine::buildout::Layout;
@@ -51,6 +52,50 @@ pub(super) fn summary(m: &mut Map<String, Value>, scenario: &Scenario, d: &Dispa
         put_q(m, "grid_recovered_gpu_hours", recovered.map(|r| r.0));
         put_q(m, "grid_recovered_share", recovered.map(|r| r.1));
     }
+}
+
+/// Adds the keys of the demand forgone for lack of compute.
+pub(super) fn forgone_summary(m: &mut Map<String, Value>, f: &ForgoneSummary) {
+    let (hours, eur) = f.total();
+    put_q(m, "compute_forgone_gpu_hours", hours);
+    put_q(m, "revenue_forgone_eur", eur);
+}
+
+/// The `forgone` table: per owner and year.
+pub(super) fn forgone(scenario: &Scenario, f: &ForgoneSummary) -> Table {
+    let owners: Vec<(&str, &str)> = scenario
+        .inference
+        .iter()
+        .map(|d| (d.id.as_str(), "inference"))
+        .chain(
+            scenario
+                .training
+                .iter()
+                .map(|k| (k.id.as_str(), "training")),
+        )
+        .collect();
+    let years = f.years();
+    let rows: Vec<(usize, usize)> = (0..owners.len())
+        .flat_map(|o| (0..years).map(move |y| (o, y)))
+        .collect();
+    let cells: Vec<_> = rows.iter().map(|&(o, y)| f.cell(o, y)).collect();
+    let hours: Vec<[f64; 3]> = cells.iter().map(|c| c.0).collect();
+    let eur: Vec<Option<[f64; 3]>> = cells.iter().map(|c| c.1).collect();
+    let table = Table::new()
+        .column(
+            "owner",
+            Values::Text(rows.iter().map(|r| owners[r.0].0.to_owned()).collect()),
+        )
+        .column(
+            "kind",
+            Values::Text(rows.iter().map(|r| owners[r.0].1.to_owned()).collect()),
+        )
+        .column(
+            "year",
+            Values::U64(rows.iter().map(|r| r.1 as u64).collect()),
+        );
+    let table = quantile_columns(table, "gpu_hours", &hours);
+    super::table::optional_quantile_columns(table, "revenue_eur", &eur)
 }
 
 /// Adds the keys of the value of a portability standard (`--compare-dispatch`).

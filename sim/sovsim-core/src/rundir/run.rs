@@ -23,6 +23,7 @@ pub fn contents(r: &RunResults) -> Contents {
     let a = &r.aggregate;
     let mut summary = summary(scenario, a, r.representative.index);
     dispatch::summary(&mut summary, scenario, &r.dispatch);
+    dispatch::forgone_summary(&mut summary, &r.forgone);
     if let Some(p) = &r.portability {
         dispatch::portability_summary(&mut summary, p);
     }
@@ -56,6 +57,7 @@ pub fn contents(r: &RunResults) -> Contents {
             dispatch::training_runs(scenario, &r.representative.outcomes),
         ),
     ];
+    tables.push(("forgone", dispatch::forgone(scenario, &r.forgone)));
     if let Some(p) = &r.portability {
         tables.push(("portability", dispatch::portability(&r.dispatch, p)));
     }

@@ -376,6 +376,16 @@ pub const DISPATCH_KEYS: &[Key] = &[
         "fraction",
         "share of the tier's demanded compute served (FLOP: 2 · active parameters per token, catalog FLOPs per run); null for a tier nobody asks for",
     ),
+    k(
+        "compute_forgone_gpu_hours_{q}",
+        "GPU-hours",
+        "under the scenario's policy, the GPU-hours the demand left unserved would have needed at its fastest eligible cluster, over the horizon (the `forgone` table has each owner and year)",
+    ),
+    k(
+        "revenue_forgone_eur_{q}",
+        "EUR",
+        "what that demand would have paid at the scenario's market prices (tokens at the token price where the scenario sells tokens): revenue forgone for lack of compute; null without a `[finance]` section",
+    ),
 ];
 
 /// Keys added by `--compare-dispatch`.
@@ -1025,6 +1035,25 @@ fn dispatch_tables(t: &mut Vec<TableSpec>) {
                 "GPU-hours used (training and inference)",
             ),
             quantiles("tokens", F64, "output tokens served"),
+        ],
+        dirs: RUN,
+    });
+    t.push(TableSpec {
+        stem: "forgone",
+        row: "one inference demand or training campaign × one year of the horizon, under the scenario's policy: what its demand left unserved would have needed and paid",
+        groups: vec![
+            some(&["owner", "kind"], Text, "demand or campaign id; `inference` or `training`"),
+            one("year", U64, "year of the horizon (0 = the first twelve months)"),
+            quantiles(
+                "gpu_hours",
+                F64,
+                "GPU-hours its unserved tokens, or its runs' unfinished compute (in the year they arrived), would have needed at its fastest eligible cluster",
+            ),
+            quantiles(
+                "revenue_eur",
+                OptF64,
+                "what they would have paid at that month's market price (tokens at the token price where the scenario sells tokens); empty without a `[finance]` section",
+            ),
         ],
         dirs: RUN,
     });

@@ -2,11 +2,20 @@
 //! the financial model carrying a debt sized on a base case — and the lender's base case itself.
 //! The only place the stages are chained.
 
-use crate::dispatch::summary::PortabilityPoint;
+use crate::dispatch::summary::{self, MarketPrices, PortabilityPoint};
 use crate::dispatch::{self, Outcome, Setup};
 use crate::engine::buildout::{self, Replication};
 use crate::finance::{self, BaseCase, Case, Financing, PhaseInputs, Prices, Terms};
 use crate::model::{Policy, Scenario};
+
+/// What one replication's dispatch left on the table (see [`Pipeline::forgone`]).
+#[derive(Clone, Debug)]
+pub struct Forgone {
+    /// Per owner (inference demands, then campaigns), per year: (GPU-hours, EUR) forgone.
+    pub by_owner: Vec<Vec<(f64, Option<f64>)>>,
+    /// What portability would recover, per level.
+    pub portability: Vec<PortabilityPoint>,
+}
 
 /// The stages one scenario's replications go through, set up once.
 #[derive(Clone, Debug)]
@@ -40,13 +49,30 @@ impl<'a> Pipeline<'a> {
         self
     }
 
-    /// What portability would recover in replication `replication`, dispatched as `outcome` under
-    /// the first policy: a point per level, priced at the market price of each month when the
-    /// scenario has a finance section; empty unless [`Pipeline::with_portability`].
-    pub fn portability(&self, replication: u64, outcome: &Outcome) -> Vec<PortabilityPoint> {
-        let price = finance::draw_prices(self.scenario, replication)
-            .and_then(|p| finance::gpu_hour_prices_eur(self.scenario, &p, outcome.months.len()));
-        PortabilityPoint::of(self.scenario, outcome, price.as_deref())
+    /// What the first policy's dispatch `outcome` of replication `replication` left on the table:
+    /// the revenue its unserved demand forgoes for lack of compute (see [`summary::forgone`]), and
+    /// what portability would recover (a point per level; empty unless
+    /// [`Pipeline::with_portability`]); priced at each month's market prices when financed.
+    pub fn forgone(&self, replication: u64, outcome: &Outcome) -> Forgone {
+        let months = outcome.months.len();
+        let prices = finance::draw_prices(self.scenario, replication);
+        let gpu = prices
+            .as_ref()
+            .and_then(|p| finance::gpu_hour_prices_eur(self.scenario, p, months));
+        let tokens = prices
+            .as_ref()
+            .and_then(|p| finance::token_prices_eur_per_mtok(self.scenario, p, months));
+        let market = gpu.as_deref().map(|g| MarketPrices {
+            gpu_hour_eur: g,
+            tokens_eur_per_mtok: tokens.as_deref(),
+        });
+        let setup = self.setups.iter().find(|s| s.policy == outcome.policy);
+        Forgone {
+            by_owner: setup.map_or_else(Vec::new, |s| {
+                summary::forgone(self.scenario, s, outcome, market.as_ref())
+            }),
+            portability: PortabilityPoint::of(self.scenario, outcome, gpu.as_deref()),
+        }
     }
 
     /// The scenario.

@@ -4,13 +4,13 @@
 
 use rayon::prelude::*;
 
-use super::pipeline::Pipeline;
+use super::pipeline::{Forgone, Pipeline};
 use super::sensitivity::{self, CaseOutcome, Evaluator, Mode, Tornado};
 use super::{Progress, StudyError, cases};
 use crate::assumptions::{self, Assumption, Provenance};
 use crate::catalog::Catalog;
 use crate::dispatch::Outcome;
-use crate::dispatch::summary::{DispatchSummary, PortabilityPoint, PortabilitySummary};
+use crate::dispatch::summary::{DispatchSummary, ForgoneSummary, PortabilitySummary};
 use crate::engine::aggregate::Aggregate;
 use crate::engine::buildout::{self, Replication};
 use crate::engine::replicate::replicate;
@@ -87,6 +87,8 @@ pub struct RunResults {
     pub dispatch: DispatchSummary,
     /// What portability recovers, from none to full, under the first policy (`--compare-dispatch`).
     pub portability: Option<PortabilitySummary>,
+    /// Revenue forgone for lack of compute under the first policy.
+    pub forgone: ForgoneSummary,
     /// The financial model, with a `[finance]` section.
     pub finance: Option<Financed>,
     /// The representative replication.
@@ -143,7 +145,7 @@ pub fn run(
         pipeline = pipeline.with_portability();
     }
     progress.start(request.runs, "replications");
-    let (aggregate, dispatched, financed, portable) = replicate(
+    let (aggregate, dispatched, financed, (portable, forgone)) = replicate(
         scenario,
         request.runs,
         request.threads,
@@ -151,34 +153,35 @@ pub fn run(
             Aggregate::new(scenario),
             DispatchSummary::new(scenario, &policies),
             FinanceSummary::new(),
-            PortabilitySummary::new(),
+            (PortabilitySummary::new(), ForgoneSummary::new(scenario)),
         ),
-        |(a, d, f, p), first, chunk| {
+        |(a, d, f, (p, g)), first, chunk| {
             a.add_chunk(chunk);
             // Dispatch and finance are parallel across the chunk and folded in replication order.
-            let results: Vec<(Vec<Outcome>, Option<Figures>, Vec<PortabilityPoint>)> = chunk
+            let results: Vec<(Vec<Outcome>, Option<Figures>, Option<Forgone>)> = chunk
                 .par_iter()
                 .enumerate()
                 .map(|(i, r)| {
                     let replication = first + i as u64;
                     let (outcomes, case) = pipeline.through(replication, r);
-                    let points = outcomes
-                        .first()
-                        .map_or_else(Vec::new, |o| pipeline.portability(replication, o));
+                    let left = outcomes.first().map(|o| pipeline.forgone(replication, o));
                     let figures = case.map(|c| {
                         let phases = c.phases.into_iter().map(|p| p.metrics).collect();
                         (c.metrics, phases)
                     });
-                    (outcomes, figures, points)
+                    (outcomes, figures, left)
                 })
                 .collect();
-            for (o, m, points) in &results {
+            for (o, m, left) in &results {
                 d.add(o);
                 if let Some((m, phases)) = m {
                     f.add(m, phases);
                 }
-                if !points.is_empty() {
-                    p.add(points);
+                if let Some(left) = left {
+                    g.add(&left.by_owner);
+                    if !left.portability.is_empty() {
+                        p.add(&left.portability);
+                    }
                 }
             }
             progress.advance(chunk.len() as u64);
@@ -211,6 +214,7 @@ pub fn run(
         aggregate,
         dispatch: dispatched,
         portability: request.compare_dispatch.then_some(portable),
+        forgone,
         finance: base.map(|base| {
             let qualifies: Vec<Vec<bool>> = (0..scenario.tiers.len())
                 .map(|t| eligibility.iter().map(|e| e.qualifies[t]).collect())

@@ -4,8 +4,8 @@
 use std::fmt::Write as _;
 
 use super::format::{self, money};
-use crate::dispatch::summary::PortabilitySummary;
 use crate::dispatch::summary::{DispatchSummary, Scalar};
+use crate::dispatch::summary::{ForgoneSummary, PortabilitySummary};
 use crate::engine::aggregate::{Aggregate, DelaySummary, SiteSeries};
 use crate::engine::buildout::WaitCause;
 use crate::engine::time::SimTime;
@@ -24,6 +24,7 @@ pub fn summary(r: &RunResults, out: &str) -> String {
     let mut told = human(scenario, &r.aggregate);
     told.push_str(&sovereignty_summary(scenario, &r.eligibility));
     told.push_str(&dispatch(scenario, &r.dispatch));
+    told.push_str(&forgone(scenario, &r.forgone));
     if let Some(p) = &r.portability {
         told.push_str(&portability(&r.dispatch, p));
     }
@@ -228,6 +229,55 @@ fn dispatch(scenario: &Scenario, d: &DispatchSummary) -> String {
             pct(Some(share))
         );
     }
+    s
+}
+
+/// Human lines: what the demand left unserved would have needed and paid, and whose it was.
+fn forgone(scenario: &Scenario, f: &ForgoneSummary) -> String {
+    let mut s = String::new();
+    let (Some(hours), eur) = f.total() else {
+        return s;
+    };
+    if hours[2] <= 0.0 {
+        let _ = writeln!(s, "  Every demand that some cluster may serve was served");
+        return s;
+    }
+    let owners: Vec<&str> = scenario
+        .inference
+        .iter()
+        .map(|d| d.id.as_str())
+        .chain(scenario.training.iter().map(|k| k.id.as_str()))
+        .collect();
+    // The owner with the most forgone, by the sum of its yearly P50s (EUR when priced).
+    let weight = |o: usize| -> f64 {
+        (0..f.years())
+            .map(|y| {
+                let (h, e) = f.cell(o, y);
+                e.map_or(h[1], |e| e[1])
+            })
+            .sum()
+    };
+    let top = (0..owners.len()).max_by(|&a, &b| weight(a).total_cmp(&weight(b)).then(b.cmp(&a)));
+    let _ = write!(
+        s,
+        "  Demand left unserved would have needed {} GPU-hours (P50; {} to {})",
+        count(hours[1]),
+        count(hours[0]),
+        count(hours[2])
+    );
+    if let Some(e) = eur {
+        let _ = write!(
+            s,
+            " and paid {} (P50; {} to {}): revenue forgone for lack of compute",
+            money(e[1]),
+            money(e[0]),
+            money(e[2])
+        );
+    }
+    if let Some(top) = top {
+        let _ = write!(s, ", most of it `{}`'s", owners[top]);
+    }
+    let _ = writeln!(s);
     s
 }
 

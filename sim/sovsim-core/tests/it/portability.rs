@@ -139,6 +139,12 @@ portability = {{ inference = {share} }}
         let got = measured.recoverable_gpu_hours[l][0][1];
         assert!(close(got, expected), "level {level}: {got} vs {expected}");
     }
+    // What it forgoes: half of its tokens, as GPU-hours of `a` (the fastest it may use).
+    let year = dispatch::summary::forgone(&s, &setup, &measured, None)[0][0].0;
+    let twelve_months = sovsim_core::engine::time::SimTime::ZERO
+        .after_months(12.0)
+        .0 as f64;
+    assert!(close(year, 500.0 * twelve_months), "{year}");
     // Half: half of the unserved half moves to `b` at 0.9 of its rate.
     let out = run(&with(0.5), Policy::Grid, &[1000.0, 1000.0]);
     assert!(close(out.months[0].tokens_served, 1.25 * home(h)));
@@ -284,4 +290,37 @@ fn an_unknown_architecture_and_a_share_above_one_are_both_reported_with_a_hint()
     assert!(arch.span.is_some(), "located");
     let share = find("not-a-fraction");
     assert_eq!(share.field, "dispatch.portability.training");
+}
+
+#[test]
+fn demand_left_unserved_is_valued_at_its_fastest_eligible_cluster() {
+    use sovsim_core::dispatch::summary::{MarketPrices, forgone};
+    // The B200 + H100 run that never starts today: its whole compute is forgone, as the GPU-hours
+    // it needs on the B200 block (2,250 TFLOPS × 0.4 MFU).
+    let s = parse(&two_generations(
+        "b200-hgx",
+        "h100-sxm",
+        600,
+        r#""blackwell""#,
+        "training = 0",
+    ));
+    let months = s.meta.horizon_years as usize * 12;
+    let setup = Setup::new(&s, Policy::Grid);
+    let capacity = flat_capacity(&[600.0, 600.0], months);
+    let out = dispatch::dispatch(&s, &setup, &capacity, &dispatch::draw(&s, 0));
+    assert_eq!(out.runs.len(), 1);
+    let price = vec![vec![2.0, 1.0]; months];
+    let market = MarketPrices {
+        gpu_hour_eur: &price,
+        tokens_eur_per_mtok: None,
+    };
+    let by_owner = forgone(&s, &setup, &out, Some(&market));
+    let hours = 7.2e23 / (2250e12 * 0.4 * 3600.0);
+    let (got_hours, got_eur) = by_owner[0][0];
+    assert!(close(got_hours, hours), "{got_hours} vs {hours}");
+    // Priced at the B200's SKU (index 0): €2 a GPU-hour.
+    assert!(close(got_eur.unwrap_or(0.0), 2.0 * hours));
+    assert!(by_owner[0][1..].iter().all(|(h, _)| *h == 0.0));
+    // Without prices, the GPU-hours only.
+    assert_eq!(forgone(&s, &setup, &out, None)[0][0], (got_hours, None));
 }
