@@ -660,6 +660,9 @@ pub struct Dispatcher<'a> {
     tokens: Vec<f64>,
     served: Vec<f64>,
     asked: Vec<f64>,
+    /// Per model: (tokens its demands were served, tokens they were stated to ask) so far — the
+    /// context it has collected, against the plan's.
+    context: Vec<(f64, f64)>,
     /// The next month to dispatch.
     month: usize,
 }
@@ -719,6 +722,7 @@ impl<'a> Dispatcher<'a> {
             tokens: vec![0.0; clusters],
             served: vec![0.0; scenario.inference.len()],
             asked: vec![0.0; scenario.inference.len()],
+            context: vec![(0.0, 0.0); scenario.models.len()],
             month: 0,
         }
     }
@@ -752,6 +756,7 @@ impl<'a> Dispatcher<'a> {
             tokens,
             served,
             asked,
+            context,
             month: next_month,
         } = self;
         let (scenario, setup, draws) = (*scenario, *setup, *draws);
@@ -934,9 +939,21 @@ impl<'a> Dispatcher<'a> {
             idle[c] = (avail[c] - trained[c]).max(0.0);
             month.training_gpu_hours += trained[c];
         }
+        // A demand that follows its model's context asks for its stated tokens × (served ÷
+        // stated so far)^elasticity, read at the month's start whatever the order of service.
+        let stated: Vec<f64> = (0..scenario.inference.len())
+            .map(|i| {
+                let (tpd, growth) = (draws.tokens_per_day[i], draws.growth_per_year[i]);
+                tokens_between(tpd, growth, demand_start[i], t0, t1)
+            })
+            .collect();
         for &i in &setup.order {
-            let (tpd, growth) = (draws.tokens_per_day[i], draws.growth_per_year[i]);
-            asked[i] = tokens_between(tpd, growth, demand_start[i], t0, t1);
+            let d = &scenario.inference[i];
+            asked[i] = stated[i];
+            let (served_so_far, stated_so_far) = context[d.model.index()];
+            if d.context_elasticity > 0.0 && stated_so_far > 0.0 {
+                asked[i] *= (served_so_far / stated_so_far).powf(d.context_elasticity);
+            }
             let rates = &setup.inference[i];
             served[i] = fill(
                 asked[i],
@@ -966,6 +983,9 @@ impl<'a> Dispatcher<'a> {
             }
         }
         for &i in &setup.order {
+            let model = &mut context[scenario.inference[i].model.index()];
+            model.0 += served[i];
+            model.1 += stated[i];
             month.tokens_demanded += asked[i];
             month.tokens_served += served[i];
             out.demand_tokens[i].0 += asked[i];

@@ -705,6 +705,9 @@ pub struct InferenceDemand {
     pub start_date: Date,
     /// Accelerator architectures its serving stack is written for (`None`: every one).
     pub home: Option<Home>,
+    /// Elasticity of its volume to its model's context: tokens served ÷ tokens stated so far
+    /// [fraction]; 0: demand as stated.
+    pub context_elasticity: f64,
 }
 
 /// The accelerator architectures a workload's code is written for, with their vendors.

@@ -324,3 +324,45 @@ fn demand_left_unserved_is_valued_at_its_fastest_eligible_cluster() {
     // Without prices, the GPU-hours only.
     assert_eq!(forgone(&s, &setup, &out, None)[0][0], (got_hours, None));
 }
+
+#[test]
+fn a_model_left_short_of_compute_loses_the_demand_that_follows_its_context() {
+    // 1,000 GB300 serve DeepSeek-V3 at 5,800 tokens/s each; the demand asks 1.5 times that.
+    let per_day = 1.5 * 1000.0 * 5800.0 * 86_400.0;
+    let with = |elasticity: f64| {
+        parse(&format!(
+            r#"{TWO_CLUSTERS}
+[[demand.inference]]
+id = "chat"
+tier = "resident"
+model = "deepseek-v3"
+operators = ["eu-op"]
+tokens_per_day = {per_day}
+context_elasticity = {elasticity}
+"#
+        ))
+    };
+    let capacity = |o: &dispatch::Outcome, m: usize| o.months[m].available_gpu_hours / 2.0;
+    let home = |gpu_hours: f64| gpu_hours * 5800.0 * 3600.0;
+    // Siloed on `a` alone: month 0 serves two thirds of what is asked, so from month 1 the
+    // demand asks 1.5 × (2/3)^ε of its stated volume, and the served share stays at 2/3.
+    for (elasticity, kept) in [(0.0, 1.0), (0.5, (2.0_f64 / 3.0).sqrt()), (1.0, 2.0 / 3.0)] {
+        let out = run(&with(elasticity), Policy::Siloed, &[1000.0, 1000.0]);
+        let first = &out.months[0];
+        assert!(close(first.tokens_demanded, 1.5 * home(capacity(&out, 0))));
+        assert!(close(first.tokens_served, home(capacity(&out, 0))));
+        for m in 1..12 {
+            let month = &out.months[m];
+            let asked = 1.5 * kept * home(capacity(&out, m));
+            assert!(
+                close(month.tokens_demanded, asked),
+                "ε {elasticity} month {m}: {} vs {asked}",
+                month.tokens_demanded
+            );
+            assert!(close(
+                month.tokens_served,
+                asked.min(home(capacity(&out, m)))
+            ));
+        }
+    }
+}

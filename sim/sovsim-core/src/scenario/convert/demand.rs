@@ -269,6 +269,10 @@ pub(super) fn convert_demand(
             None => Some(ctx.start),
         };
         let home = home(ctx, &at("architectures"), d.architectures.as_deref());
+        let elasticity = match d.context_elasticity {
+            Some(e) => ctx.fraction(&at("context_elasticity"), e),
+            None => Some(0.0),
+        };
         if let (
             Some(tier),
             Some(model),
@@ -277,8 +281,10 @@ pub(super) fn convert_demand(
             Some(start),
             Some(operators),
             Some(home),
-        ) = (tier, model, tokens, growth, start, operators, home)
-        {
+            Some(context_elasticity),
+        ) = (
+            tier, model, tokens, growth, start, operators, home, elasticity,
+        ) {
             inference.push(m::InferenceDemand {
                 id: d.id.clone(),
                 tier: m::TierId(tier as u32),
@@ -288,6 +294,7 @@ pub(super) fn convert_demand(
                 growth_per_year: growth,
                 start_date: start,
                 home,
+                context_elasticity,
             });
         }
     }
