@@ -92,6 +92,23 @@ fn a_portable_run_spans_two_architectures_at_the_penalty_off_home() {
     ));
 }
 
+/// `base` with one DeepSeek-V3 demand of `eu-op` asking 1.5 times what 1,000 GB300 serve (5,800
+/// tokens/s each, catalog), its entry ending with `rest`.
+fn chat_at_one_and_a_half_times_a(base: &str, rest: &str) -> sovsim_core::model::Scenario {
+    let per_day = 1.5 * 1000.0 * 5800.0 * 86_400.0;
+    parse(&format!(
+        r#"{base}
+[[demand.inference]]
+id = "chat"
+tier = "resident"
+model = "deepseek-v3"
+operators = ["eu-op"]
+tokens_per_day = {per_day}
+{rest}
+"#
+    ))
+}
+
 #[test]
 fn inference_left_unserved_at_home_moves_off_it_by_its_share() {
     // `a`: 1,000 GB300 (home), `b`: 1,000 H100 (Hopper, same vendor: 10 % penalty by default).
@@ -101,23 +118,13 @@ fn inference_left_unserved_at_home_moves_off_it_by_its_share() {
         "sku = \"h100-sxm\"\ngpus = 1000\norder_date = 2026-03-01\nlead_time_months = 9\nrepair_days = 3\n\n[[tiers]]",
         1,
     );
-    let per_day = 1.5 * 1000.0 * 5800.0 * 86_400.0;
     let with = |share: f64| {
-        parse(&format!(
-            r#"{base}
-[[demand.inference]]
-id = "chat"
-tier = "resident"
-model = "deepseek-v3"
-operators = ["eu-op"]
-tokens_per_day = {per_day}
-architectures = ["blackwell-ultra"]
-
-[dispatch]
-policy = "grid"
-portability = {{ inference = {share} }}
-"#
-        ))
+        chat_at_one_and_a_half_times_a(
+            &base,
+            &format!(
+                "architectures = [\"blackwell-ultra\"]\n\n[dispatch]\npolicy = \"grid\"\nportability = {{ inference = {share} }}"
+            ),
+        )
     };
     let month_hours = |o: &dispatch::Outcome| o.months[0].available_gpu_hours / 2000.0;
     let home = |h: f64| 1000.0 * h * 5800.0 * 3600.0;
@@ -328,19 +335,8 @@ fn demand_left_unserved_is_valued_at_its_fastest_eligible_cluster() {
 #[test]
 fn a_model_left_short_of_compute_loses_the_demand_that_follows_its_context() {
     // 1,000 GB300 serve DeepSeek-V3 at 5,800 tokens/s each; the demand asks 1.5 times that.
-    let per_day = 1.5 * 1000.0 * 5800.0 * 86_400.0;
     let with = |elasticity: f64| {
-        parse(&format!(
-            r#"{TWO_CLUSTERS}
-[[demand.inference]]
-id = "chat"
-tier = "resident"
-model = "deepseek-v3"
-operators = ["eu-op"]
-tokens_per_day = {per_day}
-context_elasticity = {elasticity}
-"#
-        ))
+        chat_at_one_and_a_half_times_a(TWO_CLUSTERS, &format!("context_elasticity = {elasticity}"))
     };
     let capacity = |o: &dispatch::Outcome, m: usize| o.months[m].available_gpu_hours / 2.0;
     let home = |gpu_hours: f64| gpu_hours * 5800.0 * 3600.0;
