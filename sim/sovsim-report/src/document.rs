@@ -326,6 +326,24 @@ fn paragraph(run: &RunData, policy: &str) -> String {
             " Under {policy} dispatch {stranded} of GPU-hours are stranded (idle while eligible demand goes unserved)."
         ));
     }
+    if let Some(forgone) = run
+        .num("revenue_forgone_eur_p50")
+        .filter(|v| *v > 0.0)
+        .map(money)
+    {
+        s.push_str(&format!(
+            " Demand left unserved forgoes {forgone} of revenue for lack of compute (P50)."
+        ));
+    }
+    if let Some(value) = run
+        .num("portability_value_eur_per_year_p50")
+        .filter(|v| *v > 0.0)
+        .map(money)
+    {
+        s.push_str(&format!(
+            " A compute portability standard would be worth {value} a year (P50)."
+        ));
+    }
     if run.financed() {
         let [irr10, irr, irr90] = p("project_irr");
         let [_, capex, _] = p("capex_total_eur");
