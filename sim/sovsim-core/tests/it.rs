@@ -27,6 +27,8 @@ mod golden;
 mod mutations;
 #[path = "it/portability.rs"]
 mod portability;
+#[path = "it/reinvest.rs"]
+mod reinvest;
 #[path = "it/sensitivity.rs"]
 mod sensitivity;
 #[path = "it/sovereignty.rs"]

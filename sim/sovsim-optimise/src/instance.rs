@@ -342,7 +342,7 @@ pub fn build(scenario: &Scenario) -> Result<Instance, Vec<MissingFigure>> {
     }
     let eligibility = sovereignty::evaluate(scenario);
     for (c, cl) in scenario.clusters.iter().enumerate() {
-        if cl.refresh_of.is_some() {
+        if !cl.planned() {
             continue;
         }
         if cl.accelerator.price_per_gpu.is_none() {

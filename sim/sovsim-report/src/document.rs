@@ -1070,7 +1070,7 @@ struct Annual {
     dscr: Vec<f64>,
 }
 
-const ANNUAL_COLUMNS: [&str; 16] = [
+const ANNUAL_COLUMNS: [&str; 17] = [
     "calc_revenue_eur",
     "calc_opex_eur",
     "calc_ebitda_eur",
@@ -1087,6 +1087,7 @@ const ANNUAL_COLUMNS: [&str; 16] = [
     "in_capex_shell_eur",
     "in_capex_gpus_eur",
     "in_capex_gpu_refresh_eur",
+    "in_capex_gpu_reinvested_eur",
 ];
 
 fn annual(run: &RunData) -> Annual {
@@ -1325,6 +1326,7 @@ fn finance(run: &RunData) -> (Value, Vec<Chart>) {
         ("halls", "in_capex_shell_eur"),
         ("GPUs", "in_capex_gpus_eur"),
         ("GPU refresh", "in_capex_gpu_refresh_eur"),
+        ("GPUs reinvested", "in_capex_gpu_reinvested_eur"),
     ]
     .iter()
     .map(|(label, c)| Series {

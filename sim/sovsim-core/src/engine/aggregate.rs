@@ -207,7 +207,7 @@ impl Aggregate {
         let width = SITE_SERIES.len()
             + SOURCE_SERIES.len() * layout.sources.len()
             + SKU_SERIES.len() * layout.skus.len();
-        let own = scenario.clusters.iter().filter(|c| c.refresh_of.is_none());
+        let own = scenario.clusters.iter().filter(|c| c.planned());
         let planned_gw: f64 = own.clone().map(|c| c.it_power().0).sum::<f64>() / 1000.0;
         let mut site_gpus = vec![0; sites];
         for c in own {

@@ -41,8 +41,8 @@ use rand_distr::{Distribution as _, Poisson};
 use super::queue::EventQueue;
 use super::random::Stream;
 pub use super::record::{
-    Asset, Event, GpuCounts, Layout, Outlay, Replication, SITE_STAGES, SiteState, SkuState,
-    WaitCause, Waits,
+    Asset, Event, GpuCounts, Layout, Outlay, Produced, Replication, SITE_STAGES, SiteState,
+    SkuState, WaitCause, Waits,
 };
 use super::sample::FactorDraws;
 use super::time::SimTime;
@@ -192,10 +192,10 @@ impl Sim<'_> {
     /// (the catalog keeps both in `availability`).
     fn asset_output_mw(&self, a: usize) -> f64 {
         let asset = &self.scenario.power_assets[a];
-        match asset.outage_days {
-            Some(_) if self.asset_up[a] => asset.capacity.0,
-            Some(_) => 0.0,
-            None => asset.capacity.0 * asset.tech.availability.unwrap_or(1.0),
+        if self.asset_up[a] {
+            asset.output_up_mw()
+        } else {
+            0.0
         }
     }
 
@@ -759,7 +759,7 @@ impl<'a> Stepper<'a> {
             );
         }
         for (i, cluster) in clusters.iter().enumerate() {
-            if cluster.refresh_of.is_none() {
+            if cluster.planned() {
                 let t = SimTime::from_date(cluster.order_date, start);
                 sim.at(
                     t,
@@ -771,7 +771,7 @@ impl<'a> Stepper<'a> {
             }
         }
 
-        let own = |c: &usize| clusters[*c].refresh_of.is_none();
+        let own = |c: &usize| clusters[*c].planned();
         let total_ordered: u64 = (0..clusters.len())
             .filter(own)
             .map(|c| clusters[c].gpus)
@@ -811,6 +811,24 @@ impl<'a> Stepper<'a> {
         &self.sim.outlays
     }
 
+    /// What the months run so far produced.
+    pub fn produced(&self) -> Produced<'_> {
+        Produced {
+            monthly: &self.monthly,
+            operational_gpu_hours: &self.operational_gpu_hours,
+            outlays: &self.sim.outlays,
+            retirements: &self.sim.retirements,
+        }
+    }
+
+    /// Orders `gpus` more GPUs for `cluster` at the last boundary recorded (after it is recorded):
+    /// they wait for the cluster's lead time, supply caps, installation, room and power like any
+    /// order.
+    pub fn order(&mut self, cluster: ClusterId, gpus: u64) {
+        let at = SimTime::ZERO.after_months(self.monthly.len().saturating_sub(1) as f64);
+        self.sim.at(at, Event::GpusOrdered { cluster, gpus });
+    }
+
     /// Processes every event up to and including month boundary `month` (capped at the horizon)
     /// and records the boundaries up to it.
     pub fn run_to_month(&mut self, month: usize) {
@@ -819,7 +837,7 @@ impl<'a> Stepper<'a> {
         let scenario = self.sim.scenario;
         let clusters = &scenario.clusters;
         let sites = scenario.sites.len();
-        let own = |c: &usize| clusters[*c].refresh_of.is_none();
+        let own = |c: &usize| clusters[*c].planned();
         let boundary = |m: usize| SimTime::ZERO.after_months(m as f64);
         while let Some(t) = self.sim.queue.peek_time() {
             if t > self.end || t > limit {

@@ -311,6 +311,31 @@ pub struct Replication {
     pub retirements: Vec<(SimTime, ClusterId, u64)>,
 }
 
+/// What a replication has produced up to a month boundary — all of it once finished, or what a
+/// [`super::buildout::Stepper`] has run so far: what the financial model reads.
+#[derive(Clone, Copy, Debug)]
+pub struct Produced<'r> {
+    /// As [`Replication::monthly`], up to the boundary.
+    pub monthly: &'r [Vec<SiteState>],
+    /// As [`Replication::operational_gpu_hours`], up to the boundary.
+    pub operational_gpu_hours: &'r [Vec<f64>],
+    /// As [`Replication::outlays`], so far.
+    pub outlays: &'r [Outlay],
+    /// As [`Replication::retirements`], so far.
+    pub retirements: &'r [(SimTime, ClusterId, u64)],
+}
+
+impl<'r> From<&'r Replication> for Produced<'r> {
+    fn from(rep: &'r Replication) -> Self {
+        Produced {
+            monthly: &rep.monthly,
+            operational_gpu_hours: &rep.operational_gpu_hours,
+            outlays: &rep.outlays,
+            retirements: &rep.retirements,
+        }
+    }
+}
+
 /// An asset paid for over `[start, end]`: land when acquired, GPUs when delivered (`start == end`);
 /// power plants and hall phases evenly over their construction, which may run past the horizon.
 #[derive(Clone, Debug, PartialEq)]

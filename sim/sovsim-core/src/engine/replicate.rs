@@ -33,8 +33,29 @@ pub fn replicate<A: Send>(
     scenario: &Scenario,
     runs: u64,
     threads: usize,
-    mut acc: A,
+    acc: A,
     mut fold: impl FnMut(&mut A, u64, &[Replication]) + Send,
+) -> Result<A, ThreadPoolError> {
+    replicate_with(
+        runs,
+        threads,
+        |r| buildout::simulate(scenario, r, false),
+        acc,
+        |a, first, chunk| fold(a, first, &chunk),
+    )
+}
+
+/// As [`replicate`], each replication made by `simulate` from its index (e.g. with what the
+/// study layer couples to the engine), and each chunk handed to `fold` whole.
+///
+/// # Errors
+/// If the thread pool cannot be built.
+pub fn replicate_with<R: Send, A: Send>(
+    runs: u64,
+    threads: usize,
+    simulate: impl Fn(u64) -> R + Sync + Send,
+    mut acc: A,
+    mut fold: impl FnMut(&mut A, u64, Vec<R>) + Send,
 ) -> Result<A, ThreadPoolError> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -44,11 +65,8 @@ pub fn replicate<A: Send>(
     while next < runs {
         let end = (next + CHUNK).min(runs);
         pool.install(|| {
-            let chunk: Vec<Replication> = (next..end)
-                .into_par_iter()
-                .map(|r| buildout::simulate(scenario, r, false))
-                .collect();
-            fold(&mut acc, next, &chunk);
+            let chunk: Vec<R> = (next..end).into_par_iter().map(&simulate).collect();
+            fold(&mut acc, next, chunk);
         });
         next = end;
     }

@@ -24,7 +24,7 @@
 
 use super::{CapexLine, Class, Inputs};
 use crate::dispatch::Outcome;
-use crate::engine::buildout::{Asset, Replication};
+use crate::engine::buildout::{Asset, Produced};
 use crate::engine::random::Stream;
 use crate::engine::sample::FactorDraws;
 use crate::engine::time::{HOURS_PER_MONTH, SimTime};
@@ -106,6 +106,8 @@ fn cost(scenario: &Scenario, f: &Finance, asset: Asset) -> (f64, Class, Option<f
             let cluster = &scenario.clusters[c.index()];
             let class = if cluster.refresh_of.is_some() {
                 Class::GpuRefresh
+            } else if cluster.reinvested_by.is_some() {
+                Class::GpuReinvested
             } else {
                 Class::Gpus
             };
@@ -120,9 +122,9 @@ fn cost(scenario: &Scenario, f: &Finance, asset: Asset) -> (f64, Class, Option<f
 
 /// The inputs of the financial model for one replication and its dispatch under the scenario's
 /// policy, the whole programme's; `None` without a finance section.
-pub fn inputs(
+pub fn inputs<'r>(
     scenario: &Scenario,
-    rep: &Replication,
+    rep: impl Into<Produced<'r>>,
     outcome: &Outcome,
     prices: &Prices,
 ) -> Option<Inputs> {
@@ -141,13 +143,16 @@ fn site_of(scenario: &Scenario, asset: Asset) -> usize {
 
 /// The inputs of the financial model, one set per site (in scenario order): each site's capex,
 /// opex and the revenue of its clusters — the cash flows of a phase financed on its own. A
-/// contract's prepayment is shared between its clusters' sites by their GPUs.
-pub fn inputs_by_site(
+/// contract's prepayment is shared between its clusters' sites by their GPUs. `rep` may be what a
+/// replication produced so far, with `outcome` dispatched as far: each period then holds what the
+/// finished replication's would, up to the last month dispatched.
+pub fn inputs_by_site<'r>(
     scenario: &Scenario,
-    rep: &Replication,
+    rep: impl Into<Produced<'r>>,
     outcome: &Outcome,
     prices: &Prices,
 ) -> Option<Vec<Inputs>> {
+    let rep: Produced = rep.into();
     let f = scenario.finance.as_ref()?;
     let pm = scenario.meta.period_months as usize;
     let months = outcome.months.len();
@@ -165,7 +170,7 @@ pub fn inputs_by_site(
     let mut in_service_plants = vec![vec![0.0; n]; sites]; // capex × fixed O&M rate per year
     let mut in_service_maintained = vec![vec![0.0; n]; sites];
     let mut in_service_insured = vec![vec![0.0; n]; sites];
-    for outlay in &rep.outlays {
+    for outlay in rep.outlays {
         let (amount, class, life) = cost(scenario, f, outlay.asset);
         if amount == 0.0 {
             continue;
@@ -212,7 +217,10 @@ pub fn inputs_by_site(
         for (p, &(lo, hi)) in period_hours.iter().enumerate() {
             let share = ((hi - b.max(lo)) / (hi - lo)).clamp(0.0, 1.0);
             in_service_plants[s][p] += amount * om * share;
-            if matches!(class, Class::Shell | Class::Gpus | Class::GpuRefresh) {
+            if matches!(
+                class,
+                Class::Shell | Class::Gpus | Class::GpuRefresh | Class::GpuReinvested
+            ) {
                 in_service_maintained[s][p] += amount * share;
             }
             if class != Class::Land {
@@ -220,7 +228,7 @@ pub fn inputs_by_site(
             }
         }
     }
-    for &(t, c, gpus) in &rep.retirements {
+    for &(t, c, gpus) in rep.retirements {
         let cluster = &scenario.clusters[c.index()];
         let s = site_of_cluster[c.index()];
         let value = cluster.price_eur_per_gpu.unwrap_or(0.0) * gpus as f64;
@@ -277,9 +285,9 @@ pub fn inputs_by_site(
     }
 
     // Month by month: energy, staff, network, revenue, hours.
-    let contracts = Contracts::new(scenario, f, rep, months);
+    let contracts = Contracts::new(scenario, f, &rep, months);
     for (c, cluster) in scenario.clusters.iter().enumerate() {
-        if cluster.refresh_of.is_none() {
+        if cluster.planned() {
             outs[site_of_cluster[c]].initial_gpus += cluster.gpus as f64;
         }
     }
@@ -399,11 +407,19 @@ pub fn inputs_by_site(
             let merchant_revenue = match prices.token_eur_per_mtok {
                 Some(per_mtok) if used > 0.0 => {
                     let share = merchant / used;
-                    out.revenue_tokens_eur[p] += share * tokens * per_mtok * token_decline / 1e6;
+                    let sold = share * tokens * per_mtok * token_decline / 1e6;
+                    out.revenue_tokens_eur[p] += sold;
+                    out.revenue_inference_eur[p] += sold;
                     share * training * price
                 }
                 Some(_) => 0.0,
-                None => merchant * price,
+                None => {
+                    if used > 0.0 {
+                        // Merchant hours serve training and inference pro rata.
+                        out.revenue_inference_eur[p] += merchant * (used - training) / used * price;
+                    }
+                    merchant * price
+                }
             };
             out.revenue_merchant_eur[p] += merchant_revenue;
             out.revenue_merchant_by_sku_eur[sku][p] += merchant_revenue;
@@ -413,7 +429,7 @@ pub fn inputs_by_site(
             out.market_value_eur[p] += operational[c] * price;
             out.inference_gpu_hours[p] += used - training;
             out.tokens[p] += tokens;
-            if cluster.refresh_of.is_none() {
+            if cluster.planned() {
                 working[site_of_cluster[c]] += operational[c] / hours;
             }
         }
@@ -489,7 +505,7 @@ struct Contracts<'a> {
 }
 
 impl<'a> Contracts<'a> {
-    fn new(scenario: &Scenario, f: &'a Finance, rep: &Replication, months: usize) -> Self {
+    fn new(scenario: &Scenario, f: &'a Finance, rep: &Produced, months: usize) -> Self {
         let boundary = |m: usize| SimTime::ZERO.after_months(m as f64).0 as f64;
         let mut start_month = Vec::new();
         let mut active_gpus = Vec::new();

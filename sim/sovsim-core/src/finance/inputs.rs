@@ -14,16 +14,20 @@ pub enum Class {
     Gpus,
     /// GPUs replacing retired ones (after construction, funded from cash flow).
     GpuRefresh,
+    /// GPUs a reinvestment rule bought from operating cash: paid below debt service, from what
+    /// equity would otherwise receive (or by the sponsors), never from a facility.
+    GpuReinvested,
 }
 
 impl Class {
     /// Every class, in report order.
-    pub const ALL: [Class; 5] = [
+    pub const ALL: [Class; 6] = [
         Class::Land,
         Class::Power,
         Class::Shell,
         Class::Gpus,
         Class::GpuRefresh,
+        Class::GpuReinvested,
     ];
 
     /// Name in outputs.
@@ -34,12 +38,13 @@ impl Class {
             Class::Shell => "shell",
             Class::Gpus => "gpus",
             Class::GpuRefresh => "gpu_refresh",
+            Class::GpuReinvested => "gpu_reinvested",
         }
     }
 
     /// Whether this spending belongs to the initial build (and so to construction).
     pub fn initial(self) -> bool {
-        self != Class::GpuRefresh
+        !matches!(self, Class::GpuRefresh | Class::GpuReinvested)
     }
 }
 
@@ -84,6 +89,9 @@ pub struct Inputs {
     pub revenue_tokens_eur: Vec<f64>,
     /// Resale of retired GPUs [EUR].
     pub revenue_resale_eur: Vec<f64>,
+    /// Of merchant and token revenue, what inference earned: tokens sold, or the merchant
+    /// GPU-hours that served inference × their market price [EUR].
+    pub revenue_inference_eur: Vec<f64>,
     /// Contract prepayments received [EUR] (cash, not revenue: deferred until invoiced).
     pub prepayment_received_eur: Vec<f64>,
     /// Prepayments credited against invoices [EUR] (revenue already paid for in cash).
@@ -140,6 +148,7 @@ impl Inputs {
             revenue_merchant_by_sku_eur: Vec::new(),
             revenue_tokens_eur: z.clone(),
             revenue_resale_eur: z.clone(),
+            revenue_inference_eur: z.clone(),
             prepayment_received_eur: z.clone(),
             prepayment_applied_eur: z.clone(),
             prepayment_received_by_contract_eur: Vec::new(),
@@ -202,6 +211,7 @@ impl Inputs {
                 (&mut out.revenue_merchant_eur, &part.revenue_merchant_eur),
                 (&mut out.revenue_tokens_eur, &part.revenue_tokens_eur),
                 (&mut out.revenue_resale_eur, &part.revenue_resale_eur),
+                (&mut out.revenue_inference_eur, &part.revenue_inference_eur),
                 (
                     &mut out.prepayment_received_eur,
                     &part.prepayment_received_eur,

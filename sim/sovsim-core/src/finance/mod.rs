@@ -53,6 +53,11 @@
 //!   is below the lock-up level, in which case cash is trapped until a period passes. A shortfall is
 //!   met from the DSRA, then trapped cash, then a sponsor injection (an equity contribution), so cash
 //!   is never negative; such a period has a DSCR below 1.
+//! - **Reinvestment** (GPUs a `[[reinvestments]]` rule bought from operating cash) is a restricted
+//!   payment, not capex before debt service: CFADS excludes it, and it is paid after the sweep out
+//!   of what equity would receive (cash held included), the rest by the sponsors — all of it by
+//!   them in a locked-up period, when nothing may be paid out. Before COD it is paid from cash
+//!   held, then by the sponsors; it never draws a facility.
 //! - **Tax**: rate × taxable income (revenue − opex − depreciation − interest − fees), losses carried
 //!   forward without limit or expiry; paid in the period. Project IRR uses unlevered tax (no interest
 //!   deduction, its own losses).
@@ -73,6 +78,7 @@ mod inputs;
 mod metrics;
 mod phases;
 mod public;
+mod reinvest;
 mod sizing;
 pub mod summary;
 mod waterfall;
@@ -88,5 +94,6 @@ pub use inputs::{CapexLine, Class, Inputs};
 pub use metrics::{CHECKS, Metrics, irr_per_period, npv};
 pub use phases::{Financing, Phase, PhaseCase, PhaseInputs, phases, size_phases};
 pub use public::{Viability, viability};
+pub use reinvest::reinvestment_basis_eur;
 pub use sizing::size;
 pub use waterfall::{Cashflows, Row, Sources, Uses, contracted_cfads, run};

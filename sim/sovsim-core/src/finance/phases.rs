@@ -237,6 +237,7 @@ fn consolidate(cases: &[PhaseCase]) -> Cashflows {
                 (&mut r.opex_eur, x.opex_eur),
                 (&mut r.ebitda_eur, x.ebitda_eur),
                 (&mut r.capex_eur, x.capex_eur),
+                (&mut r.reinvested_eur, x.reinvested_eur),
                 (&mut r.depreciation_eur, x.depreciation_eur),
                 (&mut r.interest_eur, x.interest_eur),
                 (&mut r.fees_eur, x.fees_eur),

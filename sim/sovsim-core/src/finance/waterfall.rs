@@ -15,6 +15,8 @@ pub struct Row {
     pub ebitda_eur: f64,
     /// Capex [EUR].
     pub capex_eur: f64,
+    /// Of which GPUs a reinvestment rule bought, paid below debt service [EUR].
+    pub reinvested_eur: f64,
     /// Depreciation [EUR].
     pub depreciation_eur: f64,
     /// Interest accrued (IDC during construction) [EUR].
@@ -252,6 +254,10 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
         r.opex_eur = inputs.opex(p);
         r.ebitda_eur = r.revenue_eur - r.opex_eur;
         r.capex_eur = inputs.capex(p);
+        // Reinvestment is a restricted payment: out of what equity would receive (or paid in by
+        // the sponsors), never out of CFADS, a facility or the construction budget.
+        let reinvested = inputs.capex_in(p, Class::GpuReinvested);
+        r.reinvested_eur = reinvested;
         r.depreciation_eur = depreciation[p];
         r.debt_opening_eur = balance + gpu_balance;
         let construction = p <= cod;
@@ -337,10 +343,11 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
             operations += r.ebitda_eur;
             prepaid += prepayment;
             // The GPU facility's draw funds its GPUs first; the rest is funded in turn.
-            let need = r.capex_eur + r.interest_eur + r.fees_eur + dsra_fund + r.tax_eur
-                - r.ebitda_eur
-                - prepayment
-                - gpu_draw;
+            let need =
+                r.capex_eur - reinvested + r.interest_eur + r.fees_eur + dsra_fund + r.tax_eur
+                    - r.ebitda_eur
+                    - prepayment
+                    - gpu_draw;
             if need <= cash {
                 cash -= need;
             } else {
@@ -358,6 +365,9 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
                 r.debt_drawn_eur = d;
                 r.equity_drawn_eur = rest - d;
             }
+            let from_cash = cash.min(reinvested);
+            cash -= from_cash;
+            r.equity_drawn_eur += reinvested - from_cash;
             balance += r.debt_drawn_eur;
             dsra += dsra_fund;
             r.dsra_flow_eur = dsra_fund;
@@ -373,7 +383,7 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
                 sources.operations_eur = operations - cash;
             }
         } else {
-            let mut free = r.ebitda_eur + prepayment - r.tax_eur - r.capex_eur;
+            let mut free = r.ebitda_eur + prepayment - r.tax_eur - (r.capex_eur - reinvested);
             r.cfads_eur = free;
             // A late GPU purchase drawn on the GPU facility is paid by the draw, not by CFADS.
             free += gpu_draw;
@@ -434,9 +444,14 @@ pub fn run(inputs: &Inputs, terms: &Terms, debt: &Debt) -> Cashflows {
                 _ => false,
             };
             if r.locked_up {
+                // Nothing may be paid out: the sponsors pay for the GPUs already ordered.
                 cash += free;
+                r.equity_drawn_eur += reinvested;
             } else {
-                r.distributions_eur = free + cash;
+                let releasable = free + cash;
+                let paid = releasable.min(reinvested);
+                r.distributions_eur = releasable - paid;
+                r.equity_drawn_eur += reinvested - paid;
                 cash = 0.0;
             }
         }

@@ -10,9 +10,11 @@ use nalgebra::DMatrix;
 
 mod distribution;
 mod lever;
+mod room;
 
 pub use distribution::{Distribution, Uncertain};
 pub use lever::{CaseSpec, Change, Input, Range};
+pub use room::Room;
 
 use crate::catalog::{Accelerator, Country, OpenModel, PowerTech, ShellType};
 use crate::units::{Date, Eur, Mw};
@@ -102,6 +104,51 @@ pub struct Scenario {
     pub sensitivity: Vec<Range>,
     /// Named cases, in name order.
     pub cases: Vec<CaseSpec>,
+    /// Rules by which operators buy GPUs from what their operations earn, in file order.
+    pub reinvestments: Vec<Reinvestment>,
+}
+
+/// A rule by which an operator buys GPUs from what its operations earn — the flywheel: at the end
+/// of each financial period it sets aside `share` of the period's `basis`, and whenever that fund
+/// buys `min_order_gpus` GPUs or more it orders as many as it buys and its halls have room for.
+#[derive(Clone, Debug)]
+pub struct Reinvestment {
+    /// Identifier in the scenario.
+    pub id: String,
+    /// Whose cash is reinvested.
+    pub operator: OperatorId,
+    /// What the share is a share of.
+    pub basis: ReinvestmentBasis,
+    /// Share of the basis set aside each period (of a positive basis: a loss sets nothing aside).
+    pub share: f64,
+    /// Smallest order placed [GPUs].
+    pub min_order_gpus: u64,
+    /// The clusters its orders go to, one per hall it may fill, in the order it names the halls
+    /// (each cluster holds no GPUs until ordered; its `gpus` is the most the hall and its site's
+    /// firm power have room for).
+    pub clusters: Vec<ClusterId>,
+}
+
+/// What a reinvestment rule sets a share of aside.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ReinvestmentBasis {
+    /// Revenue less opex (EBITDA) of the operator's share of its sites.
+    OperatingCash,
+    /// Inference revenue less the opex of the GPU-hours that served it, of the operator's share.
+    InferenceMargin,
+}
+
+impl ReinvestmentBasis {
+    /// Name in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReinvestmentBasis::OperatingCash => "operating_cash",
+            ReinvestmentBasis::InferenceMargin => "inference_margin",
+        }
+    }
 }
 
 /// Where a figure a scenario states comes from, by the comment on its line.
@@ -455,6 +502,9 @@ pub struct Cluster {
     /// The cluster this one refreshes: its GPUs are ordered as that cluster's retire, so
     /// `order_date` is only the date planned from median durations.
     pub refresh_of: Option<ClusterId>,
+    /// The reinvestment rule (index in [`Scenario::reinvestments`]) whose orders this cluster
+    /// takes: nothing is ordered at the start, and `gpus` is the most it may hold.
+    pub reinvested_by: Option<usize>,
     /// Catalog fields the scenario overrode.
     pub overridden: Vec<String>,
 }
@@ -497,6 +547,12 @@ impl Resale {
 }
 
 impl Cluster {
+    /// Whether the cluster belongs to the planned build: ordered on its date, neither a refresh
+    /// nor orders a reinvestment rule may place.
+    pub fn planned(&self) -> bool {
+        self.refresh_of.is_none() && self.reinvested_by.is_none()
+    }
+
     /// IT power of the whole cluster.
     pub fn it_power(&self) -> Mw {
         Mw(self.gpus as f64 * self.accelerator.all_in_power_kw / 1000.0)

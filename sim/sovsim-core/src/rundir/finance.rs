@@ -41,6 +41,7 @@ pub(crate) fn uses(base: &BaseCase) -> [f64; USES.len()] {
         capex(Class::Shell),
         capex(Class::Gpus),
         capex(Class::GpuRefresh),
+        capex(Class::GpuReinvested),
         u.idc_eur,
         u.fees_eur,
         u.dsra_eur,
@@ -249,6 +250,7 @@ pub(super) fn cashflows(scenario: &Scenario, base: &BaseCase) -> Table {
         .column("calc_opex_eur", of(|r| r.opex_eur))
         .column("calc_ebitda_eur", of(|r| r.ebitda_eur))
         .column("calc_capex_eur", of(|r| r.capex_eur))
+        .column("calc_reinvested_eur", of(|r| r.reinvested_eur))
         .column("calc_depreciation_eur", of(|r| r.depreciation_eur))
         .column("calc_interest_eur", of(|r| r.interest_eur))
         .column("calc_fees_eur", of(|r| r.fees_eur))

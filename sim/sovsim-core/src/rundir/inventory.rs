@@ -241,8 +241,7 @@ pub fn contents(scenario: &Scenario) -> Contents {
 
     let sum = |xs: Vec<Option<f64>>| xs.into_iter().sum::<Option<f64>>().map(tidy);
     // Refreshes replace GPUs as they retire: totals describe the buildout the scenario orders.
-    let (own, refreshes): (Vec<&Cluster>, Vec<&Cluster>) =
-        cl.iter().partition(|c| c.refresh_of.is_none());
+    let (own, refreshes): (Vec<&Cluster>, Vec<&Cluster>) = cl.iter().partition(|c| c.planned());
     let gpu_capex = |clusters: &[&Cluster]| -> Option<f64> {
         sum(clusters
             .iter()

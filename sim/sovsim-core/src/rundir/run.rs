@@ -103,7 +103,7 @@ pub(crate) fn boundary_date(month: usize, start: Date) -> String {
 
 fn summary(scenario: &Scenario, a: &Aggregate, representative: u64) -> Map<String, Value> {
     let start = scenario.meta.start_date;
-    let own = scenario.clusters.iter().filter(|c| c.refresh_of.is_none());
+    let own = scenario.clusters.iter().filter(|c| c.planned());
     let mut m = Map::new();
     let mut put = |k: String, v: Value| {
         m.insert(k, v);

@@ -640,7 +640,7 @@ pub const FINANCE_KEYS: &[Key] = &[
     k(
         "uses_{use}_eur",
         "EUR",
-        "base case, construction: each use of funds (`capex_land`, `capex_power`, `capex_shell`, `capex_gpus`, `capex_gpu_refresh`, `idc`, `fees`, `dsra`, `tax`) and `total`",
+        "base case, construction: each use of funds (`capex_land`, `capex_power`, `capex_shell`, `capex_gpus`, `capex_gpu_refresh`, `capex_gpu_reinvested`, `idc`, `fees`, `dsra`, `tax`) and `total`",
     ),
     k(
         "sources_{source}_eur",
@@ -1134,11 +1134,16 @@ pub const CASHFLOW_INPUTS: [(&str, &str); 12] = [
 ];
 
 /// The `cashflows` calculations and outputs after the inputs, in table order: (column, meaning).
-pub const CASHFLOW_RESULTS: [(&str, Kind, &str); 36] = [
+pub const CASHFLOW_RESULTS: [(&str, Kind, &str); 37] = [
     ("calc_revenue_eur", Kind::F64, "revenue, all streams"),
     ("calc_opex_eur", Kind::F64, "opex, all kinds"),
     ("calc_ebitda_eur", Kind::F64, "EBITDA = revenue − opex"),
     ("calc_capex_eur", Kind::F64, "capex, all classes"),
+    (
+        "calc_reinvested_eur",
+        Kind::F64,
+        "of which GPUs a reinvestment rule bought: paid below debt service, from what equity would receive or by the sponsors",
+    ),
     (
         "calc_depreciation_eur",
         Kind::F64,
@@ -1288,12 +1293,13 @@ pub const CASHFLOW_EQUITY: (&str, &str) = (
 );
 
 /// The uses of funds, by key, in report order.
-pub const USES: [&str; 10] = [
+pub const USES: [&str; 11] = [
     "capex_land",
     "capex_power",
     "capex_shell",
     "capex_gpus",
     "capex_gpu_refresh",
+    "capex_gpu_reinvested",
     "idc",
     "fees",
     "dsra",

@@ -66,6 +66,9 @@ pub struct ScenarioFile {
     /// GPU-hours under no contract are merchant.
     #[serde(default)]
     pub contracts: Vec<Contract>,
+    /// Rules by which operators buy GPUs from what their operations earn (the flywheel).
+    #[serde(default)]
+    pub reinvestments: Vec<Reinvestment>,
     /// Named risk factors and their correlation.
     pub uncertainty: Option<Uncertainty>,
     /// What `sovsim optimize` plans: objective, periods, limits, what is already committed.
@@ -289,6 +292,45 @@ pub struct Cluster {
     #[serde(default)]
     pub refreshes: Vec<Refresh>,
     /// Catalog fields to override for this cluster's SKU, e.g. `{ price_per_gpu = 45000 }`.
+    #[schemars(with = "Option<BTreeMap<String, serde_json::Value>>")]
+    pub overrides: Option<Overrides>,
+}
+
+/// A reinvestment rule: at the end of each financial period the operator sets aside `share` of
+/// the period's `basis`, and whenever the fund buys `min_order_gpus` GPUs of `sku` or more it
+/// orders them for its `halls`, as far as their room and their sites' firm power allow. Orders
+/// wait for lead time, supply caps, installation and power like any other; the GPUs are paid on
+/// delivery, below debt service.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reinvestment {
+    /// Identifier; the clusters it fills are named `ID@HALL`.
+    pub id: String,
+    /// Operator whose cash is reinvested and who runs what it buys.
+    pub operator: String,
+    /// `operating_cash` (revenue − opex) or `inference_margin` (inference revenue − the opex of
+    /// the GPU-hours that served it), of the operator's share of its sites (by operational
+    /// GPU-hours).
+    pub basis: crate::model::ReinvestmentBasis,
+    /// Share of the basis set aside each financial period [fraction]; a loss sets nothing aside.
+    pub share: f64,
+    /// Accelerator bought (catalog id).
+    pub sku: String,
+    /// Smallest order [GPUs]: the fund waits until it buys this many.
+    pub min_order_gpus: u64,
+    /// Halls the GPUs go to, filled in this order; each takes what its phases and its site's
+    /// firm power leave after the planned clusters.
+    pub halls: Vec<String>,
+    /// Delivery lead time [months]; default from the catalog.
+    pub lead_time_months: Option<Uncertain>,
+    /// Installation and burn-in [months]; default 0.
+    pub install_months: Option<Uncertain>,
+    /// Useful life before retirement [years]; default from `data/defaults.csv`.
+    pub useful_life_years: Option<f64>,
+    /// Time to repair or replace a failed GPU [days]; required when the SKU has a failure rate in
+    /// the catalog.
+    pub repair_days: Option<Uncertain>,
+    /// Catalog fields to override for the SKU bought, e.g. `{ price_per_gpu = 45000 }`.
     #[schemars(with = "Option<BTreeMap<String, serde_json::Value>>")]
     pub overrides: Option<Overrides>,
 }

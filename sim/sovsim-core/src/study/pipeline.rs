@@ -3,10 +3,39 @@
 //! The only place the stages are chained.
 
 use crate::dispatch::summary::{self, MarketPrices, PortabilityPoint};
-use crate::dispatch::{self, Outcome, Setup};
-use crate::engine::buildout::{self, Replication};
+use crate::dispatch::{self, Dispatcher, Outcome, Setup};
+use crate::engine::buildout::{self, Replication, Stepper};
 use crate::finance::{self, BaseCase, Case, Financing, PhaseInputs, Prices, Terms};
-use crate::model::{Policy, Scenario};
+use crate::model::{ClusterId, Policy, Room, Scenario};
+
+/// An order a reinvestment rule placed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReinvestmentOrder {
+    /// Month boundary it was placed at (months from the start).
+    pub month: usize,
+    /// The rule (index in [`Scenario::reinvestments`]).
+    pub rule: usize,
+    /// The cluster the GPUs go to.
+    pub cluster: ClusterId,
+    /// GPUs ordered.
+    pub gpus: u64,
+    /// What they cost: GPUs × the cluster's price per GPU [EUR].
+    pub eur: f64,
+}
+
+/// What one replication's reinvestment rules did (empty without rules).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Reinvested {
+    /// Every order, in the order placed.
+    pub orders: Vec<ReinvestmentOrder>,
+    /// Per rule, per financial period decided on (every period ending before the horizon): the
+    /// basis the share was taken of [EUR].
+    pub basis_eur: Vec<Vec<f64>>,
+    /// Per rule: set aside over the horizon [EUR].
+    pub set_aside_eur: Vec<f64>,
+    /// Per rule: set aside and not spent at the horizon [EUR].
+    pub unspent_eur: Vec<f64>,
+}
 
 /// What one replication's dispatch left on the table (see [`Pipeline::forgone`]).
 #[derive(Clone, Debug)]
@@ -80,6 +109,105 @@ impl<'a> Pipeline<'a> {
         self.scenario
     }
 
+    /// Simulates replication `replication`: the engine alone, or — when the scenario has
+    /// reinvestment rules and is financed — the engine, the first policy's dispatch and the
+    /// financial model's inputs advanced together a month at a time, so that orders placed from
+    /// the cash each period earned obey lead times, supply caps, room and power like any order.
+    ///
+    /// At the end of each financial period before the horizon, each rule (in file order) sets
+    /// aside its share of the period's basis (of a positive basis: a loss sets nothing aside and
+    /// takes nothing back) and, hall by hall in the order it names them, orders as many GPUs as
+    /// the fund pays for and the room left holds, when that is at least its minimum order. GPUs
+    /// whose median lead and installation would not end before the horizon are not ordered.
+    pub fn simulate(&self, replication: u64, keep_events: bool) -> (Replication, Reinvested) {
+        let scenario = self.scenario;
+        let rules = &scenario.reinvestments;
+        let coupled = match (rules.is_empty(), self.setups.first()) {
+            (false, Some(setup)) => finance::draw_prices(scenario, replication).map(|p| (setup, p)),
+            _ => None,
+        };
+        let Some((setup, prices)) = coupled else {
+            return (
+                buildout::simulate(scenario, replication, keep_events),
+                Reinvested::default(),
+            );
+        };
+        let draws = dispatch::draw(scenario, replication);
+        let mut stepper = Stepper::new(scenario, replication, keep_events);
+        let months = stepper.months();
+        let mut dispatcher = Dispatcher::new(scenario, setup, &draws, months);
+        let pm = (scenario.meta.period_months as usize).max(1);
+        let mut room = Room::left(
+            scenario.sites.len(),
+            &scenario.shells,
+            &scenario.grid_connections,
+            &scenario.power_assets,
+            &scenario.clusters,
+        );
+        let mut fund = vec![0.0; rules.len()];
+        let mut ordered = vec![0u64; scenario.clusters.len()];
+        let mut done = Reinvested {
+            basis_eur: vec![Vec::new(); rules.len()],
+            set_aside_eur: vec![0.0; rules.len()],
+            ..Reinvested::default()
+        };
+        for m in 0..months {
+            stepper.run_to_month(m + 1);
+            let cumulative = stepper.operational_gpu_hours();
+            dispatcher.month(&cumulative[m], &cumulative[m + 1]);
+            let boundary = m + 1;
+            if boundary % pm != 0 || boundary >= months {
+                continue;
+            }
+            let Some(sites) = finance::inputs_by_site(
+                scenario,
+                stepper.produced(),
+                dispatcher.outcome(),
+                &prices,
+            ) else {
+                continue;
+            };
+            let p = boundary / pm - 1;
+            for (k, rule) in rules.iter().enumerate() {
+                let basis = finance::reinvestment_basis_eur(scenario, rule, &sites, p);
+                done.basis_eur[k].push(basis);
+                let set_aside = rule.share * basis.max(0.0);
+                fund[k] += set_aside;
+                done.set_aside_eur[k] += set_aside;
+                for &c in &rule.clusters {
+                    let cluster = &scenario.clusters[c.index()];
+                    let price = cluster.price_eur_per_gpu.unwrap_or(0.0);
+                    let ready = cluster.lead_time_months.dist.median()
+                        + cluster.install_months.dist.median();
+                    if price <= 0.0 || boundary as f64 + ready >= months as f64 {
+                        continue;
+                    }
+                    let afford = (fund[k] / price + 1e-9).floor() as u64;
+                    let gpus = afford
+                        .min(room.gpus_for(&scenario.shells, cluster))
+                        .min(cluster.gpus - ordered[c.index()]);
+                    if gpus < rule.min_order_gpus {
+                        continue;
+                    }
+                    let eur = gpus as f64 * price;
+                    stepper.order(c, gpus);
+                    room.take(&scenario.shells, cluster, gpus);
+                    ordered[c.index()] += gpus;
+                    fund[k] = (fund[k] - eur).max(0.0);
+                    done.orders.push(ReinvestmentOrder {
+                        month: boundary,
+                        rule: k,
+                        cluster: c,
+                        gpus,
+                        eur,
+                    });
+                }
+            }
+        }
+        done.unspent_eur = fund;
+        (stepper.finish(), done)
+    }
+
     /// Dispatches replication `replication` (simulated as `rep`) under every policy, on the same
     /// demand draws.
     pub fn dispatch(&self, replication: u64, rep: &Replication) -> Vec<Outcome> {
@@ -114,10 +242,9 @@ impl<'a> Pipeline<'a> {
 pub fn base_case(scenario: &Scenario, policy: Policy) -> Option<BaseCase> {
     let terms = Terms::of(scenario)?;
     let base = scenario.at_medians();
-    let rep = buildout::simulate(&base, 0, false);
-    let outcome = Pipeline::new(&base, &[policy], None)
-        .dispatch(0, &rep)
-        .pop()?;
+    let pipeline = Pipeline::new(&base, &[policy], None);
+    let (rep, _) = pipeline.simulate(0, false);
+    let outcome = pipeline.dispatch(0, &rep).pop()?;
     let prices = finance::draw_prices(&base, 0)?;
     let parts = phase_inputs(&base, &terms, &rep, &outcome, &prices)?;
     let financing = finance::size_phases(&parts, &terms);

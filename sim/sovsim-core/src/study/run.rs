@@ -12,8 +12,8 @@ use crate::catalog::Catalog;
 use crate::dispatch::Outcome;
 use crate::dispatch::summary::{DispatchSummary, ForgoneSummary, PortabilitySummary};
 use crate::engine::aggregate::Aggregate;
-use crate::engine::buildout::{self, Replication};
-use crate::engine::replicate::replicate;
+use crate::engine::buildout::Replication;
+use crate::engine::replicate::replicate_with;
 use crate::finance::summary::FinanceSummary;
 use crate::finance::{self, BaseCase, Metrics, Viability};
 use crate::model::{CaseSpec, Policy, Scenario};
@@ -145,10 +145,10 @@ pub fn run(
         pipeline = pipeline.with_portability();
     }
     progress.start(request.runs, "replications");
-    let (aggregate, dispatched, financed, (portable, forgone)) = replicate(
-        scenario,
+    let (aggregate, dispatched, financed, (portable, forgone)) = replicate_with(
         request.runs,
         request.threads,
+        |r| pipeline.simulate(r, false).0,
         (
             Aggregate::new(scenario),
             DispatchSummary::new(scenario, &policies),
@@ -156,7 +156,7 @@ pub fn run(
             (PortabilitySummary::new(), ForgoneSummary::new(scenario)),
         ),
         |(a, d, f, (p, g)), first, chunk| {
-            a.add_chunk(chunk);
+            a.add_chunk(&chunk);
             // Dispatch and finance are parallel across the chunk and folded in replication order.
             let results: Vec<(Vec<Outcome>, Option<Figures>, Option<Forgone>)> = chunk
                 .par_iter()
@@ -189,7 +189,7 @@ pub fn run(
     )?;
     progress.finish();
     let index = aggregate.representative();
-    let replication = buildout::run(scenario, index);
+    let (replication, _) = pipeline.simulate(index, true);
     let outcomes = pipeline.dispatch(index, &replication);
     let investor = match &evaluator {
         Some(e) => {

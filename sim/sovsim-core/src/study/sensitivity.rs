@@ -18,8 +18,8 @@ use rayon::prelude::*;
 use super::pipeline::{self, Pipeline};
 use super::{Progress, StudyError, pool};
 use crate::catalog::Catalog;
-use crate::engine::buildout::{self, Replication};
-use crate::engine::replicate::{ThreadPoolError, nearest_rank, replicate};
+use crate::engine::buildout::Replication;
+use crate::engine::replicate::{ThreadPoolError, nearest_rank, replicate_with};
 use crate::engine::time::SimTime;
 use crate::finance::{BaseCase, Terms};
 use crate::model::{CaseSpec, Input, Policy, Range, Scenario};
@@ -133,8 +133,9 @@ impl Evaluator {
     /// The base case of `variant` (its medians, replication 0) carrying the sized debt.
     pub fn base_case(&self, variant: &Scenario) -> Option<BaseCase> {
         let base = variant.at_medians();
-        let rep = buildout::simulate(&base, 0, false);
-        let case = self.pipeline(&base).through(0, &rep).1?;
+        let pipeline = self.pipeline(&base);
+        let (rep, _) = pipeline.simulate(0, false);
+        let case = pipeline.through(0, &rep).1?;
         Some(BaseCase {
             terms: Terms::of(&base)?,
             financing: self.sized.financing.clone(),
@@ -145,8 +146,9 @@ impl Evaluator {
     /// The outputs of `variant` at its medians (replication 0), as the base case is read.
     pub fn deterministic(&self, variant: &Scenario) -> Outputs {
         let base = variant.at_medians();
-        let rep = buildout::simulate(&base, 0, false);
-        outputs(&self.pipeline(&base), 0, &rep)
+        let pipeline = self.pipeline(&base);
+        let (rep, _) = pipeline.simulate(0, false);
+        outputs(&pipeline, 0, &rep)
     }
 
     /// The `quantile` (0 to 1) of each output of `variant` over replications `0..runs` with the
@@ -164,12 +166,12 @@ impl Evaluator {
     ) -> Result<Outputs, ThreadPoolError> {
         // One pipeline (its dispatch setup) serves every replication: it depends on the scenario alone.
         let pipeline = self.pipeline(variant);
-        let values = replicate(
-            variant,
+        let values = replicate_with(
             runs,
             threads,
+            |r| pipeline.simulate(r, false).0,
             Vec::new(),
-            |all: &mut Vec<Outputs>, first, chunk| {
+            |all: &mut Vec<Outputs>, first, chunk: Vec<Replication>| {
                 let chunk: Vec<Outputs> = chunk
                     .par_iter()
                     .enumerate()

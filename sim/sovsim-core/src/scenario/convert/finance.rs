@@ -338,7 +338,8 @@ pub(super) fn convert_finance(
                 );
         }
     }
-    for c in clusters {
+    // A reinvestment rule's clusters are checked for a price where the rule is converted.
+    for c in clusters.iter().filter(|c| c.reinvested_by.is_none()) {
         if c.accelerator.price_per_gpu.is_none() {
             let path = match c.refresh_of {
                 Some(_) => {

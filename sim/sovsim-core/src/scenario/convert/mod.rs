@@ -18,6 +18,7 @@ mod demand;
 mod finance;
 mod levers;
 mod meta;
+mod reinvest;
 mod sites;
 mod sovereignty;
 
@@ -28,6 +29,7 @@ use demand::{convert_demand, convert_dispatch, convert_models};
 use finance::convert_finance;
 use levers::{convert_cases, convert_optimize, convert_sensitivity};
 use meta::{convert_meta, convert_uncertainty};
+use reinvest::convert_reinvestments;
 use sites::{convert_grid, convert_power, convert_shells, convert_sites};
 use sovereignty::{convert_operators, convert_tiers};
 
@@ -73,6 +75,13 @@ pub fn convert(
     let power = convert_power(&mut ctx, &file.power_assets, &site_ids);
     let shells = convert_shells(&mut ctx, &file.shells, &site_ids);
     let mut clusters = convert_clusters(&mut ctx, file, &shells);
+    let reinvestments = convert_reinvestments(
+        &mut ctx,
+        file,
+        (&sites, &grid, &power),
+        &shells,
+        &mut clusters,
+    );
     let skus = number_skus(&mut clusters);
     let tiers = convert_tiers(&mut ctx, &file.tiers);
     let models = convert_models(&mut ctx, &file.models);
@@ -93,7 +102,7 @@ pub fn convert(
         );
     }
     // Refreshes replace the GPUs of the cluster they follow, so they take no capacity of their own.
-    let originals = clusters.iter().filter(|c| c.refresh_of.is_none()).count();
+    let originals = clusters.iter().filter(|c| c.planned()).count();
     check_capacity(
         &mut ctx,
         file,
@@ -138,6 +147,7 @@ pub fn convert(
         defaults_used: ctx.defaults_used.take().into_iter().collect(),
         stated: Vec::new(),
         optimize,
+        reinvestments,
         sensitivity,
         cases,
     };
