@@ -1,7 +1,8 @@
 //! Benchmarks of the engine. Targets (issue 3): the event queue sustains at least 10 million events
 //! per second on the classic hold model; one replication of `scenarios/eu-sovereign-2030.toml`
 //! (monthly, full horizon) takes at most 50 ms. Issue 4: dispatching one replication adds at most
-//! 50 % to its time. Issue 5: the financial model adds at most 5 ms to one replication. Run with
+//! 50 % to its time. Issue 5: the financial model adds at most 5 ms to one replication. Issue 21:
+//! a replication with a reinvestment rule on takes at most twice one with it off. Run with
 //! `cargo bench -p sovsim-core`.
 
 use std::path::Path;
@@ -171,8 +172,52 @@ fn eu_finance(c: &mut Criterion) {
     group.finish();
 }
 
+/// One replication of the flywheel scenario through the pipeline (engine, dispatch, financial
+/// model with the base case's debt): the engine alone, as with reinvestment off, against the
+/// engine, dispatch and financial inputs advanced together month by month with the rule ordering
+/// GPUs from each quarter's margin; and the side-by-side with and without it a run adds.
+fn flywheel(c: &mut Criterion) {
+    use sovsim_core::study::pipeline::{self, Pipeline};
+    let catalog = Catalog::embedded().unwrap_or_else(|_| panic!("the shipped catalog is valid"));
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/flywheel-inference-60mw.toml");
+    let scenario = scenario::load(&path, &Disk, &catalog, &[])
+        .scenario
+        .expect("the shipped scenario is valid");
+    let policy = scenario.dispatch.policy;
+    let base = pipeline::base_case(&scenario, policy).expect("financed");
+    let pipeline = Pipeline::new(&scenario, &[policy], Some(&base.financing));
+    let mut group = c.benchmark_group("flywheel_inference_60mw");
+    let mut r = 0;
+    group.bench_function("replication_reinvestment_off", |b| {
+        b.iter(|| {
+            r += 1;
+            let rep = buildout::simulate(&scenario, r, false);
+            pipeline.through(r, &rep)
+        });
+    });
+    group.bench_function("replication_reinvestment_on", |b| {
+        b.iter(|| {
+            r += 1;
+            let (rep, _) = pipeline.simulate(r, false);
+            pipeline.through(r, &rep)
+        });
+    });
+    group.bench_function("replication_on_with_side_by_side", |b| {
+        b.iter(|| {
+            r += 1;
+            let (rep, done) = pipeline.simulate(r, false);
+            let (outcomes, case) = pipeline.through(r, &rep);
+            let wheel = pipeline.flywheel(r, &rep, &outcomes[0], &done);
+            (case, wheel)
+        });
+    });
+    group.finish();
+}
+
 criterion_group!(
     benches,
+    flywheel,
     hold,
     eu_replication,
     eu_thousand_replications,

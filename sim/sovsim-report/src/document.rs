@@ -14,7 +14,7 @@ use crate::format::{
 
 /// Every chart the report may draw (`charts/<name>.svg` and `.png`), with what it shows; a chart
 /// whose data the run lacks (no `[finance]`) is not drawn.
-pub const CHARTS: [(&str, &str); 17] = [
+pub const CHARTS: [(&str, &str); 18] = [
     (
         "timeline",
         "Gantt per site: permit, grid, on-site power, first hall, first GPUs delivered, first GPU online, full capacity; P50 filled, P90 hollow",
@@ -38,6 +38,10 @@ pub const CHARTS: [(&str, &str); 17] = [
     (
         "portability",
         "GPU-hours stranded by incompatibility at each portability level, P50 [M], and what each level recovers at market prices over the horizon, P50 [€m] (`--compare-dispatch`)",
+    ),
+    (
+        "flywheel",
+        "revenue per year with and without reinvestment, P50 [€m], and GPUs working with it, P50 [thousands] (scenarios with `[[reinvestments]]`)",
     ),
     (
         "energy_mix",
@@ -169,6 +173,10 @@ pub fn build(run: &RunData) -> Document {
     d.insert("forgone".into(), forgone(run));
     if let Some((rows, chart)) = portability(run) {
         d.insert("portability".into(), rows);
+        charts.push(chart);
+    }
+    if let Some((rows, chart)) = flywheel(run) {
+        d.insert("flywheel".into(), rows);
         charts.push(chart);
     }
     d.insert("demand".into(), json!(demand(run)));
@@ -865,6 +873,78 @@ fn portability(run: &RunData) -> Option<(Value, Chart)> {
                     .collect(),
             },
             line_axis: "€m over the horizon".into(),
+            references: Vec::new(),
+        },
+    };
+    Some((headline, chart))
+}
+
+/// The flywheel (scenarios with reinvestment rules): the headline figures of `summary.json`, per
+/// year the P50s of the `flywheel` table, and the chart; `None` without the table.
+fn flywheel(run: &RunData) -> Option<(Value, Chart)> {
+    let t = "flywheel";
+    if !run.has(t) {
+        return None;
+    }
+    let p50 = |name: &str| run.numbers(t, &format!("{name}_p50"));
+    let (gpus_with, gpus_without) = (p50("gpus_with"), p50("gpus_without"));
+    let (revenue_with, revenue_without) = (p50("revenue_with_eur"), p50("revenue_without_eur"));
+    let reinvested = p50("reinvested_eur");
+    let year = run.numbers(t, "year");
+    let start: i32 = run
+        .text("horizon_start_date")
+        .and_then(|d| d.get(..4).and_then(|y| y.parse().ok()))
+        .unwrap_or(0);
+    let label = |y: f64| format!("Y{}", y as i64 + 1);
+    let rows: Vec<Value> = (0..year.len())
+        .map(|i| {
+            json!({
+                "year": label(year[i]),
+                "gpus_with": count(gpus_with[i]),
+                "gpus_without": count(gpus_without[i]),
+                "revenue_with": money(revenue_with[i]),
+                "revenue_without": money(revenue_without[i]),
+                "reinvested": money(reinvested[i]),
+            })
+        })
+        .collect();
+    let q = |key: &str, f: &dyn Fn(f64) -> String| {
+        ["p50", "p10", "p90"].map(|k| run.num(&format!("{key}_{k}")).map(f))
+    };
+    let [e50, e10, e90] = q("reinvested_eur", &money);
+    let [g50, g10, g90] = q("reinvested_gpus", &count);
+    let [r50, r10, r90] = q("flywheel_revenue_gain_eur", &money);
+    let [u50, _, _] = q("reinvestment_unspent_eur", &money);
+    let headline = json!({
+        "start": start,
+        "eur": e50, "eur_p10": e10, "eur_p90": e90,
+        "gpus": g50, "gpus_p10": g10, "gpus_p90": g90,
+        "gain": r50, "gain_p10": r10, "gain_p90": r90,
+        "unspent": u50,
+        "rows": rows,
+    });
+    let chart = Chart {
+        name: t.into(),
+        title: "The flywheel: revenue with and without reinvestment".into(),
+        x_label: format!("year of the horizon (Y1 starts {start})"),
+        y_label: "revenue [€m]".into(),
+        kind: Kind::BarsAndLine {
+            categories: year.iter().map(|y| label(*y)).collect(),
+            bars: vec![
+                Series {
+                    label: "revenue with reinvestment (P50)".into(),
+                    values: revenue_with.iter().map(|v| v / 1e6).collect(),
+                },
+                Series {
+                    label: "revenue without (P50)".into(),
+                    values: revenue_without.iter().map(|v| v / 1e6).collect(),
+                },
+            ],
+            line: Series {
+                label: "GPUs working with reinvestment, thousands (P50)".into(),
+                values: gpus_with.iter().map(|v| v / 1e3).collect(),
+            },
+            line_axis: "GPUs working [thousands]".into(),
             references: Vec::new(),
         },
     };

@@ -984,8 +984,13 @@ impl<'a> Dispatcher<'a> {
         }
         for &i in &setup.order {
             let model = &mut context[scenario.inference[i].model.index()];
-            model.0 += served[i];
-            model.1 += stated[i];
+            // Context counts from the first month the model is served: before it has capacity
+            // there is nothing to lose demand to, and a demand opening ahead of its GPUs would
+            // otherwise be worth nothing for ever.
+            if model.0 > 0.0 || served[i] > 0.0 {
+                model.0 += served[i];
+                model.1 += stated[i];
+            }
             month.tokens_demanded += asked[i];
             month.tokens_served += served[i];
             out.demand_tokens[i].0 += asked[i];

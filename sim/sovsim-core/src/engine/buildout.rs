@@ -1076,7 +1076,8 @@ fn apply(sim: &mut Sim, t: SimTime, due: Due) -> Changed {
             let spec = &s.clusters[c];
             sim.gpus[c].ordered += gpus;
             sim.gpus[c].in_transit += gpus;
-            if sim.planned_ready[c].is_none() {
+            // GPUs bought from operating cash are promised from their own order, not the first.
+            if sim.planned_ready[c].is_none() || spec.reinvested_by.is_some() {
                 let months =
                     spec.lead_time_months.dist.median() + spec.install_months.dist.median();
                 sim.planned_ready[c] = Some(t.after_months(months));

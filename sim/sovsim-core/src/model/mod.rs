@@ -761,8 +761,8 @@ pub struct InferenceDemand {
     pub start_date: Date,
     /// Accelerator architectures its serving stack is written for (`None`: every one).
     pub home: Option<Home>,
-    /// Elasticity of its volume to its model's context: tokens served ÷ tokens stated so far
-    /// [fraction]; 0: demand as stated.
+    /// Elasticity of its volume to its model's context: tokens served ÷ tokens stated so far,
+    /// counted from the first month the model is served [fraction]; 0: demand as stated.
     pub context_elasticity: f64,
 }
 

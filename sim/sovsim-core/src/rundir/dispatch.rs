@@ -15,7 +15,7 @@ use crate::engine::buildout::Layout;
 use crate::engine::time::SimTime;
 use crate::model::Scenario;
 
-fn put_q(m: &mut Map<String, Value>, key: &str, q: Option<[f64; 3]>) {
+pub(super) fn put_q(m: &mut Map<String, Value>, key: &str, q: Option<[f64; 3]>) {
     for (k, label) in ["p10", "p50", "p90"].iter().enumerate() {
         m.insert(
             format!("{key}_{label}"),

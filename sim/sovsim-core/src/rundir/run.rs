@@ -13,9 +13,30 @@ use crate::engine::replicate::Percentiles;
 use crate::engine::time::SimTime;
 use crate::model::Scenario;
 use crate::sovereignty::Eligibility;
+use crate::study::flywheel::{FLYWHEEL_FIGURES, FlywheelSummary};
 use crate::study::run::RunResults;
 use crate::units::Date;
 use crate::validation::{Basis, Checked, Published, Validation};
+
+/// Adds the keys of what the reinvestment rules did.
+fn flywheel_summary(m: &mut Map<String, Value>, f: &FlywheelSummary) {
+    let [reinvested, gpus, unspent, gain] = f.totals();
+    dispatch::put_q(m, "reinvested_eur", Some(reinvested));
+    dispatch::put_q(m, "reinvested_gpus", Some(gpus));
+    dispatch::put_q(m, "reinvestment_unspent_eur", Some(unspent));
+    dispatch::put_q(m, "flywheel_revenue_gain_eur", Some(gain));
+}
+
+/// The `flywheel` table: per year, GPUs and revenue with and without reinvestment.
+fn flywheel(f: &FlywheelSummary) -> Table {
+    let years = f.years();
+    let mut table = Table::new().column("year", Values::U64((0..years as u64).collect()));
+    for (k, (name, _, _)) in FLYWHEEL_FIGURES.iter().enumerate() {
+        let cells: Vec<[f64; 3]> = (0..years).map(|y| f.cell(k, y)).collect();
+        table = quantile_columns(table, name, &cells);
+    }
+    table
+}
 
 /// Every file of a run's directory but the manifest and the report.
 pub fn contents(r: &RunResults) -> Contents {
@@ -26,6 +47,9 @@ pub fn contents(r: &RunResults) -> Contents {
     dispatch::forgone_summary(&mut summary, &r.forgone);
     if let Some(p) = &r.portability {
         dispatch::portability_summary(&mut summary, p);
+    }
+    if !r.flywheel.is_empty() {
+        flywheel_summary(&mut summary, &r.flywheel);
     }
     if let Some(f) = &r.finance {
         finance::summary(&mut summary, scenario, &f.base, &f.summary);
@@ -60,6 +84,9 @@ pub fn contents(r: &RunResults) -> Contents {
     tables.push(("forgone", dispatch::forgone(scenario, &r.forgone)));
     if let Some(p) = &r.portability {
         tables.push(("portability", dispatch::portability(&r.dispatch, p)));
+    }
+    if !r.flywheel.is_empty() {
+        tables.push(("flywheel", flywheel(&r.flywheel)));
     }
     if let Some(f) = &r.finance {
         tables.push(("cashflows", finance::cashflows(scenario, &f.base)));

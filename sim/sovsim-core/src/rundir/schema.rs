@@ -197,6 +197,7 @@ pub fn summary_key(key: &str) -> Option<&'static Key> {
         .chain(DISPATCH_KEYS)
         .chain(FINANCE_KEYS)
         .chain(COMPARE_DISPATCH_KEYS)
+        .chain(REINVESTMENT_KEYS)
         .find(|k| k.matches(key))
 }
 
@@ -414,6 +415,26 @@ pub const COMPARE_DISPATCH_KEYS: &[Key] = &[
         "portability_recovered_gpu_hours_{q}",
         "GPU-hours",
         "those GPU-hours over the horizon",
+    ),
+];
+
+/// Keys added when the scenario has reinvestment rules (`[[reinvestments]]`).
+pub const REINVESTMENT_KEYS: &[Key] = &[
+    k(
+        "reinvested_eur_{q}",
+        "EUR",
+        "GPUs the reinvestment rules ordered over the horizon × their price: operating cash turned into compute",
+    ),
+    k("reinvested_gpus_{q}", "GPUs", "those GPUs"),
+    k(
+        "reinvestment_unspent_eur_{q}",
+        "EUR",
+        "set aside and not spent at the horizon (less than a minimum order, or too late to arrive before it)",
+    ),
+    k(
+        "flywheel_revenue_gain_eur_{q}",
+        "EUR",
+        "revenue over the horizon with reinvestment less the same replication's without it (the `flywheel` table has each year)",
     ),
 ];
 
@@ -1036,6 +1057,22 @@ fn dispatch_tables(t: &mut Vec<TableSpec>) {
             ),
             quantiles("tokens", F64, "output tokens served"),
         ],
+        dirs: RUN,
+    });
+    t.push(TableSpec {
+        stem: "flywheel",
+        row: "one year of the horizon, when the scenario has reinvestment rules: the replications with their rules and the same replications without them",
+        groups: std::iter::once(one(
+            "year",
+            U64,
+            "year of the horizon (0 = the first twelve months)",
+        ))
+        .chain(
+            crate::study::flywheel::FLYWHEEL_FIGURES
+                .iter()
+                .map(|(name, unit, meaning)| quantiles(name, F64, &format!("{meaning} [{unit}]"))),
+        )
+        .collect(),
         dirs: RUN,
     });
     t.push(TableSpec {
@@ -1840,6 +1877,8 @@ pub fn run_markdown(charts: &[(&str, &str)]) -> String {
     );
     let _ = writeln!(s, "\n### `summary.json` with `--compare-dispatch`\n");
     keys_markdown(&mut s, COMPARE_DISPATCH_KEYS.iter());
+    let _ = writeln!(s, "\n### `summary.json` with reinvestment rules\n");
+    keys_markdown(&mut s, REINVESTMENT_KEYS.iter());
     let _ = writeln!(
         s,
         "\n### `report.pdf`, `model.xlsx` and `charts/`\n\n\

@@ -588,8 +588,8 @@ pub struct InferenceDemand {
     pub architectures: Option<Vec<String>>,
     /// How this demand follows the context its model collects [fraction, 0 to 1]: each month it
     /// asks for its stated tokens × (tokens its model has served so far ÷ tokens its model's
-    /// demands were stated to ask so far)^elasticity, so a model left short of compute loses
-    /// demand that follows. No public figure exists: state it as an ESTIMATE. Default: 0, demand
+    /// demands were stated to ask so far, both counted from the first month the model is served)^
+    /// elasticity, so a model left short of compute loses demand that follows. No public figure exists: state it as an ESTIMATE. Default: 0, demand
     /// as stated.
     pub context_elasticity: Option<f64>,
 }

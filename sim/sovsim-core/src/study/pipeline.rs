@@ -6,36 +6,9 @@ use crate::dispatch::summary::{self, MarketPrices, PortabilityPoint};
 use crate::dispatch::{self, Dispatcher, Outcome, Setup};
 use crate::engine::buildout::{self, Replication, Stepper};
 use crate::finance::{self, BaseCase, Case, Financing, PhaseInputs, Prices, Terms};
-use crate::model::{ClusterId, Policy, Room, Scenario};
+use crate::model::{Policy, Room, Scenario};
 
-/// An order a reinvestment rule placed.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ReinvestmentOrder {
-    /// Month boundary it was placed at (months from the start).
-    pub month: usize,
-    /// The rule (index in [`Scenario::reinvestments`]).
-    pub rule: usize,
-    /// The cluster the GPUs go to.
-    pub cluster: ClusterId,
-    /// GPUs ordered.
-    pub gpus: u64,
-    /// What they cost: GPUs × the cluster's price per GPU [EUR].
-    pub eur: f64,
-}
-
-/// What one replication's reinvestment rules did (empty without rules).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Reinvested {
-    /// Every order, in the order placed.
-    pub orders: Vec<ReinvestmentOrder>,
-    /// Per rule, per financial period decided on (every period ending before the horizon): the
-    /// basis the share was taken of [EUR].
-    pub basis_eur: Vec<Vec<f64>>,
-    /// Per rule: set aside over the horizon [EUR].
-    pub set_aside_eur: Vec<f64>,
-    /// Per rule: set aside and not spent at the horizon [EUR].
-    pub unspent_eur: Vec<f64>,
-}
+use super::flywheel::{Flywheel, Reinvested, ReinvestmentOrder};
 
 /// What one replication's dispatch left on the table (see [`Pipeline::forgone`]).
 #[derive(Clone, Debug)]
@@ -116,7 +89,7 @@ impl<'a> Pipeline<'a> {
     ///
     /// At the end of each financial period before the horizon, each rule (in file order) sets
     /// aside its share of the period's basis (of a positive basis: a loss sets nothing aside and
-    /// takes nothing back) and, hall by hall in the order it names them, orders as many GPUs as
+    /// takes nothing back; once its halls have no room for an order, nothing) and, hall by hall in the order it names them, orders as many GPUs as
     /// the fund pays for and the room left holds, when that is at least its minimum order. GPUs
     /// whose median lead and installation would not end before the horizon are not ordered.
     pub fn simulate(&self, replication: u64, keep_events: bool) -> (Replication, Reinvested) {
@@ -171,7 +144,18 @@ impl<'a> Pipeline<'a> {
             for (k, rule) in rules.iter().enumerate() {
                 let basis = finance::reinvestment_basis_eur(scenario, rule, &sites, p);
                 done.basis_eur[k].push(basis);
-                let set_aside = rule.share * basis.max(0.0);
+                // Nothing is set aside once the rule's halls have no room for an order left.
+                let room_left = rule.clusters.iter().any(|&c| {
+                    let cluster = &scenario.clusters[c.index()];
+                    room.gpus_for(&scenario.shells, cluster)
+                        .min(cluster.gpus - ordered[c.index()])
+                        >= rule.min_order_gpus
+                });
+                let set_aside = if room_left {
+                    rule.share * basis.max(0.0)
+                } else {
+                    0.0
+                };
                 fund[k] += set_aside;
                 done.set_aside_eur[k] += set_aside;
                 for &c in &rule.clusters {
@@ -208,6 +192,40 @@ impl<'a> Pipeline<'a> {
         (stepper.finish(), done)
     }
 
+    /// Replication `replication` with its reinvestment rules (`with`, dispatched under the first
+    /// policy as `outcome`, the rules having done `reinvested`) and without them (the same
+    /// replication, nothing ordered): GPUs, revenue and what was reinvested per year; `None`
+    /// without rules or finance.
+    pub fn flywheel(
+        &self,
+        replication: u64,
+        with: &Replication,
+        outcome: &Outcome,
+        reinvested: &Reinvested,
+    ) -> Option<Flywheel> {
+        let scenario = self.scenario;
+        if scenario.reinvestments.is_empty() {
+            return None;
+        }
+        let prices = finance::draw_prices(scenario, replication)?;
+        let without = buildout::simulate(scenario, replication, false);
+        let setup = self.setups.first()?;
+        let plain = dispatch::dispatch(
+            scenario,
+            setup,
+            &without.operational_gpu_hours,
+            &dispatch::draw(scenario, replication),
+        );
+        let inputs_with = finance::inputs(scenario, with, outcome, &prices)?;
+        let inputs_without = finance::inputs(scenario, &without, &plain, &prices)?;
+        Some(Flywheel::of(
+            scenario,
+            (with.into(), &inputs_with),
+            ((&without).into(), &inputs_without),
+            reinvested,
+        ))
+    }
+
     /// Dispatches replication `replication` (simulated as `rep`) under every policy, on the same
     /// demand draws.
     pub fn dispatch(&self, replication: u64, rep: &Replication) -> Vec<Outcome> {
@@ -238,16 +256,26 @@ impl<'a> Pipeline<'a> {
 }
 
 /// The lender's base case of `scenario`: every uncertain input at its median (replication 0),
-/// dispatched under `policy`, with the debt sized on it; `None` without a finance section.
+/// dispatched under `policy`, with the debt sized on it; `None` without a finance section. The
+/// debt is sized on the planned build: GPUs reinvestment rules would buy are the sponsors'
+/// discretionary expansion, paid after debt service, so a lender does not lend against their
+/// cash flow; the base case itself includes them.
 pub fn base_case(scenario: &Scenario, policy: Policy) -> Option<BaseCase> {
     let terms = Terms::of(scenario)?;
     let base = scenario.at_medians();
     let pipeline = Pipeline::new(&base, &[policy], None);
+    let prices = finance::draw_prices(&base, 0)?;
     let (rep, _) = pipeline.simulate(0, false);
     let outcome = pipeline.dispatch(0, &rep).pop()?;
-    let prices = finance::draw_prices(&base, 0)?;
     let parts = phase_inputs(&base, &terms, &rep, &outcome, &prices)?;
-    let financing = finance::size_phases(&parts, &terms);
+    let financing = if base.reinvestments.is_empty() {
+        finance::size_phases(&parts, &terms)
+    } else {
+        let planned = buildout::simulate(&base, 0, false);
+        let outcome = pipeline.dispatch(0, &planned).pop()?;
+        let parts = phase_inputs(&base, &terms, &planned, &outcome, &prices)?;
+        finance::size_phases(&parts, &terms)
+    };
     let case = Case::phased(parts, &terms, &financing);
     Some(BaseCase {
         terms,

@@ -4,6 +4,7 @@
 
 use rayon::prelude::*;
 
+use super::flywheel::{Flywheel, FlywheelSummary, Reinvested};
 use super::pipeline::{Forgone, Pipeline};
 use super::sensitivity::{self, CaseOutcome, Evaluator, Mode, Tornado};
 use super::{Progress, StudyError, cases};
@@ -89,6 +90,8 @@ pub struct RunResults {
     pub portability: Option<PortabilitySummary>,
     /// Revenue forgone for lack of compute under the first policy.
     pub forgone: ForgoneSummary,
+    /// GPUs and revenue with and without reinvestment (empty without reinvestment rules).
+    pub flywheel: FlywheelSummary,
     /// The financial model, with a `[finance]` section.
     pub finance: Option<Financed>,
     /// The representative replication.
@@ -145,34 +148,53 @@ pub fn run(
         pipeline = pipeline.with_portability();
     }
     progress.start(request.runs, "replications");
-    let (aggregate, dispatched, financed, (portable, forgone)) = replicate_with(
+    let (aggregate, dispatched, financed, (portable, forgone, flywheel)) = replicate_with(
         request.runs,
         request.threads,
-        |r| pipeline.simulate(r, false).0,
+        |r| pipeline.simulate(r, false),
         (
             Aggregate::new(scenario),
             DispatchSummary::new(scenario, &policies),
             FinanceSummary::new(),
-            (PortabilitySummary::new(), ForgoneSummary::new(scenario)),
+            (
+                PortabilitySummary::new(),
+                ForgoneSummary::new(scenario),
+                FlywheelSummary::default(),
+            ),
         ),
-        |(a, d, f, (p, g)), first, chunk| {
+        |(a, d, f, (p, g, w)), first, chunk| {
+            let (chunk, reinvested): (Vec<Replication>, Vec<Reinvested>) =
+                chunk.into_iter().unzip();
             a.add_chunk(&chunk);
             // Dispatch and finance are parallel across the chunk and folded in replication order.
-            let results: Vec<(Vec<Outcome>, Option<Figures>, Option<Forgone>)> = chunk
+            type Done = (
+                Vec<Outcome>,
+                Option<Figures>,
+                Option<Forgone>,
+                Option<Flywheel>,
+            );
+            let results: Vec<Done> = chunk
                 .par_iter()
+                .zip(&reinvested)
                 .enumerate()
-                .map(|(i, r)| {
+                .map(|(i, (r, done))| {
                     let replication = first + i as u64;
                     let (outcomes, case) = pipeline.through(replication, r);
                     let left = outcomes.first().map(|o| pipeline.forgone(replication, o));
+                    let wheel = outcomes
+                        .first()
+                        .and_then(|o| pipeline.flywheel(replication, r, o, done));
                     let figures = case.map(|c| {
                         let phases = c.phases.into_iter().map(|p| p.metrics).collect();
                         (c.metrics, phases)
                     });
-                    (outcomes, figures, left)
+                    (outcomes, figures, left, wheel)
                 })
                 .collect();
-            for (o, m, left) in &results {
+            for (o, m, left, wheel) in &results {
+                if let Some(wheel) = wheel {
+                    w.add(wheel);
+                }
                 d.add(o);
                 if let Some((m, phases)) = m {
                     f.add(m, phases);
@@ -215,6 +237,7 @@ pub fn run(
         dispatch: dispatched,
         portability: request.compare_dispatch.then_some(portable),
         forgone,
+        flywheel,
         finance: base.map(|base| {
             let qualifies: Vec<Vec<bool>> = (0..scenario.tiers.len())
                 .map(|t| eligibility.iter().map(|e| e.qualifies[t]).collect())

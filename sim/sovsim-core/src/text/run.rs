@@ -15,6 +15,7 @@ use crate::model::Scenario;
 use crate::rundir::schema::{SOURCES, USES};
 use crate::rundir::{BASIS, period_date, sources, uses};
 use crate::sovereignty::Eligibility;
+use crate::study::flywheel::FlywheelSummary;
 use crate::study::run::RunResults;
 use crate::units::Date;
 
@@ -27,6 +28,9 @@ pub fn summary(r: &RunResults, out: &str) -> String {
     told.push_str(&forgone(scenario, &r.forgone));
     if let Some(p) = &r.portability {
         told.push_str(&portability(&r.dispatch, p));
+    }
+    if !r.flywheel.is_empty() {
+        told.push_str(&flywheel(scenario, &r.flywheel));
     }
     if let Some(f) = &r.finance {
         told.push_str(&finance(scenario, &f.base, &f.summary));
@@ -279,6 +283,45 @@ fn forgone(scenario: &Scenario, f: &ForgoneSummary) -> String {
     }
     let _ = writeln!(s);
     s
+}
+
+/// Human lines: what the reinvestment rules bought, and what it earned against the same
+/// replications without them.
+fn flywheel(scenario: &Scenario, f: &FlywheelSummary) -> String {
+    let mut s = String::new();
+    let [eur, gpus, unspent, gain] = f.totals();
+    let rules: Vec<String> = scenario
+        .reinvestments
+        .iter()
+        .map(|r| format!("`{}`", r.id))
+        .collect();
+    let _ = writeln!(
+        s,
+        "  Reinvestment ({}) bought {} GPUs for {} (P50; {} to {}); revenue {} over the horizon against the same replications without it (P50; {} to {}){}",
+        rules.join(", "),
+        super::format::count(gpus[1]),
+        money(eur[1]),
+        money(eur[0]),
+        money(eur[2]),
+        signed_money(gain[1]),
+        signed_money(gain[0]),
+        signed_money(gain[2]),
+        if unspent[1] > 0.0 {
+            format!("; {} set aside was never spent (P50)", money(unspent[1]))
+        } else {
+            String::new()
+        }
+    );
+    s
+}
+
+/// `+€1.2bn` or `−€3m`.
+fn signed_money(v: f64) -> String {
+    if v > 0.0 {
+        format!("+{}", money(v))
+    } else {
+        money(v)
+    }
 }
 
 /// Human lines: what a compute portability standard recovers under the first policy.

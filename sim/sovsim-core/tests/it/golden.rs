@@ -43,6 +43,8 @@ const KEPT: &[&str] = &[
     "tokens_served_total_p50",
     "training_runs_completed_p50",
     "sovereign_demand_served_share_",
+    "reinvested_",
+    "flywheel_revenue_gain_eur_",
     "capex_total_eur",
     "npv_eur",
     "npv_eur_p10",

@@ -7,7 +7,8 @@
 use super::parse;
 use sovsim_core::finance::{self, Class};
 use sovsim_core::model::Scenario;
-use sovsim_core::study::pipeline::{self, Pipeline, Reinvested};
+use sovsim_core::study::flywheel::Reinvested;
+use sovsim_core::study::pipeline::{self, Pipeline};
 
 /// The one-site fixture (100,000 GB300 in a 200 MW hall: 20 MW of IT left, 11,111 GB300) with a
 /// rule reinvesting `share` of `basis` into GB300 there.
@@ -103,11 +104,18 @@ fn every_euro_set_aside_buys_gpus_at_their_price_or_is_still_held() {
     for replication in 0..3 {
         let (rep, done) = p.simulate(replication, false);
         let rule = &s.reinvestments[0];
-        let set_aside: f64 = done.basis_eur[0]
+        let share_of_all: f64 = done.basis_eur[0]
             .iter()
             .map(|b| rule.share * b.max(0.0))
             .sum();
-        assert!(close(done.set_aside_eur[0], set_aside, 1e-12));
+        let set_aside = done.set_aside_eur[0];
+        // The share of every positive period, while the hall has room for an order.
+        let ordered: u64 = done.orders.iter().map(|o| o.gpus).sum();
+        if ordered + rule.min_order_gpus <= s.clusters[c].gpus {
+            assert!(close(set_aside, share_of_all, 1e-12));
+        } else {
+            assert!(set_aside <= share_of_all * (1.0 + 1e-12));
+        }
         let spent: f64 = done.orders.iter().map(|o| o.eur).sum();
         assert!(
             (spent + done.unspent_eur[0] - set_aside).abs() < 0.01,
@@ -290,4 +298,132 @@ fn a_bad_rule_gets_every_problem_at_once_each_at_its_field() {
             .any(|d| d.code == "reinvestment-without-finance"),
         "{found:?}"
     );
+}
+
+/// One site, one hall, 1,000 GB300 that never fail, one inference demand far above them, a
+/// GPU-hour at a fixed €4 with no decline, no opex, GPUs at €50,000: every number of the
+/// flywheel can be worked out by hand.
+const BY_HAND: &str = r#"
+[scenario]
+name = "by-hand"
+start_date = 2026-01-01
+horizon_years = 3
+period_months = 3
+currency = "EUR"
+discount_rate = 0.08
+seed = 1
+
+[[operators]]
+id = "op"
+parent_jurisdiction = "FR"
+ownership_pct = { FR = 100 }
+key_custody_jurisdiction = "FR"
+staff_jurisdictions = ["FR"]
+
+[[sites]]
+id = "site"
+country = "FR"
+area_ha = 40
+land_price_eur_per_ha = 0
+max_it_mw = 50
+acquisition_months = 1
+permit_months = 1
+
+[[grid_connections]]
+id = "grid"
+site = "site"
+capacity_mw = 100
+queue_wait_months = 1
+price_eur_per_mwh = 0
+
+[[shells]]
+id = "hall"
+site = "site"
+type = "liquid-hall"
+phases = [{ it_mw = 50, build_months = 1 }]
+
+[[clusters]]
+id = "planned"
+shell = "hall"
+operator = "op"
+sku = "gb300-nvl72"
+gpus = 1000
+order_date = 2026-01-01
+lead_time_months = 2
+overrides = { failure_rate_per_gpu_day = 0, price_per_gpu = 50000 }
+
+[[tiers]]
+id = "resident"
+preset = "eu-data-residency"
+
+[[models]]
+id = "deepseek-v3"
+
+[[demand.inference]]
+id = "demand"
+tier = "resident"
+model = "deepseek-v3"
+operators = ["op"]
+tokens_per_day = 1e15
+growth_per_year = 0
+
+[finance]
+eur_per_currency = { USD = 1.0 }
+base_rate = 0.025
+construction_margin = 0.045
+term_margin = 0.025
+target_dscr = 1.30
+max_gearing = 0.6
+tenor_years = 2
+tax_rate = 0.25
+gpu_depreciation_years = 6
+gpu_hour_price_eur = { gb300-nvl72 = 4.0 }
+gpu_hour_price_decline_per_year = 0
+maintenance_pct_per_year = 0
+insurance_pct_per_year = 0
+staff_eur_per_mw_year = 0
+network_eur_per_gpu_year = 0
+
+[[reinvestments]]
+id = "half"
+operator = "op"
+basis = "inference_margin"
+share = 0.5
+sku = "gb300-nvl72"
+min_order_gpus = 72
+halls = ["hall"]
+lead_time_months = 2
+overrides = { failure_rate_per_gpu_day = 0, price_per_gpu = 50000 }
+"#;
+
+#[test]
+fn the_second_order_of_half_the_margin_worked_out_by_hand() {
+    use sovsim_core::engine::time::SimTime;
+    let s = parse(BY_HAND);
+    let done = orders(&s);
+    let hours = |a: usize, b: usize| {
+        (SimTime::ZERO.after_months(b as f64).0 - SimTime::ZERO.after_months(a as f64).0) as f64
+    };
+    // Land at month 1, permit at 2, grid and hall at 3: the 1,000 GPUs (delivered at 2) work from
+    // month 3. No opex and every hour sold for inference: the first quarter's margin is 0, the
+    // second's 1,000 × hours(3..6) × €4.
+    let margin_2 = 1000.0 * hours(3, 6) * 4.0;
+    assert!(
+        close(done.basis_eur[0][1], margin_2, 1e-12),
+        "{:?}",
+        done.basis_eur
+    );
+    // First order, at the end of the second quarter (month 6): half of it, in €50,000 GPUs.
+    let first = (0.5 * margin_2 / 50_000.0).floor();
+    let [a, b, ..] = done.orders.as_slice() else {
+        panic!("two orders: {:?}", done.orders);
+    };
+    assert_eq!((a.month, a.gpus), (6, first as u64));
+    // They arrive two months later (month 8) and work at once: the third quarter's margin is
+    // 1,000 × hours(6..9) + first × hours(8..9), at €4; the second order (month 9) is what is
+    // left of the fund plus half of it.
+    let margin_3 = (1000.0 * hours(6, 9) + first * hours(8, 9)) * 4.0;
+    let fund = 0.5 * margin_2 - first * 50_000.0 + 0.5 * margin_3;
+    assert_eq!((b.month, b.gpus), (9, (fund / 50_000.0).floor() as u64));
+    assert!(close(done.basis_eur[0][2], margin_3, 1e-12));
 }

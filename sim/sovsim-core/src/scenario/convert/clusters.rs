@@ -81,18 +81,18 @@ pub(super) fn convert_clusters(
             *d = d.clone().expected("one GPU or more");
         }
         let order = ctx.date_in_horizon(&at("order_date"), &c.order_date);
-        let lead = lead_time(
+        let (lead, install, life, repair) = gpu_times(
             ctx,
-            &at("lead_time_months"),
-            c.lead_time_months.as_ref(),
+            &path!("clusters", i),
+            GivenTimes {
+                lead_time_months: c.lead_time_months.as_ref(),
+                install_months: c.install_months.as_ref(),
+                useful_life_years: c.useful_life_years,
+                repair_days: c.repair_days.as_ref(),
+            },
             &accelerator,
             "cluster",
         );
-        let install = match &c.install_months {
-            Some(u) => ctx.uncertain(&at("install_months"), u),
-            None => Some(m::Uncertain::fixed(0.0)),
-        };
-        let life = useful_life(ctx, &at("useful_life_years"), c.useful_life_years);
         let resale = match c.resale_fraction {
             Some(v) => ctx
                 .fraction(&at("resale_fraction"), v)
@@ -101,12 +101,6 @@ pub(super) fn convert_clusters(
                 per_year: ctx.default("gpu_resale_retention_per_year"),
             }),
         };
-        let repair = repair_days(
-            ctx,
-            &at("repair_days"),
-            c.repair_days.as_ref(),
-            &accelerator,
-        );
         // Cooling: a liquid-only accelerator cannot go into an air-cooled hall.
         let hall = shell.and_then(|s| shells.get(s).and_then(Option::as_ref));
         if let Some(hall) = hall
@@ -204,6 +198,45 @@ pub(super) fn convert_clusters(
     out
 }
 
+/// What a procurement (a cluster, a reinvestment rule) states about its GPUs' times.
+pub(super) struct GivenTimes<'w> {
+    pub(super) lead_time_months: Option<&'w wire::Uncertain>,
+    pub(super) install_months: Option<&'w wire::Uncertain>,
+    pub(super) useful_life_years: Option<f64>,
+    pub(super) repair_days: Option<&'w wire::Uncertain>,
+}
+
+/// The lead time (the scenario's, else the catalog's), installation (default 0), useful life and
+/// repair time of a `place`'s GPUs written at `base`, each checked and reported on its own.
+pub(super) fn gpu_times(
+    ctx: &mut Ctx,
+    base: &[Seg],
+    given: GivenTimes,
+    accelerator: &crate::catalog::Accelerator,
+    place: &str,
+) -> (
+    Option<m::Uncertain>,
+    Option<m::Uncertain>,
+    Option<f64>,
+    Option<m::Uncertain>,
+) {
+    let at = |k: &str| [base, &path!(k)].concat();
+    let lead = lead_time(
+        ctx,
+        &at("lead_time_months"),
+        given.lead_time_months,
+        accelerator,
+        place,
+    );
+    let install = match given.install_months {
+        Some(u) => ctx.uncertain(&at("install_months"), u),
+        None => Some(m::Uncertain::fixed(0.0)),
+    };
+    let life = useful_life(ctx, &at("useful_life_years"), given.useful_life_years);
+    let repair = repair_days(ctx, &at("repair_days"), given.repair_days, accelerator);
+    (lead, install, life, repair)
+}
+
 /// Delivery lead time of a `place` (cluster or refresh): the scenario's, else the catalog's.
 pub(super) fn lead_time(
     ctx: &mut Ctx,
@@ -244,7 +277,9 @@ pub(super) fn repair_days(
 ) -> Option<m::Uncertain> {
     match (given, accelerator.failure_rate_per_gpu_day) {
         (Some(u), _) => ctx.uncertain(path, u),
+        // GPUs that never fail need no repair time.
         (None, None) => Some(m::Uncertain::fixed(0.0)),
+        (None, Some(rate)) if rate <= 0.0 => Some(m::Uncertain::fixed(0.0)),
         (None, Some(rate)) => {
             let d = ctx.error(
                 "missing-field",

@@ -241,6 +241,11 @@ pub(super) fn convert_demand(
         }
     }
     let mut inference = Vec::new();
+    let any_context = file
+        .demand
+        .inference
+        .iter()
+        .any(|d| d.context_elasticity.is_some());
     for (i, d) in file.demand.inference.iter().enumerate() {
         let at = |k: &str| path!("demand", "inference", i, k);
         let tier = ctx.reference(&at("tier"), &d.tier, "tiers", &tier_ids);
@@ -271,6 +276,8 @@ pub(super) fn convert_demand(
         let home = home(ctx, &at("architectures"), d.architectures.as_deref());
         let elasticity = match d.context_elasticity {
             Some(e) => ctx.fraction(&at("context_elasticity"), e),
+            // The default is a figure only where the scenario models context at all.
+            None if any_context => Some(ctx.default("context_elasticity")),
             None => Some(0.0),
         };
         if let (

@@ -2,7 +2,7 @@
 //! fill; and the clusters their orders go to, one per rule and hall, each as large as the room the
 //! planned build leaves there.
 
-use super::clusters::{h100e_per_gpu, lead_time, repair_days, useful_life};
+use super::clusters::{GivenTimes, gpu_times, h100e_per_gpu};
 use super::ctx::*;
 
 /// The rules, with their clusters appended to `clusters` (after every planned cluster and refresh).
@@ -93,23 +93,17 @@ pub(super) fn convert_reinvestments(
             *d = d.clone().expected("kW per GPU above zero");
             continue;
         }
-        let lead = lead_time(
+        let (lead, install, life, repair) = gpu_times(
             ctx,
-            &at("lead_time_months"),
-            r.lead_time_months.as_ref(),
+            &path!("reinvestments", i),
+            GivenTimes {
+                lead_time_months: r.lead_time_months.as_ref(),
+                install_months: r.install_months.as_ref(),
+                useful_life_years: r.useful_life_years,
+                repair_days: r.repair_days.as_ref(),
+            },
             &accelerator,
             "reinvestment",
-        );
-        let install = match &r.install_months {
-            Some(u) => ctx.uncertain(&at("install_months"), u),
-            None => Some(m::Uncertain::fixed(0.0)),
-        };
-        let life = useful_life(ctx, &at("useful_life_years"), r.useful_life_years);
-        let repair = repair_days(
-            ctx,
-            &at("repair_days"),
-            r.repair_days.as_ref(),
-            &accelerator,
         );
         let rule = out.len();
         let mut fills = Vec::new();
