@@ -203,6 +203,57 @@ fn flywheel(c: &mut Criterion) {
             pipeline.through(r, &rep)
         });
     });
+    // The same orders replayed into the engine alone: what the GPUs bought cost to simulate,
+    // without the month-by-month coupling that decided them.
+    let orders: Vec<_> = (1..=16).map(|r| pipeline.simulate(r, false).1).collect();
+    group.bench_function("replication_orders_replayed", |b| {
+        b.iter(|| {
+            r += 1;
+            let k = (r % 16) as usize;
+            let mut stepper = buildout::Stepper::new(&scenario, k as u64 + 1, false);
+            for o in &orders[k].orders {
+                stepper.run_to_month(o.month);
+                stepper.order(o.cluster, o.gpus);
+            }
+            let rep = stepper.finish();
+            pipeline.through(k as u64 + 1, &rep)
+        });
+    });
+    // The EU programme with its sovereign operator reinvesting 30 % of its operating cash in
+    // Vera Rubin in every campus (where room is left), against the programme as stated.
+    let eu = eu_scenario();
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/eu-sovereign-2030.toml"),
+    )
+    .expect("the shipped scenario reads");
+    let halls: Vec<String> = eu.shells.iter().map(|h| format!("\"{}\"", h.id)).collect();
+    let with_rule = format!(
+        "{text}\n[[reinvestments]]\nid = \"bench\"\noperator = \"eu-sovereign-cloud\"\nbasis = \"operating_cash\"\nshare = 0.3\nsku = \"vera-rubin-nvl72\"\nmin_order_gpus = 1152\nhalls = [{}]\nlead_time_months = 9\nrepair_days = 3\n",
+        halls.join(", ")
+    );
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/eu-bench.toml");
+    let reader = scenario::InMemory(std::collections::BTreeMap::from([(
+        path.clone(),
+        with_rule,
+    )]));
+    let eu_rule = scenario::load(&path, &reader, &catalog, &[])
+        .scenario
+        .expect("the EU scenario with a rule is valid");
+    for (name, s) in [
+        ("eu_replication_reinvestment_off", &eu),
+        ("eu_replication_reinvestment_on", &eu_rule),
+    ] {
+        let policy = s.dispatch.policy;
+        let base = pipeline::base_case(s, policy).expect("financed");
+        let p = Pipeline::new(s, &[policy], Some(&base.financing));
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                r += 1;
+                let (rep, _) = p.simulate(r, false);
+                p.through(r, &rep)
+            });
+        });
+    }
     group.bench_function("replication_on_with_side_by_side", |b| {
         b.iter(|| {
             r += 1;

@@ -427,3 +427,21 @@ fn the_second_order_of_half_the_margin_worked_out_by_hand() {
     assert_eq!((b.month, b.gpus), (9, (fund / 50_000.0).floor() as u64));
     assert!(close(done.basis_eur[0][2], margin_3, 1e-12));
 }
+
+#[test]
+fn the_coupled_loop_only_decides_orders_replaying_them_gives_the_same_replication() {
+    use sovsim_core::engine::buildout::Stepper;
+    let s = parse(&flywheel(0.3, "operating_cash"));
+    let p = Pipeline::new(&s, &[s.dispatch.policy], None);
+    for replication in 0..2 {
+        let (coupled, done) = p.simulate(replication, true);
+        assert!(done.orders.len() > 1);
+        let mut stepper = Stepper::new(&s, replication, true);
+        for o in &done.orders {
+            stepper.run_to_month(o.month);
+            stepper.order(o.cluster, o.gpus);
+        }
+        let replayed = stepper.finish();
+        assert_eq!(format!("{coupled:?}"), format!("{replayed:?}"));
+    }
+}
