@@ -192,12 +192,23 @@ pub struct Fixed {
     pub blocks: Vec<Vec<Option<f64>>>,
 }
 
+/// A column as created: its bounds and whether it is integer (what a model file states).
+#[derive(Clone, Copy, Debug)]
+pub struct Column {
+    pub variable: Variable,
+    pub lower: f64,
+    pub upper: f64,
+    pub integer: bool,
+}
+
 /// The model before solving.
 pub struct Model {
     pub problem: ProblemVariables,
     pub vars: Vars,
     pub rows: Vec<Row>,
     pub parts: Vec<Part>,
+    /// Every column, in creation order.
+    pub column_list: Vec<Column>,
     pub columns: usize,
     pub integer_columns: usize,
     /// Penalty per unit of shortfall [€M per million GPU-hours of the fastest eligible cluster].
@@ -243,22 +254,36 @@ impl Model {
         });
     }
 
-    fn continuous(&mut self, max: f64) -> Variable {
+    fn column(&mut self, variable: Variable, lower: f64, upper: f64, integer: bool) -> Variable {
         self.columns += 1;
-        if max.is_finite() {
+        self.column_list.push(Column {
+            variable,
+            lower,
+            upper,
+            integer,
+        });
+        variable
+    }
+
+    fn continuous(&mut self, max: f64) -> Variable {
+        let v = if max.is_finite() {
             self.problem.add(variable().min(0.0).max(max))
         } else {
             self.problem.add(variable().min(0.0))
-        }
+        };
+        self.column(v, 0.0, max, false)
     }
 
     fn integer(&mut self, max: f64, fixed: Option<f64>) -> Variable {
-        self.columns += 1;
         match fixed {
-            Some(v) => self.problem.add(variable().min(v).max(v)),
+            Some(x) => {
+                let v = self.problem.add(variable().min(x).max(x));
+                self.column(v, x, x, false)
+            }
             None => {
                 self.integer_columns += 1;
-                self.problem.add(variable().integer().min(0.0).max(max))
+                let v = self.problem.add(variable().integer().min(0.0).max(max));
+                self.column(v, 0.0, max, true)
             }
         }
     }
@@ -271,6 +296,7 @@ pub fn build(inst: &Instance, settings: &Settings) -> Model {
         vars: Vars::default(),
         rows: Vec::new(),
         parts: Vec::new(),
+        column_list: Vec::new(),
         columns: 0,
         integer_columns: 0,
         shortfall_penalty: 0.0,

@@ -75,6 +75,7 @@
 //! Shadow prices come from the LP left when the integer decisions are fixed at their optimum:
 //! the value of one more unit of each limit, at that plan (NPV euros).
 
+pub mod files;
 mod formulation;
 mod instance;
 pub mod outputs;
@@ -224,6 +225,17 @@ fn solve(
 pub fn model_size(scenario: &Scenario) -> Result<Size, OptimiseError> {
     let inst = instance::build(scenario).map_err(OptimiseError::Missing)?;
     Ok(formulation::build(&inst, &settings(scenario)).size())
+}
+
+/// The scenario's model — the MILP [`optimise`] hands to HiGHS, before solving — as a file of
+/// `format` (free MPS or CPLEX LP) with readable row and column names.
+///
+/// # Errors
+/// Missing figures.
+pub fn write_model(scenario: &Scenario, format: files::Format) -> Result<String, OptimiseError> {
+    let inst = instance::build(scenario).map_err(OptimiseError::Missing)?;
+    let model = formulation::build(&inst, &settings(scenario));
+    Ok(files::write(scenario, &inst, &model, format))
 }
 
 /// Optimises the scenario's buildout: the plan, its cost parts, shortfalls in words and shadow

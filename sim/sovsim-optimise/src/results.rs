@@ -759,6 +759,28 @@ fn milestones(
     out
 }
 
+/// The id of what a row concerns (a site, connection, asset, hall, cluster, demand or tier), or
+/// nothing for rows of the whole region.
+pub(crate) fn row_entity(scenario: &Scenario, inst: &Instance, r: &Row) -> String {
+    r.entity.map_or(String::new(), |e| match r.family {
+        Family::SiteIt | Family::Land | Family::SitePower => scenario.sites[e].id.clone(),
+        Family::GridCap => scenario.grid_connections[e].id.clone(),
+        Family::PowerCap => scenario.power_assets[e].id.clone(),
+        Family::HallCap | Family::HallIt => scenario.shells[e].id.clone(),
+        Family::SourceEnergy => {
+            if e < inst.grid.len() {
+                scenario.grid_connections[e].id.clone()
+            } else {
+                scenario.power_assets[e - inst.grid.len()].id.clone()
+            }
+        }
+        Family::GpuHours => scenario.clusters[inst.cluster_index[e]].id.clone(),
+        Family::Demand => inst.demands[e].id.clone(),
+        Family::SovereignShare => inst.tiers[e].clone(),
+        _ => String::new(),
+    })
+}
+
 /// Shadow prices of the binding limits (non-zero duals of the LP with integers fixed).
 pub(crate) fn shadow_prices(
     scenario: &Scenario,
@@ -771,23 +793,7 @@ pub(crate) fn shadow_prices(
         if d.abs() < 1e-9 || r.family == Family::Committed || r.family == Family::EnergyBalance {
             continue;
         }
-        let entity = r.entity.map_or(String::new(), |e| match r.family {
-            Family::SiteIt | Family::Land | Family::SitePower => scenario.sites[e].id.clone(),
-            Family::GridCap => scenario.grid_connections[e].id.clone(),
-            Family::PowerCap => scenario.power_assets[e].id.clone(),
-            Family::HallCap | Family::HallIt => scenario.shells[e].id.clone(),
-            Family::SourceEnergy => {
-                if e < inst.grid.len() {
-                    scenario.grid_connections[e].id.clone()
-                } else {
-                    scenario.power_assets[e - inst.grid.len()].id.clone()
-                }
-            }
-            Family::GpuHours => scenario.clusters[inst.cluster_index[e]].id.clone(),
-            Family::Demand => inst.demands[e].id.clone(),
-            Family::SovereignShare => inst.tiers[e].clone(),
-            _ => String::new(),
-        });
+        let entity = row_entity(scenario, inst, r);
         let (unit, factor) = r.family.unit();
         out.push(ShadowPrice {
             family: r.family.name(),

@@ -323,3 +323,147 @@ fn a_committed_site_is_kept_even_when_another_is_cheaper() {
         "the plan says it was committed"
     );
 }
+
+/// A free MPS file read into HiGHS directly (no good_lp, no sovsim model): its columns with
+/// costs, bounds and integrality, its rows, and the objective's constant.
+fn highs_of_mps(text: &str) -> (highs::RowProblem, f64) {
+    #[derive(Default)]
+    struct Column {
+        cost: f64,
+        lower: f64,
+        upper: f64,
+        integer: bool,
+        entries: Vec<(String, f64)>,
+    }
+    let (mut section, mut objective, mut integer) = ("", String::new(), false);
+    let mut rows: Vec<(String, char)> = Vec::new();
+    let mut rhs: BTreeMap<String, f64> = BTreeMap::new();
+    let mut order: Vec<String> = Vec::new();
+    let mut columns: BTreeMap<String, Column> = BTreeMap::new();
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('*') && !l.trim().is_empty())
+    {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if !line.starts_with(' ') {
+            section = f[0];
+            continue;
+        }
+        let number = |s: &str| s.parse::<f64>().expect("a number");
+        match section {
+            "ROWS" if f[0] == "N" => objective = f[1].to_owned(),
+            "ROWS" => rows.push((f[1].to_owned(), f[0].chars().next().expect("a type"))),
+            "COLUMNS" if f.get(1) == Some(&"'MARKER'") => integer = f[2] == "'INTORG'",
+            "COLUMNS" => {
+                let c = columns.entry(f[0].to_owned()).or_insert_with(|| {
+                    order.push(f[0].to_owned());
+                    Column {
+                        upper: f64::INFINITY,
+                        integer,
+                        ..Column::default()
+                    }
+                });
+                for pair in f[1..].chunks(2) {
+                    if pair[0] == objective {
+                        c.cost += number(pair[1]);
+                    } else {
+                        c.entries.push((pair[0].to_owned(), number(pair[1])));
+                    }
+                }
+            }
+            "RHS" => {
+                rhs.insert(f[1].to_owned(), number(f[2]));
+            }
+            "BOUNDS" => {
+                let c = columns.get_mut(f[2]).expect("a bounded column exists");
+                match f[0] {
+                    "UP" => c.upper = number(f[3]),
+                    "LO" => c.lower = number(f[3]),
+                    "FX" => (c.lower, c.upper) = (number(f[3]), number(f[3])),
+                    "PL" => c.upper = f64::INFINITY,
+                    other => panic!("bound type {other}"),
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut problem = highs::RowProblem::default();
+    let mut cols = BTreeMap::new();
+    let mut by_row: BTreeMap<String, Vec<(highs::Col, f64)>> = BTreeMap::new();
+    for name in &order {
+        let c = &columns[name];
+        let col = match (c.integer, c.upper.is_finite()) {
+            (true, true) => problem.add_integer_column(c.cost, c.lower..=c.upper),
+            (true, false) => problem.add_integer_column(c.cost, c.lower..),
+            (false, true) => problem.add_column(c.cost, c.lower..=c.upper),
+            (false, false) => problem.add_column(c.cost, c.lower..),
+        };
+        cols.insert(name.clone(), col);
+        for (row, v) in &c.entries {
+            by_row.entry(row.clone()).or_default().push((col, *v));
+        }
+    }
+    for (name, kind) in &rows {
+        let b = rhs.get(name).copied().unwrap_or(0.0);
+        let terms = by_row.remove(name).unwrap_or_default();
+        match kind {
+            'L' => problem.add_row(..=b, &terms),
+            'G' => problem.add_row(b.., &terms),
+            _ => problem.add_row(b..=b, &terms),
+        }
+    }
+    (problem, -rhs.get(&objective).copied().unwrap_or(0.0))
+}
+
+#[test]
+fn the_mps_file_solved_by_highs_alone_gives_the_objective_sovsim_reports() {
+    use sovsim_optimise::files::Format;
+    let (_, s) = eu();
+    let mps = sovsim_optimise::write_model(&s, Format::Mps).expect("writes");
+    let size = sovsim_optimise::model_size(&s).expect("builds");
+    let (problem, constant) = highs_of_mps(&mps);
+    assert_eq!(problem.num_rows(), size.rows);
+    assert_eq!(problem.num_cols(), size.columns);
+    // Readable names: a row per grid connection's capacity, a column per site acquisition.
+    assert!(
+        mps.contains(" L  grid_capacity[") && mps.contains("acquire["),
+        "{}",
+        &mps[..400]
+    );
+    let mut model = problem.optimise(highs::Sense::Minimise);
+    model.make_quiet();
+    model.set_option("mip_rel_gap", s.optimize.mip_gap);
+    let solved = model.solve();
+    assert_eq!(solved.status(), highs::HighsModelStatus::Optimal);
+    let outside = (solved.objective_value() + constant) * 1e6;
+    let o = sovsim_optimise::optimise(&s).expect("solves");
+    // Both stop within the relative MIP gap of the same optimum.
+    let tolerance = 2.0 * s.optimize.mip_gap * o.objective.abs();
+    assert!(
+        (outside - o.objective).abs() <= tolerance,
+        "HiGHS alone {outside}, sovsim {}",
+        o.objective
+    );
+    // The LP file states the same rows and integer columns.
+    let lp = sovsim_optimise::write_model(&s, Format::Lp).expect("writes");
+    let subject = lp.split("Subject To").nth(1).expect("constraints");
+    let constraints = subject
+        .split("Bounds")
+        .next()
+        .expect("bounds")
+        .lines()
+        .filter(|l| l.starts_with(' ') && l.contains(':'))
+        .count();
+    assert_eq!(constraints, size.rows);
+    // LP names hold none of the characters the format reads as operators or brackets.
+    assert!(
+        lp.contains(" grid_capacity(de_brandenburg_grid):") && !subject.contains('['),
+        "{}",
+        &subject[..400]
+    );
+    let general = lp.split("General").nth(1).unwrap_or("");
+    assert_eq!(
+        general.split_whitespace().filter(|w| *w != "End").count(),
+        size.integer_columns
+    );
+}

@@ -9,6 +9,17 @@ use clap::{Parser, Subcommand, ValueEnum};
 use sovsim_core::model::{Input, Policy};
 use sovsim_core::study::sensitivity::Output;
 
+/// A model file's path: its extension says the format.
+fn model_path(text: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(text);
+    match sovsim_optimise::files::Format::of(&path) {
+        Some(_) => Ok(path),
+        None => Err(format!(
+            "`{text}` names no model format: end it in `.mps` (free MPS) or `.lp` (CPLEX LP)"
+        )),
+    }
+}
+
 /// Most replications a command runs: a million replications of the EU scenario take hours on a
 /// laptop; beyond that a sweep on a cluster is the tool (and a count near 2^64 would never end).
 pub(crate) const MAX_RUNS: u64 = 1_000_000;
@@ -249,7 +260,7 @@ pub(crate) enum Command {
     /// sovereign demand within a budget), then prices each sovereignty rule by relaxing it.
     /// Writes the plan as a scenario file, with tables; exit code 1 when a target is missed.
     #[command(
-        after_help = "Example:\n  sovsim optimize scenarios/eu-sovereign-2030.toml\n  sovsim optimize scenarios/eu-sovereign-2030.toml --then-run --runs 200"
+        after_help = "Example:\n  sovsim optimize scenarios/eu-sovereign-2030.toml\n  sovsim optimize scenarios/eu-sovereign-2030.toml --then-run --runs 200\n  sovsim optimize scenarios/eu-sovereign-2030.toml --write-model eu.mps"
     )]
     Optimize {
         /// Scenario file; its `[optimize]` section sets the objective, periods and limits.
@@ -264,6 +275,11 @@ pub(crate) enum Command {
         /// Skip the cost of sovereignty (one re-optimisation per tier).
         #[arg(long)]
         no_sovereignty_cost: bool,
+        /// Also write the MILP, before it is solved, as a model file another solver reads: free
+        /// MPS for a name ending in `.mps`, CPLEX LP for `.lp`; rows and columns carry readable
+        /// names (`grid_capacity[fr-grid]`, `gpus_k[fr-b200,fr-hall,2028]`).
+        #[arg(long, value_name = "PATH", value_parser = model_path)]
+        write_model: Option<PathBuf>,
         /// Then simulate the plan (`sovsim run` on `plan.toml`, into `DIR/run`) and print its P50/P90
         /// milestones beside the optimiser's dates.
         #[arg(long)]

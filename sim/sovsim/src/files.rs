@@ -39,6 +39,25 @@ pub(crate) fn read_text(path: &Path) -> Result<String, String> {
     })
 }
 
+/// Writes `bytes` to `path` whole or not at all: into a sibling file, then one rename.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| format!("`{}` names no file", path.display()))?;
+    let mut partial = name.to_os_string();
+    partial.push(format!(".{}.partial", std::process::id()));
+    let tmp = path.with_file_name(partial);
+    let failed = |e: std::io::Error| format!("cannot write `{}`: {e}", path.display());
+    std::fs::write(&tmp, bytes).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        failed(e)
+    })?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        failed(e)
+    })
+}
+
 /// Reads a scenario and the bases it extends from disk, inside the scenario's folder.
 pub(crate) struct FsReader {
     /// The file the user named, canonical: it may be anywhere.

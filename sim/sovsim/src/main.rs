@@ -238,12 +238,21 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
             out,
             overrides,
             no_sovereignty_cost,
+            write_model,
             then_run,
             runs,
             threads,
         } => {
             let (loaded, scenario) = load(&file, &overrides, &catalog, "nothing was optimised")?;
             let scenario = &scenario;
+            if let Some(path) = &write_model {
+                let format = sovsim_optimise::files::Format::of(path).ok_or_else(|| {
+                    Failure(format!("`{}` names no model format", path.display()))
+                })?;
+                let text = sovsim_optimise::write_model(scenario, format)?;
+                files::write_atomic(path, text.as_bytes()).map_err(Failure)?;
+                eprintln!("wrote {}", path.display());
+            }
             let out = out.unwrap_or_else(|| default_dir(&format!("{}-plan", scenario.meta.name)));
             let outcome = match sovsim_optimise::optimise(scenario) {
                 Ok(o) => o,

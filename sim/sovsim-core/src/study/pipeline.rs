@@ -148,7 +148,7 @@ impl<'a> Pipeline<'a> {
                 let room_left = rule.clusters.iter().any(|&c| {
                     let cluster = &scenario.clusters[c.index()];
                     room.gpus_for(&scenario.shells, cluster)
-                        .min(cluster.gpus - ordered[c.index()])
+                        .min(cluster.gpus.saturating_sub(ordered[c.index()]))
                         >= rule.min_order_gpus
                 });
                 let set_aside = if room_left {
@@ -169,7 +169,7 @@ impl<'a> Pipeline<'a> {
                     let afford = (fund[k] / price + 1e-9).floor() as u64;
                     let gpus = afford
                         .min(room.gpus_for(&scenario.shells, cluster))
-                        .min(cluster.gpus - ordered[c.index()]);
+                        .min(cluster.gpus.saturating_sub(ordered[c.index()]));
                     if gpus < rule.min_order_gpus {
                         continue;
                     }
