@@ -343,6 +343,17 @@ fn paragraph(run: &RunData, policy: &str) -> String {
             " Demand left unserved forgoes {forgone} of revenue for lack of compute (P50)."
         ));
     }
+    if let (Some(gpus), Some(eur), Some(gain)) = (
+        run.num("reinvested_gpus_p50")
+            .filter(|v| *v > 0.0)
+            .map(count),
+        run.num("reinvested_eur_p50").map(money),
+        run.num("flywheel_revenue_gain_eur_p50").map(money),
+    ) {
+        s.push_str(&format!(
+            " Reinvestment buys {gpus} more GPUs for {eur} from operating cash and changes revenue over the horizon by {gain} against the same replications without it (P50)."
+        ));
+    }
     if let Some(value) = run
         .num("portability_value_eur_per_year_p50")
         .filter(|v| *v > 0.0)

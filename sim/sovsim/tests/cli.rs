@@ -549,6 +549,14 @@ fn the_flywheel_page_prints_what_summary_json_says() {
         rows.first().map(|r| r["reinvested_eur_p50"].as_str()),
         Some("0.0")
     );
+    // The executive summary says it too.
+    assert!(printed.contains(&squeeze("Reinvestment buys")));
+    // The inventory counts the planned build: the rule's cluster is neither planned nor a refresh.
+    let inv = dir.path().join("inventory");
+    inventory("scenarios/flywheel-inference-60mw.toml", &inv);
+    let summary = json(&inv.join("summary.json"));
+    assert_eq!(summary["gpus_total"].as_u64(), Some(13_800));
+    assert_eq!(summary["refresh_gpus_total"].as_u64(), Some(0));
 }
 
 #[test]

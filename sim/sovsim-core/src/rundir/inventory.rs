@@ -240,8 +240,10 @@ pub fn contents(scenario: &Scenario) -> Contents {
     tables.push(("inventory_clusters", clusters));
 
     let sum = |xs: Vec<Option<f64>>| xs.into_iter().sum::<Option<f64>>().map(tidy);
-    // Refreshes replace GPUs as they retire: totals describe the buildout the scenario orders.
-    let (own, refreshes): (Vec<&Cluster>, Vec<&Cluster>) = cl.iter().partition(|c| c.planned());
+    // Refreshes replace GPUs as they retire: totals describe the buildout the scenario orders
+    // (a reinvestment rule's clusters hold nothing until the simulation orders from cash).
+    let own: Vec<&Cluster> = cl.iter().filter(|c| c.planned()).collect();
+    let refreshes: Vec<&Cluster> = cl.iter().filter(|c| c.refresh_of.is_some()).collect();
     let gpu_capex = |clusters: &[&Cluster]| -> Option<f64> {
         sum(clusters
             .iter()
