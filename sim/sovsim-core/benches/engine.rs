@@ -258,8 +258,8 @@ fn flywheel(c: &mut Criterion) {
         b.iter(|| {
             r += 1;
             let (rep, done) = pipeline.simulate(r, false);
-            let (outcomes, case) = pipeline.through(r, &rep);
-            let wheel = pipeline.flywheel(r, &rep, &outcomes[0], &done);
+            let case = pipeline.through(r, &rep).1.expect("financed");
+            let wheel = pipeline.flywheel(r, &rep, &case.inputs, &done);
             (case, wheel)
         });
     });

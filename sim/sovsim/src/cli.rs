@@ -9,11 +9,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use sovsim_core::model::{Input, Policy};
 use sovsim_core::study::sensitivity::Output;
 
-/// A model file's path: its extension says the format.
-fn model_path(text: &str) -> Result<PathBuf, String> {
+/// A model file's path, and the format its extension says.
+fn model_path(text: &str) -> Result<(PathBuf, sovsim_optimise::files::Format), String> {
     let path = PathBuf::from(text);
     match sovsim_optimise::files::Format::of(&path) {
-        Some(_) => Ok(path),
+        Some(format) => Ok((path, format)),
         None => Err(format!(
             "`{text}` names no model format: end it in `.mps` (free MPS) or `.lp` (CPLEX LP)"
         )),
@@ -279,7 +279,7 @@ pub(crate) enum Command {
         /// MPS for a name ending in `.mps`, CPLEX LP for `.lp`; rows and columns carry readable
         /// names (`grid_capacity[fr-grid]`, `gpus_k[fr-b200,fr-hall,2028]`).
         #[arg(long, value_name = "PATH", value_parser = model_path)]
-        write_model: Option<PathBuf>,
+        write_model: Option<(PathBuf, sovsim_optimise::files::Format)>,
         /// Then simulate the plan (`sovsim run` on `plan.toml`, into `DIR/run`) and print its P50/P90
         /// milestones beside the optimiser's dates.
         #[arg(long)]

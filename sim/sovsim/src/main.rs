@@ -245,11 +245,8 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
         } => {
             let (loaded, scenario) = load(&file, &overrides, &catalog, "nothing was optimised")?;
             let scenario = &scenario;
-            if let Some(path) = &write_model {
-                let format = sovsim_optimise::files::Format::of(path).ok_or_else(|| {
-                    Failure(format!("`{}` names no model format", path.display()))
-                })?;
-                let text = sovsim_optimise::write_model(scenario, format)?;
+            if let Some((path, format)) = &write_model {
+                let text = sovsim_optimise::write_model(scenario, *format)?;
                 files::write_atomic(path, text.as_bytes()).map_err(Failure)?;
                 eprintln!("wrote {}", path.display());
             }

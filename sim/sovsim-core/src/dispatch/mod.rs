@@ -947,6 +947,11 @@ impl<'a> Dispatcher<'a> {
                 tokens_between(tpd, growth, demand_start[i], t0, t1)
             })
             .collect();
+        // What serving takes, at home or off it: GPU-hours of the month, tokens of the cluster.
+        let mut took = |c: usize, t: f64, h: f64| {
+            month.inference_gpu_hours += h;
+            tokens[c] += t;
+        };
         for &i in &setup.order {
             let d = &scenario.inference[i];
             asked[i] = stated[i];
@@ -960,10 +965,7 @@ impl<'a> Dispatcher<'a> {
                 &rates.policy_order,
                 &rates.policy,
                 idle,
-                |c, t, h| {
-                    month.inference_gpu_hours += h;
-                    tokens[c] += t;
-                },
+                &mut took,
             );
         }
         if setup.inference_share > 0.0 {
@@ -975,10 +977,7 @@ impl<'a> Dispatcher<'a> {
                     &rates.portable_order,
                     &rates.portable,
                     idle,
-                    |c, t, h| {
-                        month.inference_gpu_hours += h;
-                        tokens[c] += t;
-                    },
+                    &mut took,
                 );
             }
         }

@@ -141,16 +141,6 @@ pub enum ReinvestmentBasis {
     InferenceMargin,
 }
 
-impl ReinvestmentBasis {
-    /// Name in scenario files.
-    pub fn name(self) -> &'static str {
-        match self {
-            ReinvestmentBasis::OperatingCash => "operating_cash",
-            ReinvestmentBasis::InferenceMargin => "inference_margin",
-        }
-    }
-}
-
 /// Where a figure a scenario states comes from, by the comment on its line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FigureOrigin {

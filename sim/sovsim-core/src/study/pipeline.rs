@@ -5,7 +5,7 @@
 use crate::dispatch::summary::{self, MarketPrices, PortabilityPoint};
 use crate::dispatch::{self, Dispatcher, Outcome, Setup};
 use crate::engine::buildout::{self, Replication, Stepper};
-use crate::finance::{self, BaseCase, Case, Financing, PhaseInputs, Prices, Terms};
+use crate::finance::{self, BaseCase, Case, Financing, Inputs, PhaseInputs, Prices, Terms};
 use crate::model::{Policy, Room, Scenario};
 
 use super::flywheel::{Flywheel, Reinvested, ReinvestmentOrder};
@@ -25,6 +25,8 @@ pub struct Pipeline<'a> {
     scenario: &'a Scenario,
     setups: Vec<Setup>,
     financing: Option<(Terms, &'a Financing)>,
+    /// The room the planned build leaves, which reinvestment rules order into.
+    room: Room,
 }
 
 impl<'a> Pipeline<'a> {
@@ -39,6 +41,13 @@ impl<'a> Pipeline<'a> {
             scenario,
             setups: policies.iter().map(|p| Setup::new(scenario, *p)).collect(),
             financing: financing.and_then(|d| Terms::of(scenario).map(|t| (t, d))),
+            room: Room::left(
+                scenario.sites.len(),
+                &scenario.shells,
+                &scenario.grid_connections,
+                &scenario.power_assets,
+                &scenario.clusters,
+            ),
         }
     }
 
@@ -110,13 +119,7 @@ impl<'a> Pipeline<'a> {
         let months = stepper.months();
         let mut dispatcher = Dispatcher::new(scenario, setup, &draws, months);
         let pm = (scenario.meta.period_months as usize).max(1);
-        let mut room = Room::left(
-            scenario.sites.len(),
-            &scenario.shells,
-            &scenario.grid_connections,
-            &scenario.power_assets,
-            &scenario.clusters,
-        );
+        let mut room = self.room.clone();
         let mut fund = vec![0.0; rules.len()];
         let mut ordered = vec![0u64; scenario.clusters.len()];
         let mut done = Reinvested {
@@ -192,15 +195,15 @@ impl<'a> Pipeline<'a> {
         (stepper.finish(), done)
     }
 
-    /// Replication `replication` with its reinvestment rules (`with`, dispatched under the first
-    /// policy as `outcome`, the rules having done `reinvested`) and without them (the same
-    /// replication, nothing ordered): GPUs, revenue and what was reinvested per year; `None`
-    /// without rules or finance.
+    /// Replication `replication` with its reinvestment rules (`with`, its financial inputs
+    /// `with_inputs` — the programme's, as [`Pipeline::finance`]'s case holds them — the rules
+    /// having done `reinvested`) and without them (the same replication, nothing ordered): GPUs,
+    /// revenue and what was reinvested per year; `None` without rules or finance.
     pub fn flywheel(
         &self,
         replication: u64,
         with: &Replication,
-        outcome: &Outcome,
+        with_inputs: &Inputs,
         reinvested: &Reinvested,
     ) -> Option<Flywheel> {
         let scenario = self.scenario;
@@ -216,11 +219,10 @@ impl<'a> Pipeline<'a> {
             &without.operational_gpu_hours,
             &dispatch::draw(scenario, replication),
         );
-        let inputs_with = finance::inputs(scenario, with, outcome, &prices)?;
         let inputs_without = finance::inputs(scenario, &without, &plain, &prices)?;
         Some(Flywheel::of(
             scenario,
-            (with.into(), &inputs_with),
+            (with.into(), with_inputs),
             ((&without).into(), &inputs_without),
             reinvested,
         ))

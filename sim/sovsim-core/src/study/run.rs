@@ -181,9 +181,9 @@ pub fn run(
                     let replication = first + i as u64;
                     let (outcomes, case) = pipeline.through(replication, r);
                     let left = outcomes.first().map(|o| pipeline.forgone(replication, o));
-                    let wheel = outcomes
-                        .first()
-                        .and_then(|o| pipeline.flywheel(replication, r, o, done));
+                    let wheel = case
+                        .as_ref()
+                        .and_then(|c| pipeline.flywheel(replication, r, &c.inputs, done));
                     let figures = case.map(|c| {
                         let phases = c.phases.into_iter().map(|p| p.metrics).collect();
                         (c.metrics, phases)
