@@ -31,6 +31,7 @@ pub struct Accelerator {
     pub id: String,
     pub name: String,
     pub vendor: String,
+    pub vendor_jurisdiction: String,
     pub architecture: String,
     pub tdp_w: Option<f64>,
     pub all_in_power_kw: f64,
@@ -155,6 +156,48 @@ pub struct PresetClause {
     pub op: String,
     pub value: String,
     pub description: String,
+    pub source: String,
+    pub source_date: String,
+}
+
+/// One objective of the European Commission's Cloud Sovereignty Framework, with its weight.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct CsfObjective {
+    pub objective: String,
+    pub name: String,
+    pub weight_pct: f64,
+    pub question: String,
+    pub estimated_fields: String,
+    pub source: String,
+    pub source_date: String,
+}
+
+/// One criterion of a SEAL level of one objective: an attribute test, as in a preset.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct CsfCriterion {
+    pub objective: String,
+    pub seal: u8,
+    pub attribute: String,
+    pub op: String,
+    pub value: String,
+    pub description: String,
+    pub source: String,
+    pub source_date: String,
+}
+
+/// A certification or label an operator may hold, as evidence criteria read.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct Certification {
+    pub id: String,
+    pub name: String,
+    pub issuer: String,
+    pub attests: String,
     pub source: String,
     pub source_date: String,
 }
@@ -288,6 +331,11 @@ pub const TABLES: &[Table] = &[
             ),
             col("name", "-", "product name"),
             col("vendor", "-", "manufacturer"),
+            col(
+                "vendor_jurisdiction",
+                "-",
+                "country of the manufacturer's incorporation (ISO 3166-1 alpha-2): the supply-chain evidence the Cloud Sovereignty Framework reads",
+            ),
             col(
                 "architecture",
                 "-",
@@ -557,6 +605,76 @@ pub const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "csf-objectives",
+        file: "csf_objectives.csv",
+        about: "one objective of the European Commission's Cloud Sovereignty Framework (v1.2.1) with its weight in the sovereignty score",
+        columns: &[
+            col(
+                "objective",
+                "-",
+                "objective id, `SOV-1` to `SOV-8`; tiers name it in `min_seal`",
+            ),
+            col("name", "-", "objective name"),
+            col(
+                "weight_pct",
+                "%",
+                "weight in the weighted sovereignty score; the weights sum to 100",
+            ),
+            col("question", "-", "what the objective asks, in words"),
+            PROVENANCE[0],
+            PROVENANCE[1],
+            PROVENANCE[2],
+        ],
+    },
+    Table {
+        name: "csf-criteria",
+        file: "csf_criteria.csv",
+        about: "one criterion of one SEAL level of one objective: a cluster is at SEAL-n on the objective when every criterion of levels 1 to n holds; a level without criteria cannot be assessed, so it caps the objective below it",
+        columns: &[
+            col("objective", "-", "objective id from `csf_objectives.csv`"),
+            col("seal", "0-4", "SEAL level the criterion belongs to, 1 to 4"),
+            col(
+                "attribute",
+                "-",
+                "operator, site or accelerator attribute the criterion tests (as in presets)",
+            ),
+            col(
+                "op",
+                "-",
+                "comparison: in, not_in, all_in, none_in, has_any, has_none, eq, le, lt, ge, gt",
+            ),
+            col(
+                "value",
+                "-",
+                "value compared with; `EU` stands for every EU member state; `;` separates list items",
+            ),
+            col("description", "-", "the criterion in words"),
+            col(
+                "source",
+                "-",
+                "framework text and the source of any threshold; `ESTIMATE` marks sovsim's reading",
+            ),
+            col("source_date", "YYYY-MM", "date of the source"),
+        ],
+    },
+    Table {
+        name: "certifications",
+        file: "certifications.csv",
+        about: "one certification or label an operator may list in `certifications`, as evidence the framework's criteria and presets read",
+        columns: &[
+            col(
+                "id",
+                "-",
+                "identifier used by scenarios (`certifications = [\"bsi-c5\"]`)",
+            ),
+            col("name", "-", "name of the certification or label"),
+            col("issuer", "-", "body that issues or qualifies it"),
+            col("attests", "-", "what holding it shows"),
+            col("source", "-", "the scheme's text"),
+            col("source_date", "YYYY-MM", "date of the version read"),
+        ],
+    },
+    Table {
         name: "throughput",
         file: "inference_throughput.csv",
         about: "serving throughput of one model on one accelerator; pairs without a row use the roofline estimate (see `roofline_sequences_per_gpu` in defaults.csv)",
@@ -632,6 +750,18 @@ pub fn embedded_sources() -> CatalogSources {
             include_str!("../../../data/sovereignty_presets.csv"),
         ),
         (
+            "csf_objectives.csv",
+            include_str!("../../../data/csf_objectives.csv"),
+        ),
+        (
+            "csf_criteria.csv",
+            include_str!("../../../data/csf_criteria.csv"),
+        ),
+        (
+            "certifications.csv",
+            include_str!("../../../data/certifications.csv"),
+        ),
+        (
             "inference_throughput.csv",
             include_str!("../../../data/inference_throughput.csv"),
         ),
@@ -661,6 +791,12 @@ pub struct Catalog {
     pub models: Vec<OpenModel>,
     /// Sovereignty preset clauses.
     pub presets: Vec<PresetClause>,
+    /// Cloud Sovereignty Framework objectives and weights.
+    pub csf_objectives: Vec<CsfObjective>,
+    /// Cloud Sovereignty Framework criteria, by objective and SEAL level.
+    pub csf_criteria: Vec<CsfCriterion>,
+    /// Certifications operators may hold.
+    pub certifications: Vec<Certification>,
     /// Serving throughput per model and accelerator.
     pub throughput: Vec<InferenceThroughput>,
     /// Workload × accelerator efficiencies.
@@ -718,21 +854,34 @@ impl Catalog {
             presets: ctx.table(&TABLES[5], |r: &PresetClause| {
                 (r.preset.clone(), &r.source, &r.source_date)
             }),
-            throughput: ctx.table(&TABLES[6], |r: &InferenceThroughput| {
+            csf_objectives: ctx.table(&TABLES[6], |r: &CsfObjective| {
+                (r.objective.clone(), &r.source, &r.source_date)
+            }),
+            csf_criteria: ctx.table(&TABLES[7], |r: &CsfCriterion| {
+                (
+                    format!("{}/SEAL-{}/{}", r.objective, r.seal, r.attribute),
+                    &r.source,
+                    &r.source_date,
+                )
+            }),
+            certifications: ctx.table(&TABLES[8], |r: &Certification| {
+                (r.id.clone(), &r.source, &r.source_date)
+            }),
+            throughput: ctx.table(&TABLES[9], |r: &InferenceThroughput| {
                 (
                     format!("{}/{}", r.model, r.accelerator),
                     &r.source,
                     &r.source_date,
                 )
             }),
-            efficiency: ctx.table(&TABLES[7], |r: &WorkloadEfficiency| {
+            efficiency: ctx.table(&TABLES[10], |r: &WorkloadEfficiency| {
                 (
                     format!("{}/{}", r.workload.name(), r.accelerator),
                     &r.source,
                     &r.source_date,
                 )
             }),
-            defaults: ctx.table(&TABLES[8], |r: &DefaultValue| {
+            defaults: ctx.table(&TABLES[11], |r: &DefaultValue| {
                 (r.key.clone(), &r.source, &r.source_date)
             }),
             version,
@@ -865,6 +1014,7 @@ impl Catalog {
                 );
             }
         }
+        problems.extend(self.framework_problems());
         for a in &self.accelerators {
             for w in Workload::ALL {
                 if self.efficiency(w, &a.id).is_none() {
@@ -876,6 +1026,75 @@ impl Catalog {
                         .hint("every accelerator needs one row per workload; use 1 where it runs at its nominal rate"),
                     );
                 }
+            }
+        }
+        problems
+    }
+
+    /// Framework weights that do not sum to 100, criteria of an unknown objective or level, and
+    /// certifications that criteria or presets name but the catalog lacks.
+    fn framework_problems(&self) -> Vec<Diagnostic> {
+        let mut problems = Vec::new();
+        let total: f64 = self.csf_objectives.iter().map(|o| o.weight_pct).sum();
+        if (total - 100.0).abs() > 1e-9 {
+            problems.push(
+                Diagnostic::error(
+                    "catalog-value",
+                    format!("`csf_objectives.csv` weights sum to {total} %"),
+                )
+                .expected("weights summing to 100 %"),
+            );
+        }
+        let certified = |attribute: &str, op: &str, value: &str| -> Vec<String> {
+            if attribute != "operator.certifications" || !op.starts_with("has") {
+                return Vec::new();
+            }
+            value
+                .split(';')
+                .map(str::trim)
+                .filter(|v| !self.certifications.iter().any(|c| c.id == *v))
+                .map(str::to_owned)
+                .collect()
+        };
+        for c in &self.csf_criteria {
+            if !self
+                .csf_objectives
+                .iter()
+                .any(|o| o.objective == c.objective)
+            {
+                problems.push(Diagnostic::error(
+                    "catalog-reference",
+                    format!(
+                        "`csf_criteria.csv` names objective `{}`, which `csf_objectives.csv` does not have",
+                        c.objective
+                    ),
+                ));
+            }
+            if !(1..=4).contains(&c.seal) {
+                problems.push(
+                    Diagnostic::error(
+                        "catalog-value",
+                        format!(
+                            "`csf_criteria.csv` has a criterion of `{}` at SEAL-{}",
+                            c.objective, c.seal
+                        ),
+                    )
+                    .expected("a level from 1 to 4 (SEAL-0 needs no criterion)"),
+                );
+            }
+            for id in certified(&c.attribute, &c.op, &c.value) {
+                problems.push(Diagnostic::error(
+                    "catalog-reference",
+                    format!("`csf_criteria.csv` names certification `{id}`, which `certifications.csv` does not have"),
+                ));
+            }
+        }
+        for p in &self.presets {
+            for id in certified(&p.attribute, &p.op, &p.value) {
+                problems.push(Diagnostic::error(
+                    "catalog-reference",
+                    format!("`sovereignty_presets.csv` names certification `{id}`, which `certifications.csv` does not have"),
+                ));
             }
         }
         problems

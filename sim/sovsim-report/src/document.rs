@@ -181,6 +181,7 @@ pub fn build(run: &RunData) -> Document {
     }
     d.insert("demand".into(), json!(demand(run)));
     d.insert("sovereignty".into(), json!(sovereignty(run)));
+    d.insert("seal".into(), seal(run));
     let (energy_rows, energy_charts) = energy(run);
     d.insert("energy".into(), json!(energy_rows));
     charts.extend(energy_charts);
@@ -1048,6 +1049,52 @@ fn sovereignty(run: &RunData) -> Vec<Value> {
         }
     }
     out
+}
+
+/// Each operator at each site: its SEAL per framework objective, its score, and what holds back
+/// its weakest objective (one row per distinct assessment, from the `seal` table).
+fn seal(run: &RunData) -> Value {
+    let t = "seal";
+    let [cluster, operator, site, objective, blocking] = [
+        "cluster",
+        "operator",
+        "site",
+        "objective",
+        "next_level_fails_on",
+    ]
+    .map(|c| run.texts(t, c));
+    let [level, weight, score] = ["seal", "weight_pct", "score_pct"].map(|c| run.numbers(t, c));
+    let mut objectives: Vec<String> = Vec::new();
+    let mut rows: Vec<Value> = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut i = 0;
+    while i < run.rows(t) {
+        let end = (i..run.rows(t))
+            .find(|&j| cluster[j] != cluster[i])
+            .unwrap_or(run.rows(t));
+        if objectives.is_empty() {
+            objectives = objective[i..end].to_vec();
+        }
+        let levels: Vec<String> = level[i..end].iter().map(|v| format!("{v:.0}")).collect();
+        // The weakest objective is the one whose shortfall costs the most score.
+        let weakest = (i..end)
+            .filter(|&j| level[j] < 4.0)
+            .max_by(|&a, &b| {
+                let gap = |j: usize| weight[j] * (4.0 - level[j]);
+                gap(a).total_cmp(&gap(b)).then(b.cmp(&a))
+            })
+            .map(|j| format!("{}: {}", objective[j], blocking[j]))
+            .unwrap_or_default();
+        let who = format!("{} at {}", operator[i], site[i]);
+        if seen.insert((who.clone(), levels.clone())) {
+            rows.push(json!({
+                "who": who, "levels": levels,
+                "score": format!("{:.0} %", score[i]), "weakest": weakest,
+            }));
+        }
+        i = end;
+    }
+    json!({ "objectives": objectives, "rows": rows })
 }
 
 fn energy(run: &RunData) -> (Vec<Value>, Vec<Chart>) {

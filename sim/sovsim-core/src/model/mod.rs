@@ -81,6 +81,9 @@ pub struct Scenario {
     pub tiers: Vec<Tier>,
     /// Country codes of the EU member states (from the catalog), for rules that name `EU`.
     pub eu_members: Vec<String>,
+    /// The Cloud Sovereignty Framework's objectives and criteria (from the catalog), which every
+    /// cluster is assessed against.
+    pub framework: Framework,
     /// Open-weight models.
     pub models: Vec<Model>,
     /// Training campaigns.
@@ -346,6 +349,14 @@ pub struct Operator {
     pub staff_jurisdictions: Vec<String>,
     /// Countries of holders of a veto.
     pub veto_jurisdictions: Vec<String>,
+    /// Country of the legal entity that runs the service.
+    pub operating_jurisdiction: String,
+    /// Countries of the suppliers of software and services with access to the platform.
+    pub supplier_jurisdictions: Vec<String>,
+    /// Certifications and labels held (ids from the catalog).
+    pub certifications: Vec<String>,
+    /// Share of the software stack that is open source the operator can run without its vendor [%].
+    pub open_source_stack_pct: f64,
 }
 
 /// A site.
@@ -568,10 +579,27 @@ pub enum Attribute {
     UsHoldingPct,
     /// `operator.us_controlled`: US parent, US majority, or US key custody.
     UsControlled,
+    /// `operator.operating_jurisdiction`: country of the entity that runs the service.
+    OperatingJurisdiction,
+    /// `operator.supplier_jurisdictions`: countries of suppliers with access to the platform.
+    SupplierJurisdictions,
+    /// `operator.certifications`: certifications and labels held.
+    Certifications,
+    /// `operator.open_source_stack_pct`: open-source share of the software stack [%].
+    OpenSourceStackPct,
+    /// `operator.fisa_702_exposed`: US-controlled, or staff or a supplier with access in the US.
+    Fisa702Exposed,
     /// `site.country`: country of the site.
     SiteCountry,
     /// `site.eu_member`: whether the site is in an EU member state.
     SiteEuMember,
+    /// `site.grid_carbon_g_per_kwh`: carbon intensity of the site's country's grid [gCO₂/kWh].
+    SiteGridCarbon,
+    /// `accelerator.vendor_jurisdiction`: country of the accelerator's manufacturer.
+    AcceleratorVendorJurisdiction,
+    /// `seal.<objective>`: the SEAL level the cluster reaches on an objective of the framework
+    /// (index into [`Framework::objectives`]).
+    Seal(u8),
 }
 
 /// What kind of value an attribute has, which decides the comparisons allowed.
@@ -585,11 +613,32 @@ pub enum AttributeKind {
     Percent,
     /// True or false.
     Flag,
+    /// A set of certification ids.
+    Labels,
+    /// A carbon intensity [gCO₂/kWh].
+    Carbon,
+    /// A SEAL level, 0 to 4.
+    Level,
+}
+
+impl AttributeKind {
+    /// The comparisons allowed on a value of this kind, as written in scenario files.
+    pub fn ops(self) -> &'static [&'static str] {
+        match self {
+            AttributeKind::Jurisdiction => &["in", "not_in"],
+            AttributeKind::Jurisdictions => &["all_in", "none_in"],
+            AttributeKind::Percent | AttributeKind::Carbon | AttributeKind::Level => {
+                &["le", "lt", "ge", "gt"]
+            }
+            AttributeKind::Flag => &["eq"],
+            AttributeKind::Labels => &["has_any", "has_none"],
+        }
+    }
 }
 
 impl Attribute {
-    /// Every attribute with its name in scenario files.
-    pub const ALL: [(Attribute, &'static str); 10] = [
+    /// Every attribute but the SEAL levels, with its name in scenario files.
+    pub const ALL: [(Attribute, &'static str); 17] = [
         (
             Attribute::ParentJurisdiction,
             "operator.parent_jurisdiction",
@@ -613,21 +662,41 @@ impl Attribute {
         ),
         (Attribute::UsHoldingPct, "operator.us_holding_pct"),
         (Attribute::UsControlled, "operator.us_controlled"),
+        (
+            Attribute::OperatingJurisdiction,
+            "operator.operating_jurisdiction",
+        ),
+        (
+            Attribute::SupplierJurisdictions,
+            "operator.supplier_jurisdictions",
+        ),
+        (Attribute::Certifications, "operator.certifications"),
+        (
+            Attribute::OpenSourceStackPct,
+            "operator.open_source_stack_pct",
+        ),
+        (Attribute::Fisa702Exposed, "operator.fisa_702_exposed"),
         (Attribute::SiteCountry, "site.country"),
         (Attribute::SiteEuMember, "site.eu_member"),
+        (Attribute::SiteGridCarbon, "site.grid_carbon_g_per_kwh"),
+        (
+            Attribute::AcceleratorVendorJurisdiction,
+            "accelerator.vendor_jurisdiction",
+        ),
     ];
 
-    /// The attribute named `name` in a scenario file.
-    pub fn parse(name: &str) -> Option<Self> {
+    /// The attribute named `name` in a scenario file; `seal.SOV-2` names the SEAL level on the
+    /// framework objective `SOV-2`.
+    pub fn parse(name: &str, framework: &Framework) -> Option<Self> {
+        if let Some(objective) = name.strip_prefix("seal.") {
+            return framework
+                .objectives
+                .iter()
+                .position(|o| o.id == objective)
+                .and_then(|i| u8::try_from(i).ok())
+                .map(Attribute::Seal);
+        }
         Self::ALL.iter().find(|(_, n)| *n == name).map(|(a, _)| *a)
-    }
-
-    /// Name in scenario files.
-    pub fn name(self) -> &'static str {
-        Self::ALL
-            .iter()
-            .find(|(a, _)| *a == self)
-            .map_or("", |(_, n)| n)
     }
 
     /// Kind of value.
@@ -635,17 +704,62 @@ impl Attribute {
         match self {
             Attribute::ParentJurisdiction
             | Attribute::KeyCustodyJurisdiction
-            | Attribute::SiteCountry => AttributeKind::Jurisdiction,
-            Attribute::StaffJurisdictions | Attribute::VetoJurisdictions => {
-                AttributeKind::Jurisdictions
-            }
+            | Attribute::OperatingJurisdiction
+            | Attribute::SiteCountry
+            | Attribute::AcceleratorVendorJurisdiction => AttributeKind::Jurisdiction,
+            Attribute::StaffJurisdictions
+            | Attribute::VetoJurisdictions
+            | Attribute::SupplierJurisdictions => AttributeKind::Jurisdictions,
             Attribute::LargestNonEuHoldingPct
             | Attribute::TotalNonEuHoldingPct
-            | Attribute::UsHoldingPct => AttributeKind::Percent,
-            Attribute::UsControlled | Attribute::SiteEuMember => AttributeKind::Flag,
+            | Attribute::UsHoldingPct
+            | Attribute::OpenSourceStackPct => AttributeKind::Percent,
+            Attribute::UsControlled | Attribute::SiteEuMember | Attribute::Fisa702Exposed => {
+                AttributeKind::Flag
+            }
+            Attribute::Certifications => AttributeKind::Labels,
+            Attribute::SiteGridCarbon => AttributeKind::Carbon,
+            Attribute::Seal(_) => AttributeKind::Level,
         }
     }
 }
+
+/// The European Commission's Cloud Sovereignty Framework as the catalog states it: objectives with
+/// weights, and the criteria that set each objective's SEAL level.
+#[derive(Clone, Debug, Default)]
+pub struct Framework {
+    /// Objectives, in catalog order (`SOV-1` … `SOV-8`).
+    pub objectives: Vec<SovObjective>,
+    /// Criteria, in catalog order.
+    pub criteria: Vec<Criterion>,
+}
+
+/// One objective of the framework.
+#[derive(Clone, Debug)]
+pub struct SovObjective {
+    /// Id, e.g. `SOV-2`.
+    pub id: String,
+    /// Name, e.g. `Legal and jurisdictional`.
+    pub name: String,
+    /// Weight in the sovereignty score [%].
+    pub weight_pct: f64,
+}
+
+/// One criterion of one SEAL level of one objective.
+#[derive(Clone, Debug)]
+pub struct Criterion {
+    /// Objective, index into [`Framework::objectives`].
+    pub objective: usize,
+    /// Level the criterion belongs to, 1 to 4.
+    pub seal: u8,
+    /// The test, over the same attributes as a tier's clauses (never a SEAL level).
+    pub clause: Clause,
+    /// The criterion in words.
+    pub description: String,
+}
+
+/// The highest SEAL level of the framework.
+pub const SEAL_MAX: u8 = 4;
 
 /// A comparison in a clause, with its right-hand side.
 #[derive(Clone, Debug, PartialEq)]
@@ -668,6 +782,10 @@ pub enum Test {
     AtLeast(f64),
     /// The percentage is above this.
     Above(f64),
+    /// At least one of these labels is held.
+    HasAny(Vec<String>),
+    /// None of these labels is held.
+    HasNone(Vec<String>),
 }
 
 /// One clause of a tier.

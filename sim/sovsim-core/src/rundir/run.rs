@@ -12,7 +12,7 @@ use crate::engine::buildout::{Event, Replication, WaitCause};
 use crate::engine::replicate::Percentiles;
 use crate::engine::time::SimTime;
 use crate::model::Scenario;
-use crate::sovereignty::Eligibility;
+use crate::sovereignty::{Eligibility, SealAssessment};
 use crate::study::flywheel::{FLYWHEEL_FIGURES, FlywheelSummary};
 use crate::study::run::RunResults;
 use crate::units::Date;
@@ -57,6 +57,7 @@ pub fn contents(r: &RunResults) -> Contents {
     }
     summary.insert("case".into(), r.case.as_deref().unwrap_or("base").into());
     trust(&mut summary, r);
+    seal_summary(&mut summary, scenario, &r.seals);
     let mut tables = vec![
         ("timeseries", timeseries(scenario, a)),
         ("timeseries_power", power_series(scenario, a)),
@@ -72,6 +73,7 @@ pub fn contents(r: &RunResults) -> Contents {
             ),
         ),
         ("sovereignty", sovereignty_table(scenario, &r.eligibility)),
+        ("seal", seal_table(scenario, &r.seals)),
         ("dispatch", dispatch::monthly(scenario, &r.dispatch)),
         ("utilisation", dispatch::utilisation(scenario, &r.dispatch)),
         ("demand", dispatch::demand(scenario, &r.dispatch)),
@@ -494,6 +496,67 @@ fn events(scenario: &Scenario, replication: u64, r: &Replication) -> Table {
         .column(
             "gpus",
             Values::U64(ev.iter().map(|(_, e)| e.gpus().unwrap_or(0)).collect()),
+        )
+}
+
+/// The IT-power-weighted mean and the lowest sovereignty score of the planned clusters.
+fn seal_summary(m: &mut Map<String, Value>, scenario: &Scenario, seals: &[SealAssessment]) {
+    let planned: Vec<(f64, f64)> = seals
+        .iter()
+        .map(|a| (&scenario.clusters[a.cluster.index()], a.score_pct))
+        .filter(|(c, _)| c.planned() && c.gpus > 0)
+        .map(|(c, s)| (c.it_power().0, s))
+        .collect();
+    let power: f64 = planned.iter().map(|(p, _)| p).sum();
+    let mean = (power > 0.0).then(|| planned.iter().map(|(p, s)| p * s).sum::<f64>() / power);
+    let min = planned.iter().map(|(_, s)| *s).reduce(f64::min);
+    m.insert("sovereignty_score_pct_mean".into(), mean.into());
+    m.insert("sovereignty_score_pct_min".into(), min.into());
+}
+
+/// One row per cluster and framework objective: the SEAL reached, why the next level is not, and
+/// the cluster's weighted score.
+fn seal_table(scenario: &Scenario, seals: &[SealAssessment]) -> Table {
+    let objectives = &scenario.framework.objectives;
+    let rows: Vec<(&SealAssessment, usize)> = seals
+        .iter()
+        .flat_map(|a| (0..objectives.len()).map(move |o| (a, o)))
+        .collect();
+    let cluster = |a: &SealAssessment| &scenario.clusters[a.cluster.index()];
+    let text = |f: &dyn Fn(&SealAssessment, usize) -> String| {
+        Values::Text(rows.iter().map(|(a, o)| f(a, *o)).collect())
+    };
+    Table::new()
+        .column("cluster", text(&|a, _| cluster(a).id.clone()))
+        .column(
+            "operator",
+            text(&|a, _| scenario.operators[cluster(a).operator.index()].id.clone()),
+        )
+        .column(
+            "site",
+            text(&|a, _| scenario.sites[cluster(a).site.index()].id.clone()),
+        )
+        .column("objective", text(&|_, o| objectives[o].id.clone()))
+        .column("objective_name", text(&|_, o| objectives[o].name.clone()))
+        .column(
+            "weight_pct",
+            Values::F64(
+                rows.iter()
+                    .map(|(_, o)| objectives[*o].weight_pct)
+                    .collect(),
+            ),
+        )
+        .column(
+            "seal",
+            Values::U64(rows.iter().map(|(a, o)| u64::from(a.seals[*o])).collect()),
+        )
+        .column(
+            "next_level_fails_on",
+            text(&|a, o| a.blocking[o].join("; ")),
+        )
+        .column(
+            "score_pct",
+            Values::F64(rows.iter().map(|(a, _)| a.score_pct).collect()),
         )
 }
 

@@ -241,6 +241,16 @@ pub const SUMMARY_KEYS: &[Key] = &[
         "estimates among all the figures the run used, stated and catalog (empty if none)",
     ),
     k(
+        "sovereignty_score_pct_mean",
+        "%",
+        "Cloud Sovereignty Framework score of the planned clusters, weighted by IT power: Σ weight × SEAL ÷ 4 over the eight objectives (the `seal` table); null without planned GPUs",
+    ),
+    k(
+        "sovereignty_score_pct_min",
+        "%",
+        "the lowest such score of a planned cluster; null without planned GPUs",
+    ),
+    k(
         "validation_cases",
         "cases",
         "published figures checked against sovsim with the catalog the run used (VALIDATION.md); absent if the catalog lacks a figure a case needs",
@@ -840,6 +850,32 @@ fn build_tables() -> Vec<TableSpec> {
                 "failed_clauses",
                 Text,
                 "each failing clause in words, e.g. `US holds 30 % (limit 24 %)`, separated by `; `",
+            ),
+        ],
+        dirs: RUN,
+    });
+    t.push(TableSpec {
+        stem: "seal",
+        row: "one cluster × one objective of the European Commission's Cloud Sovereignty Framework (`sovsim catalog csf-objectives`)",
+        groups: vec![
+            some(&["cluster", "operator", "site"], Text, "ids"),
+            one("objective", Text, "objective id, `SOV-1` … `SOV-8`"),
+            one("objective_name", Text, "objective name"),
+            one("weight_pct", F64, "the objective's weight in the score [%]"),
+            one(
+                "seal",
+                U64,
+                "SEAL level reached, 0–4: the highest n at which every criterion of levels 1 to n holds (`sovsim catalog csf-criteria`)",
+            ),
+            one(
+                "next_level_fails_on",
+                Text,
+                "each criterion of the next level that fails, in words, separated by `; `; empty at SEAL-4",
+            ),
+            one(
+                "score_pct",
+                F64,
+                "the cluster's weighted score, Σ weight × SEAL ÷ 4 [% of the best], the same on each of its rows (ESTIMATE: the framework scores contributing factors; sovsim scores each objective by its level)",
             ),
         ],
         dirs: RUN,

@@ -151,6 +151,18 @@ pub struct Operator {
     /// Countries of shareholders holding a veto or appointing a majority of the board.
     #[serde(default)]
     pub veto_jurisdictions: Vec<String>,
+    /// Country of the legal entity that runs the service (the Cloud Sovereignty Framework's
+    /// evidence); default: `parent_jurisdiction`.
+    pub operating_jurisdiction: Option<String>,
+    /// Countries of the suppliers of software and services with access to the platform;
+    /// default: `[parent_jurisdiction]`.
+    pub supplier_jurisdictions: Option<Vec<String>>,
+    /// Certifications and labels held, ids from `sovsim catalog certifications`; default: none.
+    #[serde(default)]
+    pub certifications: Vec<String>,
+    /// Share of the software stack that is open source the operator can run without its vendor
+    /// [%]; default 0 (no evidence of an exit path).
+    pub open_source_stack_pct: Option<f64>,
 }
 
 /// A site: land with a country, an area and a maximum IT load.
@@ -389,6 +401,10 @@ pub struct Tier {
     /// Clauses, added to the preset's.
     #[serde(default)]
     pub clauses: Vec<Clause>,
+    /// Least SEAL level (0 to 4) per Cloud Sovereignty Framework objective, e.g.
+    /// `{ "SOV-2" = 3, "SOV-3" = 3 }`: the framework's pass/fail gate, added to the clauses.
+    #[serde(default)]
+    pub min_seal: BTreeMap<String, u8>,
 }
 
 /// One test on an operator or site attribute.

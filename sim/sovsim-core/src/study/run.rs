@@ -18,7 +18,7 @@ use crate::engine::replicate::replicate_with;
 use crate::finance::summary::FinanceSummary;
 use crate::finance::{self, BaseCase, Metrics, Viability};
 use crate::model::{CaseSpec, Policy, Scenario};
-use crate::sovereignty::{self, Eligibility};
+use crate::sovereignty::{self, Eligibility, SealAssessment};
 use crate::units::Date;
 use crate::validation::{self, Validation};
 
@@ -98,6 +98,8 @@ pub struct RunResults {
     pub representative: Representative,
     /// Which clusters qualify for which tiers.
     pub eligibility: Vec<Eligibility>,
+    /// Each cluster's SEAL per Cloud Sovereignty Framework objective, and its weighted score.
+    pub seals: Vec<SealAssessment>,
     /// Tornado and cases, with a `[finance]` section.
     pub investor: Option<Investor>,
     /// Every figure the scenario used, with its source.
@@ -228,6 +230,7 @@ pub fn run(
         None => None,
     };
     let eligibility = sovereignty::evaluate(scenario);
+    let seals = sovereignty::assess(scenario);
     let assumptions = assumptions::list(scenario, catalog);
     Ok(RunResults {
         scenario: scenario.clone(),
@@ -255,6 +258,7 @@ pub fn run(
             outcomes,
         },
         eligibility,
+        seals,
         investor,
         provenance: Provenance::of(scenario, &assumptions),
         assumptions,

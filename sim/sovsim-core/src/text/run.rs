@@ -14,7 +14,7 @@ use crate::finance::{BaseCase, Binding, CHECKS};
 use crate::model::Scenario;
 use crate::rundir::schema::{SOURCES, USES};
 use crate::rundir::{BASIS, period_date, sources, uses};
-use crate::sovereignty::Eligibility;
+use crate::sovereignty::{Eligibility, SealAssessment};
 use crate::study::flywheel::FlywheelSummary;
 use crate::study::run::RunResults;
 use crate::units::Date;
@@ -24,6 +24,7 @@ pub fn summary(r: &RunResults, out: &str) -> String {
     let scenario = &r.scenario;
     let mut told = human(scenario, &r.aggregate);
     told.push_str(&sovereignty_summary(scenario, &r.eligibility));
+    told.push_str(&seal_summary(scenario, &r.seals));
     told.push_str(&dispatch(scenario, &r.dispatch));
     told.push_str(&forgone(scenario, &r.forgone));
     if let Some(p) = &r.portability {
@@ -138,6 +139,41 @@ fn human(scenario: &Scenario, a: &Aggregate) -> String {
         "\nAt the end of the horizon (P50): {online}; {:.1} TWh used, {:.2} MtCO₂ emitted over the horizon",
         energy[1], emissions[1]
     );
+    s
+}
+
+/// Each operator's SEAL per framework objective and its score, once per distinct assessment (an
+/// operator's clusters differ only where their sites or accelerators do).
+fn seal_summary(scenario: &Scenario, all: &[SealAssessment]) -> String {
+    let objectives = &scenario.framework.objectives;
+    let mut s = String::new();
+    if all.is_empty() || objectives.is_empty() {
+        return s;
+    }
+    let ids: Vec<&str> = objectives.iter().map(|o| o.id.as_str()).collect();
+    let _ = writeln!(
+        s,
+        "\nCloud Sovereignty Framework (SEAL 0–4 on {} to {}; weighted score)",
+        ids[0],
+        ids[ids.len() - 1]
+    );
+    let mut lines: Vec<String> = Vec::new();
+    for a in all {
+        let cluster = &scenario.clusters[a.cluster.index()];
+        let who = format!(
+            "{} at {}",
+            scenario.operators[cluster.operator.index()].id,
+            scenario.sites[cluster.site.index()].id
+        );
+        let levels: Vec<String> = a.seals.iter().map(u8::to_string).collect();
+        let line = format!("  {who:<40} {}  {:.0} %", levels.join(" "), a.score_pct);
+        if !lines.contains(&line) {
+            lines.push(line);
+        }
+    }
+    for line in lines {
+        let _ = writeln!(s, "{line}");
+    }
     s
 }
 

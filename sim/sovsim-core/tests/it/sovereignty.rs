@@ -162,3 +162,217 @@ fn every_cluster_of_the_eu_scenario_has_a_verdict_for_every_tier() {
         }
     }
 }
+
+/// The diagnostics of loading `text`.
+fn diagnostics(text: &str) -> Vec<sovsim_core::diagnostic::Diagnostic> {
+    let path = std::path::PathBuf::from("test.toml");
+    let reader = super::Memory(std::collections::BTreeMap::from([(
+        path.clone(),
+        text.to_owned(),
+    )]));
+    sovsim_core::scenario::load(&path, &reader, &super::catalog(), &[]).diagnostics
+}
+
+#[test]
+fn the_shipped_framework_has_eight_objectives_whose_weights_sum_to_100_and_criteria_that_all_load()
+{
+    let s = parse(THREE_OPERATORS);
+    let ids: Vec<&str> = s
+        .framework
+        .objectives
+        .iter()
+        .map(|o| o.id.as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "SOV-1", "SOV-2", "SOV-3", "SOV-4", "SOV-5", "SOV-6", "SOV-7", "SOV-8"
+        ]
+    );
+    let total: f64 = s.framework.objectives.iter().map(|o| o.weight_pct).sum();
+    assert!((total - 100.0).abs() < 1e-12, "{total}");
+    // Every row of the catalog became a criterion: none was dropped by a loading error.
+    assert_eq!(
+        s.framework.criteria.len(),
+        super::catalog().csf_criteria.len()
+    );
+}
+
+#[test]
+fn seal_levels_and_score_follow_from_the_evidence_as_worked_out_by_hand() {
+    let s = parse(THREE_OPERATORS);
+    let all = sovereignty::assess(&s);
+    // eu-op: French, wholly EU-held, keys and staff in France, suppliers (default: its parent's
+    // country) in France, no certification, no open-source stack stated, NVIDIA accelerators, a
+    // French site (41.4 gCO₂/kWh).
+    //   SOV-1 4: run, held and vetoed in the EU, no non-EU holding at all.
+    //   SOV-2 3: EU site, not US-controlled, no US staff or supplier; SEAL-4 needs SecNumCloud.
+    //   SOV-3 4: EU site, keys, staff and suppliers.
+    //   SOV-4 2: EU-run and EU-staffed; SEAL-3 needs half the stack open source.
+    //   SOV-5 2: EU site and suppliers; SEAL-3 needs an EU accelerator vendor.
+    //   SOV-6 0: SEAL-1 needs a quarter of the stack open source.
+    //   SOV-7 0: SEAL-1 needs a security certification.
+    //   SOV-8 2: EU site, grid ≤ 300 and ≤ 100 g, but SEAL-3 also needs ISO 14001/50001 or the code.
+    // Score = (15·4 + 10·3 + 10·4 + 15·2 + 20·2 + 15·0 + 10·0 + 5·2) ÷ 4 = 210 ÷ 4 = 52.5 %.
+    assert_eq!(all[0].seals, vec![4, 3, 4, 2, 2, 0, 0, 2]);
+    assert!(
+        (all[0].score_pct - 52.5).abs() < 1e-12,
+        "{}",
+        all[0].score_pct
+    );
+    assert_eq!(
+        all[0].blocking[5],
+        vec![
+            "A quarter of the stack is open source (ESTIMATE threshold): 0 % of its stack is open source (required: at least 25 %)"
+        ]
+    );
+    assert_eq!(
+        all[0].blocking[4],
+        vec![
+            "The accelerators come from an EU vendor: its accelerators' vendor (NVIDIA) is in US (required: in EU)"
+        ]
+    );
+    // SOV-5 has no SEAL-4 criterion, which caps it; eu-op never gets that far.
+    // us-cloud: US parent and keys, staff in the US and Ireland, supplier in the US (default).
+    //   SOV-1 0 (run from the US), SOV-2 1 (EU site; US-controlled), SOV-3 1 (US keys),
+    //   SOV-4 0, SOV-5 1 (US supplier), SOV-6 0, SOV-7 0, SOV-8 2.
+    // Score = (0 + 10 + 10 + 0 + 20 + 0 + 0 + 10) ÷ 4 = 12.5 %.
+    assert_eq!(all[2].seals, vec![0, 1, 1, 0, 1, 0, 0, 2]);
+    assert!((all[2].score_pct - 12.5).abs() < 1e-12);
+}
+
+#[test]
+fn evidence_raises_levels_one_criterion_at_a_time_and_an_unassessable_level_caps() {
+    let s = parse(&THREE_OPERATORS.replace(
+        "id = \"eu-op\"\nparent_jurisdiction = \"FR\"",
+        "id = \"eu-op\"\ncertifications = [\"secnumcloud-3.2\", \"iso-14001\"]\nopen_source_stack_pct = 95\nparent_jurisdiction = \"FR\"",
+    ));
+    let a = &sovereignty::assess(&s)[0];
+    // SecNumCloud lifts SOV-2 and SOV-7 to 4 (EU staff); 95 % open source lifts SOV-4 to 4 and
+    // SOV-6 to 3 (SEAL-4 needs an EU accelerator vendor); ISO 14001 lifts SOV-8 to 4 (41.4 g ≤ 50).
+    assert_eq!(a.seals, vec![4, 4, 4, 4, 2, 3, 4, 4]);
+    // (60 + 40 + 40 + 60 + 40 + 45 + 40 + 20) ÷ 4 = 86.25 %.
+    assert!((a.score_pct - 86.25).abs() < 1e-12, "{}", a.score_pct);
+    let s = parse(&THREE_OPERATORS.replace(
+        "sku = \"gb300-nvl72\"",
+        "sku = \"gb300-nvl72\"\noverrides = { vendor_jurisdiction = \"DE\" }",
+    ));
+    let a = &sovereignty::assess(&s)[0];
+    // An EU-designed accelerator reaches SEAL-3 on the supply chain and no further: SEAL-4 has no
+    // criterion the public text lets sovsim assess.
+    assert_eq!(a.seals[4], 3);
+    assert!(
+        a.blocking[4][0].contains("no criterion"),
+        "{:?}",
+        a.blocking[4]
+    );
+}
+
+const MIN_SEAL_TIER: &str = r#"
+[[tiers]]
+id = "legal-and-data-3"
+min_seal = { "SOV-2" = 3, "SOV-3" = 3 }
+"#;
+
+#[test]
+fn a_tier_with_minimum_seals_admits_and_refuses_the_right_clusters_saying_which_criterion_fails() {
+    let s = parse(&format!("{THREE_OPERATORS}{MIN_SEAL_TIER}"));
+    let all = sovereignty::evaluate(&s);
+    // Tiers: eu-immune, exposed, resident, legal-and-data-3.
+    // eu-op: SOV-2 3, SOV-3 4; mixed (30 % US, not US-controlled, French keys and staff): SOV-2 3,
+    // SOV-3 4, so it qualifies although SecNumCloud's 24 % cap refuses it; us-cloud: 1 and 1.
+    assert!(all[0].qualifies[3]);
+    assert!(all[1].qualifies[3] && !all[1].qualifies[0]);
+    assert!(!all[2].qualifies[3]);
+    let reasons: Vec<&str> = all[2]
+        .failures
+        .iter()
+        .filter(|f| f.tier == 3)
+        .map(|f| f.reason.as_str())
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![
+            "SOV-2 Legal and jurisdictional is at SEAL-1 (required: at least SEAL-3): SEAL-2 fails on Not US-controlled, so no CLOUD Act order reaches it through its parent: it is US-controlled (US parent, US majority or US key custody) (required: false)",
+            "SOV-3 Data and AI is at SEAL-1 (required: at least SEAL-3): SEAL-2 fails on The encryption keys are held in the EU: its keys are held in US (required: in EU)",
+        ]
+    );
+}
+
+#[test]
+fn fisa_702_reaches_an_operator_the_cloud_act_rule_does_not() {
+    // A French operator with US support staff: not US-controlled (no CLOUD Act route through a
+    // parent), but a FISA 702 directive can reach the US staff with access.
+    let s = parse(&format!(
+        "{}\n[[tiers]]\nid = \"shielded\"\npreset = \"fisa-702-shielded\"\n",
+        THREE_OPERATORS.replace(
+            "id = \"eu-op\"\nparent_jurisdiction = \"FR\"\nownership_pct = { FR = 100 }\nkey_custody_jurisdiction = \"FR\"\nstaff_jurisdictions = [\"FR\"]",
+            "id = \"eu-op\"\nparent_jurisdiction = \"FR\"\nownership_pct = { FR = 100 }\nkey_custody_jurisdiction = \"FR\"\nstaff_jurisdictions = [\"FR\", \"US\"]",
+        )
+    ));
+    let all = sovereignty::evaluate(&s);
+    // Tiers: eu-immune, exposed (CLOUD Act), resident, shielded (FISA 702).
+    assert!(!all[0].qualifies[1], "not CLOUD-Act-exposed");
+    assert!(!all[0].qualifies[3], "but FISA 702 reaches it");
+    assert_eq!(
+        all[0]
+            .failures
+            .iter()
+            .filter(|f| f.tier == 3)
+            .map(|f| f.reason.as_str())
+            .collect::<Vec<_>>(),
+        vec![
+            "FISA 702 reaches it (US control, or staff or a supplier with access in the US) (required: false)"
+        ]
+    );
+    // mixed has only French staff and suppliers: shielded.
+    assert!(all[1].qualifies[3]);
+}
+
+#[test]
+fn gaia_x_label_3_reads_control_where_secnumcloud_caps_holdings() {
+    let s = parse(&format!(
+        "{THREE_OPERATORS}\n[[tiers]]\nid = \"gaia-x\"\npreset = \"gaia-x-label-3\"\n"
+    ));
+    let all = sovereignty::evaluate(&s);
+    // mixed: a 30 % US holder breaks SecNumCloud's 24 % cap but controls nothing.
+    assert!(!all[1].qualifies[0] && all[1].qualifies[3]);
+    assert!(all[0].qualifies[3]);
+    assert!(!all[2].qualifies[3]);
+}
+
+#[test]
+fn bad_framework_fields_get_every_problem_at_once_each_at_its_field() {
+    let text = format!(
+        "{}\n[[tiers]]\nid = \"bad\"\nmin_seal = {{ \"SOV-9\" = 3, \"SOV-2\" = 5 }}\nclauses = [{{ attribute = \"operator.certifications\", op = \"has_any\", value = [\"c5\"] }}, {{ attribute = \"seal.SOV-1\", op = \"eq\", value = 2 }}]\n",
+        THREE_OPERATORS.replace(
+            "id = \"eu-op\"\nparent_jurisdiction = \"FR\"",
+            "id = \"eu-op\"\ncertifications = [\"iso-2700\"]\nopen_source_stack_pct = 140\noperating_jurisdiction = \"XX\"\nparent_jurisdiction = \"FR\"",
+        )
+    );
+    let found = diagnostics(&text);
+    for (code, field) in [
+        ("unknown-certification", "operators[0].certifications[0]"),
+        ("out-of-range", "operators[0].open_source_stack_pct"),
+        ("unknown-objective", "tiers[3].min_seal.SOV-9"),
+        ("out-of-range", "tiers[3].min_seal.SOV-2"),
+        ("unknown-certification", "tiers[3].clauses[0].value"),
+        ("bad-operator", "tiers[3].clauses[1].op"),
+    ] {
+        assert!(
+            found.iter().any(|d| d.code == code && d.field == field),
+            "no `{code}` at `{field}` in {found:#?}"
+        );
+    }
+    assert!(
+        found
+            .iter()
+            .any(|d| d.field == "operators[0].operating_jurisdiction"),
+        "{found:#?}"
+    );
+    let hinted = found
+        .iter()
+        .find(|d| d.code == "unknown-certification" && d.field == "operators[0].certifications[0]")
+        .and_then(|d| d.hint.clone());
+    assert_eq!(hinted.as_deref(), Some("did you mean `iso-27001`?"));
+}

@@ -31,7 +31,7 @@ use levers::{convert_cases, convert_optimize, convert_sensitivity};
 use meta::{convert_meta, convert_uncertainty};
 use reinvest::convert_reinvestments;
 use sites::{convert_grid, convert_power, convert_shells, convert_sites};
-use sovereignty::{convert_operators, convert_tiers};
+use sovereignty::{convert_framework, convert_operators, convert_tiers};
 
 /// Converts and checks; returns the scenario only if no error was found.
 pub fn convert(
@@ -83,7 +83,8 @@ pub fn convert(
         &mut clusters,
     );
     let skus = number_skus(&mut clusters);
-    let tiers = convert_tiers(&mut ctx, &file.tiers);
+    let framework = convert_framework(&mut ctx);
+    let tiers = convert_tiers(&mut ctx, &file.tiers, &framework);
     let models = convert_models(&mut ctx, &file.models);
     let (training, inference) = convert_demand(&mut ctx, file, &models);
     let dispatch = convert_dispatch(&mut ctx, file, &clusters, &models, &inference);
@@ -138,6 +139,7 @@ pub fn convert(
             .filter(|c| c.eu_member)
             .map(|c| c.code.clone())
             .collect(),
+        framework,
         models,
         training,
         inference,

@@ -16,6 +16,31 @@ pub(super) fn convert_operators(ctx: &mut Ctx, ops: &[wire::Operator]) -> Vec<m:
         for (j, s) in o.veto_jurisdictions.iter().enumerate() {
             ctx.jurisdiction(&path!("operators", i, "veto_jurisdictions", j), s);
         }
+        if let Some(j) = &o.operating_jurisdiction {
+            ctx.country(&at("operating_jurisdiction"), j);
+        }
+        for (j, s) in o.supplier_jurisdictions.iter().flatten().enumerate() {
+            ctx.jurisdiction(&path!("operators", i, "supplier_jurisdictions", j), s);
+        }
+        for (j, c) in o.certifications.iter().enumerate() {
+            certification(ctx, &path!("operators", i, "certifications", j), c);
+        }
+        let open_source_stack_pct = match o.open_source_stack_pct {
+            Some(v) => match ctx.quantity(&at("open_source_stack_pct"), v) {
+                Some(v) if v <= 100.0 => v,
+                Some(v) => {
+                    let d = ctx.error(
+                        "out-of-range",
+                        &at("open_source_stack_pct"),
+                        format!("an open-source share of {v} %"),
+                    );
+                    *d = d.clone().expected("a percentage from 0 to 100");
+                    0.0
+                }
+                None => 0.0,
+            },
+            None => 0.0,
+        };
         let mut total = 0.0;
         let mut ok = true;
         for (jur, pct) in &o.ownership_pct {
@@ -52,11 +77,110 @@ pub(super) fn convert_operators(ctx: &mut Ctx, ops: &[wire::Operator]) -> Vec<m:
             key_custody_jurisdiction: o.key_custody_jurisdiction.clone(),
             staff_jurisdictions: o.staff_jurisdictions.clone(),
             veto_jurisdictions: o.veto_jurisdictions.clone(),
+            operating_jurisdiction: o
+                .operating_jurisdiction
+                .clone()
+                .unwrap_or_else(|| o.parent_jurisdiction.clone()),
+            supplier_jurisdictions: o
+                .supplier_jurisdictions
+                .clone()
+                .unwrap_or_else(|| vec![o.parent_jurisdiction.clone()]),
+            certifications: o.certifications.clone(),
+            open_source_stack_pct,
         });
     }
     out
 }
-pub(super) fn convert_tiers(ctx: &mut Ctx, tiers: &[wire::Tier]) -> Vec<m::Tier> {
+/// A certification id the catalog knows, or a located error with the closest id.
+fn certification(ctx: &mut Ctx, at: &[Seg], id: &str) -> bool {
+    if ctx.catalog.certifications.iter().any(|c| c.id == id) {
+        return true;
+    }
+    let ids: Vec<String> = ctx
+        .catalog
+        .certifications
+        .iter()
+        .map(|c| c.id.clone())
+        .collect();
+    let d = ctx.error(
+        "unknown-certification",
+        at,
+        format!("no certification named `{id}` in the catalog"),
+    );
+    let mut fixed = d.clone().expected(format!("one of {}", list(&ids)));
+    if let Some(close) = did_you_mean(id, ids.iter().map(String::as_str)) {
+        fixed = fixed.hint(format!("did you mean `{close}`?"));
+    }
+    *d = fixed;
+    false
+}
+
+/// A catalog cell as a clause value: `true`, `false`, a number, `a;b` as a list, else one code.
+fn catalog_value(cell: &str) -> wire::ClauseValue {
+    match cell {
+        "true" => wire::ClauseValue::Bool(true),
+        "false" => wire::ClauseValue::Bool(false),
+        v if v.contains(';') => {
+            wire::ClauseValue::List(v.split(';').map(|x| x.trim().to_owned()).collect())
+        }
+        v => v.parse::<f64>().map_or_else(
+            |_| wire::ClauseValue::Text(v.to_owned()),
+            wire::ClauseValue::Number,
+        ),
+    }
+}
+
+/// The Cloud Sovereignty Framework from the catalog, its criteria read as clauses. A criterion
+/// cannot itself read a SEAL level, so none parses against the framework being built.
+pub(super) fn convert_framework(ctx: &mut Ctx) -> m::Framework {
+    let objectives: Vec<m::SovObjective> = ctx
+        .catalog
+        .csf_objectives
+        .iter()
+        .map(|o| m::SovObjective {
+            id: o.objective.clone(),
+            name: o.name.clone(),
+            weight_pct: o.weight_pct,
+        })
+        .collect();
+    let rows = ctx.catalog.csf_criteria.clone();
+    let none = m::Framework::default();
+    let mut criteria = Vec::new();
+    for row in rows {
+        let Some(objective) = objectives.iter().position(|o| o.id == row.objective) else {
+            continue; // the catalog's own checks name it
+        };
+        let value = catalog_value(&row.value);
+        let root = path!();
+        if let Some(clause) = convert_clause(
+            ctx,
+            &none,
+            &root,
+            &root,
+            &row.attribute,
+            &row.op,
+            &value,
+            &row.source,
+        ) {
+            criteria.push(m::Criterion {
+                objective,
+                seal: row.seal,
+                clause,
+                description: row.description.clone(),
+            });
+        }
+    }
+    m::Framework {
+        objectives,
+        criteria,
+    }
+}
+
+pub(super) fn convert_tiers(
+    ctx: &mut Ctx,
+    tiers: &[wire::Tier],
+    framework: &m::Framework,
+) -> Vec<m::Tier> {
     ctx.unique_ids("tiers", tiers.iter().map(|t| t.id.as_str()));
     let mut out = Vec::new();
     for (i, t) in tiers.iter().enumerate() {
@@ -83,18 +207,18 @@ pub(super) fn convert_tiers(ctx: &mut Ctx, tiers: &[wire::Tier]) -> Vec<m::Tier>
                 *d = fixed;
             }
             for row in rows {
-                let value = match row.value.as_str() {
-                    "true" => wire::ClauseValue::Bool(true),
-                    "false" => wire::ClauseValue::Bool(false),
-                    v => v.parse::<f64>().map_or_else(
-                        |_| wire::ClauseValue::Text(v.to_owned()),
-                        wire::ClauseValue::Number,
-                    ),
-                };
+                let value = catalog_value(&row.value);
                 let p = path!("tiers", i, "preset");
-                if let Some(c) =
-                    convert_clause(ctx, &p, &p, &row.attribute, &row.op, &value, &row.source)
-                {
+                if let Some(c) = convert_clause(
+                    ctx,
+                    framework,
+                    &p,
+                    &p,
+                    &row.attribute,
+                    &row.op,
+                    &value,
+                    &row.source,
+                ) {
                     clauses.push(c);
                 }
             }
@@ -102,13 +226,44 @@ pub(super) fn convert_tiers(ctx: &mut Ctx, tiers: &[wire::Tier]) -> Vec<m::Tier>
         for (j, c) in t.clauses.iter().enumerate() {
             let base = path!("tiers", i, "clauses", j);
             let attr = [base.clone(), path!("attribute")].concat();
-            if let Some(c) =
-                convert_clause(ctx, &attr, &base, &c.attribute, &c.op, &c.value, "scenario")
-            {
+            if let Some(c) = convert_clause(
+                ctx,
+                framework,
+                &attr,
+                &base,
+                &c.attribute,
+                &c.op,
+                &c.value,
+                "scenario",
+            ) {
                 clauses.push(c);
             }
         }
-        if t.preset.is_none() && t.clauses.is_empty() {
+        for (objective, level) in &t.min_seal {
+            let at = path!("tiers", i, "min_seal", objective.as_str());
+            let attribute = format!("seal.{objective}");
+            if Attribute::parse(&attribute, framework).is_none() {
+                let ids: Vec<&str> = framework.objectives.iter().map(|o| o.id.as_str()).collect();
+                let d = ctx.error(
+                    "unknown-objective",
+                    &at,
+                    format!("no Cloud Sovereignty Framework objective named `{objective}`"),
+                );
+                let mut fixed = d.clone().expected(format!("one of {}", list(&ids)));
+                if let Some(close) = did_you_mean(objective, ids.iter().copied()) {
+                    fixed = fixed.hint(format!("did you mean `{close}`?"));
+                }
+                *d = fixed;
+                continue;
+            }
+            let value = wire::ClauseValue::Number(f64::from(*level));
+            if let Some(c) = convert_clause(
+                ctx, framework, &at, &at, &attribute, "ge", &value, "scenario",
+            ) {
+                clauses.push(c);
+            }
+        }
+        if t.preset.is_none() && t.clauses.is_empty() && t.min_seal.is_empty() {
             let d = ctx.warning(
                 "empty-tier",
                 &path!("tiers", i),
@@ -126,8 +281,10 @@ pub(super) fn convert_tiers(ctx: &mut Ctx, tiers: &[wire::Tier]) -> Vec<m::Tier>
     }
     out
 }
+#[allow(clippy::too_many_arguments)] // one clause's text, where it is, and what it may name
 pub(super) fn convert_clause(
     ctx: &mut Ctx,
+    framework: &m::Framework,
     attr_path: &[Seg],
     base: &[Seg],
     attribute: &str,
@@ -135,8 +292,18 @@ pub(super) fn convert_clause(
     value: &wire::ClauseValue,
     source: &str,
 ) -> Option<m::Clause> {
-    let Some(attr) = Attribute::parse(attribute) else {
-        let names: Vec<&str> = Attribute::ALL.iter().map(|(_, n)| *n).collect();
+    let Some(attr) = Attribute::parse(attribute, framework) else {
+        let mut names: Vec<String> = Attribute::ALL
+            .iter()
+            .map(|(_, n)| (*n).to_owned())
+            .collect();
+        names.extend(
+            framework
+                .objectives
+                .iter()
+                .map(|o| format!("seal.{}", o.id)),
+        );
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
         let d = ctx.error(
             "unknown-attribute",
             attr_path,
@@ -159,12 +326,7 @@ pub(super) fn convert_clause(
     } else {
         [base.to_vec(), path!("value")].concat()
     };
-    let allowed: &[&str] = match attr.kind() {
-        AttributeKind::Jurisdiction => &["in", "not_in"],
-        AttributeKind::Jurisdictions => &["all_in", "none_in"],
-        AttributeKind::Percent => &["le", "lt", "ge", "gt"],
-        AttributeKind::Flag => &["eq"],
-    };
+    let allowed = attr.kind().ops();
     if !allowed.contains(&op) {
         let d = ctx.error(
             "bad-operator",
@@ -210,17 +372,60 @@ pub(super) fn convert_clause(
                 return None;
             }
         },
-        (AttributeKind::Percent, op) => {
+        (AttributeKind::Labels, op) => {
+            let items = match value {
+                wire::ClauseValue::Text(s) => vec![s.clone()],
+                wire::ClauseValue::List(l) => l.clone(),
+                _ => {
+                    let d = ctx.error(
+                        "bad-clause-value",
+                        &value_path,
+                        format!("`{attribute}` is compared with certification ids"),
+                    );
+                    *d = d.clone().expected("a certification id or a list of them");
+                    return None;
+                }
+            };
+            // Every unknown id gets its diagnostic, not only the first.
+            let known: Vec<bool> = items
+                .iter()
+                .map(|c| certification(ctx, &value_path, c))
+                .collect();
+            if known.contains(&false) {
+                return None;
+            }
+            if op == "has_any" {
+                Test::HasAny(items)
+            } else {
+                Test::HasNone(items)
+            }
+        }
+        (kind, op) => {
+            let (what, range) = match kind {
+                AttributeKind::Carbon => ("a carbon intensity [gCO₂/kWh]", "a number ≥ 0"),
+                AttributeKind::Level => ("a SEAL level", "a whole number from 0 to 4"),
+                _ => ("a percentage", "a number from 0 to 100"),
+            };
             let wire::ClauseValue::Number(v) = value else {
                 let d = ctx.error(
                     "bad-clause-value",
                     &value_path,
-                    format!("`{attribute}` is a percentage"),
+                    format!("`{attribute}` is {what}"),
                 );
-                *d = d.clone().expected("a number from 0 to 100");
+                *d = d.clone().expected(range);
                 return None;
             };
             let v = ctx.quantity(&value_path, *v)?;
+            let seal_max = f64::from(m::SEAL_MAX);
+            if kind == AttributeKind::Level && (v.fract() != 0.0 || v > seal_max) {
+                let d = ctx.error(
+                    "out-of-range",
+                    &value_path,
+                    format!("SEAL-{v} is not a level of the framework"),
+                );
+                *d = d.clone().expected(range);
+                return None;
+            }
             match op {
                 "le" => Test::AtMost(v),
                 "lt" => Test::Below(v),
