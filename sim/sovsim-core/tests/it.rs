@@ -13,6 +13,8 @@ use sovsim_core::scenario::{self, Loaded, SourceReader};
 mod assumptions;
 #[path = "it/contracts.rs"]
 mod contracts;
+#[path = "it/defence.rs"]
+mod defence;
 #[path = "it/dispatch.rs"]
 mod dispatch;
 #[path = "it/engine.rs"]

@@ -179,6 +179,9 @@ pub fn build(run: &RunData) -> Document {
         d.insert("flywheel".into(), rows);
         charts.push(chart);
     }
+    if let Some(rows) = defence(run) {
+        d.insert("defence".into(), rows);
+    }
     d.insert("demand".into(), json!(demand(run)));
     d.insert("sovereignty".into(), json!(sovereignty(run)));
     d.insert("seal".into(), seal(run));
@@ -893,6 +896,49 @@ fn portability(run: &RunData) -> Option<(Value, Chart)> {
 
 /// The flywheel (scenarios with reinvestment rules): the headline figures of `summary.json`, per
 /// year the P50s of the `flywheel` table, and the chart; `None` without the table.
+/// Each screening proxy, tier and way of running it: detection, latency, what it leaks and blocks,
+/// and what screening costs (P50), from the `defence` table.
+fn defence(run: &RunData) -> Option<Value> {
+    let t = "defence";
+    if !run.has(t) {
+        return None;
+    }
+    let [defence, tier, sharing] = ["defence", "tier", "sharing"].map(|c| run.texts(t, c));
+    let dispatched = run.flags(t, "dispatched");
+    let [detection, latency] = ["detection", "latency_added_ms"].map(|c| run.numbers(t, c));
+    let p50 = |name: &str| run.numbers(t, &format!("{name}_p50"));
+    let [leaked, blocked, asked, hours, eur, gpus] = [
+        "tokens_leaked",
+        "tokens_blocked_legit",
+        "tokens_asked",
+        "screening_gpu_hours",
+        "screening_eur",
+        "service_gpus",
+    ]
+    .map(p50);
+    let rows: Vec<Value> = (0..run.rows(t))
+        .map(|i| {
+            json!({
+                "defence": defence[i], "tier": tier[i],
+                "sharing": if dispatched[i] {
+                    format!("{} (run)", sharing[i].replace('_', " "))
+                } else {
+                    sharing[i].replace('_', " ")
+                },
+                "detection": percent(detection[i]),
+                "latency": format!("{} ms", fixed(latency[i], 1)),
+                "asked": large(asked[i]),
+                "leaked": large(leaked[i]),
+                "blocked": large(blocked[i]),
+                "hours": large(hours[i]),
+                "eur": if eur[i].is_finite() { money(eur[i]) } else { "—".to_owned() },
+                "gpus": count(gpus[i]),
+            })
+        })
+        .collect();
+    Some(json!(rows))
+}
+
 fn flywheel(run: &RunData) -> Option<(Value, Chart)> {
     let t = "flywheel";
     if !run.has(t) {

@@ -80,6 +80,41 @@ pub struct Setup {
     inference_share: f64,
     /// Whether to measure what portability would recover ([`Outcome::recoverable_gpu_hours`]).
     measure_portability: bool,
+    /// Per inference demand: the screening proxy it passes, if its tier has one.
+    screens: Vec<Option<Screen>>,
+}
+
+/// What a screening proxy does to one demand: shares of its tokens blocked and let through, and
+/// the compute screening adds to serving.
+#[derive(Clone, Copy, Debug)]
+struct Screen {
+    /// Extra GPU-hours per GPU-hour of serving.
+    overhead: f64,
+    /// Shares of the demand blocked as attack traffic and as legitimate traffic.
+    blocked_attack: f64,
+    blocked_legit: f64,
+    /// Of the tokens let through, the share that is attack traffic.
+    leaked_of_passed: f64,
+}
+
+impl Screen {
+    fn of(scenario: &Scenario, demand: &crate::model::InferenceDemand) -> Option<Self> {
+        let f = scenario
+            .defences
+            .iter()
+            .find(|f| f.tiers.contains(&demand.tier))?;
+        Some(Screen {
+            overhead: f.screening_overhead,
+            blocked_attack: f.attack_share * f.attack_blocked(f.sharing),
+            blocked_legit: (1.0 - f.attack_share) * f.false_block_rate,
+            leaked_of_passed: f.leaked_of_passed(f.sharing),
+        })
+    }
+
+    /// Share of the demand let through to the GPUs.
+    fn passed(&self) -> f64 {
+        1.0 - self.blocked_attack - self.blocked_legit
+    }
 }
 
 /// Where a campaign's runs may go. `policy` and `pooled` are its home architectures only (today's
@@ -195,11 +230,19 @@ impl Setup {
                 }
             })
             .collect();
+        let screens: Vec<Option<Screen>> = scenario
+            .inference
+            .iter()
+            .map(|d| Screen::of(scenario, d))
+            .collect();
         // Every rate a demand could have, off home at the penalty; split below into home and away.
+        // A screened demand's tokens also take the screen's compute: fewer per GPU-hour.
         let any_rates: Vec<Vec<f64>> = scenario
             .inference
             .iter()
-            .map(|d| {
+            .zip(&screens)
+            .map(|(d, screen)| {
+                let screened = 1.0 / (1.0 + screen.map_or(0.0, |s| s.overhead));
                 (0..clusters.len())
                     .map(|c| {
                         let rate = scenario
@@ -208,7 +251,7 @@ impl Setup {
                             .map_or(0.0, |r| r.tokens_per_s_per_gpu);
                         let e = efficiency(c).map_or(0.0, |e| e.inference);
                         if qualifies(c, d.tier.index()) {
-                            rate * e * 3600.0
+                            rate * e * 3600.0 * screened
                         } else {
                             0.0
                         }
@@ -281,6 +324,7 @@ impl Setup {
             training_share: portability.training_share,
             inference_share: portability.inference_share,
             measure_portability: false,
+            screens,
         }
     }
 
@@ -362,6 +406,20 @@ fn demand_order(rates: &[Vec<f64>]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..rates.len()).collect();
     order.sort_by_key(|&i| (rates[i].iter().filter(|r| **r > 0.0).count(), i));
     order
+}
+
+/// What a screening proxy did to one demand's tokens over the horizon. Blocked tokens never reach
+/// the GPUs, so the demand's `demand_tokens` count only what the proxy let through.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Screened {
+    /// Attack tokens the proxy blocked.
+    pub blocked_attack_tokens: f64,
+    /// Legitimate tokens it blocked.
+    pub blocked_legit_tokens: f64,
+    /// Attack tokens served: leaked to attackers.
+    pub leaked_tokens: f64,
+    /// GPU-hours of screening, within the GPU-hours serving the demand took.
+    pub screening_gpu_hours: f64,
 }
 
 /// One training run asked for.
@@ -522,11 +580,27 @@ pub struct Outcome {
     pub unserved_tokens: Vec<Vec<f64>>,
     /// Per tier over the horizon: (FLOP demanded, FLOP served).
     pub tier_flop: Vec<(f64, f64)>,
+    /// Per inference demand over the horizon: what its screening proxy did (zero without one).
+    pub screened: Vec<Screened>,
+    /// Per month, per inference demand × cluster (`demand · clusters + cluster`): GPU-hours spent
+    /// screening (empty when no tier is screened).
+    pub screening_gpu_hours: Vec<Vec<f64>>,
     /// Every run that arrived within the horizon.
     pub runs: Vec<RunOutcome>,
 }
 
 impl Outcome {
+    /// GPU-hours of cluster `cluster` in month `month` a customer pays for: those used, less those
+    /// a screening proxy spent on the provider's own account.
+    pub fn billable_gpu_hours(&self, month: usize, cluster: usize) -> f64 {
+        let used = self.used_gpu_hours[month][cluster];
+        let clusters = self.used_gpu_hours[month].len();
+        let screening: f64 = self.screening_gpu_hours.get(month).map_or(0.0, |s| {
+            s.iter().skip(cluster).step_by(clusters.max(1)).sum()
+        });
+        (used - screening).max(0.0)
+    }
+
     fn total(&self, f: impl Fn(&Month) -> f64) -> f64 {
         self.months.iter().map(f).sum()
     }
@@ -693,6 +767,12 @@ impl<'a> Dispatcher<'a> {
             demand_tokens: vec![(0.0, 0.0); scenario.inference.len()],
             unserved_tokens: Vec::with_capacity(months),
             tier_flop: vec![(0.0, 0.0); scenario.tiers.len()],
+            screened: vec![Screened::default(); scenario.inference.len()],
+            screening_gpu_hours: Vec::with_capacity(if scenario.defences.is_empty() {
+                0
+            } else {
+                months
+            }),
             runs: draws
                 .runs
                 .iter()
@@ -947,11 +1027,29 @@ impl<'a> Dispatcher<'a> {
                 tokens_between(tpd, growth, demand_start[i], t0, t1)
             })
             .collect();
-        // What serving takes, at home or off it: GPU-hours of the month, tokens of the cluster.
+        // What serving takes, at home or off it: GPU-hours of the month, tokens of the cluster, and
+        // the screening share of those GPU-hours for the demand being served (`screening`).
+        let screening = std::cell::Cell::new((0usize, 0.0f64));
+        let screened_any = setup.screens.iter().any(Option::is_some);
+        let mut screen_hours = vec![
+            0.0;
+            if screened_any {
+                clusters * scenario.inference.len()
+            } else {
+                0
+            }
+        ];
+        let mut screen_by_demand = vec![0.0; scenario.inference.len()];
         let mut took = |c: usize, t: f64, h: f64| {
             month.inference_gpu_hours += h;
             tokens[c] += t;
+            let (i, share) = screening.get();
+            if share > 0.0 {
+                screen_hours[i * clusters + c] += h * share;
+                screen_by_demand[i] += h * share;
+            }
         };
+        let share_of = |i: usize| setup.screens[i].map_or(0.0, |s| s.overhead / (1.0 + s.overhead));
         for &i in &setup.order {
             let d = &scenario.inference[i];
             asked[i] = stated[i];
@@ -959,6 +1057,13 @@ impl<'a> Dispatcher<'a> {
             if d.context_elasticity > 0.0 && stated_so_far > 0.0 {
                 asked[i] *= (served_so_far / stated_so_far).powf(d.context_elasticity);
             }
+            // The proxy blocks what it catches before the GPUs see it.
+            if let Some(s) = &setup.screens[i] {
+                out.screened[i].blocked_attack_tokens += asked[i] * s.blocked_attack;
+                out.screened[i].blocked_legit_tokens += asked[i] * s.blocked_legit;
+                asked[i] *= s.passed();
+            }
+            screening.set((i, share_of(i)));
             let rates = &setup.inference[i];
             served[i] = fill(
                 asked[i],
@@ -970,6 +1075,7 @@ impl<'a> Dispatcher<'a> {
         }
         if setup.inference_share > 0.0 {
             for &i in &setup.order {
+                screening.set((i, share_of(i)));
                 let rates = &setup.inference[i];
                 let rest = setup.inference_share * (asked[i] - served[i]);
                 served[i] += fill(
@@ -980,6 +1086,15 @@ impl<'a> Dispatcher<'a> {
                     &mut took,
                 );
             }
+        }
+        for (i, h) in screen_by_demand.iter().enumerate() {
+            out.screened[i].screening_gpu_hours += h;
+            if let Some(s) = &setup.screens[i] {
+                out.screened[i].leaked_tokens += served[i] * s.leaked_of_passed;
+            }
+        }
+        if !screen_hours.is_empty() {
+            out.screening_gpu_hours.push(screen_hours);
         }
         for &i in &setup.order {
             let model = &mut context[scenario.inference[i].model.index()];

@@ -375,7 +375,7 @@ pub fn inputs_by_site<'r>(
             let price = contracts.price_eur(k, m);
             for &(i, hours) in &billed[k] {
                 // Dispatch's use of a cluster serves its contracts first, pro rata of their claims.
-                let used_share = outcome.used_gpu_hours[m][i].min(claimed[i]) / claimed[i];
+                let used_share = outcome.billable_gpu_hours(m, i).min(claimed[i]) / claimed[i];
                 let revenue = price * hours * (c.take_or_pay + (1.0 - c.take_or_pay) * used_share);
                 let s = site_of_cluster[i];
                 let out = &mut outs[s];
@@ -398,7 +398,8 @@ pub fn inputs_by_site<'r>(
         working.iter_mut().for_each(|w| *w = 0.0);
         for (c, cluster) in scenario.clusters.iter().enumerate() {
             let out = &mut outs[site_of_cluster[c]];
-            let used = outcome.used_gpu_hours[m][c];
+            // Screening GPU-hours are the provider's cost, not a customer's purchase.
+            let used = outcome.billable_gpu_hours(m, c);
             let training = outcome.training_gpu_hours[m][c];
             let tokens = outcome.tokens[m][c];
             let merchant = used - used.min(claimed[c]);

@@ -109,6 +109,113 @@ pub struct Scenario {
     pub cases: Vec<CaseSpec>,
     /// Rules by which operators buy GPUs from what their operations earn, in file order.
     pub reinvestments: Vec<Reinvestment>,
+    /// Screening proxies inference passes, in file order.
+    pub defences: Vec<Defence>,
+}
+
+/// How a screening proxy is run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sharing {
+    /// One service for every provider, pooling their detection signals.
+    Shared,
+    /// Each provider screens its own traffic alone.
+    PerProvider,
+}
+
+impl Sharing {
+    /// Both, in the order the outputs show them.
+    pub const ALL: [Sharing; 2] = [Sharing::PerProvider, Sharing::Shared];
+
+    /// Name in scenario files and outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Sharing::Shared => "shared",
+            Sharing::PerProvider => "per_provider",
+        }
+    }
+}
+
+/// A screening proxy ("Iron Dome") the inference demand of some tiers passes: it blocks the
+/// attack traffic it detects and some legitimate requests, and costs GPU-hours and latency.
+#[derive(Clone, Debug)]
+pub struct Defence {
+    /// Identifier in the scenario.
+    pub id: String,
+    /// Tiers screened.
+    pub tiers: Vec<TierId>,
+    /// How the dispatch runs it.
+    pub sharing: Sharing,
+    /// Extra GPU-hours of screening per GPU-hour of serving [fraction].
+    pub screening_overhead: f64,
+    /// Latency of the screen per request [ms].
+    pub latency_ms: f64,
+    /// Network hop to a shared service [ms].
+    pub shared_hop_ms: f64,
+    /// Legitimate requests blocked [fraction].
+    pub false_block_rate: f64,
+    /// Attack traffic in the demand [fraction].
+    pub attack_share: f64,
+    /// Share of campaigns one provider detects alone [fraction].
+    pub detection_rate: f64,
+    /// Days from a campaign's start to its block once detected.
+    pub detection_lag_days: f64,
+    /// Days an undetected campaign runs.
+    pub campaign_days: f64,
+    /// Providers pooling signals in the shared service.
+    pub providers: u32,
+    /// Extra independent detectors each other provider's signals amount to [fraction].
+    pub pooling_elasticity: f64,
+}
+
+impl Defence {
+    /// Share of campaigns detected: one provider's rate alone, or, shared, as if each of the other
+    /// providers' pooled signals were `pooling_elasticity` of an independent detector:
+    /// 1 − (1 − p)^(1 + e·(n − 1)).
+    pub fn detection(&self, sharing: Sharing) -> f64 {
+        match sharing {
+            Sharing::PerProvider => self.detection_rate,
+            Sharing::Shared => {
+                let detectors =
+                    1.0 + self.pooling_elasticity * f64::from(self.providers.saturating_sub(1));
+                1.0 - (1.0 - self.detection_rate).powf(detectors)
+            }
+        }
+    }
+
+    /// Share of attack tokens blocked: a detected campaign is served until the lag has passed.
+    pub fn attack_blocked(&self, sharing: Sharing) -> f64 {
+        let served_before_block = if self.campaign_days > 0.0 {
+            (self.detection_lag_days / self.campaign_days).min(1.0)
+        } else {
+            1.0
+        };
+        self.detection(sharing) * (1.0 - served_before_block)
+    }
+
+    /// Share of the demand the screen lets through: attack traffic not blocked and legitimate
+    /// traffic not falsely blocked.
+    pub fn passed(&self, sharing: Sharing) -> f64 {
+        self.attack_share * (1.0 - self.attack_blocked(sharing))
+            + (1.0 - self.attack_share) * (1.0 - self.false_block_rate)
+    }
+
+    /// Of the tokens let through, the share that is attack traffic (leaked to attackers).
+    pub fn leaked_of_passed(&self, sharing: Sharing) -> f64 {
+        let passed = self.passed(sharing);
+        if passed > 0.0 {
+            self.attack_share * (1.0 - self.attack_blocked(sharing)) / passed
+        } else {
+            0.0
+        }
+    }
+
+    /// Latency added per request [ms]: the screen, plus a network hop when shared.
+    pub fn latency_added_ms(&self, sharing: Sharing) -> f64 {
+        match sharing {
+            Sharing::PerProvider => self.latency_ms,
+            Sharing::Shared => self.latency_ms + self.shared_hop_ms,
+        }
+    }
 }
 
 /// A rule by which an operator buys GPUs from what its operations earn — the flywheel: at the end

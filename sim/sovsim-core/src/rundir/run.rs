@@ -11,8 +11,9 @@ use crate::engine::aggregate::{
 use crate::engine::buildout::{Event, Replication, WaitCause};
 use crate::engine::replicate::Percentiles;
 use crate::engine::time::SimTime;
-use crate::model::Scenario;
+use crate::model::{Scenario, Sharing, TierId};
 use crate::sovereignty::{Eligibility, SealAssessment};
+use crate::study::defence::{DEFENCE_FIGURES, DefenceSummary};
 use crate::study::flywheel::{FLYWHEEL_FIGURES, FlywheelSummary};
 use crate::study::run::RunResults;
 use crate::units::Date;
@@ -25,6 +26,98 @@ fn flywheel_summary(m: &mut Map<String, Value>, f: &FlywheelSummary) {
     dispatch::put_q(m, "reinvested_gpus", Some(gpus));
     dispatch::put_q(m, "reinvestment_unspent_eur", Some(unspent));
     dispatch::put_q(m, "flywheel_revenue_gain_eur", Some(gain));
+}
+
+fn defence_summary(m: &mut Map<String, Value>, scenario: &Scenario, d: &DefenceSummary) {
+    let Some(run) = scenario.defences.first().map(|f| f.sharing) else {
+        return;
+    };
+    dispatch::put_q(m, "defence_screening_gpu_hours", Some(d.total(run, 5)));
+    dispatch::put_q(
+        m,
+        "defence_screening_eur",
+        d.priced().then(|| d.total(run, 6)),
+    );
+    dispatch::put_q(
+        m,
+        "defence_tokens_leaked_per_provider",
+        Some(d.total(Sharing::PerProvider, 4)),
+    );
+    dispatch::put_q(
+        m,
+        "defence_tokens_leaked_shared",
+        Some(d.total(Sharing::Shared, 4)),
+    );
+}
+
+/// The `defence` table: per screening proxy, tier and way of running it, cost and leakage.
+fn defence(scenario: &Scenario, d: &DefenceSummary) -> Table {
+    let rows: Vec<((usize, TierId), Sharing, usize)> = crate::study::defence::rows(scenario)
+        .into_iter()
+        .enumerate()
+        .flat_map(|(r, row)| Sharing::ALL.map(|s| (row, s, r)))
+        .collect();
+    let defence = |f: usize| &scenario.defences[f];
+    let mut table = Table::new()
+        .column(
+            "defence",
+            Values::Text(
+                rows.iter()
+                    .map(|((f, _), _, _)| defence(*f).id.clone())
+                    .collect(),
+            ),
+        )
+        .column(
+            "tier",
+            Values::Text(
+                rows.iter()
+                    .map(|((_, t), _, _)| scenario.tiers[t.index()].id.clone())
+                    .collect(),
+            ),
+        )
+        .column(
+            "sharing",
+            Values::Text(rows.iter().map(|(_, s, _)| s.name().to_owned()).collect()),
+        )
+        .column(
+            "dispatched",
+            Values::Bool(
+                rows.iter()
+                    .map(|((f, _), s, _)| defence(*f).sharing == *s)
+                    .collect(),
+            ),
+        )
+        .column(
+            "detection",
+            Values::F64(
+                rows.iter()
+                    .map(|((f, _), s, _)| defence(*f).detection(*s))
+                    .collect(),
+            ),
+        )
+        .column(
+            "latency_added_ms",
+            Values::F64(
+                rows.iter()
+                    .map(|((f, _), s, _)| defence(*f).latency_added_ms(*s))
+                    .collect(),
+            ),
+        );
+    for (k, (name, _, _)) in DEFENCE_FIGURES.iter().enumerate() {
+        let cells: Vec<[f64; 3]> = rows
+            .iter()
+            .map(|(_, s, r)| {
+                let q = d.cell(*r, *s, k);
+                if k == 6 && !d.priced() {
+                    [f64::NAN; 3]
+                } else {
+                    q
+                }
+            })
+            .collect();
+        table = quantile_columns(table, name, &cells);
+    }
+    table
 }
 
 /// The `flywheel` table: per year, GPUs and revenue with and without reinvestment.
@@ -50,6 +143,9 @@ pub fn contents(r: &RunResults) -> Contents {
     }
     if !r.flywheel.is_empty() {
         flywheel_summary(&mut summary, &r.flywheel);
+    }
+    if !r.defence.is_empty() {
+        defence_summary(&mut summary, scenario, &r.defence);
     }
     if let Some(f) = &r.finance {
         finance::summary(&mut summary, scenario, &f.base, &f.summary);
@@ -89,6 +185,9 @@ pub fn contents(r: &RunResults) -> Contents {
     }
     if !r.flywheel.is_empty() {
         tables.push(("flywheel", flywheel(&r.flywheel)));
+    }
+    if !r.defence.is_empty() {
+        tables.push(("defence", defence(scenario, &r.defence)));
     }
     if let Some(f) = &r.finance {
         tables.push(("cashflows", finance::cashflows(scenario, &f.base)));

@@ -198,6 +198,7 @@ pub fn summary_key(key: &str) -> Option<&'static Key> {
         .chain(FINANCE_KEYS)
         .chain(COMPARE_DISPATCH_KEYS)
         .chain(REINVESTMENT_KEYS)
+        .chain(DEFENCE_KEYS)
         .find(|k| k.matches(key))
 }
 
@@ -350,7 +351,7 @@ pub const DISPATCH_KEYS: &[Key] = &[
     k(
         "gpu_hours_sold_total_{q}",
         "GPU-hours",
-        "GPU-hours used by training and inference over the horizon",
+        "GPU-hours used by training and inference over the horizon (a defence's screening included, which `[finance]` does not bill)",
     ),
     k(
         "tokens_served_total_{q}",
@@ -445,6 +446,30 @@ pub const REINVESTMENT_KEYS: &[Key] = &[
         "flywheel_revenue_gain_eur_{q}",
         "EUR",
         "revenue over the horizon with reinvestment less the same replication's without it (the `flywheel` table has each year)",
+    ),
+];
+
+/// Keys a scenario with `[[defences]]` adds: sums over every screened tier of each replication.
+pub const DEFENCE_KEYS: &[Key] = &[
+    k(
+        "defence_screening_gpu_hours_{q}",
+        "GPU-hours",
+        "GPU-hours the screening proxies took over the horizon, run as the scenario states (the `defence` table has each tier and both ways)",
+    ),
+    k(
+        "defence_screening_eur_{q}",
+        "EUR",
+        "those GPU-hours at their clusters' market GPU-hour prices; null without `[finance]`",
+    ),
+    k(
+        "defence_tokens_leaked_per_provider_{q}",
+        "tokens",
+        "attack tokens served over the horizon with each provider screening alone",
+    ),
+    k(
+        "defence_tokens_leaked_shared_{q}",
+        "tokens",
+        "the same with one shared service pooling the providers' detection signals",
     ),
 ];
 
@@ -1105,6 +1130,37 @@ fn dispatch_tables(t: &mut Vec<TableSpec>) {
         ))
         .chain(
             crate::study::flywheel::FLYWHEEL_FIGURES
+                .iter()
+                .map(|(name, unit, meaning)| quantiles(name, F64, &format!("{meaning} [{unit}]"))),
+        )
+        .collect(),
+        dirs: RUN,
+    });
+    t.push(TableSpec {
+        stem: "defence",
+        row: "one screening proxy × one tier it screens × one way of running it (`per_provider`, `shared`), when the scenario has `[[defences]]`",
+        groups: vec![
+            some(&["defence", "tier"], Text, "ids"),
+            one("sharing", Text, "`per_provider` or `shared`"),
+            one(
+                "dispatched",
+                Bool,
+                "whether the dispatch ran this way (the scenario's `sharing`); the other is worked out from the same replications at the same service rate",
+            ),
+            one(
+                "detection",
+                F64,
+                "share of attack campaigns detected: the provider's rate alone, or shared 1 − (1 − rate)^(1 + elasticity·(providers − 1))",
+            ),
+            one(
+                "latency_added_ms",
+                F64,
+                "latency added per request: the screen's, plus the network hop when shared",
+            ),
+        ]
+        .into_iter()
+        .chain(
+            crate::study::defence::DEFENCE_FIGURES
                 .iter()
                 .map(|(name, unit, meaning)| quantiles(name, F64, &format!("{meaning} [{unit}]"))),
         )
@@ -1915,6 +1971,11 @@ pub fn run_markdown(charts: &[(&str, &str)]) -> String {
     keys_markdown(&mut s, COMPARE_DISPATCH_KEYS.iter());
     let _ = writeln!(s, "\n### `summary.json` with reinvestment rules\n");
     keys_markdown(&mut s, REINVESTMENT_KEYS.iter());
+    let _ = writeln!(
+        s,
+        "\n### `summary.json` with screening proxies (`[[defences]]`)\n"
+    );
+    keys_markdown(&mut s, DEFENCE_KEYS.iter());
     let _ = writeln!(
         s,
         "\n### `report.pdf`, `model.xlsx` and `charts/`\n\n\

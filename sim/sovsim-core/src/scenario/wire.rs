@@ -69,6 +69,10 @@ pub struct ScenarioFile {
     /// Rules by which operators buy GPUs from what their operations earn (the flywheel).
     #[serde(default)]
     pub reinvestments: Vec<Reinvestment>,
+    /// Screening proxies inference of some tiers passes (a shared "Iron Dome" against
+    /// distillation, or each provider's own).
+    #[serde(default)]
+    pub defences: Vec<Defence>,
     /// Named risk factors and their correlation.
     pub uncertainty: Option<Uncertainty>,
     /// What `sovsim optimize` plans: objective, periods, limits, what is already committed.
@@ -386,6 +390,40 @@ pub struct SupplyShock {
     /// Deliveries allowed per calendar year [H100-equivalents: GPUs weighted by dense BF16 TFLOPS
     /// relative to the H100 SXM].
     pub cap_h100e_per_year: f64,
+}
+
+/// A screening proxy that the inference demand of some tiers passes before it reaches GPUs.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Defence {
+    /// Identifier.
+    pub id: String,
+    /// Tiers whose inference demand is screened (a tier passes at most one defence).
+    pub tiers: Vec<String>,
+    /// `shared` (one service pooling every provider's detection signals) or `per_provider`
+    /// (each provider screens alone); the report shows both, the dispatch runs this one.
+    pub sharing: String,
+    /// Extra compute of screening per token served [fraction of the serving GPU-hours]; default
+    /// from the catalog (a cascaded classifier with probes).
+    pub screening_overhead: Option<f64>,
+    /// Latency the screen adds to a request [ms].
+    pub latency_ms: f64,
+    /// Network hop to a shared service [ms]; default from the catalog.
+    pub shared_hop_ms: Option<f64>,
+    /// Legitimate requests blocked [fraction]; default from the catalog.
+    pub false_block_rate: Option<f64>,
+    /// Attack traffic (distillation campaigns posing as customers) in the demand [fraction].
+    pub attack_share: f64,
+    /// Share of campaigns one provider detects alone [fraction].
+    pub detection_rate: f64,
+    /// Days from a campaign's start to its block once detected.
+    pub detection_lag_days: f64,
+    /// Days an undetected campaign runs.
+    pub campaign_days: f64,
+    /// Providers pooling signals in the shared service.
+    pub providers: u32,
+    /// Extra independent detectors each other provider's pooled signals amount to [fraction].
+    pub pooling_elasticity: f64,
 }
 
 /// A sovereignty tier: a named rule every clause of which must hold.

@@ -9,6 +9,7 @@
 
 pub mod cases;
 pub mod compare;
+pub mod defence;
 pub mod flywheel;
 pub mod pipeline;
 pub mod run;

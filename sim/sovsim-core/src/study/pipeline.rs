@@ -17,6 +17,8 @@ pub struct Forgone {
     pub by_owner: Vec<Vec<(f64, Option<f64>)>>,
     /// What portability would recover, per level.
     pub portability: Vec<PortabilityPoint>,
+    /// What the screening proxies cost and let through (empty without defences).
+    pub defence: super::defence::DefencePoint,
 }
 
 /// The stages one scenario's replications go through, set up once.
@@ -83,6 +85,7 @@ impl<'a> Pipeline<'a> {
                 summary::forgone(self.scenario, s, outcome, market.as_ref())
             }),
             portability: PortabilityPoint::of(self.scenario, outcome, gpu.as_deref()),
+            defence: super::defence::point(self.scenario, outcome, gpu.as_deref()),
         }
     }
 

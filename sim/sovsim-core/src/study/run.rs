@@ -4,6 +4,7 @@
 
 use rayon::prelude::*;
 
+use super::defence::DefenceSummary;
 use super::flywheel::{Flywheel, FlywheelSummary, Reinvested};
 use super::pipeline::{Forgone, Pipeline};
 use super::sensitivity::{self, CaseOutcome, Evaluator, Mode, Tornado};
@@ -92,6 +93,9 @@ pub struct RunResults {
     pub forgone: ForgoneSummary,
     /// GPUs and revenue with and without reinvestment (empty without reinvestment rules).
     pub flywheel: FlywheelSummary,
+    /// What each screening proxy costs and lets through, per provider and shared (empty without
+    /// defences).
+    pub defence: DefenceSummary,
     /// The financial model, with a `[finance]` section.
     pub finance: Option<Financed>,
     /// The representative replication.
@@ -150,7 +154,7 @@ pub fn run(
         pipeline = pipeline.with_portability();
     }
     progress.start(request.runs, "replications");
-    let (aggregate, dispatched, financed, (portable, forgone, flywheel)) = replicate_with(
+    let (aggregate, dispatched, financed, (portable, forgone, flywheel, defence)) = replicate_with(
         request.runs,
         request.threads,
         |r| pipeline.simulate(r, false),
@@ -162,9 +166,10 @@ pub fn run(
                 PortabilitySummary::new(),
                 ForgoneSummary::new(scenario),
                 FlywheelSummary::default(),
+                DefenceSummary::default(),
             ),
         ),
-        |(a, d, f, (p, g, w)), first, chunk| {
+        |(a, d, f, (p, g, w, s)), first, chunk| {
             let (chunk, reinvested): (Vec<Replication>, Vec<Reinvested>) =
                 chunk.into_iter().unzip();
             a.add_chunk(&chunk);
@@ -203,6 +208,9 @@ pub fn run(
                 }
                 if let Some(left) = left {
                     g.add(&left.by_owner);
+                    if !left.defence.is_empty() {
+                        s.add(&left.defence);
+                    }
                     if !left.portability.is_empty() {
                         p.add(&left.portability);
                     }
@@ -241,6 +249,7 @@ pub fn run(
         portability: request.compare_dispatch.then_some(portable),
         forgone,
         flywheel,
+        defence,
         finance: base.map(|base| {
             let qualifies: Vec<Vec<bool>> = (0..scenario.tiers.len())
                 .map(|t| eligibility.iter().map(|e| e.qualifies[t]).collect())

@@ -15,6 +15,7 @@ use crate::model::Scenario;
 use crate::rundir::schema::{SOURCES, USES};
 use crate::rundir::{BASIS, period_date, sources, uses};
 use crate::sovereignty::{Eligibility, SealAssessment};
+use crate::study::defence::DefenceSummary;
 use crate::study::flywheel::FlywheelSummary;
 use crate::study::run::RunResults;
 use crate::units::Date;
@@ -29,6 +30,9 @@ pub fn summary(r: &RunResults, out: &str) -> String {
     told.push_str(&forgone(scenario, &r.forgone));
     if let Some(p) = &r.portability {
         told.push_str(&portability(&r.dispatch, p));
+    }
+    if !r.defence.is_empty() {
+        told.push_str(&defence(scenario, &r.defence));
     }
     if !r.flywheel.is_empty() {
         told.push_str(&flywheel(scenario, &r.flywheel));
@@ -348,6 +352,43 @@ fn flywheel(scenario: &Scenario, f: &FlywheelSummary) -> String {
             String::new()
         }
     );
+    s
+}
+
+/// Human lines: each screening proxy and tier, per provider and shared (P50 over the horizon).
+fn defence(scenario: &Scenario, d: &DefenceSummary) -> String {
+    use crate::model::Sharing;
+    let mut s = String::new();
+    let rows = crate::study::defence::rows(scenario);
+    for (r, (f, tier)) in rows.iter().enumerate() {
+        let defence = &scenario.defences[*f];
+        let _ = writeln!(
+            s,
+            "  Defence `{}` on `{}` (dispatched {}; P50 over the horizon):",
+            defence.id,
+            scenario.tiers[tier.index()].id,
+            defence.sharing.name().replace('_', " ")
+        );
+        for sharing in Sharing::ALL {
+            let p50 = |k: usize| d.cell(r, sharing, k)[1];
+            let eur = if d.priced() {
+                format!(" ({})", money(p50(6)))
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                s,
+                "    {:<12} detects {}, leaks {} tokens, blocks {} legitimate; screening {} GPU-hours{eur}, {} GPUs at peak, +{} ms a request",
+                sharing.name().replace('_', " "),
+                super::format::percent(defence.detection(sharing)),
+                super::format::large(p50(4)),
+                super::format::large(p50(2)),
+                super::format::large(p50(5)),
+                super::format::count(p50(7)),
+                super::format::fixed(defence.latency_added_ms(sharing), 2),
+            );
+        }
+    }
     s
 }
 

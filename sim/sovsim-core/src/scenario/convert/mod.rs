@@ -14,6 +14,7 @@ macro_rules! path {
 mod clusters;
 mod contracts;
 mod ctx;
+mod defence;
 mod demand;
 mod finance;
 mod levers;
@@ -25,6 +26,7 @@ mod sovereignty;
 use clusters::{check_capacity, convert_clusters, convert_supply_shocks, number_skus};
 pub use ctx::Removed;
 use ctx::*;
+use defence::convert_defences;
 use demand::{convert_demand, convert_dispatch, convert_models};
 use finance::convert_finance;
 use levers::{convert_cases, convert_optimize, convert_sensitivity};
@@ -87,6 +89,11 @@ pub fn convert(
     let tiers = convert_tiers(&mut ctx, &file.tiers, &framework);
     let models = convert_models(&mut ctx, &file.models);
     let (training, inference) = convert_demand(&mut ctx, file, &models);
+    let tier_ids: Vec<&str> = file.tiers.iter().map(|t| t.id.as_str()).collect();
+    let demanded: Vec<bool> = (0..tier_ids.len())
+        .map(|t| inference.iter().any(|d| d.tier.index() == t))
+        .collect();
+    let defences = convert_defences(&mut ctx, &file.defences, &tier_ids, &demanded);
     let dispatch = convert_dispatch(&mut ctx, file, &clusters, &models, &inference);
     let finance = file
         .finance
@@ -150,6 +157,7 @@ pub fn convert(
         stated: Vec::new(),
         optimize,
         reinvestments,
+        defences,
         sensitivity,
         cases,
     };
