@@ -10,10 +10,9 @@
 //! reads the attributes and applies the tests; `EU` in a rule stands for every member state in the
 //! catalog.
 
-use crate::catalog::Accelerator;
+use crate::catalog::{Accelerator, Country};
 use crate::model::{
-    Attribute, AttributeKind, Clause, ClusterId, Framework, Operator, SEAL_MAX, Scenario, Site,
-    Test,
+    Attribute, AttributeKind, Clause, ClusterId, Framework, Operator, SEAL_MAX, Scenario, Test,
 };
 
 /// A clause a cluster fails.
@@ -52,10 +51,21 @@ pub struct SealAssessment {
     pub score_pct: f64,
 }
 
-/// What one rule reads: the cluster's operator, site and accelerator, and its SEAL levels.
+/// The tiers one cloud offer (capacity rented from an existing region) qualifies for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OfferEligibility {
+    /// Per tier (scenario order): whether every clause holds for the offer's operator, country
+    /// and accelerator.
+    pub qualifies: Vec<bool>,
+    /// Every failing clause, tier by tier.
+    pub failures: Vec<ClauseFailure>,
+}
+
+/// What one rule reads: the operator, the country where the capacity sits, the accelerator, and
+/// the SEAL levels.
 struct Subject<'a> {
     operator: &'a Operator,
-    site: &'a Site,
+    country: &'a Country,
     accelerator: &'a Accelerator,
     /// The SEAL levels; `None` while the levels themselves are being assessed.
     assessed: Option<&'a SealAssessment>,
@@ -81,21 +91,77 @@ enum Value {
 /// Assesses every cluster of `scenario` against the framework.
 pub fn assess(scenario: &Scenario) -> Vec<SealAssessment> {
     (0..scenario.clusters.len())
-        .map(|c| {
-            let subject = subject_of(scenario, c, None);
-            let n = scenario.framework.objectives.len();
-            let mut seals = Vec::with_capacity(n);
-            let mut blocking = Vec::with_capacity(n);
-            for o in 0..n {
-                let (seal, why) = level(&subject, o);
-                seals.push(seal);
-                blocking.push(why);
+        .map(|c| assessment(&subject_of(scenario, c, None), ClusterId(c as u32)))
+        .collect()
+}
+
+fn assessment(subject: &Subject, cluster: ClusterId) -> SealAssessment {
+    let n = subject.framework.objectives.len();
+    let mut seals = Vec::with_capacity(n);
+    let mut blocking = Vec::with_capacity(n);
+    for o in 0..n {
+        let (seal, why) = level(subject, o);
+        seals.push(seal);
+        blocking.push(why);
+    }
+    SealAssessment {
+        cluster,
+        score_pct: score_pct(subject.framework, &seals),
+        seals,
+        blocking,
+    }
+}
+
+fn uses_seal(scenario: &Scenario) -> bool {
+    scenario
+        .tiers
+        .iter()
+        .flat_map(|t| &t.clauses)
+        .any(|c| matches!(c.attribute, Attribute::Seal(_)))
+}
+
+/// Every tier's clauses applied to one subject: per tier whether all hold, and the failures.
+fn tiers_of(scenario: &Scenario, subject: &Subject) -> (Vec<bool>, Vec<ClauseFailure>) {
+    let mut qualifies = Vec::with_capacity(scenario.tiers.len());
+    let mut failures = Vec::new();
+    for (t, tier) in scenario.tiers.iter().enumerate() {
+        let before = failures.len();
+        for (k, clause) in tier.clauses.iter().enumerate() {
+            if let Some(reason) = check(clause, subject) {
+                failures.push(ClauseFailure {
+                    tier: t,
+                    clause: k,
+                    reason,
+                });
             }
-            SealAssessment {
-                cluster: ClusterId(c as u32),
-                score_pct: score_pct(&scenario.framework, &seals),
-                seals,
-                blocking,
+        }
+        qualifies.push(failures.len() == before);
+    }
+    (qualifies, failures)
+}
+
+/// Evaluates every tier for every cloud offer of `scenario`, as for a cluster of the offer's
+/// operator and accelerator on a site in the offer's country.
+pub fn evaluate_offers(scenario: &Scenario) -> Vec<OfferEligibility> {
+    let seal = uses_seal(scenario);
+    scenario
+        .cloud_offers
+        .iter()
+        .map(|o| {
+            let mut subject = Subject {
+                operator: &scenario.operators[o.operator.index()],
+                country: &o.country,
+                accelerator: &o.accelerator,
+                assessed: None,
+                framework: &scenario.framework,
+                eu: &scenario.eu_members,
+            };
+            let assessed = seal.then(|| assessment(&subject, ClusterId(0)));
+            subject.assessed = assessed.as_ref();
+            let (qualifies, failures) = tiers_of(scenario, &subject);
+            OfferEligibility {
+                qualifies,
+                failures,
             }
         })
         .collect()
@@ -103,12 +169,7 @@ pub fn assess(scenario: &Scenario) -> Vec<SealAssessment> {
 
 /// Evaluates every tier for every cluster of `scenario`.
 pub fn evaluate(scenario: &Scenario) -> Vec<Eligibility> {
-    let uses_seal = scenario
-        .tiers
-        .iter()
-        .flat_map(|t| &t.clauses)
-        .any(|c| matches!(c.attribute, Attribute::Seal(_)));
-    let assessed = if uses_seal {
+    let assessed = if uses_seal(scenario) {
         assess(scenario)
     } else {
         Vec::new()
@@ -116,21 +177,7 @@ pub fn evaluate(scenario: &Scenario) -> Vec<Eligibility> {
     (0..scenario.clusters.len())
         .map(|c| {
             let subject = subject_of(scenario, c, assessed.get(c));
-            let mut qualifies = Vec::with_capacity(scenario.tiers.len());
-            let mut failures = Vec::new();
-            for (t, tier) in scenario.tiers.iter().enumerate() {
-                let before = failures.len();
-                for (k, clause) in tier.clauses.iter().enumerate() {
-                    if let Some(reason) = check(clause, &subject) {
-                        failures.push(ClauseFailure {
-                            tier: t,
-                            clause: k,
-                            reason,
-                        });
-                    }
-                }
-                qualifies.push(failures.len() == before);
-            }
+            let (qualifies, failures) = tiers_of(scenario, &subject);
             Eligibility {
                 cluster: ClusterId(c as u32),
                 qualifies,
@@ -148,7 +195,7 @@ fn subject_of<'a>(
     let cluster = &scenario.clusters[cluster];
     Subject {
         operator: &scenario.operators[cluster.operator.index()],
-        site: &scenario.sites[cluster.site.index()],
+        country: &scenario.sites[cluster.site.index()].country,
         accelerator: &cluster.accelerator,
         assessed,
         framework: &scenario.framework,
@@ -236,7 +283,7 @@ fn us_controlled(op: &Operator) -> bool {
 }
 
 fn value(attribute: Attribute, subject: &Subject) -> Value {
-    let (op, site, eu) = (subject.operator, subject.site, subject.eu);
+    let (op, country, eu) = (subject.operator, subject.country, subject.eu);
     let non_eu = || {
         op.ownership_pct
             .iter()
@@ -280,9 +327,9 @@ fn value(attribute: Attribute, subject: &Subject) -> Value {
                 || op.supplier_jurisdictions.iter().any(|j| j == "US"),
         ),
         Attribute::Certifications => Value::Labels(op.certifications.clone()),
-        Attribute::SiteCountry => Value::Jurisdiction(site.country.code.clone()),
-        Attribute::SiteEuMember => Value::Flag(site.country.eu_member),
-        Attribute::SiteGridCarbon => Value::Carbon(site.country.grid_carbon_g_per_kwh),
+        Attribute::SiteCountry => Value::Jurisdiction(country.code.clone()),
+        Attribute::SiteEuMember => Value::Flag(country.eu_member),
+        Attribute::SiteGridCarbon => Value::Carbon(country.grid_carbon_g_per_kwh),
         Attribute::AcceleratorVendorJurisdiction => {
             Value::Jurisdiction(subject.accelerator.vendor_jurisdiction.clone())
         }
@@ -397,7 +444,7 @@ fn describe(attribute: Attribute, value: &Value, subject: &Subject) -> String {
         }
         (Attribute::SiteGridCarbon, _) => format!(
             "the catalog has no grid carbon intensity for {}",
-            subject.site.country.code
+            subject.country.code
         ),
         (Attribute::AcceleratorVendorJurisdiction, Value::Jurisdiction(j)) => format!(
             "its accelerators' vendor ({}) is in {j}",

@@ -105,6 +105,15 @@ impl Names {
                 }
             }
         }
+        for (j, offers) in v.rent.iter().enumerate() {
+            let demand = &inst.demands[j].id;
+            for (o, per) in offers {
+                let offer = &scenario.cloud_offers[*o].id;
+                for (t, x) in per.iter().enumerate() {
+                    named.insert(*x, format!("rent[{demand},{offer},{}]", year(t)));
+                }
+            }
+        }
         for (g, per) in v.grid_energy.iter().enumerate() {
             for (t, x) in per.iter().enumerate() {
                 let id = &scenario.grid_connections[g].id;

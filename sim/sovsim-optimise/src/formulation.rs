@@ -48,6 +48,8 @@ pub enum Family {
     SovereignShare,
     /// Committed entities fixed.
     Committed,
+    /// GPU-hours rented from a cloud offer within the GPUs it offers.
+    OfferCap,
 }
 
 impl Family {
@@ -69,6 +71,7 @@ impl Family {
             Family::Carbon => "carbon",
             Family::SovereignShare => "sovereign_share",
             Family::Committed => "committed",
+            Family::OfferCap => "offer_capacity",
         }
     }
 
@@ -83,7 +86,7 @@ impl Family {
             Family::Land => ("EUR per ha", EUR_PER_UNIT),
             Family::HallCap => ("EUR per block", EUR_PER_UNIT),
             Family::EnergyBalance | Family::SourceEnergy => ("EUR per MWh", EUR_PER_UNIT / 1e3),
-            Family::GpuHours | Family::Demand => {
+            Family::GpuHours | Family::Demand | Family::OfferCap => {
                 ("EUR per GPU-hour", EUR_PER_UNIT / GPU_HOURS_PER_UNIT)
             }
             Family::Budget => ("EUR per EUR", 1.0),
@@ -163,6 +166,8 @@ pub struct Vars {
     pub gpus: Vec<Vec<(usize, Vec<Variable>)>>,
     /// Per demand, per cluster it may use: per period work given [million GPU-hours].
     pub work: Vec<Vec<(usize, Vec<Variable>)>>,
+    /// Per demand, per cloud offer it may use: per period GPU-hours rented [million].
+    pub rent: Vec<Vec<(usize, Vec<Variable>)>>,
     /// Per grid connection and per power asset: energy per period [GWh].
     pub grid_energy: Vec<Vec<Variable>>,
     pub power_energy: Vec<Vec<Variable>>,
@@ -724,6 +729,7 @@ fn define_demand(m: &mut Model, inst: &Instance, settings: &Settings, online: &O
     m.shortfall_penalty =
         settings.shortfall_penalty_factor * dearest * GPU_HOURS_PER_UNIT / EUR_PER_UNIT;
     let mut users: Vec<Vec<(usize, usize)>> = vec![Vec::new(); inst.clusters.len()];
+    let mut renters: Vec<Vec<(usize, usize)>> = vec![Vec::new(); inst.offers.len()];
     for (j, d) in inst.demands.iter().enumerate() {
         let counted =
             settings.objective == Objective::MinCost || settings.sovereign_tiers.contains(&d.tier);
@@ -736,6 +742,20 @@ fn define_demand(m: &mut Model, inst: &Instance, settings: &Settings, online: &O
                     .collect();
                 users[c].push((j, per_cluster.len()));
                 per_cluster.push((c, vars));
+            }
+        }
+        // Rented GPU-hours, from the period an offer opens (none before).
+        let mut per_offer = Vec::new();
+        for (o, &rate) in d.offer_rate.iter().enumerate() {
+            if rate > 0.0 && counted {
+                let vars: Vec<Variable> = (0..inst.periods)
+                    .map(|t| {
+                        let open = t >= inst.offers[o].from;
+                        m.continuous(if open { f64::INFINITY } else { 0.0 })
+                    })
+                    .collect();
+                renters[o].push((j, per_offer.len()));
+                per_offer.push((o, vars));
             }
         }
         let short: Vec<Variable> = (0..inst.periods)
@@ -752,12 +772,32 @@ fn define_demand(m: &mut Model, inst: &Instance, settings: &Settings, online: &O
                     .iter()
                     .map(|(c, v)| (v[t], d.rate[*c] / best))
                     .collect();
+                terms.extend(
+                    per_offer
+                        .iter()
+                        .map(|(o, v)| (v[t], d.offer_rate[*o] / best)),
+                );
                 terms.push((short[t], 1.0));
                 m.row(terms, Sense::Ge, asked, Family::Demand, Some(j), Some(t));
             }
         }
         m.vars.work.push(per_cluster);
+        m.vars.rent.push(per_offer);
         m.vars.short.push(short);
+    }
+    // An offer rents at most its GPUs, every hour of the period.
+    for (o, offer) in inst.offers.iter().enumerate() {
+        if renters[o].is_empty() {
+            continue;
+        }
+        for t in offer.from..inst.periods {
+            let terms: Vec<(Variable, f64)> = renters[o]
+                .iter()
+                .map(|&(j, k)| (m.vars.rent[j][k].1[t], 1.0))
+                .collect();
+            let cap = offer.gpus * hours / GPU_HOURS_PER_UNIT;
+            m.row(terms, Sense::Le, cap, Family::OfferCap, Some(o), Some(t));
+        }
     }
     let units_per_gpu = hours * GPUS_PER_UNIT / GPU_HOURS_PER_UNIT;
     for (c, cl) in inst.clusters.iter().enumerate() {
@@ -816,7 +856,15 @@ fn define_budget(m: &mut Model, inst: &Instance, settings: &Settings) {
     for t in 0..inst.periods {
         let over = m.continuous(f64::INFINITY);
         m.vars.over_budget.push(over);
+        // A budget pays for building and for renting alike: rent is what the planner spends
+        // instead of capex.
         let mut terms = capex(m, inst, t).terms;
+        for per_offer in &m.vars.rent {
+            for (o, vars) in per_offer {
+                let price = inst.offers[*o].price_eur_per_gpu_hour[t];
+                terms.push((vars[t], price * GPU_HOURS_PER_UNIT / EUR_PER_UNIT));
+            }
+        }
         terms.push((over, -1.0));
         m.row(
             terms,
@@ -990,6 +1038,19 @@ fn define_objective(m: &mut Model, inst: &Instance, settings: &Settings, online:
         part("maintenance_insurance", upkeep);
         part("staff_network", staff_network);
         part("terminal_value", terminal);
+        let mut rent = Lin::default();
+        for per_offer in &m.vars.rent {
+            for (o, vars) in per_offer {
+                for (t, &v) in vars.iter().enumerate() {
+                    let price = inst.offers[*o].price_eur_per_gpu_hour[t];
+                    rent.add(
+                        v,
+                        price * GPU_HOURS_PER_UNIT / EUR_PER_UNIT * inst.df_mid(t),
+                    );
+                }
+            }
+        }
+        part("cloud_rent", rent);
         let mut short = Lin::default();
         for (j, _) in inst.demands.iter().enumerate() {
             for t in 0..periods {

@@ -90,6 +90,17 @@ pub struct ClusterData {
     pub committed: Option<(usize, f64)>,
 }
 
+/// Capacity for rent in an existing cloud region (a scenario's cloud offer).
+#[derive(Clone, Debug)]
+pub struct OfferData {
+    /// Most GPUs rentable at once.
+    pub gpus: f64,
+    /// First period it may be rented.
+    pub from: usize,
+    /// Per period: price of a GPU-hour [EUR].
+    pub price_eur_per_gpu_hour: Vec<f64>,
+}
+
 /// A demand: a training campaign or an inference demand.
 #[derive(Clone, Debug)]
 pub struct DemandData {
@@ -99,12 +110,29 @@ pub struct DemandData {
     pub work: Vec<f64>,
     /// Per cluster: work per GPU-hour (0: may not use it).
     pub rate: Vec<f64>,
+    /// Per cloud offer: work per rented GPU-hour (0: may not use it).
+    pub offer_rate: Vec<f64>,
+    /// The best rate of any candidate cluster, whatever the tier's rule, and that cluster's IT
+    /// power per working GPU [kW]: what a demand no candidate may serve is counted in.
+    pub ungated: (f64, f64),
 }
 
 impl DemandData {
-    /// The best rate: work is measured in GPU-hours of the fastest cluster it may use.
+    /// The best rate: work is measured in GPU-hours of the fastest cluster or offer it may use,
+    /// or, where its tier's rule admits none, of the fastest candidate whatever the rule — so a
+    /// rule nobody meets leaves the demand short, not free.
     pub fn best_rate(&self) -> f64 {
-        self.rate.iter().copied().fold(0.0, f64::max)
+        let eligible = self
+            .rate
+            .iter()
+            .chain(&self.offer_rate)
+            .copied()
+            .fold(0.0, f64::max);
+        if eligible > 0.0 {
+            eligible
+        } else {
+            self.ungated.0
+        }
     }
 }
 
@@ -133,6 +161,7 @@ pub struct Instance {
     /// Scenario index of each candidate cluster (refreshes are not candidates).
     pub cluster_index: Vec<usize>,
     pub demands: Vec<DemandData>,
+    pub offers: Vec<OfferData>,
     pub opex: Opex,
     pub tiers: Vec<String>,
 }
@@ -237,6 +266,7 @@ pub fn build(scenario: &Scenario) -> Result<Instance, Vec<MissingFigure>> {
         clusters: Vec::new(),
         cluster_index: Vec::new(),
         demands: Vec::new(),
+        offers: Vec::new(),
         opex: Opex {
             upkeep_per_year: finance.maintenance_per_year + finance.insurance_per_year,
             staff_eur_per_mw_year: finance.staff_eur_per_mw_year,
@@ -377,9 +407,43 @@ pub fn build(scenario: &Scenario) -> Result<Instance, Vec<MissingFigure>> {
                 .then(|| (inst.period_of(cl.order_date), cl.gpus as f64)),
         });
     }
+    // Offers: the financial model's market price of their SKU, declining with its age, unless the
+    // offer states its own; qualification as for a cluster of its operator in its country.
+    let offer_rules = sovereignty::evaluate_offers(scenario);
+    for o in &scenario.cloud_offers {
+        let k = o.sku.index();
+        let price = (0..inst.periods)
+            .map(|t| match o.price_eur_per_gpu_hour {
+                Some(p) => p,
+                None => {
+                    let mid_years = (t as f64 + 0.5) * inst.period_years;
+                    let new = finance.gpu_hour_price_eur.get(k).map_or(0.0, median);
+                    let anchor = finance.price_anchor_years.get(k).copied().unwrap_or(0.0);
+                    new * (1.0 - finance.price_decline_per_year).powf((mid_years - anchor).max(0.0))
+                }
+            })
+            .collect();
+        inst.offers.push(OfferData {
+            gpus: o.gpus as f64,
+            from: inst.period_of(o.from_date),
+            price_eur_per_gpu_hour: price,
+        });
+    }
+    let offer_ok = |o: usize, tier: usize| offer_rules[o].qualifies[tier];
+    let offer_home = |o: usize, home: Option<&sovsim_core::model::Home>| {
+        sovsim_core::model::is_home(home, &scenario.cloud_offers[o].accelerator)
+    };
     // One planner decides for the region: a demand may use every cluster its tier allows (the
     // `grid` policy). `[dispatch] policy` applies when the plan is simulated.
     let setup = Setup::new(scenario, sovsim_core::model::Policy::Grid);
+    // The fastest candidate at `rate`, whatever the rules: (rate, its kW per working GPU).
+    let fastest = |rate: &dyn Fn(usize) -> f64| -> (f64, f64) {
+        inst.cluster_index
+            .iter()
+            .zip(&inst.clusters)
+            .map(|(&c, cl)| (rate(c), cl.kw_per_gpu / cl.availability.max(1e-9)))
+            .fold((0.0, 0.0), |best, x| if x.0 > best.0 { x } else { best })
+    };
     let hours = inst.hours();
     let bounds = |t: usize| (t as f64 * hours, (t + 1) as f64 * hours);
     let hour_of = |d: Date| months_from(inst.start, d) * sovsim_core::engine::time::HOURS_PER_MONTH;
@@ -392,14 +456,41 @@ pub fn build(scenario: &Scenario) -> Result<Instance, Vec<MissingFigure>> {
                 (b - a.max(from)).max(0.0) / HOURS_PER_YEAR * runs * camp.run_flop
             })
             .collect();
+        // FLOP a GPU-hour of an accelerator delivers: BF16 peak × efficiency × MFU.
+        let trains = |sku: sovsim_core::model::SkuId, a: &sovsim_core::catalog::Accelerator| {
+            let e = scenario
+                .dispatch
+                .efficiency(sku)
+                .map_or(0.0, |e| e.training);
+            a.bf16_dense_tflops.unwrap_or(0.0) * 1e12 * e * camp.mfu * 3600.0
+        };
+        let ungated = fastest(&|c: usize| {
+            let cl = &scenario.clusters[c];
+            trains(cl.sku, &cl.accelerator)
+        });
         inst.demands.push(DemandData {
             id: camp.id.clone(),
             tier: camp.tier.index(),
+            ungated,
             work,
             rate: inst
                 .cluster_index
                 .iter()
                 .map(|&c| setup.training_rate(scenario, k, c))
+                .collect(),
+            // A rented GPU trains at the rate a cluster of its SKU would: BF16 peak × efficiency ×
+            // MFU.
+            offer_rate: scenario
+                .cloud_offers
+                .iter()
+                .enumerate()
+                .map(|(o, offer)| {
+                    if offer_ok(o, camp.tier.index()) && offer_home(o, camp.home.as_ref()) {
+                        trains(offer.sku, &offer.accelerator)
+                    } else {
+                        0.0
+                    }
+                })
                 .collect(),
         });
     }
@@ -412,14 +503,41 @@ pub fn build(scenario: &Scenario) -> Result<Instance, Vec<MissingFigure>> {
                 tokens_between(tpd, growth, from, a, b)
             })
             .collect();
+        // Tokens a GPU-hour of a SKU serves, whatever the rule.
+        let serves = |sku: sovsim_core::model::SkuId| {
+            let rate = scenario
+                .dispatch
+                .serving(dem.model, sku)
+                .map_or(0.0, |r| r.tokens_per_s_per_gpu);
+            let e = scenario
+                .dispatch
+                .efficiency(sku)
+                .map_or(0.0, |e| e.inference);
+            rate * e * 3600.0
+        };
+        let ungated = fastest(&|c: usize| serves(scenario.clusters[c].sku));
         inst.demands.push(DemandData {
             id: dem.id.clone(),
             tier: dem.tier.index(),
+            ungated,
             work,
             rate: inst
                 .cluster_index
                 .iter()
                 .map(|&c| setup.inference_rate(d, c))
+                .collect(),
+            // A rented GPU serves at the rate the scenario resolved for its SKU.
+            offer_rate: scenario
+                .cloud_offers
+                .iter()
+                .enumerate()
+                .map(|(o, offer)| {
+                    if offer_ok(o, dem.tier.index()) && offer_home(o, dem.home.as_ref()) {
+                        serves(offer.sku)
+                    } else {
+                        0.0
+                    }
+                })
                 .collect(),
         });
     }

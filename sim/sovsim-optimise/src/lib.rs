@@ -22,6 +22,7 @@
 //! | b_{h,t} ∈ ℤ≥0 | hall blocks (the hall's smallest phase, β_h MW) started in t (t ≥ site ready) | blocks |
 //! | n_{c,h,t} ≥ 0 | GPUs of cluster c ordered in t for hall h (continuous; rounded to racks in the plan) | 10³ GPUs |
 //! | x_{j,c,t} ≥ 0 | GPU-hours of c given to demand j | 10⁶ GPU-h |
+//! | z_{j,o,t} ≥ 0 | GPU-hours rented from cloud offer o for demand j (0 before the offer opens) | 10⁶ GPU-h |
 //! | e_{·,t} ≥ 0 | energy from a connection or asset | GWh |
 //! | u_{j,t}, o^B_t, o^C_t ≥ 0 | elastic slack: demand short, budget over, carbon over | |
 //! | L_c, ℓ_c, L_h, L_a | lead times and GPU life in periods (medians, rounded up) | periods |
@@ -48,7 +49,11 @@
 //!   and `[dispatch] policy` only when the plan is simulated) and r*_j the best of them, so work is counted in
 //!   GPU-hours of the fastest eligible cluster. W is the median demand: training runs × FLOP per
 //!   run; inference tokens integrated with growth. Training is treated as divisible compute.
-//!   Σ_j x_{j,c,t} ≤ a_c H N_{c,t} (a_c: the share of time a GPU is not in repair).
+//!   Σ_j x_{j,c,t} ≤ a_c H N_{c,t} (a_c: the share of time a GPU is not in repair). Rented
+//!   GPU-hours count the same way, at the offer's rate for j (its SKU's, 0 unless the offer — its
+//!   operator's evidence in its country — qualifies for j's tier): Σ_j z_{j,o,t} ≤ Ō_o H
+//!   (**offer capacity**, `OfferCap`). A demand no candidate may serve is counted in GPU-hours
+//!   of the fastest candidate whatever the rule, so it is short, not free.
 //! - **Budget** (`define_budget`): capex_t − o^B_t ≤ B × Y; **carbon** (`define_carbon`):
 //!   Σ e × gCO₂/kWh − o^C_t ≤ C × Y; **sovereign share** (`define_sovereign_share`):
 //!   Σ_{c qualifies} k_c N_{c,t} ≥ σ Σ_c k_c N_{c,t}.
@@ -66,6 +71,15 @@
 //! dearest candidate GPU's price over one period's hours; a € over budget costs that factor ×
 //! (T + 1), more than all the shortfall the € could avoid; a tCO₂ over the cap costs the factor ×
 //! the shortfall penalty of the GPU-hours one tonne powers at the cleanest emitting source.
+//! Renting costs Σ z × the offer's GPU-hour price (stated, or the financial model's market price
+//! of the SKU declining with age), mid-period; a budget pays for rent as for capex.
+//!
+//! # The cost of sovereignty
+//!
+//! [`cost_of_sovereignty`] re-optimises with one tier's rule removed: the premium is the
+//! difference of objectives, also per GPU-hour the tier is served, with the GPU-hours rented and
+//! the first year its demand is met either way. [`seal_curve`] replaces every tier's rule by a
+//! least SEAL on one framework objective, level by level.
 //! `max_sovereign`: minimise −(work served to the sovereign tiers' demand, in fastest-GPU-hours)
 //! plus the same budget and carbon penalties. The objective is the sum of its parts by
 //! construction, and each part is reported.
@@ -84,7 +98,8 @@ mod results;
 pub use formulation::Family;
 pub use instance::MissingFigure;
 pub use results::{
-    CostPart, Milestone, Outcome, PlanRow, ShadowPrice, Shortfall, Size, SovereigntyCost, Status,
+    CostPart, CurvePoint, Milestone, Outcome, PlanRow, Rented, ShadowPrice, Shortfall, Size,
+    SovereigntyCost, Status,
 };
 
 use std::time::Instant;
@@ -315,12 +330,25 @@ pub fn cost_of_sovereignty(
         let mut relaxed = scenario.clone();
         relaxed.tiers[k].clauses.clear();
         let r = optimise(&relaxed)?;
+        let years: Vec<i32> = strict.it_gw.iter().map(|(y, _)| *y).collect();
+        let served = strict.tier_served_gpu_hours.get(k).copied().unwrap_or(0.0);
+        let delta = strict.objective - r.objective;
         out.push(SovereigntyCost {
+            served_gpu_hours: served,
+            premium_eur_per_gpu_hour: if served > 0.0 {
+                delta / served
+            } else {
+                f64::NAN
+            },
+            strict_rented_gpu_hours: strict.rented_gpu_hours(),
+            relaxed_rented_gpu_hours: r.rented_gpu_hours(),
+            strict_met_from: strict.met_from(&tier.id, &years),
+            relaxed_met_from: r.met_from(&tier.id, &years),
             tier: tier.id.clone(),
             clauses: tier.clauses.len(),
             strict_objective: strict.objective,
             relaxed_objective: r.objective,
-            delta_objective: strict.objective - r.objective,
+            delta_objective: delta,
             strict_it_gw: strict.it_gw_end,
             relaxed_it_gw: r.it_gw_end,
             // Rounded to the MW: the difference of two solver answers carries their noise.
@@ -328,6 +356,69 @@ pub fn cost_of_sovereignty(
             strict_shortfall_gw: strict.shortfall_gw_max,
             relaxed_shortfall_gw: r.shortfall_gw_max,
         });
+    }
+    Ok(out)
+}
+
+/// The cost of sovereignty as the required level rises: for each objective of the Cloud
+/// Sovereignty Framework and each SEAL from 0 (no rule) to 4, every tier's rule is replaced by
+/// that least SEAL on that objective and the plan optimised again. Levels that admit the same
+/// clusters and offers share one solve.
+///
+/// # Errors
+/// As [`optimise`], for any of the problems.
+pub fn seal_curve(scenario: &Scenario) -> Result<Vec<CurvePoint>, OptimiseError> {
+    use sovsim_core::model::{Attribute, Clause, SEAL_MAX, Test};
+    let mut solved: Vec<(Vec<Vec<bool>>, Outcome)> = Vec::new();
+    let mut out = Vec::new();
+    let mut base = None;
+    for (o, objective) in scenario.framework.objectives.iter().enumerate() {
+        for seal in 0..=SEAL_MAX {
+            let mut s = scenario.clone();
+            for tier in &mut s.tiers {
+                tier.clauses = if seal == 0 {
+                    Vec::new()
+                } else {
+                    vec![Clause {
+                        attribute: Attribute::Seal(o as u8),
+                        test: Test::AtLeast(f64::from(seal)),
+                        source: format!("SEAL-{seal} on {}", objective.id),
+                    }]
+                };
+            }
+            let clusters: Vec<bool> = sovsim_core::sovereignty::evaluate(&s)
+                .into_iter()
+                .zip(&s.clusters)
+                .filter(|(_, c)| c.planned())
+                .map(|(e, _)| e.qualifies.first().copied().unwrap_or(true))
+                .collect();
+            let offers: Vec<bool> = sovsim_core::sovereignty::evaluate_offers(&s)
+                .into_iter()
+                .map(|e| e.qualifies.first().copied().unwrap_or(true))
+                .collect();
+            let key = vec![clusters.clone(), offers.clone()];
+            let outcome = match solved.iter().find(|(k, _)| *k == key) {
+                Some((_, r)) => r.clone(),
+                None => {
+                    let r = optimise(&s)?;
+                    solved.push((key, r.clone()));
+                    r
+                }
+            };
+            let base_objective = *base.get_or_insert(outcome.objective);
+            out.push(CurvePoint {
+                objective: objective.id.clone(),
+                seal,
+                clusters_qualifying: clusters.iter().filter(|q| **q).count(),
+                offers_qualifying: offers.iter().filter(|q| **q).count(),
+                objective_eur: outcome.objective,
+                npv_cost_eur: outcome.npv_cost_eur,
+                premium_eur: outcome.objective - base_objective,
+                it_gw_peak: outcome.it_gw.iter().map(|(_, g)| *g).fold(0.0, f64::max),
+                rented_gpu_hours: outcome.rented_gpu_hours(),
+                shortfall_gw_max: outcome.shortfall_gw_max,
+            });
+        }
     }
     Ok(out)
 }

@@ -12,7 +12,7 @@ use sovsim_core::rundir::{Contents, Table, Values};
 use sovsim_core::scenario::Loaded;
 use sovsim_core::text::format::{money, power_mw};
 
-use crate::{Outcome, SovereigntyCost};
+use crate::{CurvePoint, Outcome, SovereigntyCost};
 
 /// The objective in words for people.
 fn objective_text(scenario: &Scenario, v: f64) -> String {
@@ -50,6 +50,7 @@ pub fn contents(
     scenario: &Scenario,
     outcome: &Outcome,
     sovereignty: &[SovereigntyCost],
+    curve: &[CurvePoint],
 ) -> Contents {
     let p = &outcome.plan;
     let mut tables = Vec::new();
@@ -159,6 +160,127 @@ pub fn contents(
             .column(
                 "delta_it_gw",
                 Values::F64(sovereignty.iter().map(|x| x.delta_it_gw).collect()),
+            )
+            .column(
+                "served_gpu_hours",
+                Values::F64(sovereignty.iter().map(|x| x.served_gpu_hours).collect()),
+            )
+            .column(
+                "premium_eur_per_gpu_hour",
+                Values::F64(
+                    sovereignty
+                        .iter()
+                        .map(|x| x.premium_eur_per_gpu_hour)
+                        .collect(),
+                ),
+            )
+            .column(
+                "strict_rented_gpu_hours",
+                Values::F64(
+                    sovereignty
+                        .iter()
+                        .map(|x| x.strict_rented_gpu_hours)
+                        .collect(),
+                ),
+            )
+            .column(
+                "relaxed_rented_gpu_hours",
+                Values::F64(
+                    sovereignty
+                        .iter()
+                        .map(|x| x.relaxed_rented_gpu_hours)
+                        .collect(),
+                ),
+            )
+            .column(
+                "strict_met_from",
+                Values::OptF64(
+                    sovereignty
+                        .iter()
+                        .map(|x| x.strict_met_from.map(f64::from))
+                        .collect(),
+                ),
+            )
+            .column(
+                "relaxed_met_from",
+                Values::OptF64(
+                    sovereignty
+                        .iter()
+                        .map(|x| x.relaxed_met_from.map(f64::from))
+                        .collect(),
+                ),
+            )
+            .column(
+                "delay_years",
+                Values::OptF64(
+                    sovereignty
+                        .iter()
+                        .map(|x| x.delay_years().map(f64::from))
+                        .collect(),
+                ),
+            ),
+    ));
+    let r = &outcome.rented;
+    tables.push((
+        "rented",
+        Table::new()
+            .column(
+                "offer",
+                Values::Text(r.iter().map(|x| x.offer.clone()).collect()),
+            )
+            .column(
+                "year",
+                Values::U64(r.iter().map(|x| x.year as u64).collect()),
+            )
+            .column(
+                "gpu_hours",
+                Values::F64(r.iter().map(|x| x.gpu_hours).collect()),
+            )
+            .column("gpus", Values::F64(r.iter().map(|x| x.gpus).collect()))
+            .column("eur", Values::F64(r.iter().map(|x| x.eur).collect())),
+    ));
+    tables.push((
+        "seal_curve",
+        Table::new()
+            .column(
+                "objective",
+                Values::Text(curve.iter().map(|x| x.objective.clone()).collect()),
+            )
+            .column(
+                "seal",
+                Values::U64(curve.iter().map(|x| u64::from(x.seal)).collect()),
+            )
+            .column(
+                "clusters_qualifying",
+                Values::U64(curve.iter().map(|x| x.clusters_qualifying as u64).collect()),
+            )
+            .column(
+                "offers_qualifying",
+                Values::U64(curve.iter().map(|x| x.offers_qualifying as u64).collect()),
+            )
+            .column(
+                "objective_eur",
+                Values::F64(curve.iter().map(|x| x.objective_eur).collect()),
+            )
+            .column(
+                "npv_cost_eur",
+                Values::F64(curve.iter().map(|x| x.npv_cost_eur).collect()),
+            )
+            .column(
+                "premium_eur",
+                Values::F64(curve.iter().map(|x| x.premium_eur).collect()),
+            )
+            .column(
+                "it_gw_peak",
+                Values::F64(curve.iter().map(|x| x.it_gw_peak).collect()),
+            )
+            .column(
+                "rented_gpu_hours",
+                Values::F64(curve.iter().map(|x| x.rented_gpu_hours).collect()),
+            )
+            .column(
+                "shortfall_gw_max",
+                Values::F64(curve.iter().map(|x| x.shortfall_gw_max).collect()),
             ),
     ));
     let ms = &outcome.milestones;
@@ -205,6 +327,8 @@ pub fn contents(
         "grid_wait_quantile": scenario.optimize.grid_wait_quantile,
         "it_gw_by_year": outcome.it_gw.iter().map(|(y, g)| (y.to_string(), *g)).collect::<std::collections::BTreeMap<_, _>>(),
         "targets_met": outcome.explanation.is_empty(),
+        "rented_gpu_hours_total": outcome.rented_gpu_hours(),
+        "rented_eur_total": outcome.rented.iter().map(|r| r.eur).sum::<f64>(),
         "shortfalls": outcome.explanation,
     });
     Contents {
@@ -218,6 +342,7 @@ pub fn summary(
     scenario: &Scenario,
     outcome: &Outcome,
     sovereignty: &[SovereigntyCost],
+    curve: &[CurvePoint],
     plan_path: &str,
 ) -> String {
     let p = &outcome.plan;
@@ -303,6 +428,52 @@ pub fn summary(
                 c.strict_it_gw,
                 c.relaxed_it_gw
             );
+            if scenario.optimize.objective == Objective::MinCost {
+                let premium = if c.premium_eur_per_gpu_hour.is_finite() {
+                    sovsim_core::text::format::euros(c.premium_eur_per_gpu_hour, 2)
+                } else {
+                    "—".to_owned()
+                };
+                let met = |y: Option<i32>| y.map_or("never".to_owned(), |y| y.to_string());
+                let _ = writeln!(
+                    s,
+                    "  {:<14} {premium} per GPU-hour served; demand met from {} (relaxed {}); rented {} GPU-hours (relaxed {})",
+                    "",
+                    met(c.strict_met_from),
+                    met(c.relaxed_met_from),
+                    sovsim_core::text::format::large(c.strict_rented_gpu_hours),
+                    sovsim_core::text::format::large(c.relaxed_rented_gpu_hours),
+                );
+            }
+        }
+    }
+    if !outcome.rented.is_empty() {
+        let _ = writeln!(s, "\nRented from cloud offers (GPUs on average, year):");
+        for r in &outcome.rented {
+            let _ = writeln!(
+                s,
+                "  {} {:<24} {:>10.0} GPUs  {}",
+                r.year,
+                r.offer,
+                r.gpus,
+                money(r.eur)
+            );
+        }
+    }
+    if !curve.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nCost of sovereignty by SEAL (every tier's rule replaced by a least SEAL on one objective; premium over no rule, GW delivered at peak):"
+        );
+        let mut objectives: Vec<&str> = curve.iter().map(|c| c.objective.as_str()).collect();
+        objectives.dedup();
+        for o in objectives {
+            let cells: Vec<String> = curve
+                .iter()
+                .filter(|c| c.objective == o)
+                .map(|c| format!("{} {} {:.2} GW", c.seal, money(c.premium_eur), c.it_gw_peak))
+                .collect();
+            let _ = writeln!(s, "  {o:<6} {}", cells.join(" | "));
         }
     }
     let _ = writeln!(

@@ -119,6 +119,21 @@ pub struct Milestone {
     pub date: Date,
 }
 
+/// GPU-hours rented from one cloud offer in one period.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rented {
+    /// Offer id.
+    pub offer: String,
+    /// Year the period starts in.
+    pub year: i32,
+    /// GPU-hours rented.
+    pub gpu_hours: f64,
+    /// Their price [EUR, undiscounted].
+    pub eur: f64,
+    /// GPUs rented on average over the period.
+    pub gpus: f64,
+}
+
 /// What relaxing one tier's rule changes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SovereigntyCost {
@@ -142,6 +157,56 @@ pub struct SovereigntyCost {
     pub strict_shortfall_gw: f64,
     /// Without it [GW].
     pub relaxed_shortfall_gw: f64,
+    /// GPU-hours the tier's demand is served with the rule (of its fastest eligible GPU).
+    pub served_gpu_hours: f64,
+    /// The premium per GPU-hour served: Δ objective ÷ those GPU-hours [EUR].
+    pub premium_eur_per_gpu_hour: f64,
+    /// GPU-hours rented from cloud offers with the rule.
+    pub strict_rented_gpu_hours: f64,
+    /// Without it.
+    pub relaxed_rented_gpu_hours: f64,
+    /// First year from which the tier's demand is met with the rule (`None`: not within the
+    /// horizon).
+    pub strict_met_from: Option<i32>,
+    /// Without it.
+    pub relaxed_met_from: Option<i32>,
+}
+
+impl SovereigntyCost {
+    /// Years the rule delays meeting the tier's demand; `None` if the rule keeps it from being
+    /// met within the horizon, or neither plan meets it.
+    pub fn delay_years(&self) -> Option<i32> {
+        match (self.strict_met_from, self.relaxed_met_from) {
+            (Some(a), Some(b)) => Some(a - b),
+            _ => None,
+        }
+    }
+}
+
+/// One point of the cost-of-sovereignty curve: every tier's rule replaced by a least SEAL on one
+/// framework objective, and the plan optimised again.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CurvePoint {
+    /// Objective id (`SOV-2`).
+    pub objective: String,
+    /// SEAL required, 0 (no rule) to 4.
+    pub seal: u8,
+    /// Candidate clusters that qualify.
+    pub clusters_qualifying: usize,
+    /// Cloud offers that qualify.
+    pub offers_qualifying: usize,
+    /// The optimiser's objective [EUR NPV, penalties included].
+    pub objective_eur: f64,
+    /// Its cost less terminal value, penalties excluded [EUR NPV].
+    pub npv_cost_eur: f64,
+    /// Objective over that of no rule [EUR].
+    pub premium_eur: f64,
+    /// GW delivered: the most IT capacity of working GPUs in any year [GW].
+    pub it_gw_peak: f64,
+    /// GPU-hours rented over the horizon.
+    pub rented_gpu_hours: f64,
+    /// Largest yearly shortfall [GW].
+    pub shortfall_gw_max: f64,
 }
 
 /// Everything one optimisation produced.
@@ -163,8 +228,12 @@ pub struct Outcome {
     pub it_gw: Vec<(i32, f64)>,
     /// At the end of the horizon [GW].
     pub it_gw_end: f64,
+    /// GPU-hours rented from cloud offers, per offer and year.
+    pub rented: Vec<Rented>,
     /// Shortfalls per tier and year.
     pub shortfalls: Vec<Shortfall>,
+    /// Per tier: GPU-hours its demand is served (of the fastest eligible GPU).
+    pub tier_served_gpu_hours: Vec<f64>,
     /// Largest yearly shortfall, all tiers [GW].
     pub shortfall_gw_max: f64,
     /// Budget overruns per year [EUR].
@@ -183,6 +252,28 @@ pub struct Outcome {
     pub build_s: f64,
     /// Seconds HiGHS took.
     pub solve_s: f64,
+}
+
+impl Outcome {
+    /// GPU-hours rented over the horizon.
+    pub fn rented_gpu_hours(&self) -> f64 {
+        self.rented.iter().map(|r| r.gpu_hours).sum()
+    }
+
+    /// First year from which tier `tier`'s demand is met for good (no shortfall that year or
+    /// after); `None` if it is short in the last year.
+    pub fn met_from(&self, tier: &str, years: &[i32]) -> Option<i32> {
+        let last_short = self
+            .shortfalls
+            .iter()
+            .filter(|s| s.tier == tier)
+            .map(|s| s.year)
+            .max();
+        match last_short {
+            None => years.first().copied(),
+            Some(y) => years.iter().copied().find(|&x| x > y),
+        }
+    }
 }
 
 /// Slack below this is numerical noise.
@@ -424,10 +515,18 @@ pub(crate) fn read(
     let mut short_by: BTreeMap<(usize, usize), (f64, f64)> = BTreeMap::new();
     for (j, d) in inst.demands.iter().enumerate() {
         let best = d.best_rate();
+        // Shortfall is counted in GPU-hours of the fastest cluster or offer; it is built in GPUs of
+        // the fastest cluster, whose GPU-hours do `best_cluster / best` as much.
+        let best_cluster = d.rate.iter().copied().fold(0.0, f64::max);
         let fastest = (0..inst.clusters.len())
-            .filter(|&c| d.rate[c] >= best && best > 0.0)
-            .map(|c| inst.clusters[c].kw_per_gpu / inst.clusters[c].availability.max(1e-9))
-            .next();
+            .filter(|&c| d.rate[c] >= best_cluster && best_cluster > 0.0)
+            .map(|c| {
+                best / best_cluster * inst.clusters[c].kw_per_gpu
+                    / inst.clusters[c].availability.max(1e-9)
+            })
+            .next()
+            // No candidate its rule admits: counted in GPUs of the fastest candidate at all.
+            .or((d.ungated.0 > 0.0 && best == d.ungated.0).then_some(d.ungated.1));
         for t in 0..periods {
             let counted = settings.objective == Objective::MinCost
                 || settings.sovereign_tiers.contains(&d.tier);
@@ -448,6 +547,20 @@ pub(crate) fn read(
                 e.0 += gpu_hours;
                 e.1 += gpu_hours / hours * kw / 1e6;
             }
+        }
+    }
+    let mut tier_served_gpu_hours = vec![0.0; inst.tiers.len()];
+    for (j, d) in inst.demands.iter().enumerate() {
+        let best = d.best_rate();
+        let counted =
+            settings.objective == Objective::MinCost || settings.sovereign_tiers.contains(&d.tier);
+        if best <= 0.0 || !counted {
+            continue;
+        }
+        for t in 0..periods {
+            let asked = d.work[t] / best;
+            let short = value(vars.short[j][t]) * GPU_HOURS_PER_UNIT;
+            tier_served_gpu_hours[d.tier] += (asked - short).max(0.0);
         }
     }
     for (&(tier, t), &(gh, gw)) in &short_by {
@@ -487,6 +600,26 @@ pub(crate) fn read(
         &site_it,
     );
     let milestones = milestones(scenario, inst, vars, s, &site_it, &total_it);
+    let mut rented = Vec::new();
+    for (o, offer) in scenario.cloud_offers.iter().enumerate() {
+        for t in 0..periods {
+            let hours_rented: f64 = vars
+                .rent
+                .iter()
+                .flat_map(|per| per.iter().filter(|(k, _)| *k == o))
+                .map(|(_, v)| value(v[t]) * GPU_HOURS_PER_UNIT)
+                .sum();
+            if hours_rented > 1.0 {
+                rented.push(Rented {
+                    offer: offer.id.clone(),
+                    year: inst.year(t),
+                    gpu_hours: hours_rented,
+                    eur: hours_rented * inst.offers[o].price_eur_per_gpu_hour[t],
+                    gpus: hours_rented / hours,
+                });
+            }
+        }
+    }
     let npv_cost_eur = if settings.objective == Objective::MinCost {
         parts
             .iter()
@@ -505,7 +638,9 @@ pub(crate) fn read(
         edits,
         it_gw,
         it_gw_end,
+        rented,
         shortfalls,
+        tier_served_gpu_hours,
         shortfall_gw_max,
         over_budget,
         over_carbon,
@@ -777,6 +912,7 @@ pub(crate) fn row_entity(scenario: &Scenario, inst: &Instance, r: &Row) -> Strin
         Family::GpuHours => scenario.clusters[inst.cluster_index[e]].id.clone(),
         Family::Demand => inst.demands[e].id.clone(),
         Family::SovereignShare => inst.tiers[e].clone(),
+        Family::OfferCap => scenario.cloud_offers[e].id.clone(),
         _ => String::new(),
     })
 }

@@ -467,3 +467,83 @@ fn the_mps_file_solved_by_highs_alone_gives_the_objective_sovsim_reports() {
         size.integer_columns
     );
 }
+
+/// `two_sites` with a US cloud's Irish region renting up to `gpus` GB300 at €3.50 a GPU-hour from
+/// the start, and the demand on `tier` (`eu-resident` admits the region; `eu-immune`, SecNumCloud,
+/// does not).
+fn with_offer(demand_start: &str, gpus: u64, tier: &str) -> Scenario {
+    let text = two_sites(demand_start)
+        .replace(
+            "[[tiers]]\nid = \"eu-resident\"",
+            "[[operators]]\nid = \"us-cloud\"\nparent_jurisdiction = \"US\"\nownership_pct = { US = 100 }\nkey_custody_jurisdiction = \"US\"\nstaff_jurisdictions = [\"US\", \"IE\"]\n\n[[tiers]]\nid = \"eu-immune\"\npreset = \"secnumcloud-3.2\"\n\n[[tiers]]\nid = \"eu-resident\"",
+        )
+        .replace("tier = \"eu-resident\"", &format!("tier = \"{tier}\""));
+    scenario_of(&format!(
+        "{text}\n[[cloud_offers]]\nid = \"us-region\"\noperator = \"us-cloud\"\ncountry = \"IE\"\nsku = \"gb300-nvl72\"\ngpus = {gpus}\nprice_per_gpu_hour = 3.5\n"
+    ))
+}
+
+fn rented_in(o: &sovsim_optimise::Outcome, year: i32) -> f64 {
+    o.rented
+        .iter()
+        .filter(|r| r.year == year)
+        .map(|r| r.gpu_hours)
+        .sum()
+}
+
+#[test]
+fn a_demand_nothing_can_be_built_for_yet_is_rented_exactly_where_its_tier_admits_the_region() {
+    // Demand from the first day: no site is permitted before 2027. The Irish region serves
+    // `eu-resident`, so 2026's tokens are rented: tokens ÷ tokens per GPU-hour of a GB300.
+    let s = with_offer("2026-01-01", 100_000, "eu-resident");
+    let o = sovsim_optimise::optimise(&s).expect("solves");
+    let rate = sovsim_core::dispatch::Setup::new(&s, sovsim_core::model::Policy::Grid)
+        .inference_rate(0, 0);
+    let needed = 1e13 * 365.25 / rate;
+    let rented = rented_in(&o, 2026);
+    // The solve stops within its MIP gap, which may leave a sliver short (2e-5 here).
+    assert!(
+        (rented - needed).abs() <= 1e-3 * needed,
+        "rented {rented}, needed {needed}"
+    );
+    assert!(
+        o.shortfalls.iter().all(|s| s.it_gw < 1e-3),
+        "{:?}",
+        o.shortfalls
+    );
+    let rent = o
+        .parts
+        .iter()
+        .find(|p| p.name == "cloud_rent")
+        .expect("rent part");
+    assert!(rent.value > 0.0);
+    // SecNumCloud refuses a US-controlled region: nothing rented, the first year short.
+    let strict = with_offer("2026-01-01", 100_000, "eu-immune");
+    let o = sovsim_optimise::optimise(&strict).expect("solves");
+    assert_eq!(o.rented_gpu_hours(), 0.0);
+    assert!(!o.explanation.is_empty());
+    // The cost of that rule: relaxed, the plan rents, meets demand from the first year, and the
+    // rule's premium per GPU-hour served is positive.
+    let costs = sovsim_optimise::cost_of_sovereignty(&strict, &o).expect("solves");
+    let c = costs
+        .iter()
+        .find(|c| c.tier == "eu-immune")
+        .expect("priced");
+    assert_eq!(c.strict_rented_gpu_hours, 0.0);
+    assert!(c.relaxed_rented_gpu_hours > 0.0, "{c:?}");
+    assert_eq!(c.relaxed_met_from, Some(2026), "{c:?}");
+    assert!(c.strict_met_from > Some(2026), "{c:?}");
+    assert!(c.premium_eur_per_gpu_hour > 0.0, "{c:?}");
+}
+
+#[test]
+fn an_offer_rents_no_more_than_its_gpus() {
+    // 100 GPUs cannot carry a demand of thousands: each period rents at most 100 × its hours.
+    let s = with_offer("2026-01-01", 100, "eu-resident");
+    let o = sovsim_optimise::optimise(&s).expect("solves");
+    assert!(!o.rented.is_empty());
+    for r in &o.rented {
+        assert!(r.gpus <= 100.0 * (1.0 + 1e-9), "{r:?}");
+    }
+    assert!(!o.explanation.is_empty(), "the rest is short");
+}

@@ -32,6 +32,16 @@ const FILLS: [RGBColor; 8] = [
     RGBColor(0xee, 0xee, 0xee),
 ];
 
+/// Line colours beyond the first two series of a line chart, dark and light alternating.
+const LINE_COLOURS: [RGBColor; 6] = [
+    RGBColor(0x3d, 0x6b, 0xa8),
+    RGBColor(0xd9, 0x8c, 0x3a),
+    RGBColor(0x1b, 0x2a, 0x49),
+    RGBColor(0x8c, 0xb8, 0xe0),
+    RGBColor(0x8a, 0x4f, 0x10),
+    RGBColor(0x2e, 0x8b, 0x57),
+];
+
 /// One named series of values.
 #[derive(Clone, Debug)]
 pub struct Series {
@@ -494,24 +504,40 @@ impl Chart {
         self.mesh_categories(&mut chart, categories)?;
         for (k, s) in series.iter().enumerate() {
             let points = indexed(&s.values);
-            let style = if k == 0 {
-                BLACK.stroke_width(3)
-            } else {
-                RGBColor(0x66, 0x66, 0x66).stroke_width(2)
+            // The first series solid black, the second dashed grey; beyond two (a curve per
+            // objective), each its own colour, dash length and marker, told apart in greyscale by
+            // the dashes and markers.
+            let style = match k {
+                0 => BLACK.stroke_width(3),
+                1 => RGBColor(0x66, 0x66, 0x66).stroke_width(2),
+                _ => LINE_COLOURS[(k - 2) % LINE_COLOURS.len()].stroke_width(2),
             };
-            // The first series solid, the others dashed: told apart in greyscale.
+            let dash = 4 + 3 * (k as u32 % 4);
             let drawn = if k == 0 {
                 chart.draw_series(LineSeries::new(points.clone(), style))
             } else {
-                chart.draw_series(DashedLineSeries::new(points.clone(), 10, 6, style))
+                chart.draw_series(DashedLineSeries::new(points.clone(), dash, 5, style))
             };
             drawn
                 .map_err(err)?
                 .label(&s.label)
                 .legend(stroke_key(style));
-            chart
-                .draw_series(points.iter().map(|&p| Circle::new(p, 4, style.filled())))
-                .map_err(err)?;
+            match k % 3 {
+                0 => chart
+                    .draw_series(points.iter().map(|&p| Circle::new(p, 4, style.filled())))
+                    .map(|_| ()),
+                1 => chart
+                    .draw_series(
+                        points
+                            .iter()
+                            .map(|&p| TriangleMarker::new(p, 5, style.filled())),
+                    )
+                    .map(|_| ()),
+                _ => chart
+                    .draw_series(points.iter().map(|&p| Cross::new(p, 4, style)))
+                    .map(|_| ()),
+            }
+            .map_err(err)?;
         }
         legend(&mut chart, SeriesLabelPosition::UpperRight)
     }

@@ -258,10 +258,13 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
                     return Ok(ExitCode::from(1));
                 }
             };
-            let sovereignty = if no_sovereignty_cost {
-                Vec::new()
+            let (sovereignty, curve) = if no_sovereignty_cost {
+                (Vec::new(), Vec::new())
             } else {
-                sovsim_optimise::cost_of_sovereignty(scenario, &outcome)?
+                (
+                    sovsim_optimise::cost_of_sovereignty(scenario, &outcome)?,
+                    sovsim_optimise::seal_curve(scenario)?,
+                )
             };
             let plan_text = sovsim_optimise::outputs::plan_file(scenario, &loaded, &outcome)
                 .map_err(Failure)?;
@@ -274,7 +277,11 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
                 scenario,
                 &outcome,
                 &sovereignty,
+                &curve,
             ))?);
+            if let Some(chart) = seal_curve_chart(&curve) {
+                files.extend(sovsim_report::write_chart(&dir, &chart)?.1);
+            }
             for f in &files {
                 eprintln!("wrote {}", shown(f, staging.path(), &out).display());
             }
@@ -284,6 +291,7 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
                     scenario,
                     &outcome,
                     &sovereignty,
+                    &curve,
                     &shown_plan.display().to_string()
                 )
             )?;
@@ -774,5 +782,38 @@ fn validate(
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
+    })
+}
+
+/// The cost-of-sovereignty curve: per framework objective, the premium over no rule as the least
+/// SEAL every tier requires on it rises; `None` without a curve.
+fn seal_curve_chart(curve: &[sovsim_optimise::CurvePoint]) -> Option<sovsim_report::charts::Chart> {
+    use sovsim_report::charts::{Chart, Kind, Series};
+    let max = curve.iter().map(|c| c.seal).max()?;
+    let mut objectives: Vec<&str> = curve.iter().map(|c| c.objective.as_str()).collect();
+    objectives.dedup();
+    let series = objectives
+        .iter()
+        .map(|o| Series {
+            label: (*o).to_owned(),
+            values: (0..=max)
+                .map(|seal| {
+                    curve
+                        .iter()
+                        .find(|c| c.objective == *o && c.seal == seal)
+                        .map_or(f64::NAN, |c| c.premium_eur / 1e9)
+                })
+                .collect(),
+        })
+        .collect();
+    Some(Chart {
+        name: "seal_curve".into(),
+        title: "Cost of sovereignty as the required SEAL rises".into(),
+        x_label: "least SEAL every tier requires on the objective".into(),
+        y_label: "optimised cost over no rule [€bn NPV]".into(),
+        kind: Kind::Lines {
+            categories: (0..=max).map(|s| format!("SEAL-{s}")).collect(),
+            series,
+        },
     })
 }

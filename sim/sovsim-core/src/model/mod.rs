@@ -111,6 +111,32 @@ pub struct Scenario {
     pub reinvestments: Vec<Reinvestment>,
     /// Screening proxies inference passes, in file order.
     pub defences: Vec<Defence>,
+    /// Capacity that may be rented from existing cloud regions, in file order.
+    pub cloud_offers: Vec<CloudOffer>,
+}
+
+/// Capacity rented from an existing cloud region at a GPU-hour price: the alternative a planner
+/// has to building, available at once up to a volume. `sovsim optimize` weighs it against
+/// building (a tier's rule decides whether a demand may use it, as for a cluster); `sovsim run`
+/// simulates the capacity the scenario builds.
+#[derive(Clone, Debug)]
+pub struct CloudOffer {
+    /// Identifier in the scenario.
+    pub id: String,
+    /// Who runs the region (its evidence is what the tiers read).
+    pub operator: OperatorId,
+    /// Country of the region.
+    pub country: Country,
+    /// Accelerator rented, from the catalog.
+    pub accelerator: Accelerator,
+    /// Its SKU among the scenario's (an offer rents a generation a cluster of the scenario uses).
+    pub sku: SkuId,
+    /// Most GPUs rentable at once.
+    pub gpus: u64,
+    /// Price per GPU-hour [EUR]; `None`: the financial model's market price of the SKU.
+    pub price_eur_per_gpu_hour: Option<f64>,
+    /// First day it may be rented.
+    pub from_date: Date,
 }
 
 /// How a screening proxy is run.

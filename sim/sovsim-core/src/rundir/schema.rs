@@ -1933,6 +1933,79 @@ fn plan_tables(t: &mut Vec<TableSpec>) {
                 F64,
                 "IT capacity built at the horizon [GW], with and without the rule, and the difference",
             ),
+            one(
+                "served_gpu_hours",
+                F64,
+                "GPU-hours the tier's demand is served with the rule (of the fastest GPU it may use)",
+            ),
+            one(
+                "premium_eur_per_gpu_hour",
+                F64,
+                "what the rule costs per GPU-hour served: `delta_objective` ÷ `served_gpu_hours` [EUR]; empty if none is served",
+            ),
+            some(
+                &["strict_rented_gpu_hours", "relaxed_rented_gpu_hours"],
+                F64,
+                "GPU-hours rented from cloud offers with the rule and without it",
+            ),
+            some(
+                &["strict_met_from", "relaxed_met_from"],
+                OptF64,
+                "first year from which the tier's demand is met for good, with the rule and without; empty if not within the horizon",
+            ),
+            one(
+                "delay_years",
+                OptF64,
+                "years the rule delays meeting the tier's demand (`strict_met_from` − `relaxed_met_from`); empty if either is",
+            ),
+        ],
+        dirs: PLAN,
+    });
+    t.push(TableSpec {
+        stem: "rented",
+        row: "one cloud offer × one period in which the plan rents from it",
+        groups: vec![
+            one("offer", Text, "offer id (`[[cloud_offers]]`)"),
+            one("year", U64, "year the period starts in"),
+            one("gpu_hours", F64, "GPU-hours rented in the period"),
+            one("gpus", F64, "GPUs rented on average over the period"),
+            one("eur", F64, "their price, undiscounted [EUR]"),
+        ],
+        dirs: PLAN,
+    });
+    t.push(TableSpec {
+        stem: "seal_curve",
+        row: "one objective of the Cloud Sovereignty Framework × one SEAL level: every tier's rule replaced by that least SEAL on that objective (0: no rule) and the plan optimised again",
+        groups: vec![
+            one("objective", Text, "objective id, `SOV-1` … `SOV-8`"),
+            one("seal", U64, "least SEAL required, 0–4"),
+            some(
+                &["clusters_qualifying", "offers_qualifying"],
+                U64,
+                "candidate clusters and cloud offers that reach it",
+            ),
+            one(
+                "objective_eur",
+                F64,
+                "the optimiser's objective, shortfall penalties included [EUR NPV]",
+            ),
+            one(
+                "npv_cost_eur",
+                F64,
+                "cost less terminal value, penalties excluded [EUR NPV]",
+            ),
+            one(
+                "premium_eur",
+                F64,
+                "objective over that of no rule: the cost of requiring the level [EUR NPV]",
+            ),
+            one(
+                "it_gw_peak",
+                F64,
+                "GW delivered: the most IT capacity of working GPUs in any year of the plan [GW]",
+            ),
+            one("rented_gpu_hours", F64, "GPU-hours rented from cloud offers"),
+            one("shortfall_gw_max", F64, "largest yearly shortfall [GW]"),
         ],
         dirs: PLAN,
     });
@@ -1998,7 +2071,7 @@ pub fn run_markdown(charts: &[(&str, &str)]) -> String {
         ),
         (
             Dir::Plan,
-            "### Written by `sovsim optimize`\n\nBeside `plan.toml` (the plan as a scenario file) and `optimize.json` (objective, size of the program, capacity by year, shortfalls):",
+            "### Written by `sovsim optimize`\n\nBeside `plan.toml` (the plan as a scenario file) and `optimize.json` (objective, size of the program, capacity by year, shortfalls, GPU-hours rented and their price) and `charts/seal_curve.svg` and `.png` (the `seal_curve` table drawn: the premium over no rule per objective as the least SEAL rises):",
         ),
         (
             Dir::Compare,

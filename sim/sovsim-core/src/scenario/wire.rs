@@ -73,6 +73,10 @@ pub struct ScenarioFile {
     /// distillation, or each provider's own).
     #[serde(default)]
     pub defences: Vec<Defence>,
+    /// Capacity that may be rented from existing cloud regions, which `sovsim optimize` weighs
+    /// against building.
+    #[serde(default)]
+    pub cloud_offers: Vec<CloudOffer>,
     /// Named risk factors and their correlation.
     pub uncertainty: Option<Uncertainty>,
     /// What `sovsim optimize` plans: objective, periods, limits, what is already committed.
@@ -390,6 +394,32 @@ pub struct SupplyShock {
     /// Deliveries allowed per calendar year [H100-equivalents: GPUs weighted by dense BF16 TFLOPS
     /// relative to the H100 SXM].
     pub cap_h100e_per_year: f64,
+}
+
+/// Capacity rented from an existing cloud region: GPUs of one SKU, up to a number at once, at a
+/// GPU-hour price.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloudOffer {
+    /// Identifier.
+    pub id: String,
+    /// Operator running the region (its jurisdiction and evidence decide the tiers it serves).
+    pub operator: String,
+    /// Country of the region (ISO 3166-1 alpha-2).
+    pub country: String,
+    /// Accelerator rented (catalog id); one a cluster of the scenario uses, whose serving and
+    /// training rates the scenario resolves.
+    pub sku: String,
+    /// Most GPUs rentable at once.
+    pub gpus: u64,
+    /// Price per GPU-hour, in `currency`; default: the financial model's market price of the
+    /// SKU, declining with its age as the scenario's `[finance]` states.
+    pub price_per_gpu_hour: Option<f64>,
+    /// Currency of the price; default EUR.
+    pub currency: Option<String>,
+    /// First day it may be rented; default: the start.
+    #[schemars(with = "Option<String>")]
+    pub from_date: Option<toml::value::Datetime>,
 }
 
 /// A screening proxy that the inference demand of some tiers passes before it reaches GPUs.

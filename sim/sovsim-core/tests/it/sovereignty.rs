@@ -376,3 +376,44 @@ fn bad_framework_fields_get_every_problem_at_once_each_at_its_field() {
         .and_then(|d| d.hint.clone());
     assert_eq!(hinted.as_deref(), Some("did you mean `iso-27001`?"));
 }
+
+#[test]
+fn a_cloud_offer_qualifies_as_a_cluster_of_its_operator_in_its_country_would() {
+    let s = parse(&format!(
+        "{THREE_OPERATORS}\n[[cloud_offers]]\nid = \"us-region\"\noperator = \"us-cloud\"\ncountry = \"IE\"\nsku = \"gb300-nvl72\"\ngpus = 1000\nprice_per_gpu_hour = 4\n\n[[cloud_offers]]\nid = \"uk-region\"\noperator = \"eu-op\"\ncountry = \"GB\"\nsku = \"gb300-nvl72\"\ngpus = 1000\nprice_per_gpu_hour = 4\n"
+    ));
+    let offers = sovereignty::evaluate_offers(&s);
+    // Tiers: eu-immune, exposed, resident. A US cloud's Irish region: exposed and resident, not
+    // immune; an EU operator's British region: immune by ownership, but not resident.
+    assert_eq!(offers[0].qualifies, vec![false, true, true]);
+    assert_eq!(offers[1].qualifies, vec![false, false, false]);
+    assert!(
+        offers[1]
+            .failures
+            .iter()
+            .any(|f| f.tier == 2 && f.reason == "the site is outside the EU (required: true)"),
+        "{:?}",
+        offers[1].failures
+    );
+}
+
+#[test]
+fn bad_cloud_offers_get_every_problem_at_once_each_at_its_field() {
+    let text = format!(
+        "{THREE_OPERATORS}\n[[cloud_offers]]\nid = \"a\"\noperator = \"us-clod\"\ncountry = \"XX\"\nsku = \"h100-sxm\"\ngpus = 0\n\n[[cloud_offers]]\nid = \"b\"\noperator = \"us-cloud\"\ncountry = \"IE\"\nsku = \"gb300-nvl72\"\ngpus = 10\nprice_per_gpu_hour = 3\ncurrency = \"USD\"\n"
+    );
+    let found = diagnostics(&text);
+    for (code, field) in [
+        ("unknown-reference", "cloud_offers[0].operator"),
+        ("offer-sku-unused", "cloud_offers[0].sku"),
+        ("zero", "cloud_offers[0].gpus"),
+        ("no-offer-price", "cloud_offers[0].price_per_gpu_hour"),
+        ("missing-rate", "cloud_offers[1].currency"),
+    ] {
+        assert!(
+            found.iter().any(|d| d.code == code && d.field == field),
+            "no `{code}` at `{field}` in {found:#?}"
+        );
+    }
+    assert!(found.iter().any(|d| d.field == "cloud_offers[0].country"));
+}

@@ -19,6 +19,7 @@ mod demand;
 mod finance;
 mod levers;
 mod meta;
+mod offers;
 mod reinvest;
 mod sites;
 mod sovereignty;
@@ -31,6 +32,7 @@ use demand::{convert_demand, convert_dispatch, convert_models};
 use finance::convert_finance;
 use levers::{convert_cases, convert_optimize, convert_sensitivity};
 use meta::{convert_meta, convert_uncertainty};
+use offers::convert_offers;
 use reinvest::convert_reinvestments;
 use sites::{convert_grid, convert_power, convert_shells, convert_sites};
 use sovereignty::{convert_framework, convert_operators, convert_tiers};
@@ -85,6 +87,7 @@ pub fn convert(
         &mut clusters,
     );
     let skus = number_skus(&mut clusters);
+    let cloud_offers = convert_offers(&mut ctx, file, &skus);
     let framework = convert_framework(&mut ctx);
     let tiers = convert_tiers(&mut ctx, &file.tiers, &framework);
     let models = convert_models(&mut ctx, &file.models);
@@ -158,6 +161,7 @@ pub fn convert(
         optimize,
         reinvestments,
         defences,
+        cloud_offers,
         sensitivity,
         cases,
     };
