@@ -547,3 +547,39 @@ fn an_offer_rents_no_more_than_its_gpus() {
     }
     assert!(!o.explanation.is_empty(), "the rest is short");
 }
+
+#[test]
+fn relaxing_every_rule_on_the_eu_scenario_lets_the_plan_rent_the_region_where_it_is_cheaper() {
+    let (_, s) = eu();
+    // The Irish region of a US hyperscaler passes `eu-resident` only (US parent, holder and keys).
+    let offers = sovsim_core::sovereignty::evaluate_offers(&s);
+    let tiers: Vec<&str> = s.tiers.iter().map(|t| t.id.as_str()).collect();
+    let admitted: Vec<&str> = tiers
+        .iter()
+        .zip(&offers[0].qualifies)
+        .filter(|(_, q)| **q)
+        .map(|(t, _)| *t)
+        .collect();
+    assert_eq!(admitted, ["eu-resident"]);
+    let strict = sovsim_optimise::optimise(&s).expect("solves");
+    let mut open = s.clone();
+    for tier in &mut open.tiers {
+        tier.clauses.clear();
+    }
+    let relaxed = sovsim_optimise::optimise(&open).expect("solves");
+    // Without rules every demand may rent, so the plan rents at least as much and costs no more.
+    assert!(strict.rented_gpu_hours() > 0.0);
+    assert!(relaxed.rented_gpu_hours() >= strict.rented_gpu_hours() * (1.0 - s.optimize.mip_gap));
+    let tolerance = s.optimize.mip_gap * (strict.objective.abs() + relaxed.objective.abs());
+    assert!(relaxed.objective <= strict.objective + tolerance);
+    // Renting is cheaper than building where it is used: the region is used to its 50,000 GPUs in
+    // some year (its capacity row binds).
+    assert!(
+        relaxed
+            .rented
+            .iter()
+            .any(|r| r.gpus >= 50_000.0 * (1.0 - 1e-6)),
+        "{:?}",
+        relaxed.rented
+    );
+}
