@@ -976,7 +976,9 @@ fn define_objective(m: &mut Model, inst: &Instance, settings: &Settings, online:
         for t in 0..periods {
             let (ds, dm) = (inst.df_start(t), inst.df_mid(t));
             for (h, hall) in inst.halls.iter().enumerate() {
-                let per_block = hall.capex_eur_per_mw * hall.block_mw / EUR_PER_UNIT;
+                // Capex and the book value left are both charged at the builder's capital cost.
+                let per_block =
+                    hall.capex_eur_per_mw * hall.block_mw / EUR_PER_UNIT * hall.capital_factor;
                 if let Some(v) = m.vars.blocks[h][t] {
                     halls.add(v, per_block * ds);
                     terminal.add(
@@ -1017,9 +1019,10 @@ fn define_objective(m: &mut Model, inst: &Instance, settings: &Settings, online:
             }
             for (c, cl) in inst.clusters.iter().enumerate() {
                 let per_unit = cl.price_eur * GPUS_PER_UNIT / EUR_PER_UNIT;
+                let charged = per_unit * cl.capital_factor;
                 for (_, vars) in &m.vars.gpus[c] {
-                    gpus.add(vars[t], per_unit * ds);
-                    terminal.add(vars[t], -per_unit * left(t, Some(cl.life_years)) * end);
+                    gpus.add(vars[t], charged * ds);
+                    terminal.add(vars[t], -charged * left(t, Some(cl.life_years)) * end);
                 }
                 let working = online.cluster(c, t);
                 upkeep.extend(&working, per_unit * inst.opex.upkeep_per_year * y * dm);

@@ -69,6 +69,9 @@ pub struct HallData {
     pub lag: usize,
     /// Committed: blocks started per period.
     pub committed: Option<Vec<f64>>,
+    /// Its capex as the planner pays it: its builder's capital recovery over the planner's
+    /// (see [`capital_factor`]).
+    pub capital_factor: f64,
 }
 
 /// A candidate GPU procurement (a scenario cluster: operator, SKU, durations).
@@ -86,6 +89,8 @@ pub struct ClusterData {
     pub gpus_per_rack: u64,
     /// Per tier: whether the cluster qualifies.
     pub qualifies: Vec<bool>,
+    /// Its capex as the planner pays it (see [`capital_factor`]).
+    pub capital_factor: f64,
     /// Committed: (period, GPUs).
     pub committed: Option<(usize, f64)>,
 }
@@ -224,6 +229,28 @@ impl Instance {
 /// Months from `start` to `date` (negative before the start).
 fn months_from(start: Date, date: Date) -> f64 {
     sovsim_core::engine::time::SimTime::from_date(date, start).months()
+}
+
+/// Capital recovery factor: the level yearly payment that repays 1 over `years` at `rate`.
+fn capital_recovery(rate: f64, years: f64) -> f64 {
+    if rate.abs() < 1e-12 {
+        1.0 / years
+    } else {
+        rate / (1.0 - (1.0 + rate).powf(-years))
+    }
+}
+
+/// What one euro of capex an operator with cost of capital `operator_rate` puts in costs a planner
+/// who discounts at `planner_rate`, over an asset life of `years`: the operator recovers its
+/// capital as a level annuity at its rate, which the planner values at its own —
+/// CRF(operator) ÷ CRF(planner). Cheaper capital (a hyperscaler's) makes the same asset cheaper.
+pub fn capital_factor(operator_rate: Option<f64>, planner_rate: f64, years: f64) -> f64 {
+    match operator_rate {
+        Some(w) if years > 0.0 => {
+            capital_recovery(w, years) / capital_recovery(planner_rate, years)
+        }
+        _ => 1.0,
+    }
 }
 
 fn median(u: &sovsim_core::model::Uncertain) -> f64 {
@@ -368,6 +395,13 @@ pub fn build(scenario: &Scenario) -> Result<Instance, Vec<MissingFigure>> {
             land_ha_per_mw: h.kind.land_ha_per_100mw.unwrap_or(0.0) / 100.0,
             lag,
             committed,
+            capital_factor: capital_factor(
+                scenario
+                    .builder_of_shell(i)
+                    .and_then(|o| scenario.operators[o.index()].cost_of_capital),
+                scenario.meta.discount_rate,
+                finance.shell_depreciation_years,
+            ),
         });
     }
     let eligibility = sovereignty::evaluate(scenario);
@@ -403,6 +437,11 @@ pub fn build(scenario: &Scenario) -> Result<Instance, Vec<MissingFigure>> {
                 .clamp(0.0, 1.0),
             gpus_per_rack: u64::from(cl.accelerator.gpus_per_rack.unwrap_or(1).max(1)),
             qualifies: eligibility[c].qualifies.clone(),
+            capital_factor: capital_factor(
+                scenario.operators[cl.operator.index()].cost_of_capital,
+                scenario.meta.discount_rate,
+                cl.useful_life_years,
+            ),
             committed: committed(Committed::Cluster(ClusterId(c as u32)))
                 .then(|| (inst.period_of(cl.order_date), cl.gpus as f64)),
         });

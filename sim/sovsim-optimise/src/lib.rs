@@ -71,6 +71,11 @@
 //! dearest candidate GPU's price over one period's hours; a € over budget costs that factor ×
 //! (T + 1), more than all the shortfall the € could avoid; a tCO₂ over the cap costs the factor ×
 //! the shortfall penalty of the GPU-hours one tonne powers at the cleanest emitting source.
+//! The GPUs and halls an operator builds are charged at its cost of capital: capex (and the book
+//! value left) × CRF(its rate, the asset's life) ÷ CRF(the planner's discount rate, that life) —
+//! the level annuity that repays the operator, valued at the planner's rate (`instance::
+//! capital_factor`); its `build_cost_factor` and `grid_wait_factor` already scaled the hall's capex
+//! and the connection's wait when the scenario loaded, for the simulation too.
 //! Renting costs Σ z × the offer's GPU-hour price (stated, or the financial model's market price
 //! of the SKU declining with age), mid-period; a budget pays for rent as for capex.
 //!

@@ -583,3 +583,54 @@ fn relaxing_every_rule_on_the_eu_scenario_lets_the_plan_rent_the_region_where_it
         relaxed.rented
     );
 }
+
+#[test]
+fn an_operators_cost_of_capital_charges_its_gpus_and_halls_by_the_ratio_of_capital_recovery() {
+    // `op` pays 10 % for capital where the planner discounts at 5 %: a GPU lasting 6 years costs
+    // the planner CRF(10 %, 6) ÷ CRF(5 %, 6) = 0.229607 ÷ 0.197017 = 1.16541 of its price, a hall
+    // lasting 25 years CRF(10 %, 25) ÷ CRF(5 %, 25) = 0.110168 ÷ 0.070952 = 1.55271.
+    let crf = |r: f64, n: f64| r / (1.0 - (1.0f64 + r).powf(-n));
+    let gpu = crf(0.10, 6.0) / crf(0.05, 6.0);
+    let hall = crf(0.10, 25.0) / crf(0.05, 25.0);
+    assert!((gpu - 1.16541).abs() < 1e-5 && (hall - 1.55271).abs() < 1e-5);
+    let text = two_sites("2031-01-01");
+    let base = sovsim_optimise::optimise(&scenario_of(&text)).expect("solves");
+    let dear = scenario_of(&text.replace(
+        "staff_jurisdictions = [\"FR\"]",
+        "staff_jurisdictions = [\"FR\"]\ncost_of_capital = 0.10",
+    ));
+    assert_eq!(dear.operators[0].cost_of_capital, Some(0.10));
+    let o = sovsim_optimise::optimise(&dear).expect("solves");
+    // The same plan (demand fixes the GPUs, the land price the site); its capex parts scale.
+    assert_eq!(acquired(&o), acquired(&base));
+    let part = |x: &sovsim_optimise::Outcome, name: &str| {
+        x.parts
+            .iter()
+            .find(|p| p.name == name)
+            .map_or(0.0, |p| p.value)
+    };
+    let ratio = part(&o, "gpus") / part(&base, "gpus");
+    assert!((ratio - gpu).abs() < 1e-3 * gpu, "gpus {ratio} vs {gpu}");
+    let ratio = part(&o, "halls") / part(&base, "halls");
+    assert!(
+        (ratio - hall).abs() < 1e-3 * hall,
+        "halls {ratio} vs {hall}"
+    );
+}
+
+#[test]
+fn an_operators_build_cost_scales_the_capex_of_the_halls_it_alone_fills() {
+    let text = two_sites("2031-01-01");
+    let plain = scenario_of(&text);
+    let cheap = scenario_of(&text.replace(
+        "staff_jurisdictions = [\"FR\"]",
+        "staff_jurisdictions = [\"FR\"]\nbuild_cost_factor = 0.8",
+    ));
+    for (a, b) in plain.shells.iter().zip(&cheap.shells) {
+        let (a, b) = (
+            a.capex_eur_per_mw.expect("priced"),
+            b.capex_eur_per_mw.expect("priced"),
+        );
+        assert!((b - 0.8 * a).abs() < 1e-9 * a, "{b} vs 0.8 × {a}");
+    }
+}

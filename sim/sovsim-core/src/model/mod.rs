@@ -490,6 +490,13 @@ pub struct Operator {
     pub certifications: Vec<String>,
     /// Share of the software stack that is open source the operator can run without its vendor [%].
     pub open_source_stack_pct: f64,
+    /// Rate at which its capital is paid for [fraction per year]; `None`: the scenario's discount
+    /// rate.
+    pub cost_of_capital: Option<f64>,
+    /// What it pays per MW of hall, relative to the hall type's capex [ratio].
+    pub build_cost_factor: f64,
+    /// Its wait in a grid queue, relative to the connection's [ratio].
+    pub grid_wait_factor: f64,
 }
 
 /// A site.
@@ -1373,6 +1380,46 @@ impl Scenario {
         }
     }
 
+    /// The operator that builds hall `shell`: the one whose planned clusters fill it, when they
+    /// are all one operator's.
+    pub fn builder_of_shell(&self, shell: usize) -> Option<OperatorId> {
+        self.sole_operator(|c| c.shell.index() == shell)
+    }
+
+    /// The operator that seeks site `site`'s grid connections: the one whose planned clusters
+    /// fill its halls, when they are all one operator's.
+    pub fn builder_of_site(&self, site: usize) -> Option<OperatorId> {
+        self.sole_operator(|c| c.site.index() == site)
+    }
+
+    /// The operator of every planned cluster `pick` selects, if there are some and they share one.
+    fn sole_operator(&self, pick: impl Fn(&Cluster) -> bool) -> Option<OperatorId> {
+        let mut ops = self
+            .clusters
+            .iter()
+            .filter(|c| c.planned() && pick(c))
+            .map(|c| c.operator);
+        let first = ops.next()?;
+        ops.all(|o| o == first).then_some(first)
+    }
+
+    /// The queue waits of each grid connection scaled by the grid access of the operator that
+    /// seeks it (done once, at load).
+    pub(crate) fn apply_grid_access(&mut self) {
+        let factors: Vec<f64> = (0..self.sites.len())
+            .map(|s| {
+                self.builder_of_site(s)
+                    .map_or(1.0, |o| self.operators[o.index()].grid_wait_factor)
+            })
+            .collect();
+        for g in &mut self.grid_connections {
+            let k = factors[g.site.index()];
+            if k != 1.0 {
+                g.queue_wait_months.dist = g.queue_wait_months.dist.scaled(k);
+            }
+        }
+    }
+
     /// Converts every catalog price the scenario's entities carry into EUR, with the finance
     /// section's rates: done once, at load, so that nothing downstream handles a currency. A price
     /// stays `None` when the catalog has none or, without a `[finance]` section, its currency has
@@ -1392,8 +1439,14 @@ impl Scenario {
         for c in &mut self.clusters {
             c.price_eur_per_gpu = eur(c.accelerator.price_per_gpu, &c.accelerator.currency);
         }
-        for h in &mut self.shells {
-            h.capex_eur_per_mw = eur(Some(h.kind.capex_per_mw), &h.kind.currency);
+        let builders: Vec<Option<OperatorId>> = (0..self.shells.len())
+            .map(|h| self.builder_of_shell(h))
+            .collect();
+        for (h, builder) in self.shells.iter_mut().zip(builders) {
+            // The operator that builds a hall pays its own cost per MW.
+            let factor = builder.map_or(1.0, |o| self.operators[o.index()].build_cost_factor);
+            h.capex_eur_per_mw =
+                eur(Some(h.kind.capex_per_mw), &h.kind.currency).map(|c| c * factor);
         }
         for a in &mut self.power_assets {
             a.capex_eur_per_kw = eur(a.tech.capex_per_kw, &a.tech.currency);

@@ -171,6 +171,13 @@ pub struct Operator {
     /// Share of the software stack that is open source the operator can run without its vendor
     /// [%]; default 0 (no evidence of an exit path).
     pub open_source_stack_pct: Option<f64>,
+    /// Rate at which the operator's capital is paid for [fraction per year]: `sovsim optimize`
+    /// charges the GPUs and halls it builds at this rate; default: the scenario's discount rate.
+    pub cost_of_capital: Option<f64>,
+    /// What the operator pays per MW of hall, relative to the hall type's capex [ratio]; default 1.
+    pub build_cost_factor: Option<f64>,
+    /// The operator's wait in a grid queue, relative to the connection's [ratio]; default 1.
+    pub grid_wait_factor: Option<f64>,
 }
 
 /// A site: land with a country, an area and a maximum IT load.

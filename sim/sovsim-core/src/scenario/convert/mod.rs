@@ -166,6 +166,7 @@ pub fn convert(
         cases,
     };
     scenario.price_in_eur();
+    scenario.apply_grid_access();
     // Every id was checked when `[optimize]` was converted.
     scenario.optimize.committed = file
         .optimize

@@ -87,6 +87,29 @@ pub(super) fn convert_operators(ctx: &mut Ctx, ops: &[wire::Operator]) -> Vec<m:
                 .unwrap_or_else(|| vec![o.parent_jurisdiction.clone()]),
             certifications: o.certifications.clone(),
             open_source_stack_pct,
+            cost_of_capital: o.cost_of_capital.and_then(|v| {
+                ctx.at_most(
+                    &at("cost_of_capital"),
+                    v,
+                    1.0,
+                    "a rate per year as a fraction: 8 % is `0.08`",
+                )
+            }),
+            build_cost_factor: o
+                .build_cost_factor
+                .map_or(Some(1.0), |v| ctx.positive(&at("build_cost_factor"), v))
+                .unwrap_or(1.0),
+            grid_wait_factor: o
+                .grid_wait_factor
+                .map_or(Some(1.0), |v| {
+                    ctx.at_most(
+                        &at("grid_wait_factor"),
+                        v,
+                        10.0,
+                        "a ratio to the connection's wait: 0.5 halves it",
+                    )
+                })
+                .unwrap_or(1.0),
         });
     }
     out
