@@ -455,10 +455,9 @@ pub fn build(scenario: &Scenario) -> Result<Instance, Vec<MissingFigure>> {
             .map(|t| match o.price_eur_per_gpu_hour {
                 Some(p) => p,
                 None => {
-                    let mid_years = (t as f64 + 0.5) * inst.period_years;
                     let new = finance.gpu_hour_price_eur.get(k).map_or(0.0, median);
-                    let anchor = finance.price_anchor_years.get(k).copied().unwrap_or(0.0);
-                    new * (1.0 - finance.price_decline_per_year).powf((mid_years - anchor).max(0.0))
+                    let mid_years = (t as f64 + 0.5) * inst.period_years;
+                    sovsim_core::finance::aged_price_eur(finance, new, k, mid_years)
                 }
             })
             .collect();

@@ -111,6 +111,11 @@ impl Screen {
         })
     }
 
+    /// Share of the GPU-hours serving the demand that screening takes: overhead ÷ (1 + overhead).
+    fn screening_share(&self) -> f64 {
+        self.overhead / (1.0 + self.overhead)
+    }
+
     /// Share of the demand let through to the GPUs.
     fn passed(&self) -> f64 {
         1.0 - self.blocked_attack - self.blocked_legit
@@ -1039,17 +1044,15 @@ impl<'a> Dispatcher<'a> {
                 0
             }
         ];
-        let mut screen_by_demand = vec![0.0; scenario.inference.len()];
         let mut took = |c: usize, t: f64, h: f64| {
             month.inference_gpu_hours += h;
             tokens[c] += t;
             let (i, share) = screening.get();
             if share > 0.0 {
                 screen_hours[i * clusters + c] += h * share;
-                screen_by_demand[i] += h * share;
             }
         };
-        let share_of = |i: usize| setup.screens[i].map_or(0.0, |s| s.overhead / (1.0 + s.overhead));
+        let share_of = |i: usize| setup.screens[i].map_or(0.0, |s| s.screening_share());
         for &i in &setup.order {
             let d = &scenario.inference[i];
             asked[i] = stated[i];
@@ -1087,13 +1090,15 @@ impl<'a> Dispatcher<'a> {
                 );
             }
         }
-        for (i, h) in screen_by_demand.iter().enumerate() {
-            out.screened[i].screening_gpu_hours += h;
-            if let Some(s) = &setup.screens[i] {
+        for (i, screen) in setup.screens.iter().enumerate() {
+            if let Some(s) = screen {
                 out.screened[i].leaked_tokens += served[i] * s.leaked_of_passed;
             }
         }
         if !screen_hours.is_empty() {
+            for (i, per_cluster) in screen_hours.chunks(clusters).enumerate() {
+                out.screened[i].screening_gpu_hours += per_cluster.iter().sum::<f64>();
+            }
             out.screening_gpu_hours.push(screen_hours);
         }
         for &i in &setup.order {

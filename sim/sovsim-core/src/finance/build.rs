@@ -488,8 +488,14 @@ pub fn token_prices_eur_per_mtok(
 /// The market price of a GPU-hour of SKU `sku` at `years` from the start [EUR]: its price when
 /// new, declining with the generation's age from its release (or the start).
 pub fn market_price_eur(f: &Finance, prices: &Prices, sku: usize, years: f64) -> f64 {
-    let age = (years - f.price_anchor_years[sku]).max(0.0);
-    prices.gpu_hour_eur[sku] * (1.0 - f.price_decline_per_year).powf(age)
+    aged_price_eur(f, prices.gpu_hour_eur[sku], sku, years)
+}
+
+/// A GPU-hour of SKU `sku` priced `new_eur` when new, `years` from the start: declined with the
+/// generation's age from its release (or the start) [EUR].
+pub fn aged_price_eur(f: &Finance, new_eur: f64, sku: usize, years: f64) -> f64 {
+    let age = (years - f.price_anchor_years.get(sku).copied().unwrap_or(0.0)).max(0.0);
+    new_eur * (1.0 - f.price_decline_per_year).powf(age)
 }
 
 /// The contracts of one replication: when each term starts and how many GPUs it bills each month.

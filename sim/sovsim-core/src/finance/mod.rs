@@ -84,8 +84,8 @@ pub mod summary;
 mod waterfall;
 
 pub use build::{
-    Prices, contract_value_eur, draw_prices, gpu_hour_prices_eur, inputs, inputs_by_site,
-    market_price_eur, token_prices_eur_per_mtok,
+    Prices, aged_price_eur, contract_value_eur, draw_prices, gpu_hour_prices_eur, inputs,
+    inputs_by_site, market_price_eur, token_prices_eur_per_mtok,
 };
 pub use case::{BaseCase, Case};
 pub use debt::{Binding, Debt, Schedule, Terms};

@@ -359,30 +359,32 @@ pub(super) fn convert_clause(
         *d = d.clone().expected(format!("one of {}", list(allowed)));
         return None;
     }
-    let codes = |ctx: &mut Ctx, v: &wire::ClauseValue| -> Option<Vec<String>> {
-        let items = match v {
-            wire::ClauseValue::Text(s) => vec![s.clone()],
-            wire::ClauseValue::List(l) => l.clone(),
+    // A value that is one id or a list of them; anything else is located where it stands.
+    let items = |ctx: &mut Ctx, what: &str, expected: &str| -> Option<Vec<String>> {
+        match value {
+            wire::ClauseValue::Text(s) => Some(vec![s.clone()]),
+            wire::ClauseValue::List(l) => Some(l.clone()),
             _ => {
                 let d = ctx.error(
                     "bad-clause-value",
                     &value_path,
-                    format!("`{attribute}` is compared with countries"),
+                    format!("`{attribute}` is compared with {what}"),
                 );
-                *d = d
-                    .clone()
-                    .expected("a country code, `EU`, or a list of them");
-                return None;
+                *d = d.clone().expected(expected);
+                None
             }
-        };
+        }
+    };
+    let codes = |ctx: &mut Ctx| -> Option<Vec<String>> {
+        let items = items(ctx, "countries", "a country code, `EU`, or a list of them")?;
         let ok = items.iter().all(|c| ctx.jurisdiction(&value_path, c));
         ok.then_some(items)
     };
     let test = match (attr.kind(), op) {
-        (AttributeKind::Jurisdiction, "in") => Test::In(codes(ctx, value)?),
-        (AttributeKind::Jurisdiction, _) => Test::NotIn(codes(ctx, value)?),
-        (AttributeKind::Jurisdictions, "all_in") => Test::AllIn(codes(ctx, value)?),
-        (AttributeKind::Jurisdictions, _) => Test::NoneIn(codes(ctx, value)?),
+        (AttributeKind::Jurisdiction, "in") => Test::In(codes(ctx)?),
+        (AttributeKind::Jurisdiction, _) => Test::NotIn(codes(ctx)?),
+        (AttributeKind::Jurisdictions, "all_in") => Test::AllIn(codes(ctx)?),
+        (AttributeKind::Jurisdictions, _) => Test::NoneIn(codes(ctx)?),
         (AttributeKind::Flag, _) => match value {
             wire::ClauseValue::Bool(b) => Test::Is(*b),
             _ => {
@@ -396,19 +398,11 @@ pub(super) fn convert_clause(
             }
         },
         (AttributeKind::Labels, op) => {
-            let items = match value {
-                wire::ClauseValue::Text(s) => vec![s.clone()],
-                wire::ClauseValue::List(l) => l.clone(),
-                _ => {
-                    let d = ctx.error(
-                        "bad-clause-value",
-                        &value_path,
-                        format!("`{attribute}` is compared with certification ids"),
-                    );
-                    *d = d.clone().expected("a certification id or a list of them");
-                    return None;
-                }
-            };
+            let items = items(
+                ctx,
+                "certification ids",
+                "a certification id or a list of them",
+            )?;
             // Every unknown id gets its diagnostic, not only the first.
             let known: Vec<bool> = items
                 .iter()
