@@ -19,11 +19,15 @@
 //!   and energised as soon as, and as far as, their hall's completed IT capacity and their site's
 //!   firm power allow (IT × PUE ≤ firm power): energisation is partial. Clusters are served in
 //!   scenario order.
-//! - Energised GPUs fail at the catalog's rate per GPU-day. Failures are an aggregate process per
-//!   cluster, not one event per GPU: the engine draws the next day with at least one failure and how
-//!   many fail that day (a Poisson count), so a region of millions of GPUs costs about one event per
-//!   cluster-day. Each day's failed GPUs are repaired together after a drawn repair time. A failed GPU
-//!   keeps its place in the hall and its share of firm power (it comes back) but draws no power.
+//! - Energised GPUs fail at the catalog's rate per GPU-day: each day N ~ Poisson(rate × energised)
+//!   fail, and are repaired together after a drawn repair time. A cluster's energised count does not
+//!   depend on its failures, so failures are not events: each month's are drawn at its end from the
+//!   counts the cluster had (`failures`: the daily law, with work per month), and the GPU-hours
+//!   they took come off the month's operational GPU-hours and, at the GPUs' power × PUE, off its
+//!   energy — from the source that served the load last (the grid, then on-site plants in reverse
+//!   order). A failed GPU keeps its place in the hall and its share of firm power (it comes back)
+//!   but draws no power; within a month, decisions that read GPUs in repair (how many working GPUs
+//!   a curtailment may power down, which GPUs retire) read those at the month's start.
 //! - Energised GPUs retire `useful_life_years` after they were energised, freeing capacity. Where
 //!   the scenario plans a refresh, each retirement orders replacement GPUs drawing the same IT power.
 //! - Energy: each site's facility load (operational GPUs at all-in power × PUE) is met first by its
@@ -36,8 +40,7 @@
 
 use std::collections::BTreeMap;
 
-use rand_distr::{Distribution as _, Poisson};
-
+use super::failures::{ClusterFailures, DAY_HOURS, RepairLaw};
 use super::queue::EventQueue;
 use super::random::Stream;
 pub use super::record::{
@@ -48,15 +51,6 @@ use super::sample::FactorDraws;
 use super::time::SimTime;
 use crate::model::{ClusterId, GridConnectionId, PowerAssetId, Scenario, ShellId, SiteId};
 use crate::units::Date;
-
-/// Hours in a day.
-const DAY_HOURS: i64 = 24;
-
-/// A scheduled event; `epoch` tells a cluster's current failure draw from superseded ones.
-struct Due {
-    event: Event,
-    epoch: u32,
-}
 
 /// Per-cluster random streams: a cluster's successive draws differ, and do not depend on others.
 struct ClusterStreams {
@@ -71,7 +65,7 @@ struct Sim<'a> {
     seed: u64,
     replication: u64,
     factors: FactorDraws,
-    queue: EventQueue<Due>,
+    queue: EventQueue<Event>,
     keep_events: bool,
     log: Vec<(SimTime, Event)>,
     stages: Vec<[Option<SimTime>; SITE_STAGES.len()]>,
@@ -94,9 +88,19 @@ struct Sim<'a> {
     gpus: Vec<GpuCounts>,
     ever_energised: Vec<u64>,
     planned_ready: Vec<Option<SimTime>>,
-    failure_epoch: Vec<u32>,
-    /// Per cluster, the Poisson law of daily failures at the current count (its setup is costly).
-    failure_law: Vec<Option<(f64, Poisson<f64>)>>,
+    /// Per cluster, its failures since the last month's end, and its repair law.
+    failures: Vec<ClusterFailures>,
+    repair_laws: Vec<RepairLaw>,
+    /// The last month's end: failures are drawn from it to the next.
+    month_start: SimTime,
+    /// Per cluster, powered GPU-hours since the last month's end (what its repairs can take).
+    month_powered_gpu_hours: Vec<f64>,
+    /// Energy each on-site plant (first) and grid connection (after) delivered since the last
+    /// month's end [MWh]: what the month's repairs saved comes off them.
+    month_supplied_mwh: Vec<f64>,
+    /// Per site, load no source could serve since the last month's end (GPUs in repair during an
+    /// outage) [MWh]: already not delivered, so not taken back again.
+    month_unserved_mwh: Vec<f64>,
     refresh_requested: Vec<u64>,
     quota_used: Vec<BTreeMap<i32, f64>>,
     waits: Vec<Waits>,
@@ -123,13 +127,9 @@ impl Sim<'_> {
     }
 
     fn at(&mut self, t: SimTime, event: Event) {
-        self.at_epoch(t, event, 0);
-    }
-
-    fn at_epoch(&mut self, t: SimTime, event: Event, epoch: u32) {
         // Times come from sampled, non-negative durations added to the present, so never the past.
         let t = t.max(self.queue.now());
-        let _ = self.queue.schedule(t, Due { event, epoch });
+        let _ = self.queue.schedule(t, event);
     }
 
     fn record(&mut self, t: SimTime, event: Event) {
@@ -281,6 +281,15 @@ impl Sim<'_> {
             .sum()
     }
 
+    /// Facility load of the powered GPUs, those in repair included: what is integrated between
+    /// events, the month's repairs being taken off at its end [MW].
+    fn powered_load_mw(&self, site: usize) -> f64 {
+        self.site_clusters[site]
+            .iter()
+            .map(|&c| self.powered_it_mw(c) * self.pue(c))
+            .sum()
+    }
+
     fn site_state(&self, site: usize) -> SiteState {
         let s = self.scenario;
         let clusters = &self.site_clusters[site];
@@ -324,12 +333,126 @@ impl Sim<'_> {
         }
     }
 
-    /// The state of every site at month boundary `b`, energy and waits brought up to it.
+    /// The state of every site at month boundary `b`, energy, waits and the month's failures
+    /// brought up to it.
     fn snapshot(&mut self, b: SimTime) -> Vec<SiteState> {
         self.advance(b);
+        if b > self.month_start {
+            self.tally_failures(b);
+        }
         (0..self.scenario.sites.len())
             .map(|s| self.site_state(s))
             .collect()
+    }
+
+    /// Draws every cluster's failures of the month ending at `b`, takes the GPU-hours they cost
+    /// off its operational GPU-hours and their energy off its site's, and books them.
+    fn tally_failures(&mut self, b: SimTime) {
+        let s = self.scenario;
+        let from = self.month_start;
+        let mut saved_mwh = vec![0.0; s.sites.len()];
+        let mut repaired_at = vec![false; s.sites.len()];
+        for c in 0..s.clusters.len() {
+            let streams = &mut self.streams[c];
+            let tally = self.failures[c].tally(
+                from,
+                b,
+                s.clusters[c].failure_rate_per_gpu_day,
+                &self.repair_laws[c],
+                &mut streams.failure,
+                &mut streams.repair,
+            );
+            let lost = tally.gpu_hours_lost.min(self.month_powered_gpu_hours[c]);
+            self.month_powered_gpu_hours[c] = 0.0;
+            self.operational_gpu_hours[c] -= lost;
+            saved_mwh[s.clusters[c].site.index()] +=
+                lost * self.kw_per_gpu(c) / 1000.0 * self.pue(c);
+            let counts = &mut self.gpus[c];
+            let back = tally.in_repair < counts.in_repair;
+            counts.in_repair = tally.in_repair.min(counts.energised - counts.curtailed);
+            if back {
+                repaired_at[s.clusters[c].site.index()] = true;
+            }
+            let cluster = ClusterId(c as u32);
+            if tally.failed > 0 {
+                self.record(
+                    b,
+                    Event::GpusFailed {
+                        cluster,
+                        gpus: tally.failed,
+                    },
+                );
+            }
+            if tally.repaired > 0 {
+                self.record(
+                    b,
+                    Event::GpusRepaired {
+                        cluster,
+                        gpus: tally.repaired,
+                    },
+                );
+            }
+            if lost > 0.0 {
+                self.record(
+                    b,
+                    Event::GpuHoursLost {
+                        cluster,
+                        gpu_hours: lost,
+                    },
+                );
+            }
+        }
+        for (site, mwh) in saved_mwh.into_iter().enumerate() {
+            let unserved = std::mem::take(&mut self.month_unserved_mwh[site]);
+            self.take_back(site, mwh - unserved);
+            if repaired_at[site] {
+                // GPUs back from repair while their site is short of power stay off.
+                self.curtail(site, b);
+            }
+        }
+        self.month_supplied_mwh.iter_mut().for_each(|m| *m = 0.0);
+        self.month_start = b;
+    }
+
+    /// Takes `mwh` the month did not use off `site`'s deliveries, from the source that served its
+    /// load last: the grid connections, then the dispatchable plants, then weather-driven ones,
+    /// each in reverse order.
+    fn take_back(&mut self, site: usize, mwh: f64) {
+        if mwh <= 0.0 {
+            return;
+        }
+        let s = self.scenario;
+        let plants = s.power_assets.len();
+        let dispatchable = |a: &usize| s.power_assets[*a].tech.dispatchable;
+        let order: Vec<(usize, usize, f64)> = self.site_grid[site]
+            .iter()
+            .rev()
+            .map(|&g| (plants + g, 0, s.grid_connections[g].carbon_g_per_kwh))
+            .chain(
+                (self.site_assets[site]
+                    .iter()
+                    .rev()
+                    .filter(|a| dispatchable(a)))
+                .chain(
+                    self.site_assets[site]
+                        .iter()
+                        .rev()
+                        .filter(|a| !dispatchable(a)),
+                )
+                .map(|&a| (a, self.asset_source[a], s.power_assets[a].carbon_g_per_kwh)),
+            )
+            .collect();
+        let mut rest = mwh;
+        for (k, source, carbon) in order {
+            if rest <= 0.0 {
+                break;
+            }
+            let take = rest.min(self.month_supplied_mwh[k]);
+            rest -= take;
+            self.energy_by_source[site][source] -= take;
+            self.energy_mwh[site] -= take;
+            self.emissions_t[site] -= carbon * take / 1000.0;
+        }
     }
 
     /// Brings energy, emissions and waiting totals up to `t`; the state is constant between events.
@@ -341,13 +464,15 @@ impl Sim<'_> {
             return;
         }
         for site in 0..self.scenario.sites.len() {
-            let load = self.facility_load_mw(site);
+            let load = self.powered_load_mw(site);
             if load > 0.0 {
                 self.supply(site, load, hours);
             }
         }
         for c in 0..self.scenario.clusters.len() {
-            self.operational_gpu_hours[c] += self.gpus[c].operational() as f64 * hours;
+            let powered = self.gpus[c].powered() as f64 * hours;
+            self.operational_gpu_hours[c] += powered;
+            self.month_powered_gpu_hours[c] += powered;
             let waiting = (self.gpus[c].installed - self.gpus[c].energised) as f64;
             if waiting > 0.0 {
                 let cause = self.cause(c);
@@ -395,6 +520,7 @@ impl Sim<'_> {
             } else {
                 0.0
             };
+            self.month_supplied_mwh[a] += mw * hours;
             self.deliver(
                 site,
                 self.asset_source[a],
@@ -407,10 +533,13 @@ impl Sim<'_> {
             if self.grid_on[g] {
                 let conn = &s.grid_connections[g];
                 let mw = served(&mut rest, conn.capacity.0);
+                self.month_supplied_mwh[s.power_assets.len() + g] += mw * hours;
                 self.deliver(site, 0, mw * hours, conn.carbon_g_per_kwh);
             }
         }
-        // Facility load never exceeds firm power, so `rest` is zero here; energy is what was served.
+        // The load of working GPUs never exceeds firm power; GPUs in repair, integrated as powered
+        // until the month's end, may during a plant's outage: what no source served is theirs.
+        self.month_unserved_mwh[site] += rest.max(0.0) * hours;
     }
 
     /// Books `mwh` from `source` at `site`, with its emissions.
@@ -505,50 +634,9 @@ impl Sim<'_> {
                 t.after_months(life),
                 Event::ClusterRetired { cluster, gpus: n },
             );
-            self.draw_failures(c, t);
+            self.failures[c].energised(t, self.gpus[c].energised);
         }
         any
-    }
-
-    /// Supersedes cluster `c`'s pending failure draw with one for its present count of energised
-    /// GPUs (exact: failures are memoryless).
-    fn draw_failures(&mut self, c: usize, t: SimTime) {
-        self.failure_epoch[c] += 1;
-        self.schedule_failures(c, t);
-    }
-
-    /// Schedules the next day with failures in cluster `c`, and how many, at the current rate.
-    fn schedule_failures(&mut self, c: usize, t: SimTime) {
-        let cluster = &self.scenario.clusters[c];
-        let per_day = cluster.failure_rate_per_gpu_day * self.gpus[c].energised as f64;
-        if !(per_day > 0.0 && per_day.is_finite()) {
-            return;
-        }
-        if self.failure_law[c]
-            .as_ref()
-            .is_none_or(|(m, _)| *m != per_day)
-        {
-            self.failure_law[c] = Poisson::new(per_day).ok().map(|p| (per_day, p));
-        }
-        let law = self.failure_law[c].as_ref().map(|(_, p)| p);
-        let stream = &mut self.streams[c].failure;
-        // Days without a failure before the first day with one: geometric, P(no failure) = e^-λ.
-        let quiet_days = (stream.uniform().ln() / -per_day).floor();
-        let horizon_days = (self.scenario.meta.horizon_years as f64 + 1.0) * 366.0;
-        if quiet_days > horizon_days {
-            return;
-        }
-        let count = zero_truncated_poisson(per_day, law, stream);
-        let at = SimTime(t.0 + (quiet_days as i64 + 1) * DAY_HOURS);
-        let epoch = self.failure_epoch[c];
-        self.at_epoch(
-            at,
-            Event::GpusFailed {
-                cluster: ClusterId(c as u32),
-                gpus: count,
-            },
-            epoch,
-        );
     }
 
     /// GPUs of cluster `c` that a supply cap lets through at `t`, out of `gpus`; the quota they use
@@ -588,31 +676,6 @@ impl Sim<'_> {
         }
         (allowed, retry)
     }
-}
-
-/// A Poisson count of mean `mean` given that it is at least one.
-fn zero_truncated_poisson(mean: f64, law: Option<&Poisson<f64>>, stream: &mut Stream) -> u64 {
-    if mean > 10.0 {
-        // P(0) < 5e-5: rejection almost never repeats.
-        for _ in 0..64 {
-            let n = law.map_or(mean, |p| p.sample(stream.rng())) as u64;
-            if n > 0 {
-                return n;
-            }
-        }
-        return mean.round().max(1.0) as u64;
-    }
-    // Inverse CDF of the truncated law: P(n) = e^-λ λⁿ / n! / (1 − e^-λ), n ≥ 1.
-    let u = stream.uniform();
-    let mut p = mean * (-mean).exp() / -(-mean).exp_m1();
-    let mut cumulative = p;
-    let mut n = 1u64;
-    while cumulative < u && n < 1000 {
-        n += 1;
-        p *= mean / n as f64;
-        cumulative += p;
-    }
-    n
 }
 
 /// Runs replication `replication` of `scenario` to the end of its horizon, keeping the event log.
@@ -670,6 +733,10 @@ impl<'a> Stepper<'a> {
         for (c, cluster) in clusters.iter().enumerate() {
             hall_clusters[cluster.shell.index()].push(c);
         }
+        let repair_laws = clusters
+            .iter()
+            .map(|c| RepairLaw::new(&c.repair_days, &factors))
+            .collect();
         let mut sim = Sim {
             scenario,
             seed,
@@ -734,8 +801,15 @@ impl<'a> Stepper<'a> {
             gpus: vec![GpuCounts::default(); clusters.len()],
             ever_energised: vec![0; clusters.len()],
             planned_ready: vec![None; clusters.len()],
-            failure_epoch: vec![0; clusters.len()],
-            failure_law: vec![None; clusters.len()],
+            failures: vec![ClusterFailures::default(); clusters.len()],
+            repair_laws,
+            month_start: SimTime::ZERO,
+            month_powered_gpu_hours: vec![0.0; clusters.len()],
+            month_supplied_mwh: vec![
+                0.0;
+                scenario.power_assets.len() + scenario.grid_connections.len()
+            ],
+            month_unserved_mwh: vec![0.0; sites],
             refresh_requested: vec![0; clusters.len()],
             quota_used: vec![BTreeMap::new(); scenario.supply_shocks.len()],
             waits: vec![[0.0; 6]; clusters.len()],
@@ -953,11 +1027,10 @@ struct Changed {
 }
 
 /// Applies a due event's effect on the state, records what happened and schedules what follows.
-fn apply(sim: &mut Sim, t: SimTime, due: Due) -> Changed {
+fn apply(sim: &mut Sim, t: SimTime, event: Event) -> Changed {
     let s = sim.scenario;
     let start = s.meta.start_date;
     let mut changed = Changed::default();
-    let event = due.event;
     match event {
         Event::LandAcquired { site } => {
             sim.outlays.push(Outlay {
@@ -1141,53 +1214,6 @@ fn apply(sim: &mut Sim, t: SimTime, due: Due) -> Changed {
             changed.capacity = true;
             sim.record(t, event);
         }
-        Event::GpusFailed { cluster, gpus } => {
-            let c = cluster.index();
-            if due.epoch != sim.failure_epoch[c] {
-                // Drawn for a count of energised GPUs that has since changed.
-                return changed;
-            }
-            let failed = gpus.min(sim.gpus[c].operational());
-            if failed > 0 {
-                sim.gpus[c].in_repair += failed;
-                let days = sim
-                    .factors
-                    .sample(&s.clusters[c].repair_days, &mut sim.streams[c].repair);
-                let hours = (days * DAY_HOURS as f64).round().max(1.0) as i64;
-                sim.at(
-                    SimTime(t.0 + hours),
-                    Event::GpusRepaired {
-                        cluster,
-                        gpus: failed,
-                    },
-                );
-                sim.record(
-                    t,
-                    Event::GpusFailed {
-                        cluster,
-                        gpus: failed,
-                    },
-                );
-            }
-            sim.schedule_failures(c, t);
-        }
-        Event::GpusRepaired { cluster, gpus } => {
-            let c = cluster.index();
-            // Some of the failed GPUs may have retired meanwhile.
-            let repaired = gpus.min(sim.gpus[c].in_repair);
-            if repaired > 0 {
-                sim.gpus[c].in_repair -= repaired;
-                sim.record(
-                    t,
-                    Event::GpusRepaired {
-                        cluster,
-                        gpus: repaired,
-                    },
-                );
-                // A GPU repaired while its site is short of power stays off.
-                sim.curtail(s.clusters[c].site.index(), t);
-            }
-        }
         Event::ClusterRetired { cluster, gpus } => {
             let c = cluster.index();
             let counts = &mut sim.gpus[c];
@@ -1203,7 +1229,7 @@ fn apply(sim: &mut Sim, t: SimTime, due: Due) -> Changed {
             changed.capacity = true;
             sim.retirements.push((t, cluster, gpus));
             sim.record(t, event);
-            sim.draw_failures(c, t);
+            sim.failures[c].energised(t, sim.gpus[c].energised);
             if let Some(r) = sim.refresh_by[c] {
                 // Replacements draw the IT power the retired GPUs freed.
                 let kw = s.clusters[c].accelerator.all_in_power_kw;
@@ -1224,10 +1250,13 @@ fn apply(sim: &mut Sim, t: SimTime, due: Due) -> Changed {
             }
         }
         Event::ClusterEnergised { .. }
+        | Event::GpusFailed { .. }
+        | Event::GpusRepaired { .. }
+        | Event::GpuHoursLost { .. }
         | Event::GpusHeld { .. }
         | Event::GpusCurtailed { .. }
         | Event::GpusRestored { .. } => {
-            // Recorded where they happen, never scheduled.
+            // Recorded where they happen (failures at month ends), never scheduled.
         }
     }
     changed

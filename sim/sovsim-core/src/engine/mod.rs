@@ -5,6 +5,7 @@
 
 pub mod aggregate;
 pub mod buildout;
+pub mod failures;
 pub mod queue;
 pub mod random;
 pub mod record;

@@ -34,10 +34,13 @@ pub enum Event {
     GpusInstalled { cluster: ClusterId, gpus: u64 },
     /// Installed GPUs were powered on.
     ClusterEnergised { cluster: ClusterId, gpus: u64 },
-    /// Energised GPUs failed (all of one day's failures in the cluster).
+    /// Energised GPUs failed in the month ending now (failures are tallied a month at a time).
     GpusFailed { cluster: ClusterId, gpus: u64 },
-    /// Failed GPUs were repaired or replaced and are back in service.
+    /// Failed GPUs were repaired or replaced and came back into service in the month ending now.
     GpusRepaired { cluster: ClusterId, gpus: u64 },
+    /// GPUs in repair were out of service for `gpu_hours` GPU-hours in the month ending now: the
+    /// cluster's load, integrated between events, is that much lower over the month.
+    GpuHoursLost { cluster: ClusterId, gpu_hours: f64 },
     /// Working GPUs were powered down because the site's firm power fell below their load.
     GpusCurtailed { cluster: ClusterId, gpus: u64 },
     /// Curtailed GPUs were powered up again.
@@ -57,6 +60,7 @@ impl Event {
             | Event::ClusterEnergised { cluster, .. }
             | Event::GpusFailed { cluster, .. }
             | Event::GpusRepaired { cluster, .. }
+            | Event::GpuHoursLost { cluster, .. }
             | Event::GpusCurtailed { cluster, .. }
             | Event::GpusRestored { cluster, .. }
             | Event::ClusterRetired { cluster, .. } => Some(cluster),
@@ -98,6 +102,7 @@ impl Event {
             Event::ClusterEnergised { .. } => "ClusterEnergised",
             Event::GpusFailed { .. } => "GpusFailed",
             Event::GpusRepaired { .. } => "GpusRepaired",
+            Event::GpuHoursLost { .. } => "GpuHoursLost",
             Event::GpusCurtailed { .. } => "GpusCurtailed",
             Event::GpusRestored { .. } => "GpusRestored",
             Event::ClusterRetired { .. } => "ClusterRetired",

@@ -2,7 +2,8 @@
 //!
 //! Each replication depends only on the scenario and its index (its random streams are seeded from
 //! both), so replications can run on any thread. Results are folded in replication order, a chunk
-//! at a time: memory holds one chunk of replications, whatever the number of runs.
+//! at a time: memory holds one chunk of replications, whatever the number of runs, and a chunk
+//! holds fewer replications the more site-months each records ([`chunk_size`]).
 
 use rayon::prelude::*;
 
@@ -10,8 +11,20 @@ use super::buildout::{self, Replication};
 use super::time::SimTime;
 use crate::model::Scenario;
 
-/// Replications run in parallel before being folded, in order, into the result.
+/// Replications run in parallel before being folded, in order, into the result, at most.
 const CHUNK: u64 = 64;
+
+/// Site-months of monthly state a chunk may hold (64 replications of eight sites over twelve
+/// years): a continent's replications come in smaller chunks, so memory stays bounded.
+const CHUNK_SITE_MONTHS: u64 = 64 * 8 * 145;
+
+/// Replications per chunk for `scenario`: as many as [`CHUNK_SITE_MONTHS`] allows, between 8 (work
+/// for every core) and [`CHUNK`]. Chunking never changes results, only memory.
+pub fn chunk_size(scenario: &Scenario) -> u64 {
+    let site_months =
+        (scenario.sites.len().max(1) * (scenario.meta.horizon_years as usize * 12 + 1)) as u64;
+    (CHUNK_SITE_MONTHS / site_months).clamp(8, CHUNK)
+}
 
 /// Why replications could not run.
 #[derive(Debug)]
@@ -39,20 +52,22 @@ pub fn replicate<A: Send>(
     replicate_with(
         runs,
         threads,
+        chunk_size(scenario),
         |r| buildout::simulate(scenario, r, false),
         acc,
         |a, first, chunk| fold(a, first, &chunk),
     )
 }
 
-/// As [`replicate`], each replication made by `simulate` from its index (e.g. with what the
-/// study layer couples to the engine), and each chunk handed to `fold` whole.
+/// As [`replicate`], `chunk` replications at a time, each made by `simulate` from its index (e.g.
+/// with what the study layer couples to the engine), and each chunk handed to `fold` whole.
 ///
 /// # Errors
 /// If the thread pool cannot be built.
 pub fn replicate_with<R: Send, A: Send>(
     runs: u64,
     threads: usize,
+    chunk: u64,
     simulate: impl Fn(u64) -> R + Sync + Send,
     mut acc: A,
     mut fold: impl FnMut(&mut A, u64, Vec<R>) + Send,
@@ -63,7 +78,7 @@ pub fn replicate_with<R: Send, A: Send>(
         .map_err(|e| ThreadPoolError(e.to_string()))?;
     let mut next = 0;
     while next < runs {
-        let end = (next + CHUNK).min(runs);
+        let end = (next + chunk.max(1)).min(runs);
         pool.install(|| {
             let chunk: Vec<R> = (next..end).into_par_iter().map(&simulate).collect();
             fold(&mut acc, next, chunk);

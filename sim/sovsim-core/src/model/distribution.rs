@@ -170,6 +170,50 @@ impl Distribution {
     pub fn median(&self) -> f64 {
         self.quantile(0.5)
     }
+
+    /// The mean and the second moment E[X²], in closed form: what a sum of many draws is
+    /// approximated by when drawing each would cost too much (the failure process's repairs).
+    pub fn moments(&self) -> (f64, f64) {
+        let (mean, variance) = match *self {
+            Distribution::Fixed(v) => (v, 0.0),
+            Distribution::Uniform { min, max } => ((min + max) / 2.0, (max - min).powi(2) / 12.0),
+            Distribution::Triangular { min, mode, max } => (
+                (min + mode + max) / 3.0,
+                (min * min + mode * mode + max * max - min * mode - min * max - mode * max) / 18.0,
+            ),
+            Distribution::Pert { min, mode, max } => {
+                if max == min {
+                    (min, 0.0)
+                } else {
+                    let alpha = 1.0 + 4.0 * (mode - min) / (max - min);
+                    let beta = 1.0 + 4.0 * (max - mode) / (max - min);
+                    let sum = alpha + beta;
+                    (
+                        min + (max - min) * alpha / sum,
+                        (max - min).powi(2) * alpha * beta / (sum * sum * (sum + 1.0)),
+                    )
+                }
+            }
+            Distribution::LogNormal { p50, p90 } => {
+                let sigma = (p90.ln() - p50.ln()) / Z90;
+                let mean = (p50.ln() + sigma * sigma / 2.0).exp();
+                (mean, mean * mean * ((sigma * sigma).exp() - 1.0))
+            }
+        };
+        (mean, variance + mean * mean)
+    }
+
+    /// The largest value, or for an unbounded law the quantile at 1 − 10⁻⁹: a value a draw
+    /// exceeds once in a billion at most.
+    pub fn upper(&self) -> f64 {
+        match *self {
+            Distribution::Fixed(v) => v,
+            Distribution::Uniform { max, .. }
+            | Distribution::Triangular { max, .. }
+            | Distribution::Pert { max, .. } => max,
+            Distribution::LogNormal { .. } => self.quantile(1.0 - 1e-9),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -240,6 +284,39 @@ mod tests {
             Distribution::Uniform { min: 2.0, max: 4.0 }.quantile(0.25),
             2.5
         );
+    }
+
+    #[test]
+    fn moments_in_closed_form_are_those_of_the_inverse_cdf() {
+        let dists = [
+            Distribution::Fixed(3.0),
+            Distribution::Uniform { min: 1.0, max: 3.0 },
+            Distribution::Triangular {
+                min: 1.0,
+                mode: 3.0,
+                max: 14.0,
+            },
+            Distribution::Pert {
+                min: 1.0,
+                mode: 8.0,
+                max: 9.0,
+            },
+            Distribution::LogNormal { p50: 5.0, p90: 9.0 },
+        ];
+        for d in dists {
+            // Midpoint rule over a million quantiles.
+            let n = 1_000_000;
+            let (mut m1, mut m2) = (0.0, 0.0);
+            for i in 0..n {
+                let x = d.quantile((i as f64 + 0.5) / n as f64);
+                m1 += x / n as f64;
+                m2 += x * x / n as f64;
+            }
+            let (mean, second) = d.moments();
+            assert!((mean - m1).abs() < 1e-4 * m1, "{d:?}: {mean} vs {m1}");
+            assert!((second - m2).abs() < 2e-3 * m2, "{d:?}: {second} vs {m2}");
+            assert!(d.upper() >= d.quantile(1.0 - 1e-9) - 1e-9, "{d:?}");
+        }
     }
 
     #[test]

@@ -596,6 +596,17 @@ fn events(scenario: &Scenario, replication: u64, r: &Replication) -> Table {
             "gpus",
             Values::U64(ev.iter().map(|(_, e)| e.gpus().unwrap_or(0)).collect()),
         )
+        .column(
+            "gpu_hours",
+            Values::F64(
+                ev.iter()
+                    .map(|(_, e)| match *e {
+                        Event::GpuHoursLost { gpu_hours, .. } => gpu_hours,
+                        _ => 0.0,
+                    })
+                    .collect(),
+            ),
+        )
 }
 
 /// The IT-power-weighted mean and the lowest sovereignty score of the planned clusters.

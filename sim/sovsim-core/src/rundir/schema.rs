@@ -977,7 +977,7 @@ fn build_tables() -> Vec<TableSpec> {
             one(
                 "event",
                 Text,
-                "`LandAcquired`, `PermitGranted`, `GridConnected`, `PowerCommissioned`, `ShellPhaseCompleted`, `GpusOrdered`, `GpusDelivered`, `GpusHeld` (by a supply cap), `GpusInstalled`, `ClusterEnergised`, `GpusFailed`, `GpusRepaired`, `ClusterRetired`",
+                "`LandAcquired`, `PermitGranted`, `GridConnected`, `PowerCommissioned`, `PowerOutageStarted`, `PowerRestored`, `ShellPhaseCompleted`, `GpusOrdered`, `GpusDelivered`, `GpusHeld` (by a supply cap), `GpusInstalled`, `ClusterEnergised`, `GpusCurtailed`, `GpusRestored`, `ClusterRetired`; and at each month's end, per cluster, `GpusFailed` and `GpusRepaired` (in the month) and `GpuHoursLost` (GPU-hours in repair in the month)",
             ),
             one("site", Text, "site id"),
             one(
@@ -991,6 +991,11 @@ fn build_tables() -> Vec<TableSpec> {
                 "its id (`hall#phase` for shell phases, numbered from 1)",
             ),
             one("gpus", U64, "GPUs concerned (0 for other events)"),
+            one(
+                "gpu_hours",
+                F64,
+                "GPU-hours GPUs spent in repair in the month ending here (`GpuHoursLost`; 0 for other events)",
+            ),
         ],
         dirs: RUN,
     });

@@ -15,7 +15,7 @@ use crate::dispatch::Outcome;
 use crate::dispatch::summary::{DispatchSummary, ForgoneSummary, PortabilitySummary};
 use crate::engine::aggregate::Aggregate;
 use crate::engine::buildout::Replication;
-use crate::engine::replicate::replicate_with;
+use crate::engine::replicate::{chunk_size, replicate_with};
 use crate::finance::summary::FinanceSummary;
 use crate::finance::{self, BaseCase, Metrics, Viability};
 use crate::model::{CaseSpec, Policy, Scenario};
@@ -157,6 +157,7 @@ pub fn run(
     let (aggregate, dispatched, financed, (portable, forgone, flywheel, defence)) = replicate_with(
         request.runs,
         request.threads,
+        chunk_size(scenario),
         |r| pipeline.simulate(r, false),
         (
             Aggregate::new(scenario),

@@ -19,7 +19,7 @@ use super::pipeline::{self, Pipeline};
 use super::{Progress, StudyError, pool};
 use crate::catalog::Catalog;
 use crate::engine::buildout::Replication;
-use crate::engine::replicate::{ThreadPoolError, nearest_rank, replicate_with};
+use crate::engine::replicate::{ThreadPoolError, chunk_size, nearest_rank, replicate_with};
 use crate::engine::time::SimTime;
 use crate::finance::{BaseCase, Terms};
 use crate::model::{CaseSpec, Input, Policy, Range, Scenario};
@@ -169,6 +169,7 @@ impl Evaluator {
         let values = replicate_with(
             runs,
             threads,
+            chunk_size(variant),
             |r| pipeline.simulate(r, false).0,
             Vec::new(),
             |all: &mut Vec<Outputs>, first, chunk: Vec<Replication>| {
