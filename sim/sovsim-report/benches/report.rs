@@ -20,10 +20,34 @@ impl SourceReader for Disk {
     }
 }
 
+/// Loads the EU scenario, runs `runs` replications with everything `sovsim run` computes, and
+/// writes the run directory `out` (without its report).
+fn write_eu_run(catalog: &Catalog, runs: u64, out: &Path) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let loaded = scenario::load(
+        &root.join("scenarios/eu-sovereign-2030.toml"),
+        &Disk,
+        catalog,
+        &[],
+    );
+    let stated = loaded.scenario.as_ref().expect("the EU scenario is valid");
+    let cases = study::cases::scenarios(&loaded, catalog, &[], stated).expect("its cases");
+    let request = study::run::Request {
+        runs,
+        ..Default::default()
+    };
+    let results =
+        study::run::run(stated, &cases, catalog, &request, &Silent).expect("the EU scenario runs");
+    let dir = RunDir::create(out).expect("a run directory");
+    dir.write_contents(&sovsim_core::rundir::run::contents(&results))
+        .expect("written");
+    dir.write_json("manifest.json", &serde_json::json!({}))
+        .expect("written");
+}
+
 /// `sovsim run scenarios/eu-sovereign-2030.toml --runs 1000` as the binary runs it, less printing.
 fn eu_run_thousand(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let catalog = Catalog::embedded().expect("the shipped catalog");
     let template = Template::shipped();
     let mut group = c.benchmark_group("run");
@@ -32,26 +56,8 @@ fn eu_run_thousand(c: &mut Criterion) {
     group.bench_function("eu_sovereign_2030_1000_runs_with_report", |b| {
         b.iter(|| {
             k += 1;
-            let loaded = scenario::load(
-                &root.join("scenarios/eu-sovereign-2030.toml"),
-                &Disk,
-                &catalog,
-                &[],
-            );
-            let stated = loaded.scenario.as_ref().expect("the EU scenario is valid");
-            let cases = study::cases::scenarios(&loaded, &catalog, &[], stated).expect("its cases");
-            let request = study::run::Request {
-                runs: 1000,
-                ..Default::default()
-            };
-            let results = study::run::run(stated, &cases, &catalog, &request, &Silent)
-                .expect("the EU scenario runs");
             let out = dir.path().join(format!("run-{k}"));
-            let run = RunDir::create(&out).expect("a run directory");
-            run.write_contents(&sovsim_core::rundir::run::contents(&results))
-                .expect("written");
-            run.write_json("manifest.json", &serde_json::json!({}))
-                .expect("written");
+            write_eu_run(&catalog, 1000, &out);
             sovsim_report::render(&out, &template).expect("the report renders")
         });
     });
@@ -61,28 +67,9 @@ fn eu_run_thousand(c: &mut Criterion) {
 fn eu_report(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temporary directory");
     let out = dir.path().join("eu");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     // The simulation is set-up, not measured: the library writes the run directory once.
     let catalog = Catalog::embedded().expect("the shipped catalog");
-    let loaded = scenario::load(
-        &root.join("scenarios/eu-sovereign-2030.toml"),
-        &Disk,
-        &catalog,
-        &[],
-    );
-    let stated = loaded.scenario.as_ref().expect("the EU scenario is valid");
-    let cases = study::cases::scenarios(&loaded, &catalog, &[], stated).expect("its cases");
-    let request = study::run::Request {
-        runs: 200,
-        ..Default::default()
-    };
-    let results =
-        study::run::run(stated, &cases, &catalog, &request, &Silent).expect("the EU scenario runs");
-    let dir = RunDir::create(&out).expect("a run directory");
-    dir.write_contents(&sovsim_core::rundir::run::contents(&results))
-        .expect("written");
-    dir.write_json("manifest.json", &serde_json::json!({}))
-        .expect("written");
+    write_eu_run(&catalog, 200, &out);
     let template = Template::shipped();
     let mut group = c.benchmark_group("report");
     group.sample_size(10);

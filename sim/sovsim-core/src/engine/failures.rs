@@ -142,6 +142,8 @@ struct Days {
 pub struct ClusterFailures {
     segments: Vec<Segment>,
     open: Vec<Open>,
+    // Scratch of one tally, kept so that a month allocates nothing: the days drawn together, and
+    // the day each of their few failures fell on.
     closed: Vec<Days>,
     picks: Vec<(usize, u64)>,
 }
@@ -207,7 +209,8 @@ impl ClusterFailures {
                             repair_hours: None,
                         });
                     }
-                    let poisson = Poisson::new(per_day).ok();
+                    // Set up on the first day that needs a count: most days only draw a repair.
+                    let mut poisson = None;
                     for k in tail..=last {
                         let t = seg.origin + k * DAY_HOURS;
                         let r = law.draw(repair);
@@ -218,7 +221,9 @@ impl ClusterFailures {
                                 repair_hours: Some(r as f64),
                             });
                         } else {
-                            let n = poisson.map_or(0, |p| p.sample(failure.rng()) as u64);
+                            let n = poisson
+                                .get_or_insert_with(|| Poisson::new(per_day).ok())
+                                .map_or(0, |p| p.sample(failure.rng()) as u64);
                             if n > 0 {
                                 tally.failed += n;
                                 self.open.push(Open {
@@ -272,11 +277,7 @@ impl ClusterFailures {
             }
             let take = excess.min(o.gpus);
             excess -= take;
-            if take < o.gpus {
-                o.gpus -= take;
-            } else {
-                o.gpus = 0;
-            }
+            o.gpus -= take;
             split.push(Open {
                 failed_at: o.failed_at,
                 returns_at: t,
