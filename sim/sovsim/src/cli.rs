@@ -20,9 +20,9 @@ fn model_path(text: &str) -> Result<(PathBuf, sovsim_optimise::files::Format), S
     }
 }
 
-/// Most replications a command runs: a million replications of the EU scenario take hours on a
-/// laptop; beyond that a sweep on a cluster is the tool (and a count near 2^64 would never end).
-pub(crate) const MAX_RUNS: u64 = 1_000_000;
+/// Most replications a command runs (a count near 2^64 would never end); the aggregate's memory
+/// model is stated up to it.
+pub(crate) use sovsim_core::engine::aggregate::MAX_RUNS;
 
 /// Most worker threads: more than any machine sovsim runs on has cores; thousands of threads make
 /// no progress (each replication is short) and exhaust memory.

@@ -6,8 +6,8 @@
 //! buildout, same demand) before its quantiles are taken.
 
 use super::{Outcome, PORTABILITY_LEVELS};
-use crate::engine::aggregate::Quantiles;
 use crate::engine::buildout::Layout;
+use crate::engine::quantiles::Quantiles;
 use crate::model::{Policy, Scenario};
 
 /// Monthly series, region-wide: (name, meaning).

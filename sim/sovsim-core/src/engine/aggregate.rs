@@ -10,12 +10,27 @@
 use rayon::prelude::*;
 
 use super::buildout::{Layout, Replication, SiteState, WaitCause, Waits};
+pub use super::quantiles::{Quantiles, SKETCH_CAPACITY};
 use super::replicate::Percentiles;
 use super::time::{HOURS_PER_MONTH, SimTime};
 use crate::model::Scenario;
 
-/// Values a sketch keeps before compacting; percentiles are exact up to this many replications.
-pub const SKETCH_CAPACITY: usize = 256;
+/// Values, at 8 bytes each, the sketches of every site's monthly series may hold together (384 MB),
+/// at the most replications a run accepts: a continent's sites share it, while a scenario of a
+/// few dozen sites keeps the region's size ([`SKETCH_CAPACITY`]) everywhere. The region's own
+/// series, milestones, delays and totals keep that size whatever the number of sites: they are
+/// what the report and summary read.
+pub const SITE_SKETCH_VALUES: usize = 48_000_000;
+
+/// Smallest top-level size a site's sketch gets, however many sites share the budget: below it the
+/// rank error would exceed the Monte Carlo error of a P50 over 1,000 replications (±1.6 % of rank),
+/// so memory grows past the budget instead (beyond ~230 sites of eight sources and SKUs over
+/// twelve years).
+pub const MIN_SITE_SKETCH: usize = 48;
+
+/// Most replications a run accepts: a million replications of the EU scenario take hours on a
+/// laptop; beyond that a sweep on a cluster is the tool.
+pub const MAX_RUNS: u64 = 1_000_000;
 
 /// Replications considered when choosing the representative one (the first ones, in order).
 const REPRESENTATIVE_CANDIDATES: usize = 1024;
@@ -85,63 +100,6 @@ pub const SKU_SERIES: [(&str, &str); 3] = [
     ("gpus_in_repair", "GPUs failed and not yet repaired"),
 ];
 
-/// Nearest-rank P10, P50 and P90 of one quantity over replications, from a bounded sketch.
-#[derive(Clone, Debug, Default)]
-pub struct Quantiles {
-    /// (value, replications it stands for).
-    items: Vec<(f64, u64)>,
-    /// Which of two merged neighbours survives; alternates so that compaction is unbiased.
-    keep_upper: bool,
-}
-
-impl Quantiles {
-    /// Adds one replication's value.
-    pub fn add(&mut self, value: f64) {
-        self.items.push((value, 1));
-        if self.items.len() > SKETCH_CAPACITY {
-            self.compact();
-        }
-    }
-
-    fn compact(&mut self) {
-        self.items.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let mut merged = Vec::with_capacity(self.items.len() / 2 + 1);
-        for pair in self.items.chunks(2) {
-            match pair {
-                [a, b] => {
-                    let value = if self.keep_upper { b.0 } else { a.0 };
-                    merged.push((value, a.1 + b.1));
-                }
-                [a] => merged.push(*a),
-                _ => {}
-            }
-        }
-        self.keep_upper = !self.keep_upper;
-        self.items = merged;
-    }
-
-    /// The `p`-quantiles (in (0, 1]) by nearest rank: the smallest value with at least that share of
-    /// replications at or below it. `None` before any value.
-    pub fn quantiles<const N: usize>(&self, p: [f64; N]) -> [Option<f64>; N] {
-        let mut sorted = self.items.clone();
-        sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let total: u64 = sorted.iter().map(|i| i.1).sum();
-        p.map(|p| {
-            let rank = ((p * total as f64).ceil() as u64).max(1);
-            let mut seen = 0;
-            sorted.iter().find_map(|&(v, w)| {
-                seen += w;
-                (seen >= rank).then_some(v)
-            })
-        })
-    }
-
-    /// P10, P50, P90 (0 before any value).
-    pub fn get(&self) -> [f64; 3] {
-        self.quantiles([0.1, 0.5, 0.9]).map(|v| v.unwrap_or(0.0))
-    }
-}
-
 /// Percentiles of milestone times from a sketch where "not reached" is stored as +∞.
 fn time_percentiles(q: &Quantiles) -> Percentiles {
     let [p10, p50, p90] = q
@@ -188,6 +146,8 @@ pub struct Aggregate {
     gw_milestones: usize,
     cells: Vec<Quantiles>,
     width: usize,
+    /// Top-level size of a site cell's sketch (the region's is [`SKETCH_CAPACITY`]).
+    site_sketch: usize,
     milestones: Vec<Quantiles>,
     /// Region milestones of the first replications, to pick the representative one.
     candidates: Vec<MilestoneTimes>,
@@ -213,6 +173,18 @@ impl Aggregate {
         for c in own {
             site_gpus[c.site.index()] += c.gpus;
         }
+        let site_sketch = site_sketch_size(scenario, &layout);
+        let place_cells = |place: usize| {
+            let k = if place == sites {
+                SKETCH_CAPACITY
+            } else {
+                site_sketch
+            };
+            std::iter::repeat_n(Quantiles::with_size(k), width)
+        };
+        let cells = (0..=months)
+            .flat_map(|_| (0..=sites).flat_map(place_cells))
+            .collect();
         Self {
             layout,
             months,
@@ -220,8 +192,9 @@ impl Aggregate {
             site_gpus,
             cluster_sites: scenario.clusters.iter().map(|c| c.site.index()).collect(),
             gw_milestones: (planned_gw + 1e-9).floor() as usize,
-            cells: vec![Quantiles::default(); (months + 1) * (sites + 1) * width],
+            cells,
             width,
+            site_sketch,
             milestones: Vec::new(),
             candidates: Vec::new(),
             delay_sums: vec![0.0; sites * (WaitCause::ALL.len() + 1)],
@@ -230,6 +203,17 @@ impl Aggregate {
             end_emissions_mt: Quantiles::default(),
             runs: 0,
         }
+    }
+
+    /// Top-level size of each site's monthly sketches: [`SKETCH_CAPACITY`] unless many sites
+    /// share [`SITE_SKETCH_VALUES`].
+    pub fn site_sketch_size(&self) -> usize {
+        self.site_sketch
+    }
+
+    /// Values the sketches of every monthly series hold now (8 bytes each).
+    pub fn values_held(&self) -> usize {
+        self.cells.iter().map(Quantiles::values_held).sum()
     }
 
     /// Replications folded in so far.
@@ -498,6 +482,42 @@ impl Aggregate {
     pub fn emissions_mtco2_total(&self) -> [f64; 3] {
         self.end_emissions_mt.get()
     }
+}
+
+/// The top-level size of each site's monthly sketches: the largest, up to [`SKETCH_CAPACITY`] and
+/// down to [`MIN_SITE_SKETCH`], at which every series a site can vary in — its own series, and
+/// the sources and SKUs it has (the others are always zero, held as one value) — stays within
+/// [`SITE_SKETCH_VALUES`] at [`MAX_RUNS`] replications.
+fn site_sketch_size(scenario: &Scenario, layout: &Layout) -> usize {
+    let months = scenario.meta.horizon_years as usize * 12 + 1;
+    let mut sources = vec![vec![false; layout.sources.len()]; scenario.sites.len()];
+    for g in &scenario.grid_connections {
+        sources[g.site.index()][0] = true;
+    }
+    for a in &scenario.power_assets {
+        let tech = layout.sources.iter().position(|s| *s == a.tech.id);
+        if let Some(t) = tech {
+            sources[a.site.index()][t] = true;
+        }
+    }
+    let mut skus = vec![vec![false; layout.skus.len()]; scenario.sites.len()];
+    for c in &scenario.clusters {
+        skus[c.site.index()][c.sku.index()] = true;
+    }
+    let count = |has: &Vec<bool>| has.iter().filter(|&&h| h).count();
+    let varying: usize = (0..scenario.sites.len())
+        .map(|s| {
+            SITE_SERIES.len()
+                + SOURCE_SERIES.len() * count(&sources[s])
+                + SKU_SERIES.len() * count(&skus[s])
+        })
+        .sum::<usize>()
+        * months;
+    let fits = |k: usize| varying * Quantiles::max_values(k, MAX_RUNS) <= SITE_SKETCH_VALUES;
+    (MIN_SITE_SKETCH..=SKETCH_CAPACITY)
+        .rev()
+        .find(|&k| fits(k))
+        .unwrap_or(MIN_SITE_SKETCH)
 }
 
 /// The sum of the sites' states: the region.

@@ -6,6 +6,7 @@
 pub mod aggregate;
 pub mod buildout;
 pub mod failures;
+pub mod quantiles;
 pub mod queue;
 pub mod random;
 pub mod record;

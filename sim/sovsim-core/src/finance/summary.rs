@@ -2,7 +2,7 @@
 //! the minimum DSCR breaks the covenant, and how many replications failed a check.
 
 use super::{CHECKS, Metrics};
-use crate::engine::aggregate::Quantiles;
+use crate::engine::quantiles::Quantiles;
 
 /// Per-replication figures: (name, meaning), in `Metrics::values` order.
 pub const FIGURES: [(&str, &str); 12] = [

@@ -10,7 +10,7 @@
 //! difference in blocking would free is not re-dispatched.
 
 use crate::dispatch::Outcome;
-use crate::engine::aggregate::Quantiles;
+use crate::engine::quantiles::Quantiles;
 use crate::engine::time::SimTime;
 use crate::model::{Scenario, Sharing, TierId};
 

@@ -2,8 +2,8 @@
 //! its reinvestment rules and without them (the same replication, nothing reinvested), and what
 //! was reinvested — over replications, P10/P50/P90.
 
-use crate::engine::aggregate::Quantiles;
 use crate::engine::buildout::Produced;
+use crate::engine::quantiles::Quantiles;
 use crate::engine::time::SimTime;
 use crate::finance::Inputs;
 use crate::model::{ClusterId, Scenario};
