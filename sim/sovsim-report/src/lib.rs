@@ -117,19 +117,23 @@ impl RunDir {
                 ))
             })?;
         let mut frame = to_frame(table)?;
-        let mut parquet = Vec::new();
-        ParquetWriter::new(&mut parquet)
-            .finish(&mut frame)
-            .map_err(io::Error::other)?;
-        let mut csv = Vec::new();
-        CsvWriter::new(&mut csv)
-            .include_header(true)
-            .finish(&mut frame)
-            .map_err(io::Error::other)?;
-        Ok(vec![
-            self.write_bytes(&format!("{name}.parquet"), &parquet)?,
-            self.write_bytes(&format!("{name}.csv"), &csv)?,
-        ])
+        // Straight to the files: a continent's tables run to a hundred megabytes of CSV, which
+        // need not sit in memory too.
+        let parquet = self.path.join(format!("{name}.parquet"));
+        write_atomic_with(&parquet, |file| {
+            ParquetWriter::new(file)
+                .finish(&mut frame)
+                .map(drop)
+                .map_err(io::Error::other)
+        })?;
+        let csv = self.path.join(format!("{name}.csv"));
+        write_atomic_with(&csv, |file| {
+            CsvWriter::new(file)
+                .include_header(true)
+                .finish(&mut frame)
+                .map_err(io::Error::other)
+        })?;
+        Ok(vec![parquet, csv])
     }
 
     /// Writes bytes to `name` in the directory, atomically.
@@ -149,6 +153,18 @@ impl RunDir {
 /// # Errors
 /// If the temporary file cannot be written or renamed.
 pub fn write_atomic(target: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_atomic_with(target, |file| file.write_all(bytes))
+}
+
+/// Writes to `target` what `write` writes, through a temporary file in the same directory and a
+/// rename, as [`write_atomic`] does.
+///
+/// # Errors
+/// If `write` fails, or the temporary file cannot be written or renamed.
+pub fn write_atomic_with(
+    target: &Path,
+    write: impl FnOnce(&mut io::BufWriter<fs::File>) -> io::Result<()>,
+) -> io::Result<()> {
     let dir = target
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -162,8 +178,9 @@ pub fn write_atomic(target: &Path, bytes: &[u8]) -> io::Result<()> {
         std::process::id()
     ));
     let result = (|| {
-        let mut file = fs::File::create(&temporary)?;
-        file.write_all(bytes)?;
+        let mut file = io::BufWriter::new(fs::File::create(&temporary)?);
+        write(&mut file)?;
+        let file = file.into_inner().map_err(io::IntoInnerError::into_error)?;
         file.sync_all()?;
         fs::rename(&temporary, target)
     })();

@@ -384,8 +384,10 @@ fn phase_sheet(m: &ModelInputs, phase: &str) -> Sheet {
     );
 
     s.heading("Revenue");
+    // The contracts this phase earns from (the table has no rows for the others).
+    let contracts = m.items(phase, "contract_gpu_hours_at_base_price");
     let mut contract_rows = Vec::new();
-    for c in m.items("", "contract_price_eur_per_gpu_hour") {
+    for c in &contracts {
         let k = format!("rev_contract/{c}");
         s.periods(
             &k,
@@ -393,8 +395,8 @@ fn phase_sheet(m: &ModelInputs, phase: &str) -> Sheet {
             "EUR",
             &format!(
                 "={{{}}}*{{${}}}",
-                iv("contract_gpu_hours_at_base_price", &c),
-                gi("contract_price_eur_per_gpu_hour", &c)
+                iv("contract_gpu_hours_at_base_price", c),
+                gi("contract_price_eur_per_gpu_hour", c)
             ),
         );
         contract_rows.push(k);
@@ -450,11 +452,11 @@ fn phase_sheet(m: &ModelInputs, phase: &str) -> Sheet {
     );
     let prepay = |name: &str| -> String {
         let mut f = String::from("=0");
-        for c in m.items("", "contract_price_eur_per_gpu_hour") {
+        for c in &contracts {
             f.push_str(&format!(
                 "+{{{}}}*{{${}}}",
-                iv(name, &c),
-                gi("contract_price_eur_per_gpu_hour", &c)
+                iv(name, c),
+                gi("contract_price_eur_per_gpu_hour", c)
             ));
         }
         f

@@ -327,6 +327,15 @@ pub(super) fn tables(scenario: &Scenario, base: &BaseCase) -> (Table, Table) {
         for (k, c) in f.contracts.iter().enumerate() {
             let price = c.price_eur_per_gpu_hour;
             let unit = |v: &[Vec<f64>]| per_unit(v.get(k).map_or(&[][..], |x| x), price);
+            let touches = |v: &[Vec<f64>]| v.get(k).is_some_and(|x| x.iter().any(|&e| e != 0.0));
+            // Only the contracts this phase earns from: a continent's 60 contracts over 200
+            // sites would otherwise be 36,000 rows of zeros per period.
+            if !touches(&inputs.revenue_by_contract_eur)
+                && !touches(&inputs.prepayment_received_by_contract_eur)
+                && !touches(&inputs.prepayment_applied_by_contract_eur)
+            {
+                continue;
+            }
             series.push(
                 name,
                 "contract_gpu_hours_at_base_price",

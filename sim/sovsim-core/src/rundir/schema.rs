@@ -1647,7 +1647,7 @@ fn finance_tables(t: &mut Vec<TableSpec>) {
         groups: vec![
             one("phase", Text, "site id, or `programme`"),
             one("name", Text, "input name, e.g. `contract_gpu_hours_at_base_price`, `capex_eur`"),
-            one("item", Text, "the contract, SKU or capex line it is for; empty if none"),
+            one("item", Text, "the contract, SKU or capex line it is for; empty if none. A phase has rows for the contracts it earns from only"),
             one("period", U64, "period index"),
             one("value", F64, "unrounded, in the input's unit"),
         ],
