@@ -15,17 +15,17 @@ use super::replicate::Percentiles;
 use super::time::{HOURS_PER_MONTH, SimTime};
 use crate::model::Scenario;
 
-/// Values, at 8 bytes each, the sketches of every site's monthly series may hold together (384 MB),
+/// Values, at 8 bytes each, the sketches of every site's monthly series may hold together (512 MB),
 /// at the most replications a run accepts: a continent's sites share it, while a scenario of a
 /// few dozen sites keeps the region's size ([`SKETCH_CAPACITY`]) everywhere. The region's own
 /// series, milestones, delays and totals keep that size whatever the number of sites: they are
 /// what the report and summary read.
-pub const SITE_SKETCH_VALUES: usize = 48_000_000;
+pub const SITE_SKETCH_VALUES: usize = 64_000_000;
 
 /// Smallest top-level size a site's sketch gets, however many sites share the budget: below it the
 /// rank error would exceed the Monte Carlo error of a P50 over 1,000 replications (±1.6 % of rank),
-/// so memory grows past the budget instead (beyond ~230 sites of eight sources and SKUs over
-/// twelve years).
+/// so memory grows past the budget instead (beyond ~240 sites like `europe-200-sites`': sixteen
+/// series each over twelve years).
 pub const MIN_SITE_SKETCH: usize = 48;
 
 /// Most replications a run accepts: a million replications of the EU scenario take hours on a
@@ -148,6 +148,8 @@ pub struct Aggregate {
     width: usize,
     /// Top-level size of a site cell's sketch (the region's is [`SKETCH_CAPACITY`]).
     site_sketch: usize,
+    /// Per site, per cell of a place: whether it can vary (and so counts in the budget).
+    varying: Vec<Vec<bool>>,
     milestones: Vec<Quantiles>,
     /// Region milestones of the first replications, to pick the representative one.
     candidates: Vec<MilestoneTimes>,
@@ -173,7 +175,9 @@ impl Aggregate {
         for c in own {
             site_gpus[c.site.index()] += c.gpus;
         }
-        let site_sketch = site_sketch_size(scenario, &layout);
+        let varying = varying_cells(scenario, &layout);
+        let varying_per_month: usize = varying.iter().flatten().filter(|&&v| v).count();
+        let site_sketch = site_sketch_size(varying_per_month * (months + 1));
         let place_cells = |place: usize| {
             let k = if place == sites {
                 SKETCH_CAPACITY
@@ -195,6 +199,7 @@ impl Aggregate {
             cells,
             width,
             site_sketch,
+            varying,
             milestones: Vec::new(),
             candidates: Vec::new(),
             delay_sums: vec![0.0; sites * (WaitCause::ALL.len() + 1)],
@@ -214,6 +219,28 @@ impl Aggregate {
     /// Values the sketches of every monthly series hold now (8 bytes each).
     pub fn values_held(&self) -> usize {
         self.cells.iter().map(Quantiles::values_held).sum()
+    }
+
+    /// The most values the sites' monthly sketches can hold, at [`MAX_RUNS`] replications: their
+    /// cells that can vary × [`Quantiles::max_values`]; within [`SITE_SKETCH_VALUES`] unless the
+    /// sketch size is at its floor.
+    pub fn site_values_bound(&self) -> usize {
+        let per_month: usize = self.varying.iter().flatten().filter(|&&v| v).count();
+        per_month * (self.months + 1) * Quantiles::max_values(self.site_sketch, MAX_RUNS)
+    }
+
+    /// Site cells that hold values although the budget counts them as never varying: zero, or
+    /// the memory model undercounts.
+    pub fn uncounted_cells_holding_values(&self) -> usize {
+        let place = |i: usize| (i / self.width) % (self.sites + 1);
+        self.cells
+            .iter()
+            .enumerate()
+            .filter(|&(i, q)| {
+                let site = place(i);
+                site < self.sites && !self.varying[site][i % self.width] && q.values_held() > 0
+            })
+            .count()
     }
 
     /// Replications folded in so far.
@@ -484,35 +511,42 @@ impl Aggregate {
     }
 }
 
-/// The top-level size of each site's monthly sketches: the largest, up to [`SKETCH_CAPACITY`] and
-/// down to [`MIN_SITE_SKETCH`], at which every series a site can vary in — its own series, and
-/// the sources and SKUs it has (the others are always zero, held as one value) — stays within
-/// [`SITE_SKETCH_VALUES`] at [`MAX_RUNS`] replications.
-fn site_sketch_size(scenario: &Scenario, layout: &Layout) -> usize {
-    let months = scenario.meta.horizon_years as usize * 12 + 1;
-    let mut sources = vec![vec![false; layout.sources.len()]; scenario.sites.len()];
+/// Per site, per cell of a place (as `push_place` orders them): whether the cell can vary — the
+/// site's own series, and those of the sources and SKUs it has. The others are always zero, so
+/// their sketches hold one value and a count, and the memory budget need not count them.
+fn varying_cells(scenario: &Scenario, layout: &Layout) -> Vec<Vec<bool>> {
+    let (sources, skus) = (layout.sources.len(), layout.skus.len());
+    let mut has_source = vec![vec![false; sources]; scenario.sites.len()];
     for g in &scenario.grid_connections {
-        sources[g.site.index()][0] = true;
+        has_source[g.site.index()][0] = true;
     }
     for a in &scenario.power_assets {
-        let tech = layout.sources.iter().position(|s| *s == a.tech.id);
-        if let Some(t) = tech {
-            sources[a.site.index()][t] = true;
+        if let Some(t) = layout.sources.iter().position(|s| *s == a.tech.id) {
+            has_source[a.site.index()][t] = true;
         }
     }
-    let mut skus = vec![vec![false; layout.skus.len()]; scenario.sites.len()];
+    let mut has_sku = vec![vec![false; skus]; scenario.sites.len()];
     for c in &scenario.clusters {
-        skus[c.site.index()][c.sku.index()] = true;
+        has_sku[c.site.index()][c.sku.index()] = true;
     }
-    let count = |has: &Vec<bool>| has.iter().filter(|&&h| h).count();
-    let varying: usize = (0..scenario.sites.len())
-        .map(|s| {
-            SITE_SERIES.len()
-                + SOURCE_SERIES.len() * count(&sources[s])
-                + SKU_SERIES.len() * count(&skus[s])
+    (0..scenario.sites.len())
+        .map(|site| {
+            let mut cells = vec![true; SITE_SERIES.len()];
+            for &has in &has_source[site] {
+                cells.extend([has; SOURCE_SERIES.len()]);
+            }
+            for &has in &has_sku[site] {
+                cells.extend([has; SKU_SERIES.len()]);
+            }
+            cells
         })
-        .sum::<usize>()
-        * months;
+        .collect()
+}
+
+/// The top-level size of each site's monthly sketches: the largest, up to [`SKETCH_CAPACITY`] and
+/// down to [`MIN_SITE_SKETCH`], at which the `varying` site cells stay within
+/// [`SITE_SKETCH_VALUES`] at [`MAX_RUNS`] replications.
+fn site_sketch_size(varying: usize) -> usize {
     let fits = |k: usize| varying * Quantiles::max_values(k, MAX_RUNS) <= SITE_SKETCH_VALUES;
     (MIN_SITE_SKETCH..=SKETCH_CAPACITY)
         .rev()
