@@ -24,7 +24,8 @@ The rule:
   eu-sovereign-2030 and as Ireland's CRU/2025236 asks of new data centres.
 - GPUs are ordered to land as hall and power are due: start + acquisition (6) + permit (15) +
   max(hall build 24, first power), less 9 months of lead time, where first power is the grid
-  wait's median or, with a CCGT, the earlier of that and the plant's build (modes, months).
+  wait's median or, with a CCGT, the earlier of that and the plant's build (48), each of which
+  starts after the permit (modes, months).
 - Demand is sized on capacity, as in eu-sovereign-2030: the public sector contracts 60 % of each
   gigafactory for five years and its inference fills ~70 % of that at opening; commercial
   inference fills ~60 % of the rest.
@@ -199,7 +200,7 @@ veto_jurisdictions = ["AE"]
                 private += 1
             sid = f"{c.lower()}-{i + 1:02d}"
             kind = "gigafactory-class" if giga else "AI-factory-class"
-            power_due = min(grid_due, 6 + 48) if ccgt else grid_due
+            power_due = min(grid_due, 6 + 15 + 48) if ccgt else grid_due
             due = max(6 + 15 + 24, power_due)
             order = add_months(START, int(round(due)) - 9)
             area = round(it_mw * 0.3 + 20)
