@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use sovsim_core::catalog::{self, Catalog};
+use sovsim_core::diagnostic::Diagnostic;
 use sovsim_core::model::Distribution;
 use sovsim_core::scenario::{self, Loaded, SourceReader};
 
@@ -85,14 +86,38 @@ fn load(path: &Path, overrides: &[String]) -> Loaded {
     scenario::load(path, &Disk, &catalog(), overrides)
 }
 
-/// The scenario a text describes, or a panic that shows its diagnostics.
-fn parse(text: &str) -> sovsim_core::model::Scenario {
+/// A scenario given as text, loaded as the file `test.toml`.
+fn load_text(text: &str) -> Loaded {
     let path = PathBuf::from("test.toml");
     let reader = Memory(BTreeMap::from([(path.clone(), text.to_owned())]));
-    let loaded = scenario::load(&path, &reader, &catalog(), &[]);
+    scenario::load(&path, &reader, &catalog(), &[])
+}
+
+/// The scenario a text describes, or a panic that shows its diagnostics.
+fn parse(text: &str) -> sovsim_core::model::Scenario {
+    let loaded = load_text(text);
     loaded
         .scenario
         .unwrap_or_else(|| panic!("{}", loaded.sources.render(&loaded.diagnostics)))
+}
+
+/// Every problem found in a scenario given as text.
+fn diagnostics(text: &str) -> Vec<Diagnostic> {
+    load_text(text).diagnostics
+}
+
+/// The diagnostic of each `(code, field)` in `found`, in that order; a panic that lists what was
+/// found if one is missing.
+fn located<'a>(found: &'a [Diagnostic], expected: &[(&str, &str)]) -> Vec<&'a Diagnostic> {
+    expected
+        .iter()
+        .map(|&(code, field)| {
+            found
+                .iter()
+                .find(|d| d.code == code && d.field == field)
+                .unwrap_or_else(|| panic!("no `{code}` at `{field}` in {found:#?}"))
+        })
+        .collect()
 }
 
 /// A shipped scenario (`scenarios/NAME`), which must be valid.
@@ -438,9 +463,7 @@ fn a_site_priced_in_another_currency_takes_the_scenarios_rate_or_asks_for_it() {
         "{price} = {us} USD/kWh × 1000 × {usd}"
     );
     let without = text.replace("USD =", "CHF =");
-    let path = PathBuf::from("test.toml");
-    let reader = Memory(BTreeMap::from([(path.clone(), without)]));
-    let loaded = scenario::load(&path, &reader, &catalog(), &[]);
+    let loaded = load_text(&without);
     assert!(loaded.scenario.is_none());
     let rendered = loaded.sources.render(&loaded.diagnostics);
     assert!(

@@ -150,6 +150,8 @@ pub struct Aggregate {
     site_sketch: usize,
     /// Per site, per cell of a place: whether it can vary (and so counts in the budget).
     varying: Vec<Vec<bool>>,
+    /// Site cells, over every month, that can vary.
+    varying_cells: usize,
     milestones: Vec<Quantiles>,
     /// Region milestones of the first replications, to pick the representative one.
     candidates: Vec<MilestoneTimes>,
@@ -176,8 +178,8 @@ impl Aggregate {
             site_gpus[c.site.index()] += c.gpus;
         }
         let varying = varying_cells(scenario, &layout);
-        let varying_per_month: usize = varying.iter().flatten().filter(|&&v| v).count();
-        let site_sketch = site_sketch_size(varying_per_month * (months + 1));
+        let varying_cells = varying.iter().flatten().filter(|&&v| v).count() * (months + 1);
+        let site_sketch = site_sketch_size(varying_cells);
         let place_cells = |place: usize| {
             let k = if place == sites {
                 SKETCH_CAPACITY
@@ -200,6 +202,7 @@ impl Aggregate {
             width,
             site_sketch,
             varying,
+            varying_cells,
             milestones: Vec::new(),
             candidates: Vec::new(),
             delay_sums: vec![0.0; sites * (WaitCause::ALL.len() + 1)],
@@ -225,8 +228,7 @@ impl Aggregate {
     /// cells that can vary × [`Quantiles::max_values`]; within [`SITE_SKETCH_VALUES`] unless the
     /// sketch size is at its floor.
     pub fn site_values_bound(&self) -> usize {
-        let per_month: usize = self.varying.iter().flatten().filter(|&&v| v).count();
-        per_month * (self.months + 1) * Quantiles::max_values(self.site_sketch, MAX_RUNS)
+        self.varying_cells * Quantiles::max_values(self.site_sketch, MAX_RUNS)
     }
 
     /// Site cells that hold values although the budget counts them as never varying: zero, or

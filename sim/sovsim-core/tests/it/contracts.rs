@@ -297,9 +297,7 @@ fn spot_share_is_retired_with_a_diagnostic_that_says_what_to_write() {
             "tax_rate = 0.25",
             "tax_rate = 0.25\nspot_share = 0.3\nspot_price_ratio = 1.2",
         );
-    let path = std::path::PathBuf::from("test.toml");
-    let reader = crate::Memory(std::collections::BTreeMap::from([(path.clone(), text)]));
-    let loaded = sovsim_core::scenario::load(&path, &reader, &catalog(), &[]);
+    let loaded = crate::load_text(&text);
     assert!(loaded.scenario.is_none());
     let retired: Vec<_> = loaded
         .diagnostics
@@ -321,12 +319,7 @@ fn contracts_that_claim_more_gpus_than_the_cluster_has_are_warned_about() {
             "gpus = 100000\nprice_eur_per_gpu_hour = 3.20",
         );
     let extra = FIXED.replace("id = \"fixed\"", "id = \"extra\"");
-    let path = std::path::PathBuf::from("test.toml");
-    let reader = crate::Memory(std::collections::BTreeMap::from([(
-        path.clone(),
-        format!("{text}\n{extra}"),
-    )]));
-    let loaded = sovsim_core::scenario::load(&path, &reader, &catalog(), &[]);
+    let loaded = crate::load_text(&format!("{text}\n{extra}"));
     // Terms may follow one another on the same GPUs: a warning, and later contracts bill only
     // what earlier ones leave.
     assert!(loaded.scenario.is_some());

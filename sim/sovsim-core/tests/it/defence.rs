@@ -124,22 +124,18 @@ fn bad_defence_fields_get_every_problem_at_once_each_at_its_field() {
             .replace("campaign_days = 60", "campaign_days = 0")
             .replace("providers = 3", "providers = 0"),
     );
-    let path = std::path::PathBuf::from("test.toml");
-    let reader = super::Memory(std::collections::BTreeMap::from([(path.clone(), text)]));
-    let found = sovsim_core::scenario::load(&path, &reader, &super::catalog(), &[]).diagnostics;
-    for (code, field) in [
-        ("unknown-reference", "defences[0].tiers[0]"),
-        ("screen-without-demand", "defences[0].tiers[1]"),
-        ("unknown-sharing", "defences[0].sharing"),
-        ("out-of-range", "defences[0].screening_overhead"),
-        ("not-a-fraction", "defences[0].attack_share"),
-        ("screened-twice", "defences[1].tiers[0]"),
-        ("zero", "defences[1].campaign_days"),
-        ("zero", "defences[1].providers"),
-    ] {
-        assert!(
-            found.iter().any(|d| d.code == code && d.field == field),
-            "no `{code}` at `{field}` in {found:#?}"
-        );
-    }
+    let found = super::diagnostics(&text);
+    super::located(
+        &found,
+        &[
+            ("unknown-reference", "defences[0].tiers[0]"),
+            ("screen-without-demand", "defences[0].tiers[1]"),
+            ("unknown-sharing", "defences[0].sharing"),
+            ("out-of-range", "defences[0].screening_overhead"),
+            ("not-a-fraction", "defences[0].attack_share"),
+            ("screened-twice", "defences[1].tiers[0]"),
+            ("zero", "defences[1].campaign_days"),
+            ("zero", "defences[1].providers"),
+        ],
+    );
 }

@@ -280,9 +280,7 @@ fn an_unknown_architecture_and_a_share_above_one_are_both_reported_with_a_hint()
         r#""blackwel""#,
         "training = 1.5",
     );
-    let path = std::path::PathBuf::from("test.toml");
-    let reader = super::Memory(std::collections::BTreeMap::from([(path.clone(), text)]));
-    let loaded = sovsim_core::scenario::load(&path, &reader, &super::catalog(), &[]);
+    let loaded = super::load_text(&text);
     assert!(loaded.scenario.is_none());
     let find = |code: &str| {
         loaded

@@ -4,7 +4,7 @@
 //! waterfall pays for them below debt service — a second order worked out from the rule by hand,
 //! and a rule that sets nothing aside changes nothing.
 
-use super::parse;
+use super::{diagnostics, located, parse};
 use sovsim_core::finance::{self, Class};
 use sovsim_core::model::Scenario;
 use sovsim_core::study::flywheel::Reinvested;
@@ -245,12 +245,6 @@ fn reinvestment_is_paid_below_debt_service_and_by_no_facility() {
 }
 
 /// The diagnostics of loading `text`.
-fn diagnostics(text: String) -> Vec<sovsim_core::diagnostic::Diagnostic> {
-    let path = std::path::PathBuf::from("test.toml");
-    let reader = super::Memory(std::collections::BTreeMap::from([(path.clone(), text)]));
-    sovsim_core::scenario::load(&path, &reader, &super::catalog(), &[]).diagnostics
-}
-
 #[test]
 fn a_bad_rule_gets_every_problem_at_once_each_at_its_field() {
     let text = flywheel(1.5, "operating_cash")
@@ -263,22 +257,21 @@ fn a_bad_rule_gets_every_problem_at_once_each_at_its_field() {
             "operator = \"eu-operator\"\nbasis",
             "operator = \"eu-operatr\"\nbasis",
         );
-    let found = diagnostics(text);
-    for (code, field) in [
-        ("not-a-fraction", "reinvestments[0].share"),
-        ("zero", "reinvestments[0].min_order_gpus"),
-        ("unknown-reference", "reinvestments[0].halls[0]"),
-        ("unknown-reference", "reinvestments[0].operator"),
-    ] {
-        let d = found
-            .iter()
-            .find(|d| d.code == code && d.field == field)
-            .unwrap_or_else(|| panic!("no `{code}` at `{field}` in {found:?}"));
+    let found = diagnostics(&text);
+    for d in located(
+        &found,
+        &[
+            ("not-a-fraction", "reinvestments[0].share"),
+            ("zero", "reinvestments[0].min_order_gpus"),
+            ("unknown-reference", "reinvestments[0].halls[0]"),
+            ("unknown-reference", "reinvestments[0].operator"),
+        ],
+    ) {
         assert!(d.span.is_some() && d.hint.is_some(), "{d:?}");
     }
     // A hall the planned build fills gets a warning that says what is free.
     let full = flywheel(0.1, "operating_cash").replace("gpus = 100000", "gpus = 111111");
-    let found = diagnostics(full);
+    let found = diagnostics(&full);
     let d = found
         .iter()
         .find(|d| d.code == "no-room")
@@ -291,7 +284,7 @@ fn a_bad_rule_gets_every_problem_at_once_each_at_its_field() {
     let end = text[cut + 1..]
         .find("\n[[reinvestments]]")
         .map_or(text.len(), |e| cut + 1 + e);
-    let found = diagnostics(format!("{}{}", &text[..cut], &text[end..]));
+    let found = diagnostics(&format!("{}{}", &text[..cut], &text[end..]));
     assert!(
         found
             .iter()

@@ -1,6 +1,6 @@
 //! Sovereignty tiers applied to clusters: which tiers each qualifies for, and the clause that fails.
 
-use super::{parse, shipped};
+use super::{diagnostics, located, parse, shipped};
 use sovsim_core::sovereignty;
 
 const THREE_OPERATORS: &str = r#"
@@ -164,15 +164,6 @@ fn every_cluster_of_the_eu_scenario_has_a_verdict_for_every_tier() {
 }
 
 /// The diagnostics of loading `text`.
-fn diagnostics(text: &str) -> Vec<sovsim_core::diagnostic::Diagnostic> {
-    let path = std::path::PathBuf::from("test.toml");
-    let reader = super::Memory(std::collections::BTreeMap::from([(
-        path.clone(),
-        text.to_owned(),
-    )]));
-    sovsim_core::scenario::load(&path, &reader, &super::catalog(), &[]).diagnostics
-}
-
 #[test]
 fn the_shipped_framework_has_eight_objectives_whose_weights_sum_to_100_and_criteria_that_all_load()
 {
@@ -351,19 +342,17 @@ fn bad_framework_fields_get_every_problem_at_once_each_at_its_field() {
         )
     );
     let found = diagnostics(&text);
-    for (code, field) in [
-        ("unknown-certification", "operators[0].certifications[0]"),
-        ("out-of-range", "operators[0].open_source_stack_pct"),
-        ("unknown-objective", "tiers[3].min_seal.SOV-9"),
-        ("out-of-range", "tiers[3].min_seal.SOV-2"),
-        ("unknown-certification", "tiers[3].clauses[0].value"),
-        ("bad-operator", "tiers[3].clauses[1].op"),
-    ] {
-        assert!(
-            found.iter().any(|d| d.code == code && d.field == field),
-            "no `{code}` at `{field}` in {found:#?}"
-        );
-    }
+    located(
+        &found,
+        &[
+            ("unknown-certification", "operators[0].certifications[0]"),
+            ("out-of-range", "operators[0].open_source_stack_pct"),
+            ("unknown-objective", "tiers[3].min_seal.SOV-9"),
+            ("out-of-range", "tiers[3].min_seal.SOV-2"),
+            ("unknown-certification", "tiers[3].clauses[0].value"),
+            ("bad-operator", "tiers[3].clauses[1].op"),
+        ],
+    );
     assert!(
         found
             .iter()
@@ -403,18 +392,16 @@ fn bad_cloud_offers_get_every_problem_at_once_each_at_its_field() {
         "{THREE_OPERATORS}\n[[cloud_offers]]\nid = \"a\"\noperator = \"us-clod\"\ncountry = \"XX\"\nsku = \"h100-sxm\"\ngpus = 0\n\n[[cloud_offers]]\nid = \"b\"\noperator = \"us-cloud\"\ncountry = \"IE\"\nsku = \"gb300-nvl72\"\ngpus = 10\nprice_per_gpu_hour = 3\ncurrency = \"USD\"\n"
     );
     let found = diagnostics(&text);
-    for (code, field) in [
-        ("unknown-reference", "cloud_offers[0].operator"),
-        ("offer-sku-unused", "cloud_offers[0].sku"),
-        ("zero", "cloud_offers[0].gpus"),
-        ("no-offer-price", "cloud_offers[0].price_per_gpu_hour"),
-        ("missing-rate", "cloud_offers[1].currency"),
-    ] {
-        assert!(
-            found.iter().any(|d| d.code == code && d.field == field),
-            "no `{code}` at `{field}` in {found:#?}"
-        );
-    }
+    located(
+        &found,
+        &[
+            ("unknown-reference", "cloud_offers[0].operator"),
+            ("offer-sku-unused", "cloud_offers[0].sku"),
+            ("zero", "cloud_offers[0].gpus"),
+            ("no-offer-price", "cloud_offers[0].price_per_gpu_hour"),
+            ("missing-rate", "cloud_offers[1].currency"),
+        ],
+    );
     assert!(found.iter().any(|d| d.field == "cloud_offers[0].country"));
 }
 
@@ -451,14 +438,12 @@ fn an_operators_grid_access_applies_to_the_connections_of_sites_it_alone_fills()
         "staff_jurisdictions = [\"FR\"]\nbuild_cost_factor = 0\ngrid_wait_factor = 20\ncost_of_capital = 8\n\n[[operators]]\nid = \"mixed\"",
     );
     let found = diagnostics(&bad);
-    for (code, field) in [
-        ("zero", "operators[0].build_cost_factor"),
-        ("out-of-range", "operators[0].grid_wait_factor"),
-        ("out-of-range", "operators[0].cost_of_capital"),
-    ] {
-        assert!(
-            found.iter().any(|d| d.code == code && d.field == field),
-            "no `{code}` at `{field}` in {found:#?}"
-        );
-    }
+    located(
+        &found,
+        &[
+            ("zero", "operators[0].build_cost_factor"),
+            ("out-of-range", "operators[0].grid_wait_factor"),
+            ("out-of-range", "operators[0].cost_of_capital"),
+        ],
+    );
 }
