@@ -14,6 +14,7 @@ pub mod rundir;
 pub mod scenario;
 pub mod sovereignty;
 pub mod study;
+pub mod sweep;
 pub mod text;
 pub mod units;
 pub mod validation;

@@ -32,7 +32,8 @@ fn write_run(catalog: &Catalog, file: &str, runs: u64, out: &Path) {
         .scenario
         .as_ref()
         .expect("a shipped scenario is valid");
-    let cases = study::cases::scenarios(&loaded, catalog, &[], stated).expect("its cases");
+    let cases = study::cases::scenarios(&loaded, catalog, &[], stated, &Default::default())
+        .expect("its cases");
     let request = study::run::Request {
         runs,
         ..Default::default()

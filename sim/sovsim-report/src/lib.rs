@@ -109,6 +109,20 @@ impl RunDir {
         let spec = schema::table(name).ok_or_else(|| {
             io::Error::other(format!("table `{name}` is not in the run-directory schema"))
         })?;
+        self.write_table_as(spec, table)
+    }
+
+    /// Writes a table as `STEM.parquet` and `STEM.csv` after checking it against `spec`: for
+    /// tables whose columns depend on the question (a sweep's), with the schema made for it.
+    ///
+    /// # Errors
+    /// As [`RunDir::write_table`].
+    pub fn write_table_as(
+        &self,
+        spec: &schema::TableSpec,
+        table: &Table,
+    ) -> io::Result<Vec<PathBuf>> {
+        let name = spec.stem;
         spec.check(table.columns().iter().map(|(n, v)| (n.as_str(), v.kind())))
             .map_err(|problems| {
                 io::Error::other(format!(

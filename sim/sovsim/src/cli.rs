@@ -49,8 +49,9 @@ pub(crate) struct Cli {
     /// Read the reference catalog from this directory instead of the copy built into sovsim.
     #[arg(long, global = true, value_name = "DIR")]
     pub data: Option<PathBuf>,
-    /// Let scenarios extend files in this folder as well as in their own (repeatable). Without
-    /// it, `extends` may only name files inside the scenario's folder.
+    /// Let scenarios extend files, and sweeps name scenarios, in this folder as well as in their
+    /// own (repeatable). Without it, `extends` may only name files inside the scenario's folder,
+    /// and a sweep only scenarios inside its own.
     #[arg(long = "allow-path", global = true, value_name = "DIR")]
     pub allow_path: Vec<PathBuf>,
     #[command(subcommand)]
@@ -160,7 +161,20 @@ pub(crate) enum Command {
         /// sized on the base case.
         #[arg(long, value_name = "NAME")]
         case: Option<String>,
+        /// LEVER=VALUE: move a lever as if the scenario stated it (its debt sized on it), e.g.
+        /// `gpu_rent=-0.2` (20 % lower) or `grid_delay_months=12`; repeatable. What a sweep's case
+        /// runs (`sovsim sweep plan` prints each case's arguments).
+        #[arg(long = "change", value_name = "LEVER=VALUE", value_parser = change, allow_hyphen_values = true)]
+        changes: Vec<(Input, f64)>,
     },
+    /// Sweeps: scenario ensembles (levers, overrides, named cases and scenarios combined by a
+    /// design) run in shards, on one machine or as a scheduler's array job, and merged into one
+    /// table. See sweeps/README.md.
+    #[command(
+        subcommand,
+        after_help = "Example:\n  sovsim sweep plan sweeps/quickstart-grid-rent.toml --allow-path scenarios\n  sovsim sweep run sweeps/quickstart-grid-rent.toml --allow-path scenarios\n  sovsim sweep merge sweeps/quickstart-grid-rent.toml --allow-path scenarios"
+    )]
+    Sweep(SweepCommand),
     /// Compare buildouts side by side: each scenario is run with the same seed and replications
     /// (common random numbers, so differences are not noise), or a run directory is read; writes
     /// the headline figures with P10/P50/P90 and their differences from the first, overlaid
@@ -343,6 +357,30 @@ fn output_parser() -> impl TypedValueParser<Value = Output> {
 }
 
 /// Parses an input a sensitivity moves by its name; `--help` lists each with what it moves.
+/// A `--change LEVER=VALUE`: a lever of [`Input::ALL`] and a change it can take.
+fn change(text: &str) -> Result<(Input, f64), String> {
+    let names = Input::ALL.map(Input::name).join(", ");
+    let (name, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not LEVER=VALUE (levers: {names})"))?;
+    let input = Input::parse(name.trim()).ok_or_else(|| {
+        let hint = sovsim_core::diagnostic::did_you_mean(name.trim(), Input::ALL.map(Input::name))
+            .map_or(String::new(), |c| format!("; did you mean `{c}`?"));
+        format!("no lever `{name}`{hint} (levers: {names})")
+    })?;
+    let value: f64 = value
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{value}` is not a number ({})", input.unit()))?;
+    if !input.accepts(value) {
+        return Err(format!(
+            "{value} is not a change `{name}` can take ({}, above −1)",
+            input.unit()
+        ));
+    }
+    Ok((input, value))
+}
+
 fn input_parser() -> impl TypedValueParser<Value = Input> {
     PossibleValuesParser::new(
         Input::ALL
@@ -409,4 +447,63 @@ impl DispatchPolicy {
             DispatchPolicy::Grid => Policy::Grid,
         }
     }
+}
+
+/// What `sovsim sweep` does.
+#[derive(Debug, Subcommand)]
+pub(crate) enum SweepCommand {
+    /// Check a sweep file and its scenarios (every problem, located) and list its cases: id, seed,
+    /// inputs, and the `sovsim run` arguments that run each alone.
+    #[command(
+        after_help = "Example:\n  sovsim sweep plan sweeps/quickstart-grid-rent.toml --allow-path scenarios\n  sovsim sweep plan sweeps/quickstart-grid-rent.toml --allow-path scenarios --format json"
+    )]
+    Plan {
+        /// Sweep file.
+        #[arg(value_name = "SWEEP")]
+        file: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Run a shard of the sweep's cases (all of them without a shard): one result file per case,
+    /// written whole or not at all; cases already done are skipped, so a retried or pre-empted
+    /// task is safe.
+    #[command(
+        after_help = "The shard is `--shard`; else the array index of a Slurm array task (SLURM_ARRAY_TASK_ID of\nSLURM_ARRAY_TASK_COUNT), a Kubernetes Indexed Job (JOB_COMPLETION_INDEX of --shards) or an AWS Batch\narray job (AWS_BATCH_JOB_ARRAY_INDEX of AWS_BATCH_JOB_ARRAY_SIZE or --shards); else the whole sweep.\n\nExample:\n  sovsim sweep run sweeps/quickstart-grid-rent.toml --allow-path scenarios\n  sovsim sweep run sweeps/quickstart-grid-rent.toml --allow-path scenarios --shard 0/4 --threads 1"
+    )]
+    Run {
+        /// Sweep file.
+        #[arg(value_name = "SWEEP")]
+        file: PathBuf,
+        /// The sweep's folder of results; default `reports/sweeps/<name>/`.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Run shard I of N (from 0): the cases whose place in the plan is I modulo N.
+        #[arg(long, value_name = "I/N", value_parser = shard)]
+        shard: Option<sovsim_core::sweep::plan::Shard>,
+        /// How many shards there are, when a scheduler gives only the index.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        shards: Option<u64>,
+        /// Cases run at once; 0 uses every core. Results do not depend on it.
+        #[arg(long, default_value_t = 0, value_parser = threads)]
+        threads: usize,
+    },
+    /// Check that every case of the plan has a result that matches it, and write one table of
+    /// inputs and outputs (`sweep.parquet`, `sweep.csv`), a row per case in plan order.
+    #[command(
+        after_help = "Example:\n  sovsim sweep merge sweeps/quickstart-grid-rent.toml --allow-path scenarios"
+    )]
+    Merge {
+        /// Sweep file.
+        #[arg(value_name = "SWEEP")]
+        file: PathBuf,
+        /// The sweep's folder of results; default `reports/sweeps/<name>/`.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+}
+
+/// A `--shard I/N`.
+fn shard(text: &str) -> Result<sovsim_core::sweep::plan::Shard, String> {
+    sovsim_core::sweep::plan::Shard::parse(text)
 }

@@ -77,6 +77,27 @@ impl FsReader {
         FsReader { top, roots }
     }
 
+    /// A reader for a scenario that the sweep file `sweep` names: the scenario must lie inside the
+    /// sweep's folder or a folder given with `--allow-path` (a sweep file may come from someone
+    /// else, as a scenario may); its bases, inside its own folder as always.
+    pub(crate) fn for_sweep_scenario(sweep: &Path, scenario: &Path) -> Result<Self, String> {
+        let sweep_dir = sweep
+            .canonicalize()
+            .ok()
+            .and_then(|s| s.parent().map(Path::to_path_buf));
+        let real = scenario.canonicalize().map_err(|e| e.to_string())?;
+        let allowed = ALLOWED.get().map_or(&[][..], Vec::as_slice);
+        if sweep_dir.as_ref().is_some_and(|d| real.starts_with(d))
+            || allowed.iter().any(|r| real.starts_with(r))
+        {
+            return Ok(FsReader::for_file(scenario));
+        }
+        Err(format!(
+            "outside the sweep's folder{}: a sweep may name scenarios inside it, or in a folder given with `--allow-path`",
+            sweep_dir.map_or(String::new(), |d| format!(" `{}`", d.display()))
+        ))
+    }
+
     /// Whether `path` may be read: the file the user named, or a file inside a root once every
     /// symlink and `..` is resolved.
     fn check(&self, path: &Path) -> Result<(), String> {

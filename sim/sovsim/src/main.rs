@@ -19,8 +19,9 @@ mod cli;
 mod files;
 mod progress;
 mod render;
+mod sweep;
 
-use cli::{CatalogFormat, Cli, Command, Format};
+use cli::{CatalogFormat, Cli, Command, Format, SweepCommand};
 use progress::Bar;
 use sovsim_core::catalog::{Catalog, CatalogSources, TABLES};
 use sovsim_core::model::Scenario;
@@ -191,20 +192,19 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
             compare_dispatch,
             template,
             case,
+            changes,
         } => {
-            // Read the template first: a typo in its path should not cost a simulation.
             // Read the template here so that a bad path fails before anything is done; the
             // rendering child reads it again.
             report_template(template.as_deref())?;
             let template_path = template;
-            let (loaded, mut stated) = load(&file, &overrides, &catalog, "nothing was run")?;
-            if let Some(seed) = seed {
-                stated.meta.seed = seed;
-            }
-            if let Some(d) = dispatch {
-                stated.dispatch.policy = d.policy();
-            }
-            let cases = study::cases::scenarios(&loaded, &catalog, &overrides, &stated)?;
+            let (loaded, scenario) = load(&file, &overrides, &catalog, "nothing was run")?;
+            let restated = study::cases::Restated {
+                seed,
+                policy: dispatch.map(cli::DispatchPolicy::policy),
+                changes,
+            };
+            let (stated, cases) = restated.apply(&loaded, &catalog, &overrides, &scenario)?;
             let out = out.unwrap_or_else(|| {
                 default_dir(&match &case {
                     None => stated.meta.name.clone(),
@@ -216,6 +216,7 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
                 threads,
                 compare_dispatch,
                 case,
+                summary_only: false,
             };
             let results = study::run::run(&stated, &cases, &catalog, &request, &Bar::default())?;
             let how = || {
@@ -233,6 +234,7 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
             out!("{rendered}")?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Sweep(command) => sweep_command(command, &catalog, started),
         Command::Optimize {
             file,
             out,
@@ -499,6 +501,175 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
     }
 }
 
+/// `sovsim sweep …`.
+fn sweep_command(
+    command: SweepCommand,
+    catalog: &Catalog,
+    started: Instant,
+) -> Result<ExitCode, Failure> {
+    match command {
+        SweepCommand::Plan { file, format } => {
+            let opened = sweep::open(&file, catalog, "no plan")?;
+            let folder = file.parent().unwrap_or(Path::new(""));
+            let command = |c: &sovsim_core::sweep::plan::Case| {
+                let mut words = vec![
+                    "sovsim".to_owned(),
+                    "run".to_owned(),
+                    folder
+                        .join(&opened.spec.scenarios[c.scenario].value)
+                        .display()
+                        .to_string(),
+                ];
+                words.extend(c.run_arguments(opened.spec.runs));
+                words
+            };
+            match format {
+                Format::Json => {
+                    let cases: Vec<serde_json::Value> = opened
+                        .plan
+                        .iter()
+                        .map(|c| {
+                            serde_json::json!({
+                                "index": c.index,
+                                "case_id": c.id,
+                                "seed": c.seed,
+                                "scenario_file": opened.spec.scenarios[c.scenario].value,
+                                "overrides": c.overrides,
+                                "case": c.case,
+                                "changes": c.changes.iter().map(|(i, v)| (i.name().to_owned(), serde_json::Value::from(*v))).collect::<serde_json::Map<_, _>>(),
+                                "run": command(c),
+                            })
+                        })
+                        .collect();
+                    outln!("{}", serde_json::to_string_pretty(&cases)?)?;
+                }
+                Format::Human => out!("{}", plan_text(&opened, &command))?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        SweepCommand::Run {
+            file,
+            out,
+            shard,
+            shards,
+            threads,
+        } => {
+            let shard = sweep::shard(shard, shards, &|name| std::env::var(name).ok())?;
+            let opened = sweep::open(&file, catalog, "nothing was run")?;
+            let out = opened.out(out);
+            let ran = sweep::run(&opened, catalog, &out, shard, threads)?;
+            outln!(
+                "Shard {}/{} of sweep `{}`: {} case(s) of {}; ran {}, {} already done ({:.1} s). Results in {}",
+                shard.index,
+                shard.count,
+                opened.spec.name,
+                ran.held,
+                opened.plan.len(),
+                ran.ran,
+                ran.skipped,
+                sweep::seconds(started),
+                out.join("cases").display()
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        SweepCommand::Merge { file, out } => {
+            let opened = sweep::open(&file, catalog, "nothing was merged")?;
+            let out = opened.out(out);
+            let (written, rows) = sweep::merge(&opened, catalog, &out)?;
+            for path in &written {
+                eprintln!("wrote {}", path.display());
+            }
+            outln!(
+                "Merged sweep `{}`: {rows} case(s) × {} replications, {} output column(s)",
+                opened.spec.name,
+                opened.spec.runs,
+                opened.spec.output_keys().len()
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The plan in words: the design, then a line per case.
+fn plan_text(
+    opened: &sweep::Opened,
+    command: &dyn Fn(&sovsim_core::sweep::plan::Case) -> Vec<String>,
+) -> String {
+    use std::fmt::Write as _;
+    let spec = &opened.spec;
+    let levers = spec.lever_inputs();
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "Sweep `{}`: {} case(s) ({} design over {} scenario(s)), {} replications each, seeds {}",
+        spec.name,
+        opened.plan.len(),
+        spec.design.name(),
+        spec.scenarios.len(),
+        spec.runs,
+        spec.seeds.name()
+    );
+    let outputs: Vec<&str> = spec.outputs.iter().map(|o| o.name.value.as_str()).collect();
+    let _ = writeln!(
+        s,
+        "Outputs kept: {}
+",
+        outputs.join(", ")
+    );
+    let mut header = vec![
+        "index".to_owned(),
+        "case_id".to_owned(),
+        "seed".to_owned(),
+        "scenario".to_owned(),
+        "overrides".to_owned(),
+        "case".to_owned(),
+    ];
+    header.extend(levers.iter().map(|i| i.name().to_owned()));
+    let rows: Vec<Vec<String>> = opened
+        .plan
+        .iter()
+        .map(|c| {
+            let mut row = vec![
+                c.index.to_string(),
+                c.id.clone(),
+                c.seed.to_string(),
+                spec.scenarios[c.scenario].value.clone(),
+                c.overrides_label(),
+                c.case.clone().unwrap_or_else(|| "base".to_owned()),
+            ];
+            row.extend(levers.iter().map(|i| format!("{}", c.change(*i))));
+            row
+        })
+        .collect();
+    let widths: Vec<usize> = (0..header.len())
+        .map(|k| {
+            rows.iter()
+                .map(|r| r[k].chars().count())
+                .chain([header[k].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in std::iter::once(&header).chain(&rows) {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        let _ = writeln!(s, "{}", cells.join("  ").trim_end());
+    }
+    if let Some(first) = opened.plan.first() {
+        let _ = writeln!(
+            s,
+            "
+Each case runs alone as `sovsim run` with its arguments (`--format json` lists them), e.g. case 0:
+  {}",
+            command(first).join(" ")
+        );
+    }
+    s
+}
+
 /// How many charts `files` holds (each is written as SVG and PNG).
 fn svgs(files: &[PathBuf]) -> usize {
     files
@@ -666,7 +837,7 @@ fn compare(
         }
         let relative = PathBuf::from("runs").join(format!("{}-{}", k + 1, stated.meta.name));
         let dir = staging.path().join(&relative);
-        let cases = study::cases::scenarios(l, catalog, &[], &stated)?;
+        let cases = study::cases::scenarios(l, catalog, &[], &stated, &Default::default())?;
         let request = study::run::Request {
             runs,
             threads,

@@ -135,25 +135,7 @@ fn flywheel(f: &FlywheelSummary) -> Table {
 pub fn contents(r: &RunResults) -> Contents {
     let scenario = &r.scenario;
     let a = &r.aggregate;
-    let mut summary = summary(scenario, a, r.representative.index);
-    dispatch::summary(&mut summary, scenario, &r.dispatch);
-    dispatch::forgone_summary(&mut summary, &r.forgone);
-    if let Some(p) = &r.portability {
-        dispatch::portability_summary(&mut summary, p);
-    }
-    if !r.flywheel.is_empty() {
-        flywheel_summary(&mut summary, &r.flywheel);
-    }
-    if !r.defence.is_empty() {
-        defence_summary(&mut summary, scenario, &r.defence);
-    }
-    if let Some(f) = &r.finance {
-        finance::summary(&mut summary, scenario, &f.base, &f.summary);
-        finance::viability(&mut summary, scenario, &f.viability);
-    }
-    summary.insert("case".into(), r.case.as_deref().unwrap_or("base").into());
-    trust(&mut summary, r);
-    seal_summary(&mut summary, scenario, &r.seals);
+    let summary = summary_json(r);
     let mut tables = vec![
         ("timeseries", timeseries(scenario, a)),
         ("timeseries_power", power_series(scenario, a)),
@@ -216,6 +198,31 @@ pub fn contents(r: &RunResults) -> Contents {
         json: vec![("summary.json", super::json_text(&summary))],
         tables,
     }
+}
+
+/// The keys of a run's `summary.json`: what a sweep keeps of each case.
+pub fn summary_json(r: &RunResults) -> Map<String, Value> {
+    let scenario = &r.scenario;
+    let mut summary = summary(scenario, &r.aggregate, r.representative.index);
+    dispatch::summary(&mut summary, scenario, &r.dispatch);
+    dispatch::forgone_summary(&mut summary, &r.forgone);
+    if let Some(p) = &r.portability {
+        dispatch::portability_summary(&mut summary, p);
+    }
+    if !r.flywheel.is_empty() {
+        flywheel_summary(&mut summary, &r.flywheel);
+    }
+    if !r.defence.is_empty() {
+        defence_summary(&mut summary, scenario, &r.defence);
+    }
+    if let Some(f) = &r.finance {
+        finance::summary(&mut summary, scenario, &f.base, &f.summary);
+        finance::viability(&mut summary, scenario, &f.viability);
+    }
+    summary.insert("case".into(), r.case.as_deref().unwrap_or("base").into());
+    trust(&mut summary, r);
+    seal_summary(&mut summary, scenario, &r.seals);
+    summary
 }
 
 fn date_of(t: Option<SimTime>, start: Date) -> Option<String> {

@@ -66,6 +66,8 @@ pub enum Dir {
     Plan,
     /// `sovsim compare`.
     Compare,
+    /// `sovsim sweep merge`.
+    Sweep,
 }
 
 /// A table: its file stem, what a row is, its columns.
@@ -1032,6 +1034,59 @@ fn build_tables() -> Vec<TableSpec> {
         dirs: &[Dir::Compare],
     });
     t
+}
+
+/// The merged table of a sweep: one row per case, its inputs, then the outputs it keeps. Its
+/// columns depend on the sweep: `levers` are the levers its cases move, `outputs` the
+/// `summary.json` keys kept, each with the kind its values have (`OptF64` or, for dates,
+/// `OptText`).
+pub fn sweep_table(levers: &[&str], outputs: &[(&str, Kind)]) -> TableSpec {
+    use Kind::{Text, U64};
+    let mut groups = vec![
+        one(
+            "case_id",
+            Text,
+            "the case's id: 16 hex digits of the SHA-256 of what it runs (its base scenario's files, overrides, case, lever changes, the sweep's seed); its result is `cases/<case_id>.json`",
+        ),
+        one("index", U64, "its place in the plan, from 0"),
+        one(
+            "seed",
+            U64,
+            "the seed of its replications: derived from its id (`seeds = \"per-case\"`) or the sweep's (`\"common\"`)",
+        ),
+        one("runs", U64, "its replications"),
+        one("scenario", Text, "its base scenario's `name`"),
+        one(
+            "overrides",
+            Text,
+            "the named overrides it applies, joined by `+`; `none`",
+        ),
+        one(
+            "case",
+            Text,
+            "the scenario's named case it runs (`[cases.NAME]`), or `base`",
+        ),
+    ];
+    if !levers.is_empty() {
+        groups.push(labelled(
+            "{lever}",
+            "one column per lever the sweep moves (`sovsim run --change LEVER=VALUE`): its change, in the lever's unit (a fraction, points of a rate, or months added); 0 for a case that leaves it alone",
+            levers.iter().map(|l| ((*l).to_owned(), Kind::F64)).collect(),
+        ));
+    }
+    if !outputs.is_empty() {
+        groups.push(labelled(
+            "{output}",
+            "one column per `summary.json` key kept (`outputs`: an output with percentiles gives `_p10`, `_p50` and `_p90`), as `sovsim run` of the case alone writes it; empty where the run leaves it null",
+            outputs.iter().map(|(k, kind)| ((*k).to_owned(), *kind)).collect(),
+        ));
+    }
+    TableSpec {
+        stem: "sweep",
+        row: "one case of a sweep, in plan order",
+        groups,
+        dirs: &[Dir::Sweep],
+    }
 }
 
 fn policy() -> Group {
@@ -2088,6 +2143,17 @@ pub fn run_markdown(charts: &[(&str, &str)]) -> String {
             table_markdown(&mut s, spec);
         }
     }
+    let _ = writeln!(
+        s,
+        "\n### Written by `sovsim sweep`\n\n`cases/<case_id>.json` holds one case's result \
+         (written by `sovsim sweep run`, whole or not at all: its inputs, the `sovsim run` \
+         arguments that run it alone, and the outputs kept); `sovsim sweep merge` \
+         checks that every case of the plan is there and matches it, then writes:"
+    );
+    table_markdown(
+        &mut s,
+        &sweep_table(&["{lever}"], &[("{output}", Kind::OptF64)]),
+    );
     s
 }
 

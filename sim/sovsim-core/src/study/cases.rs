@@ -5,11 +5,58 @@
 use super::StudyError;
 use crate::catalog::Catalog;
 use crate::diagnostic::did_you_mean;
-use crate::model::{CaseSpec, Scenario};
+use crate::model::{CaseSpec, Input, Policy, Scenario};
 use crate::scenario::{Loaded, reload};
 
+/// How the command line restates a scenario before it runs: what `sovsim run` and a sweep's case
+/// change of the scenario as loaded.
+#[derive(Clone, Debug, Default)]
+pub struct Restated {
+    /// The seed of every random stream, if not the scenario's.
+    pub seed: Option<u64>,
+    /// The dispatch policy, if not the scenario's.
+    pub policy: Option<Policy>,
+    /// Lever changes (`--change`), applied as if the file stated them: the debt is sized on the
+    /// scenario so changed, and every named case starts from it.
+    pub changes: Vec<(Input, f64)>,
+}
+
+impl Restated {
+    /// `scenario` (loaded from `loaded`) restated, and its named cases: see [`scenarios`].
+    ///
+    /// # Errors
+    /// As [`scenarios`].
+    pub fn apply(
+        &self,
+        loaded: &Loaded,
+        catalog: &Catalog,
+        overrides: &[String],
+        scenario: &Scenario,
+    ) -> Result<(Scenario, Vec<(CaseSpec, Scenario)>), StudyError> {
+        let mut stated = self.restate(scenario.clone());
+        if let Some(p) = self.policy {
+            stated.dispatch.policy = p;
+        }
+        let cases = scenarios(loaded, catalog, overrides, &stated, self)?;
+        Ok((stated, cases))
+    }
+
+    fn restate(&self, scenario: Scenario) -> Scenario {
+        let mut s = if self.changes.is_empty() {
+            scenario
+        } else {
+            scenario.with_changes(&self.changes)
+        };
+        if let Some(seed) = self.seed {
+            s.meta.seed = seed;
+        }
+        s
+    }
+}
+
 /// Each declared case of `stated` as a scenario. `loaded` is what `stated` was loaded from, with
-/// the command line's `overrides`; `stated` may differ from it in seed and dispatch policy.
+/// the command line's `overrides`; `stated` is it `restated` (a case loaded again with overrides
+/// of its own is restated the same way).
 ///
 /// # Errors
 /// If a case's overrides make the scenario invalid; the message carries the diagnostics.
@@ -18,6 +65,7 @@ pub fn scenarios(
     catalog: &Catalog,
     overrides: &[String],
     stated: &Scenario,
+    restated: &Restated,
 ) -> Result<Vec<(CaseSpec, Scenario)>, StudyError> {
     let mut out = Vec::new();
     for case in &stated.cases {
@@ -34,7 +82,7 @@ pub fn scenarios(
                     stated.meta.name
                 )));
             };
-            s
+            restated.restate(s)
         };
         s.meta.seed = stated.meta.seed;
         s.dispatch.policy = stated.dispatch.policy;

@@ -37,6 +37,9 @@ pub struct Request {
     pub compare_dispatch: bool,
     /// The case simulated (`[cases.NAME]`), if not the scenario as stated.
     pub case: Option<String>,
+    /// Only what `summary.json` reports (a sweep's case): no tornado and no named cases, which
+    /// re-evaluate the base case dozens of times and enter no summary figure.
+    pub summary_only: bool,
 }
 
 /// The replication whose milestones lie closest to their P50, run again with its event log.
@@ -225,7 +228,7 @@ pub fn run(
     let (replication, _) = pipeline.simulate(index, true);
     let outcomes = pipeline.dispatch(index, &replication);
     let investor = match &evaluator {
-        Some(e) => {
+        Some(e) if !request.summary_only => {
             let tornado =
                 sensitivity::tornado(stated, e, Mode::Deterministic, request.threads, progress)?;
             let cases = sensitivity::cases(e, &tornado.base, cases);
@@ -236,7 +239,7 @@ pub fn run(
                 start_date: stated.meta.start_date,
             })
         }
-        None => None,
+        _ => None,
     };
     let eligibility = sovereignty::evaluate(scenario);
     let seals = sovereignty::assess(scenario);

@@ -85,12 +85,14 @@ fn summary(file: &std::path::Path) -> serde_json::Map<String, Value> {
         .clone()
         .expect("shipped scenarios are valid");
     let catalog = catalog();
-    let cases = study::cases::scenarios(&loaded, &catalog, &[], &stated).expect("cases");
+    let cases = study::cases::scenarios(&loaded, &catalog, &[], &stated, &Default::default())
+        .expect("cases");
     let request = study::run::Request {
         runs: RUNS,
         threads: 2,
         compare_dispatch: false,
         case: None,
+        summary_only: false,
     };
     let results = study::run::run(&stated, &cases, &catalog, &request, &Silent).expect("runs");
     match rundir::run::contents(&results).json("summary.json") {
@@ -187,12 +189,14 @@ fn contents(runs: u64, threads: usize, seed: u64) -> rundir::Contents {
     let mut stated = loaded.scenario.clone().expect("valid");
     stated.meta.seed = seed;
     let catalog = catalog();
-    let cases = study::cases::scenarios(&loaded, &catalog, &[], &stated).expect("cases");
+    let cases = study::cases::scenarios(&loaded, &catalog, &[], &stated, &Default::default())
+        .expect("cases");
     let request = study::run::Request {
         runs,
         threads,
         compare_dispatch: false,
         case: None,
+        summary_only: false,
     };
     let results = study::run::run(&stated, &cases, &catalog, &request, &Silent).expect("runs");
     rundir::run::contents(&results)

@@ -285,13 +285,15 @@ fn a_case_runs_with_the_base_case_debt_and_every_case_is_tabled() {
     let loaded = sensitive();
     let stated = loaded.scenario.clone().expect("valid");
     let catalog = crate::catalog();
-    let cases = study::cases::scenarios(&loaded, &catalog, &[], &stated).expect("cases");
+    let cases = study::cases::scenarios(&loaded, &catalog, &[], &stated, &Default::default())
+        .expect("cases");
     let run = |case: Option<&str>| {
         let request = study::run::Request {
             runs: 2,
             threads: 1,
             compare_dispatch: false,
             case: case.map(str::to_owned),
+            summary_only: false,
         };
         study::run::run(&stated, &cases, &catalog, &request, &Silent).expect("runs")
     };

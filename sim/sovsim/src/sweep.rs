@@ -1,0 +1,287 @@
+//! `sovsim sweep`: the file-system side of sweeps. Reads the sweep file and its base scenarios
+//! (bounded, inside the sweep's folder), finds which shard this process is (flag, or the array
+//! index Slurm, Kubernetes or AWS Batch gives it), writes each case's result whole or not at all
+//! and skips those already written, and merges them. What a case is and how it runs is
+//! `sovsim_core::sweep`'s.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use rayon::prelude::*;
+use sovsim_core::catalog::Catalog;
+use sovsim_core::diagnostic::SourceMap;
+use sovsim_core::scenario::{self, Loaded};
+use sovsim_core::study::Progress;
+use sovsim_core::sweep::case::{Base, Record, run_case};
+use sovsim_core::sweep::plan::{Case, Shard, plan};
+use sovsim_core::sweep::spec::{self, Spec};
+use sovsim_core::sweep::{check_scenarios, table};
+
+use crate::Failure;
+use crate::files;
+use crate::progress::Bar;
+
+/// A sweep file read and checked, its base scenarios loaded, its plan made.
+pub(crate) struct Opened {
+    pub spec: Spec,
+    /// Each base scenario, loaded (valid).
+    pub bases: Vec<Loaded>,
+    pub plan: Vec<Case>,
+}
+
+impl Opened {
+    /// The sweep's folder of results: `--out`, or `reports/sweeps/<name>/`.
+    pub(crate) fn out(&self, out: Option<PathBuf>) -> PathBuf {
+        out.unwrap_or_else(|| {
+            PathBuf::from("reports")
+                .join("sweeps")
+                .join(&self.spec.name)
+        })
+    }
+}
+
+/// Reads, checks and plans the sweep at `file`, printing every problem (the sweep file's, its
+/// scenarios', and those only the scenarios reveal) before failing.
+pub(crate) fn open(file: &Path, catalog: &Catalog, not_done: &str) -> Result<Opened, Failure> {
+    let text = files::read_text(file)
+        .map_err(|e| Failure(format!("cannot read `{}`: {e}", file.display())))?;
+    let mut sources = SourceMap::default();
+    let base = sources.add(file.display().to_string(), text);
+    let (spec, mut problems) = spec::parse(&sources, base);
+    let mut bases: Vec<Option<Loaded>> = Vec::new();
+    let mut invalid = 0;
+    if let Some(spec) = &spec {
+        let folder = file.parent().unwrap_or(Path::new(""));
+        for named in &spec.scenarios {
+            let path = folder.join(&named.value);
+            let reader = match files::FsReader::for_sweep_scenario(file, &path) {
+                Ok(r) => r,
+                Err(why) => {
+                    problems.push(
+                        sovsim_core::diagnostic::Diagnostic::error(
+                            "file-unreadable",
+                            format!("cannot read `{}`: {why}", path.display()),
+                        )
+                        .at(Some(named.span.clone()))
+                        .field("scenarios")
+                        .hint("the path is relative to the sweep file"),
+                    );
+                    bases.push(None);
+                    continue;
+                }
+            };
+            let loaded = scenario::load(&path, &reader, catalog, &[]);
+            eprint!("{}", loaded.sources.render(&loaded.diagnostics));
+            if loaded.scenario.is_none() {
+                invalid += 1;
+            }
+            bases.push(Some(loaded));
+        }
+        let refs: Vec<Option<&Loaded>> = bases.iter().map(Option::as_ref).collect();
+        problems.extend(check_scenarios(spec, &refs, catalog));
+    }
+    problems.sort_by_key(|d| d.span.as_ref().map_or(usize::MAX, |s| s.start));
+    eprint!("{}", sources.render(&problems));
+    let errors = problems.iter().filter(|d| d.is_error()).count() + invalid;
+    match spec {
+        Some(spec) if errors == 0 => {
+            let bases: Vec<Loaded> = bases.into_iter().flatten().collect();
+            let hashes: Vec<String> = bases.iter().map(|b| b.hash.clone()).collect();
+            let plan = plan(&spec, &hashes);
+            Ok(Opened { spec, bases, plan })
+        }
+        _ => Err(Failure(format!(
+            "`{}` is not a valid sweep ({} problem(s)); {not_done}",
+            file.display(),
+            errors.max(1)
+        ))),
+    }
+}
+
+/// Which shard this process is: `--shard i/n`; else the array index its scheduler gives it —
+/// Slurm (`SLURM_ARRAY_TASK_ID` from `SLURM_ARRAY_TASK_MIN`, of `SLURM_ARRAY_TASK_COUNT`), a
+/// Kubernetes Indexed Job (`JOB_COMPLETION_INDEX`, of `--shards`), AWS Batch
+/// (`AWS_BATCH_JOB_ARRAY_INDEX`, of `AWS_BATCH_JOB_ARRAY_SIZE` or `--shards`); else the whole sweep.
+pub(crate) fn shard(
+    flag: Option<Shard>,
+    shards: Option<u64>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Shard, Failure> {
+    if let Some(s) = flag {
+        return Ok(s);
+    }
+    let number = |name: &str| -> Result<Option<u64>, Failure> {
+        match env(name) {
+            None => Ok(None),
+            Some(v) => v
+                .trim()
+                .parse()
+                .map(Some)
+                .map_err(|_| Failure(format!("`{name}` is `{v}`, not a whole number"))),
+        }
+    };
+    let (index, count, from) = if let Some(id) = number("SLURM_ARRAY_TASK_ID")? {
+        let min = number("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
+        (
+            id.checked_sub(min),
+            number("SLURM_ARRAY_TASK_COUNT")?.or(shards),
+            "SLURM_ARRAY_TASK_ID",
+        )
+    } else if let Some(i) = number("JOB_COMPLETION_INDEX")? {
+        (Some(i), shards, "JOB_COMPLETION_INDEX")
+    } else if let Some(i) = number("AWS_BATCH_JOB_ARRAY_INDEX")? {
+        (
+            Some(i),
+            number("AWS_BATCH_JOB_ARRAY_SIZE")?.or(shards),
+            "AWS_BATCH_JOB_ARRAY_INDEX",
+        )
+    } else {
+        return Ok(Shard::ALL);
+    };
+    let Some(count) = count else {
+        return Err(Failure(format!(
+            "`{from}` says which shard this is, but nothing says how many there are: give `--shards N`"
+        )));
+    };
+    match index {
+        Some(index) if index < count => Ok(Shard { index, count }),
+        _ => Err(Failure(format!(
+            "`{from}` makes this shard {} of {count}: out of range (arrays run 0 to {})",
+            index.map_or("below 0".to_owned(), |i| i.to_string()),
+            count.saturating_sub(1)
+        ))),
+    }
+}
+
+/// `DIR/cases/<id>.json`.
+pub(crate) fn record_path(out: &Path, id: &str) -> PathBuf {
+    out.join("cases").join(format!("{id}.json"))
+}
+
+/// The record stored for `id` under `out`, if there is one that parses.
+pub(crate) fn read_record(out: &Path, id: &str) -> Option<Record> {
+    let text = files::read_text(&record_path(out, id)).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// What a shard did.
+pub(crate) struct Ran {
+    /// Cases this shard holds.
+    pub held: usize,
+    /// Of those, already done by an earlier attempt.
+    pub skipped: usize,
+    /// Of those, run now.
+    pub ran: usize,
+}
+
+/// Runs the cases `shard` holds that have no matching result under `out`, `threads` at a time,
+/// writing each result as it finishes.
+pub(crate) fn run(
+    opened: &Opened,
+    catalog: &Catalog,
+    out: &Path,
+    shard: Shard,
+    threads: usize,
+) -> Result<Ran, Failure> {
+    let dir = out.join("cases");
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Failure(format!("cannot create `{}`: {e}", dir.display())))?;
+    let held: Vec<&Case> = opened
+        .plan
+        .iter()
+        .filter(|c| shard.holds(c.index))
+        .collect();
+    // A pre-empted attempt of this shard may have left temporary files; other shards' are theirs.
+    clear_partials(&dir, &held);
+    let todo: Vec<&Case> = held
+        .iter()
+        .copied()
+        .filter(|c| read_record(out, &c.id).is_none_or(|r| !r.matches(&opened.spec, c, catalog)))
+        .collect();
+    let bar = Bar::default();
+    bar.start(todo.len() as u64, "cases");
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Failure(format!("cannot start the worker threads: {e}")))?;
+    let failed: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    pool.install(|| {
+        todo.par_iter().for_each(|case| {
+            let base = Base {
+                file: &opened.spec.scenarios[case.scenario].value,
+                loaded: &opened.bases[case.scenario],
+            };
+            let result = run_case(&opened.spec, case, &base, catalog, 1)
+                .map_err(|e| e.to_string())
+                .and_then(|record| {
+                    let mut bytes =
+                        serde_json::to_vec_pretty(&record).map_err(|e| e.to_string())?;
+                    bytes.push(b'\n');
+                    sovsim_report::write_atomic(&record_path(out, &case.id), &bytes)
+                        .map_err(|e| e.to_string())
+                });
+            if let Err(why) = result
+                && let Ok(mut f) = failed.lock()
+            {
+                f.push(format!("case {} ({}): {why}", case.index, case.id));
+            }
+            bar.advance(1);
+        });
+    });
+    bar.finish();
+    let failed = failed.into_inner().unwrap_or_default();
+    if !failed.is_empty() {
+        return Err(Failure(format!(
+            "{} case(s) failed; the others are written:\n{}",
+            failed.len(),
+            failed.join("\n")
+        )));
+    }
+    Ok(Ran {
+        held: held.len(),
+        skipped: held.len() - todo.len(),
+        ran: todo.len(),
+    })
+}
+
+/// Removes the temporary files an interrupted write of one of `cases` left in `dir`.
+fn clear_partials(dir: &Path, cases: &[&Case]) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let partial = name.starts_with('.')
+            && name.ends_with(".tmp")
+            && cases
+                .iter()
+                .any(|c| name.starts_with(&format!(".{}.json.", c.id)));
+        if partial {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Checks that every case of the plan has a matching result under `out` and writes the merged
+/// table (`sweep.parquet`, `sweep.csv`); returns the files written and the table's rows.
+pub(crate) fn merge(
+    opened: &Opened,
+    catalog: &Catalog,
+    out: &Path,
+) -> Result<(Vec<PathBuf>, usize), Failure> {
+    let records = table::gather(&opened.spec, &opened.plan, catalog, |id| {
+        read_record(out, id)
+    })
+    .map_err(|e| Failure(format!("`{}` is not complete: {e}", out.display())))?;
+    let (spec, merged) = table::merged(&opened.spec, &opened.plan, &records);
+    let dir = sovsim_report::RunDir::create(out)
+        .map_err(|e| Failure(format!("cannot create `{}`: {e}", out.display())))?;
+    let written = dir.write_table_as(&spec, &merged)?;
+    Ok((written, merged.rows()))
+}
+
+/// Seconds since `start`, for messages.
+pub(crate) fn seconds(start: Instant) -> f64 {
+    start.elapsed().as_secs_f64()
+}
