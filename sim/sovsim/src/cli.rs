@@ -469,7 +469,7 @@ pub(crate) enum SweepCommand {
     /// written whole or not at all; cases already done are skipped, so a retried or pre-empted
     /// task is safe.
     #[command(
-        after_help = "The shard is `--shard`; else the array index of a Slurm array task (SLURM_ARRAY_TASK_ID of\nSLURM_ARRAY_TASK_COUNT), a Kubernetes Indexed Job (JOB_COMPLETION_INDEX of --shards) or an AWS Batch\narray job (AWS_BATCH_JOB_ARRAY_INDEX of AWS_BATCH_JOB_ARRAY_SIZE or --shards); else the whole sweep.\n\nExample:\n  sovsim sweep run sweeps/quickstart-grid-rent.toml --allow-path scenarios\n  sovsim sweep run sweeps/quickstart-grid-rent.toml --allow-path scenarios --shard 0/4 --threads 1"
+        after_help = "The shard is `--shard`; else the array index of a Slurm array task (SLURM_ARRAY_TASK_ID of --shards,\nor counted from SLURM_ARRAY_TASK_MIN of SLURM_ARRAY_TASK_COUNT), a Kubernetes Indexed Job\n(JOB_COMPLETION_INDEX of --shards) or an AWS Batch array job (AWS_BATCH_JOB_ARRAY_INDEX of --shards or\nAWS_BATCH_JOB_ARRAY_SIZE); else the whole sweep.\n\nExample:\n  sovsim sweep run sweeps/quickstart-grid-rent.toml --allow-path scenarios\n  sovsim sweep run sweeps/quickstart-grid-rent.toml --allow-path scenarios --shard 0/4 --threads 1"
     )]
     Run {
         /// Sweep file.
@@ -481,12 +481,53 @@ pub(crate) enum SweepCommand {
         /// Run shard I of N (from 0): the cases whose place in the plan is I modulo N.
         #[arg(long, value_name = "I/N", value_parser = shard)]
         shard: Option<sovsim_core::sweep::plan::Shard>,
-        /// How many shards there are, when a scheduler gives only the index.
+        /// How many shards there are, when a scheduler gives the index: the array runs 0 to N−1.
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
         shards: Option<u64>,
         /// Cases run at once; 0 uses every core. Results do not depend on it.
         #[arg(long, default_value_t = 0, value_parser = threads)]
         threads: usize,
+    },
+    /// Write a Slurm array job for the sweep (`sweep.sbatch`, `%` throttled, each task's time and
+    /// memory estimated from a pilot case run here), a merge job that runs once it succeeds
+    /// (`merge.sbatch`, `--dependency=afterok`) and `submit.sh`, which submits both.
+    #[command(
+        after_help = "Example:\n  sovsim sweep slurm sweeps/eu-grid-rent-tier.toml --allow-path scenarios --shards 6 --throttle 3\n  bash reports/sweeps/eu-grid-rent-tier/slurm/submit.sh"
+    )]
+    Slurm {
+        /// Sweep file.
+        #[arg(value_name = "SWEEP")]
+        file: PathBuf,
+        #[command(flatten)]
+        tasks: TaskOptions,
+        /// Slurm partition; default: the cluster's.
+        #[arg(long)]
+        partition: Option<String>,
+        /// Slurm account to charge; default: yours.
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// Write a Kubernetes Indexed Job for the sweep (`sweep-job.yaml`: one pod per shard, reading
+    /// it from JOB_COMPLETION_INDEX; limits from a pilot case run here), the merge job and
+    /// `submit.sh`, which applies one, waits for it and applies the other.
+    #[command(
+        after_help = "Example:\n  sovsim sweep kubernetes sweeps/eu-grid-rent-tier.toml --allow-path scenarios --image registry.example/sovsim:0.1 --claim sweeps --mount /work"
+    )]
+    Kubernetes {
+        /// Sweep file.
+        #[arg(value_name = "SWEEP")]
+        file: PathBuf,
+        #[command(flatten)]
+        tasks: TaskOptions,
+        /// Container image holding `sovsim` at the path this one has.
+        #[arg(long)]
+        image: String,
+        /// Persistent volume claim holding the sweep's files and folder of results.
+        #[arg(long)]
+        claim: String,
+        /// Where the claim is mounted in the pod: the paths in the commands must hold there.
+        #[arg(long, value_name = "PATH")]
+        mount: String,
     },
     /// Check that every case of the plan has a result that matches it, and write one table of
     /// inputs and outputs (`sweep.parquet`, `sweep.csv`), a row per case in plan order.
@@ -501,6 +542,24 @@ pub(crate) enum SweepCommand {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+}
+
+/// How a sweep is cut into a scheduler's tasks.
+#[derive(Debug, clap::Args)]
+pub(crate) struct TaskOptions {
+    /// The sweep's folder of results (on storage every node sees); default
+    /// `reports/sweeps/<name>/`.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Tasks; default: about half an hour of cases each, by the pilot (at most 1,000).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub shards: Option<u64>,
+    /// Most tasks running at once; default: all of them, up to 50.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub throttle: Option<u64>,
+    /// Cores per task: cases it runs at once.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub cpus_per_task: u64,
 }
 
 /// A `--shard I/N`.

@@ -234,7 +234,13 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
             out!("{rendered}")?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Sweep(command) => sweep_command(command, &catalog, started),
+        Command::Sweep(command) => {
+            let globals = sweep::Globals {
+                data: cli.data.as_deref(),
+                allow_paths: &cli.allow_path,
+            };
+            sweep_command(command, &catalog, &globals, started)
+        }
         Command::Optimize {
             file,
             out,
@@ -505,9 +511,82 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
 fn sweep_command(
     command: SweepCommand,
     catalog: &Catalog,
+    globals: &sweep::Globals<'_>,
     started: Instant,
 ) -> Result<ExitCode, Failure> {
     match command {
+        SweepCommand::Slurm {
+            file,
+            tasks,
+            partition,
+            account,
+        } => {
+            let opened = sweep::open(&file, catalog, "nothing was written")?;
+            let out = opened.out(tasks.out.clone());
+            let mut job = sweep::schedule(&opened, catalog, globals, &out, &tasks, started)?;
+            job.partition = partition;
+            job.account = account;
+            let dir = out.join("slurm");
+            // Slurm opens a task's log before it runs: the folder must exist however the
+            // scripts are submitted (`submit.sh`, or one task again with `sbatch --array=I`).
+            std::fs::create_dir_all(&job.logs)
+                .map_err(|e| Failure(format!("cannot create `{}`: {e}", job.logs)))?;
+            let (array, merge) = (dir.join("sweep.sbatch"), dir.join("merge.sbatch"));
+            let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+            let submit = job.slurm_submit(
+                &absolute(&array).display().to_string(),
+                &absolute(&merge).display().to_string(),
+            );
+            let written = sweep::write_scripts(
+                &dir,
+                &[
+                    ("sweep.sbatch", job.slurm_array(), false),
+                    ("merge.sbatch", job.slurm_merge(), false),
+                    ("submit.sh", submit, true),
+                ],
+            )?;
+            for path in &written {
+                eprintln!("wrote {}", path.display());
+            }
+            outln!("{}", scheduled_text(&job, &dir.join("submit.sh")))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        SweepCommand::Kubernetes {
+            file,
+            tasks,
+            image,
+            claim,
+            mount,
+        } => {
+            let opened = sweep::open(&file, catalog, "nothing was written")?;
+            let out = opened.out(tasks.out.clone());
+            let job = sweep::schedule(&opened, catalog, globals, &out, &tasks, started)?;
+            let dir = out.join("kubernetes");
+            let (indexed, merge) = (dir.join("sweep-job.yaml"), dir.join("merge-job.yaml"));
+            let submit =
+                job.kubernetes_submit(&indexed.display().to_string(), &merge.display().to_string());
+            let written = sweep::write_scripts(
+                &dir,
+                &[
+                    (
+                        "sweep-job.yaml",
+                        job.kubernetes(&image, &claim, &mount),
+                        false,
+                    ),
+                    (
+                        "merge-job.yaml",
+                        job.kubernetes_merge(&image, &claim, &mount),
+                        false,
+                    ),
+                    ("submit.sh", submit, true),
+                ],
+            )?;
+            for path in &written {
+                eprintln!("wrote {}", path.display());
+            }
+            outln!("{}", scheduled_text(&job, &dir.join("submit.sh")))?;
+            Ok(ExitCode::SUCCESS)
+        }
         SweepCommand::Plan { file, format } => {
             let opened = sweep::open(&file, catalog, "no plan")?;
             let folder = file.parent().unwrap_or(Path::new(""));
@@ -588,6 +667,27 @@ fn sweep_command(
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// What was scheduled, in words.
+fn scheduled_text(job: &sovsim_core::sweep::scheduler::Job, submit: &Path) -> String {
+    let l = job.task_limits();
+    format!(
+        "Sweep `{}`: {} case(s) in {} task(s), at most {} at once, {} core(s) each.\n\
+         Pilot case: {:.1} s and {:.0} MB peak here; each task may take {} and {} MB ({}× head-room).\n\
+         Submit with: {}",
+        job.name,
+        job.cases,
+        job.shards,
+        job.throttle,
+        job.cpus,
+        job.pilot.wall_s,
+        job.pilot.peak_mb,
+        sovsim_core::sweep::scheduler::slurm_time(l.time_s),
+        l.mem_mb,
+        sovsim_core::sweep::scheduler::SAFETY,
+        submit.display()
+    )
 }
 
 /// The plan in words: the design, then a line per case.

@@ -24,6 +24,8 @@ use crate::progress::Bar;
 
 /// A sweep file read and checked, its base scenarios loaded, its plan made.
 pub(crate) struct Opened {
+    /// The sweep file.
+    pub file: PathBuf,
     pub spec: Spec,
     /// Each base scenario, loaded (valid).
     pub bases: Vec<Loaded>,
@@ -89,7 +91,12 @@ pub(crate) fn open(file: &Path, catalog: &Catalog, not_done: &str) -> Result<Ope
             let bases: Vec<Loaded> = bases.into_iter().flatten().collect();
             let hashes: Vec<String> = bases.iter().map(|b| b.hash.clone()).collect();
             let plan = plan(&spec, &hashes);
-            Ok(Opened { spec, bases, plan })
+            Ok(Opened {
+                file: file.to_path_buf(),
+                spec,
+                bases,
+                plan,
+            })
         }
         _ => Err(Failure(format!(
             "`{}` is not a valid sweep ({} problem(s)); {not_done}",
@@ -100,9 +107,10 @@ pub(crate) fn open(file: &Path, catalog: &Catalog, not_done: &str) -> Result<Ope
 }
 
 /// Which shard this process is: `--shard i/n`; else the array index its scheduler gives it —
-/// Slurm (`SLURM_ARRAY_TASK_ID` from `SLURM_ARRAY_TASK_MIN`, of `SLURM_ARRAY_TASK_COUNT`), a
-/// Kubernetes Indexed Job (`JOB_COMPLETION_INDEX`, of `--shards`), AWS Batch
-/// (`AWS_BATCH_JOB_ARRAY_INDEX`, of `AWS_BATCH_JOB_ARRAY_SIZE` or `--shards`); else the whole sweep.
+/// Slurm (`SLURM_ARRAY_TASK_ID` of `--shards`; without it, counted from `SLURM_ARRAY_TASK_MIN`, of
+/// `SLURM_ARRAY_TASK_COUNT`), a Kubernetes Indexed Job (`JOB_COMPLETION_INDEX`, of `--shards`),
+/// AWS Batch (`AWS_BATCH_JOB_ARRAY_INDEX`, of `--shards` or `AWS_BATCH_JOB_ARRAY_SIZE`); else the
+/// whole sweep.
 pub(crate) fn shard(
     flag: Option<Shard>,
     shards: Option<u64>,
@@ -122,18 +130,22 @@ pub(crate) fn shard(
         }
     };
     let (index, count, from) = if let Some(id) = number("SLURM_ARRAY_TASK_ID")? {
-        let min = number("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
-        (
-            id.checked_sub(min),
-            number("SLURM_ARRAY_TASK_COUNT")?.or(shards),
-            "SLURM_ARRAY_TASK_ID",
-        )
+        match shards {
+            // The array is 0..N-1 (as `sovsim sweep slurm` writes it): the task id is the shard,
+            // also when one task is resubmitted alone (`sbatch --array=3`).
+            Some(n) => (Some(id), Some(n), "SLURM_ARRAY_TASK_ID"),
+            None => (
+                id.checked_sub(number("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0)),
+                number("SLURM_ARRAY_TASK_COUNT")?,
+                "SLURM_ARRAY_TASK_ID",
+            ),
+        }
     } else if let Some(i) = number("JOB_COMPLETION_INDEX")? {
         (Some(i), shards, "JOB_COMPLETION_INDEX")
     } else if let Some(i) = number("AWS_BATCH_JOB_ARRAY_INDEX")? {
         (
             Some(i),
-            number("AWS_BATCH_JOB_ARRAY_SIZE")?.or(shards),
+            shards.or(number("AWS_BATCH_JOB_ARRAY_SIZE")?),
             "AWS_BATCH_JOB_ARRAY_INDEX",
         )
     } else {
@@ -284,4 +296,146 @@ pub(crate) fn merge(
 /// Seconds since `start`, for messages.
 pub(crate) fn seconds(start: Instant) -> f64 {
     start.elapsed().as_secs_f64()
+}
+
+/// The global flags a scheduled task must be given again, with absolute paths: `--data` and
+/// every `--allow-path`.
+pub(crate) struct Globals<'a> {
+    pub data: Option<&'a Path>,
+    pub allow_paths: &'a [PathBuf],
+}
+
+/// `path` made absolute (from the working folder), without requiring it to exist.
+fn absolute(path: &Path) -> Result<PathBuf, Failure> {
+    std::path::absolute(path)
+        .map_err(|e| Failure(format!("cannot make `{}` absolute: {e}", path.display())))
+}
+
+/// The peak resident memory of this process so far [MB], from `/proc/self/status` (Linux).
+fn peak_mb() -> Result<f64, Failure> {
+    let status = std::fs::read_to_string("/proc/self/status").map_err(|e| {
+        Failure(format!(
+            "cannot measure the pilot's memory (/proc/self/status: {e}); scheduler scripts are written on Linux"
+        ))
+    })?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map(|kb| kb / 1024.0)
+        .ok_or_else(|| Failure("no peak memory (VmHWM) in /proc/self/status".to_owned()))
+}
+
+/// Runs the plan's first case here as the pilot (writing its result if it has none: one case
+/// less to run), and cuts the sweep into tasks whose limits follow what it took, from this
+/// process's start (`started`) to its end, loading included.
+pub(crate) fn schedule(
+    opened: &Opened,
+    catalog: &Catalog,
+    globals: &Globals<'_>,
+    out: &Path,
+    tasks: &crate::cli::TaskOptions,
+    started: Instant,
+) -> Result<sovsim_core::sweep::scheduler::Job, Failure> {
+    use sovsim_core::sweep::scheduler::{Job, Pilot};
+    let first = opened
+        .plan
+        .first()
+        .ok_or_else(|| Failure("the sweep has no case".to_owned()))?;
+    std::fs::create_dir_all(out.join("cases"))
+        .map_err(|e| Failure(format!("cannot create `{}`: {e}", out.display())))?;
+    let base = Base {
+        file: &opened.spec.scenarios[first.scenario].value,
+        loaded: &opened.bases[first.scenario],
+    };
+    let record = run_case(&opened.spec, first, &base, catalog, 1)?;
+    if read_record(out, &first.id).is_none_or(|r| !r.matches(&opened.spec, first, catalog)) {
+        let mut bytes = serde_json::to_vec_pretty(&record)?;
+        bytes.push(b'\n');
+        sovsim_report::write_atomic(&record_path(out, &first.id), &bytes)?;
+    }
+    let pilot = Pilot {
+        wall_s: seconds(started),
+        peak_mb: peak_mb()?,
+    };
+    let cases = opened.plan.len() as u64;
+    let shards = tasks.shards.unwrap_or_else(|| {
+        // About half an hour of the pilot's time per task, at most 1,000 tasks (Slurm's default
+        // MaxArraySize is 1,001).
+        let total_s = pilot.wall_s * cases as f64 / tasks.cpus_per_task as f64;
+        ((total_s / 1800.0).ceil() as u64).clamp(1, cases.min(1000))
+    });
+    let throttle = tasks.throttle.unwrap_or(shards.min(50)).min(shards);
+    let program = std::env::current_exe()
+        .map_err(|e| Failure(format!("cannot find the sovsim program: {e}")))?;
+    let spec_file = absolute(&opened.file)?;
+    let out = absolute(out)?;
+    let mut globals_words: Vec<String> = Vec::new();
+    if let Some(d) = globals.data {
+        globals_words.extend(["--data".to_owned(), absolute(d)?.display().to_string()]);
+    }
+    for p in globals.allow_paths {
+        globals_words.extend([
+            "--allow-path".to_owned(),
+            absolute(p)?.display().to_string(),
+        ]);
+    }
+    let words = |command: &str, extra: &[String]| -> Vec<String> {
+        let mut w = vec![
+            program.display().to_string(),
+            "sweep".to_owned(),
+            command.to_owned(),
+            spec_file.display().to_string(),
+            "--out".to_owned(),
+            out.display().to_string(),
+        ];
+        w.extend(globals_words.iter().cloned());
+        w.extend(extra.iter().cloned());
+        w
+    };
+    let workdir = absolute(Path::new("."))?;
+    Ok(Job {
+        name: opened.spec.name.clone(),
+        run: words(
+            "run",
+            &[
+                "--shards".to_owned(),
+                shards.to_string(),
+                "--threads".to_owned(),
+                tasks.cpus_per_task.to_string(),
+            ],
+        ),
+        merge: words("merge", &[]),
+        workdir: workdir.display().to_string(),
+        logs: out.join("slurm").join("logs").display().to_string(),
+        cases,
+        shards,
+        throttle,
+        cpus: tasks.cpus_per_task,
+        partition: None,
+        account: None,
+        pilot,
+    })
+}
+
+/// Writes `files` (name, text, executable) into `dir`, each whole or not at all.
+pub(crate) fn write_scripts(
+    dir: &Path,
+    files: &[(&str, String, bool)],
+) -> Result<Vec<PathBuf>, Failure> {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Failure(format!("cannot create `{}`: {e}", dir.display())))?;
+    let mut written = Vec::new();
+    for (name, text, executable) in files {
+        let path = dir.join(name);
+        sovsim_report::write_atomic(&path, text.as_bytes())?;
+        if *executable {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).map_err(
+                |e| Failure(format!("cannot make `{}` executable: {e}", path.display())),
+            )?;
+        }
+        written.push(path);
+    }
+    Ok(written)
 }

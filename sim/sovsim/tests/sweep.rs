@@ -342,3 +342,81 @@ fn a_scheduler_index_without_a_count_is_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("out of range"));
 }
+
+#[test]
+fn slurm_and_kubernetes_files_carry_absolute_commands_and_limits_from_a_pilot() {
+    let (dir, spec) = sweep_folder(20);
+    let out = dir.path().join("out");
+    let out_s = out.display().to_string();
+    let said = ok(sovsim(
+        &[
+            "sweep",
+            "slurm",
+            &spec,
+            "--out",
+            &out_s,
+            "--shards",
+            "4",
+            "--throttle",
+            "2",
+            "--partition",
+            "debug",
+        ],
+        &[],
+    ));
+    let said = String::from_utf8_lossy(&said.stdout);
+    assert!(
+        said.contains("16 case(s) in 4 task(s), at most 2 at once"),
+        "{said}"
+    );
+    let array = std::fs::read_to_string(out.join("slurm/sweep.sbatch")).expect("array script");
+    for line in [
+        "#SBATCH --array=0-3%2",
+        "#SBATCH --partition=debug",
+        "#SBATCH --time=0-00:05:00",
+        " sweep run ",
+        " --shards 4 --threads 1",
+    ] {
+        assert!(array.contains(line), "{line} in\n{array}");
+    }
+    assert!(
+        array.contains(&format!("exec {}", env!("CARGO_BIN_EXE_sovsim"))),
+        "the program by its absolute path:\n{array}"
+    );
+    let submit = std::fs::read_to_string(out.join("slurm/submit.sh")).expect("submit");
+    assert!(submit.contains("--dependency=afterok:"), "{submit}");
+    assert!(
+        out.join("slurm/logs").is_dir(),
+        "Slurm needs the log folder to exist"
+    );
+    // The pilot case ran here and its result counts.
+    assert_eq!(records(&out.join("cases")).len(), 1);
+    let kube = ok(sovsim(
+        &[
+            "sweep",
+            "kubernetes",
+            &spec,
+            "--out",
+            &out_s,
+            "--shards",
+            "4",
+            "--image",
+            "registry.example/sovsim:0.1",
+            "--claim",
+            "sweeps",
+            "--mount",
+            "/tmp",
+        ],
+        &[],
+    ));
+    assert_eq!(kube.status.code(), Some(0));
+    let job = std::fs::read_to_string(out.join("kubernetes/sweep-job.yaml")).expect("job");
+    for line in [
+        "completionMode: Indexed",
+        "completions: 4",
+        "claimName: \"sweeps\"",
+    ] {
+        assert!(job.contains(line), "{line} in\n{job}");
+    }
+    assert!(out.join("kubernetes/merge-job.yaml").is_file());
+}

@@ -7,12 +7,14 @@
 //!   which a shard runs.
 //! - [`case`] runs one case as `sovsim run` would run it alone, and keeps its figures.
 //! - [`table`] checks that every case of the plan has a matching result and merges them.
+//! - [`scheduler`] writes what hands a sweep to Slurm or Kubernetes, its limits from a pilot.
 //!
 //! No I/O: the binary reads the files, writes each case's result atomically and skips those
 //! already there, so a retried or pre-empted shard is safe.
 
 pub mod case;
 pub mod plan;
+pub mod scheduler;
 pub mod spec;
 pub mod table;
 
