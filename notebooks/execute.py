@@ -1,6 +1,7 @@
 """Executes the notebooks in this folder without saving their outputs; exits 1 on the first error.
 
-Usage: python notebooks/execute.py  (run directories come from SOVSIM_RUN, SOVSIM_RUN_A, SOVSIM_RUN_B)
+Usage: python notebooks/execute.py  (run directories come from SOVSIM_RUN, SOVSIM_RUN_A, SOVSIM_RUN_B;
+a merged sweep from SOVSIM_SWEEP)
 """
 import sys
 from pathlib import Path

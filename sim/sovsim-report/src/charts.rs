@@ -128,6 +128,12 @@ pub enum Kind {
     /// Several P10–P90 bands with their P50 lines over time (fractional years), one per
     /// buildout, overlaid: P50 lines differ by dash, bands by fill.
     Fans { x: Vec<f64>, fans: Vec<FanSeries> },
+    /// Points (x, y) in groups, one marker shape and colour per group, and optional horizontal
+    /// reference lines (label, y): a sweep's output against one of its levers, and its target.
+    Scatter {
+        groups: Vec<(String, Vec<(f64, f64)>)>,
+        references: Vec<(String, f64)>,
+    },
     /// Milestones per site, P50 filled and P90 hollow, one marker shape per stage.
     Gantt {
         rows: Vec<GanttRow>,
@@ -215,7 +221,83 @@ impl Chart {
             Kind::Gantt { rows, start, end } => self.gantt(root, rows, *start, *end),
             Kind::Tornado { base, bars } => self.tornado(root, *base, bars),
             Kind::Fans { x, fans } => self.fans(root, x, fans),
+            Kind::Scatter { groups, references } => self.scatter(root, groups, references),
         }
+    }
+
+    fn scatter<'a, DB: DrawingBackend + 'a>(
+        &self,
+        root: &'a DrawingArea<DB, Shift>,
+        groups: &[(String, Vec<(f64, f64)>)],
+        references: &[(String, f64)],
+    ) -> Result<(), String> {
+        let xs: Vec<f64> = groups
+            .iter()
+            .flat_map(|g| g.1.iter().map(|p| p.0))
+            .collect();
+        let (x0, x1) = span(&xs);
+        let pad_x = (x1 - x0) * 0.04;
+        let (y0, y1) = extent(
+            groups
+                .iter()
+                .flat_map(|g| g.1.iter().map(|p| p.1))
+                .chain(references.iter().map(|r| r.1)),
+            (f64::INFINITY, f64::NEG_INFINITY),
+        );
+        let (y0, y1) = if y0.is_finite() && y1 > y0 {
+            (y0 - (y1 - y0) * 0.06, y1 + (y1 - y0) * 0.06)
+        } else if y0.is_finite() {
+            (y0 - y0.abs().max(1.0) * 0.1, y0 + y0.abs().max(1.0) * 0.1)
+        } else {
+            (0.0, 1.0)
+        };
+        let mut chart = self
+            .builder(root, false)
+            .build_cartesian_2d(x0 - pad_x..x1 + pad_x, y0..y1)
+            .map_err(err)?;
+        self.axes(&mut chart.configure_mesh())
+            .x_label_formatter(&|v| short(*v))
+            .y_label_formatter(&|v| short(*v))
+            .draw()
+            .map_err(err)?;
+        for (label, y) in references {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(x0 - pad_x, *y), (x1 + pad_x, *y)],
+                    8,
+                    5,
+                    RGBColor(0xb0, 0x30, 0x30).stroke_width(2),
+                ))
+                .map_err(err)?
+                .label(label)
+                .legend(stroke_key(RGBColor(0xb0, 0x30, 0x30).stroke_width(2)));
+        }
+        // Dark to light with a shape each, so groups stay apart in greyscale.
+        for (k, (label, points)) in groups.iter().enumerate() {
+            let colour = FILLS[k % 5];
+            let style = colour.filled();
+            let outline = BLACK.stroke_width(1);
+            macro_rules! group {
+                ($make:expr) => {{
+                    chart
+                        .draw_series(points.iter().map(|&p| ($make)(p)))
+                        .map_err(err)?
+                        .label(label)
+                        .legend(move |(x, y): (i32, i32)| ($make)((x + 8, y)));
+                }};
+            }
+            match k % 4 {
+                0 => group!(move |p| EmptyElement::at(p)
+                    + Circle::new((0, 0), 5, style)
+                    + Circle::new((0, 0), 5, outline)),
+                1 => group!(move |p| EmptyElement::at(p) + TriangleMarker::new((0, 0), 6, style)),
+                2 => group!(move |p| EmptyElement::at(p)
+                    + Rectangle::new([(-4, -4), (4, 4)], style)
+                    + Rectangle::new([(-4, -4), (4, 4)], outline)),
+                _ => group!(move |p| Cross::new(p, 5, colour.stroke_width(2))),
+            }
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperRight)
     }
 
     fn tornado<'a, DB: DrawingBackend + 'a>(

@@ -148,45 +148,17 @@ impl RunData {
 
     /// A numeric column (missing values as NaN); empty if the run did not write the table.
     pub fn numbers(&self, table: &str, column: &str) -> Vec<f64> {
-        let Some(c) = self.column(table, column) else {
-            return Vec::new();
-        };
-        match c.cast(&DataType::Float64) {
-            Ok(c) => c
-                .f64()
-                .map(|ca| ca.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
-                .unwrap_or_default(),
-            Err(_) => Vec::new(),
-        }
+        self.column(table, column).map_or_else(Vec::new, numbers_of)
     }
 
     /// A text column (missing values empty); empty if the run did not write the table.
     pub fn texts(&self, table: &str, column: &str) -> Vec<String> {
-        let Some(c) = self.column(table, column) else {
-            return Vec::new();
-        };
-        match c.cast(&DataType::String) {
-            Ok(c) => c
-                .str()
-                .map(|ca| {
-                    ca.iter()
-                        .map(|v| v.unwrap_or_default().to_owned())
-                        .collect()
-                })
-                .unwrap_or_default(),
-            Err(_) => Vec::new(),
-        }
+        self.column(table, column).map_or_else(Vec::new, texts_of)
     }
 
     /// A boolean column; empty if the run did not write the table.
     pub fn flags(&self, table: &str, column: &str) -> Vec<bool> {
-        self.column(table, column)
-            .and_then(|c| {
-                c.bool()
-                    .ok()
-                    .map(|ca| ca.iter().map(|v| v.unwrap_or(false)).collect())
-            })
-            .unwrap_or_default()
+        self.column(table, column).map_or_else(Vec::new, flags_of)
     }
 
     /// Names of the columns of `table`, in the schema's order; empty if the run did not write it.
@@ -250,6 +222,40 @@ impl RunData {
     pub fn financed(&self) -> bool {
         self.summary.contains_key("npv_eur")
     }
+}
+
+/// A column's values as numbers (missing: NaN; empty if it holds none).
+pub(crate) fn numbers_of(c: &Column) -> Vec<f64> {
+    match c.cast(&DataType::Float64) {
+        Ok(c) => c
+            .f64()
+            .map(|ca| ca.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+            .unwrap_or_default(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// A column's values as text (missing: empty).
+pub(crate) fn texts_of(c: &Column) -> Vec<String> {
+    match c.cast(&DataType::String) {
+        Ok(c) => c
+            .str()
+            .map(|ca| {
+                ca.iter()
+                    .map(|v| v.unwrap_or_default().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// A column's values as flags (missing: false).
+pub(crate) fn flags_of(c: &Column) -> Vec<bool> {
+    c.bool()
+        .ok()
+        .map(|ca| ca.iter().map(|v| v.unwrap_or(false)).collect())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ pub mod document;
 pub mod live;
 pub mod sensitivity;
 pub mod staging;
+pub mod sweep;
 pub mod typeset;
 pub mod workbook;
 

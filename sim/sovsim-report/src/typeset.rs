@@ -26,6 +26,9 @@ pub const DEFAULT_TEMPLATE: &str = include_str!("../../../reports/templates/repo
 /// The comparison template shipped with sovsim (`reports/templates/compare.typ`).
 pub const COMPARE_TEMPLATE: &str = include_str!("../../../reports/templates/compare.typ");
 
+/// The shipped sweep template.
+pub const SWEEP_TEMPLATE: &str = include_str!("../../../reports/templates/sweep.typ");
+
 /// A template: its text and the directory its other files are read from.
 #[derive(Clone, Debug)]
 pub struct Template {
@@ -53,6 +56,15 @@ impl Template {
             text: COMPARE_TEMPLATE.to_owned(),
             dir: None,
             name: "reports/templates/compare.typ (built in)".to_owned(),
+        }
+    }
+
+    /// The shipped sweep template.
+    pub fn sweep() -> Self {
+        Self {
+            text: SWEEP_TEMPLATE.to_owned(),
+            dir: None,
+            name: "reports/templates/sweep.typ (built in)".to_owned(),
         }
     }
 

@@ -328,6 +328,16 @@ pub(crate) enum Command {
         #[arg(long)]
         template: Option<PathBuf>,
     },
+    /// Internal: renders a sweep's charts and PDF in a child process under limits, as
+    /// `__render-report`.
+    #[command(name = "__render-sweep", hide = true)]
+    RenderSweep {
+        /// The sweep's folder of results.
+        dir: PathBuf,
+        /// Sweep template; default: the shipped one.
+        #[arg(long)]
+        template: Option<PathBuf>,
+    },
     /// Internal: renders a comparison in a child process under limits, as `__render-report`.
     #[command(name = "__render-compare", hide = true)]
     RenderCompare {
@@ -530,7 +540,8 @@ pub(crate) enum SweepCommand {
         mount: String,
     },
     /// Check that every case of the plan has a result that matches it, and write one table of
-    /// inputs and outputs (`sweep.parquet`, `sweep.csv`), a row per case in plan order.
+    /// inputs and outputs (`sweep.parquet`, `sweep.csv`), a row per case in plan order, with
+    /// `sweep.json` (each output over the cases, each target's share), charts and `sweep.pdf`.
     #[command(
         after_help = "Example:\n  sovsim sweep merge sweeps/quickstart-grid-rent.toml --allow-path scenarios"
     )]
@@ -541,6 +552,9 @@ pub(crate) enum SweepCommand {
         /// The sweep's folder of results; default `reports/sweeps/<name>/`.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Sweep report template (typst); default: the shipped `reports/templates/sweep.typ`.
+        #[arg(long, value_name = "PATH")]
+        template: Option<PathBuf>,
     },
 }
 

@@ -458,6 +458,20 @@ fn run(cli: Cli, started: Instant) -> Result<ExitCode, Failure> {
             )?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::RenderSweep { dir, template } => {
+            render::limit_self();
+            let template = match template {
+                Some(p) => Template::read(&p).map_err(|e| Failure(e.to_string()))?,
+                None => Template::sweep(),
+            };
+            let written = sovsim_report::sweep::render(&dir, &template)
+                .map_err(|e| Failure(e.to_string()))?;
+            outln!(
+                "{}",
+                serde_json::json!({ "pages": written.pages.len(), "charts": written.charts })
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::RenderCompare {
             out,
             template,
@@ -651,22 +665,58 @@ fn sweep_command(
             )?;
             Ok(ExitCode::SUCCESS)
         }
-        SweepCommand::Merge { file, out } => {
+        SweepCommand::Merge {
+            file,
+            out,
+            template,
+        } => {
+            // Read the template here so that a bad path fails before anything is merged; the
+            // rendering child reads it again.
+            if let Some(p) = &template {
+                Template::read(p).map_err(|e| Failure(e.to_string()))?;
+            }
             let opened = sweep::open(&file, catalog, "nothing was merged")?;
             let out = opened.out(out);
             let (written, rows) = sweep::merge(&opened, catalog, &out)?;
             for path in &written {
                 eprintln!("wrote {}", path.display());
             }
+            let rendered = render::sweep_in_child(&out, template.as_deref()).map_err(Failure)?;
             outln!(
                 "Merged sweep `{}`: {rows} case(s) × {} replications, {} output column(s)",
                 opened.spec.name,
                 opened.spec.runs,
                 opened.spec.output_keys().len()
             )?;
+            for t in &opened.spec.targets {
+                let meeting = rows_meeting(&out, &t.name);
+                outln!("  {}: {meeting} of {rows} case(s)", t.describe())?;
+            }
+            outln!(
+                "Report: {} ({} pages, {} charts in {})",
+                out.join("sweep.pdf").display(),
+                rendered.pages,
+                rendered.charts,
+                out.join("charts").display()
+            )?;
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// How many cases meet the target `name`, from `sweep.json` in `out` (what the report says).
+fn rows_meeting(out: &Path, name: &str) -> u64 {
+    files::read_text(&out.join("sweep.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|v| {
+            v["targets"]
+                .as_array()?
+                .iter()
+                .find(|t| t["name"] == name)?["cases_meeting"]
+                .as_u64()
+        })
+        .unwrap_or(0)
 }
 
 /// What was scheduled, in words.

@@ -73,6 +73,21 @@ pub(crate) fn in_child(dir: &Path, template: Option<&Path>) -> Result<Rendered, 
     })
 }
 
+/// Renders the charts and PDF of the sweep merged in `dir` with the template at `template` (the
+/// shipped one if `None`) in a limited child process.
+pub(crate) fn sweep_in_child(dir: &Path, template: Option<&Path>) -> Result<Rendered, String> {
+    let mut args: Vec<OsString> = vec!["__render-sweep".into(), dir.into()];
+    if let Some(t) = template {
+        args.extend(["--template".into(), t.into()]);
+    }
+    let json = child(&args)?;
+    let count = |k: &str| json[k].as_u64().unwrap_or(0) as usize;
+    Ok(Rendered {
+        pages: count("pages"),
+        charts: count("charts"),
+    })
+}
+
 /// A comparison rendered in a child: its table for the terminal, charts and pages.
 pub(crate) struct Compared {
     pub table: String,

@@ -276,7 +276,8 @@ fn clear_partials(dir: &Path, cases: &[&Case]) {
 }
 
 /// Checks that every case of the plan has a matching result under `out` and writes the merged
-/// table (`sweep.parquet`, `sweep.csv`); returns the files written and the table's rows.
+/// table (`sweep.parquet`, `sweep.csv`) and `sweep.json`; returns the files written and the
+/// table's rows.
 pub(crate) fn merge(
     opened: &Opened,
     catalog: &Catalog,
@@ -289,7 +290,9 @@ pub(crate) fn merge(
     let (spec, merged) = table::merged(&opened.spec, &opened.plan, &records);
     let dir = sovsim_report::RunDir::create(out)
         .map_err(|e| Failure(format!("cannot create `{}`: {e}", out.display())))?;
-    let written = dir.write_table_as(&spec, &merged)?;
+    let mut written = dir.write_table_as(&spec, &merged)?;
+    let summary = table::summary(&opened.spec, &opened.plan, &records, catalog);
+    written.push(dir.write_json("sweep.json", &summary)?);
     Ok((written, merged.rows()))
 }
 

@@ -132,8 +132,39 @@ fn shards_merge_to_the_bytes_of_one_process_and_each_case_equals_its_run_alone()
         "{}",
         String::from_utf8_lossy(&refused.stderr)
     );
-    ok(sovsim(&["sweep", "merge", &spec, "--out", &sharded_s], &[]));
-    for file in ["sweep.parquet", "sweep.csv"] {
+    let merged = ok(sovsim(&["sweep", "merge", &spec, "--out", &sharded_s], &[]));
+    // What merge says, sweep.json and the table agree on each target.
+    let said = String::from_utf8_lossy(&merged.stdout);
+    let about: serde_json::Value =
+        serde_json::from_slice(&bytes(&sharded.join("sweep.json"))).expect("sweep.json");
+    let table = std::fs::read_to_string(sharded.join("sweep.csv")).expect("csv");
+    let header: Vec<&str> = table.lines().next().unwrap_or("").split(',').collect();
+    let targets = about["targets"].as_array().expect("targets");
+    assert_eq!(targets.len(), 2);
+    for t in targets {
+        let column = format!("meets_{}", t["name"].as_str().unwrap_or(""));
+        let at = header
+            .iter()
+            .position(|h| *h == column)
+            .unwrap_or_else(|| panic!("{column} in {header:?}"));
+        let meeting = table
+            .lines()
+            .skip(1)
+            .filter(|l| l.split(',').nth(at) == Some("true"))
+            .count();
+        assert_eq!(t["cases_meeting"].as_u64(), Some(meeting as u64), "{t}");
+        assert!(
+            said.contains(&format!("{}: {meeting} of 16 case(s)", t["test"].as_str().unwrap_or(""))),
+            "{said}"
+        );
+    }
+    assert!(sharded.join("sweep.pdf").is_file());
+    assert!(
+        sharded
+            .join("charts/sweep_dscr_min_p10_by_gpu_rent.svg")
+            .is_file()
+    );
+    for file in ["sweep.parquet", "sweep.csv", "sweep.json", "sweep.pdf"] {
         assert!(
             bytes(&one.join(file)) == bytes(&sharded.join(file)),
             "{file} differs between one process and three shards"

@@ -1040,7 +1040,7 @@ fn build_tables() -> Vec<TableSpec> {
 /// columns depend on the sweep: `levers` are the levers its cases move, `outputs` the
 /// `summary.json` keys kept, each with the kind its values have (`OptF64` or, for dates,
 /// `OptText`).
-pub fn sweep_table(levers: &[&str], outputs: &[(&str, Kind)]) -> TableSpec {
+pub fn sweep_table(levers: &[&str], outputs: &[(&str, Kind)], targets: &[String]) -> TableSpec {
     use Kind::{Text, U64};
     let mut groups = vec![
         one(
@@ -1079,6 +1079,13 @@ pub fn sweep_table(levers: &[&str], outputs: &[(&str, Kind)]) -> TableSpec {
             "{output}",
             "one column per `summary.json` key kept (`outputs`: an output with percentiles gives `_p10`, `_p50` and `_p90`), as `sovsim run` of the case alone writes it; empty where the run leaves it null",
             outputs.iter().map(|(k, kind)| ((*k).to_owned(), *kind)).collect(),
+        ));
+    }
+    if !targets.is_empty() {
+        groups.push(labelled(
+            "meets_{target}",
+            "one column per target (`[[targets]]`): whether the case's output passes its test (`at_least` or `at_most` a number or a date); a null output does not",
+            targets.iter().map(|t| (t.clone(), Kind::Bool)).collect(),
         ));
     }
     TableSpec {
@@ -2152,7 +2159,11 @@ pub fn run_markdown(charts: &[(&str, &str)]) -> String {
     );
     table_markdown(
         &mut s,
-        &sweep_table(&["{lever}"], &[("{output}", Kind::OptF64)]),
+        &sweep_table(
+            &["{lever}"],
+            &[("{output}", Kind::OptF64)],
+            &["meets_{target}".to_owned()],
+        ),
     );
     s
 }

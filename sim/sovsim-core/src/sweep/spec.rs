@@ -111,6 +111,67 @@ pub struct Output {
     pub keys: Vec<String>,
 }
 
+/// What a target's figure is compared with: a number, or a date (`YYYY-MM-DD`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Threshold {
+    /// A number in the figure's unit.
+    Number(f64),
+    /// A date.
+    Date(String),
+}
+
+impl std::fmt::Display for Threshold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Threshold::Number(x) => write!(f, "{x}"),
+            Threshold::Date(d) => f.write_str(d),
+        }
+    }
+}
+
+/// A test a case's output passes or not: what "holds up" means to this sweep (a lender's minimum
+/// DSCR, a ministry's share of sovereign demand served, a first gigawatt by a date).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Target {
+    /// Its name: the table's column `meets_<name>`.
+    pub name: String,
+    /// The `summary.json` key tested: one the sweep keeps.
+    pub output: String,
+    /// Whether the figure must be at least the threshold (else at most).
+    pub at_least: bool,
+    /// The threshold.
+    pub threshold: Threshold,
+    /// Where it is written.
+    pub span: Range<usize>,
+}
+
+impl Target {
+    /// Whether a case whose output is `value` meets the target: a missing or null figure does
+    /// not (a first gigawatt never reached is not one reached in time).
+    pub fn meets(&self, value: Option<&serde_json::Value>) -> bool {
+        let order = match (&self.threshold, value) {
+            (Threshold::Number(t), Some(v)) => v.as_f64().and_then(|x| x.partial_cmp(t)),
+            (Threshold::Date(t), Some(v)) => v.as_str().map(|d| d.cmp(t.as_str())),
+            _ => None,
+        };
+        match order {
+            Some(o) if self.at_least => o != std::cmp::Ordering::Less,
+            Some(o) => o != std::cmp::Ordering::Greater,
+            None => false,
+        }
+    }
+
+    /// The test in words: `dscr_min_p10 ≥ 1.2`.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} {} {}",
+            self.output,
+            if self.at_least { "≥" } else { "≤" },
+            self.threshold
+        )
+    }
+}
+
 /// A sweep, as its file describes it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Spec {
@@ -137,6 +198,8 @@ pub struct Spec {
     /// Named cases of the scenario, one factor (factorial, Latin hypercube); `base` is the
     /// scenario as stated.
     pub cases: Vec<Located<Option<String>>>,
+    /// What holding up means: each case meets each target or not.
+    pub targets: Vec<Target>,
 }
 
 /// Columns every sweep table has before its levers and outputs (see `schema::sweep_table`).
@@ -151,7 +214,7 @@ const COLUMNS: [&str; 7] = [
 ];
 
 /// Top-level keys of a sweep file.
-const KEYS: [&str; 11] = [
+const KEYS: [&str; 12] = [
     "name",
     "description",
     "scenarios",
@@ -163,6 +226,7 @@ const KEYS: [&str; 11] = [
     "levers",
     "overrides",
     "cases",
+    "targets",
 ];
 
 /// Reads the sweep file added to `sources` at `base` (see [`SourceMap::add`]): the spec, or every
@@ -256,6 +320,10 @@ pub fn parse(sources: &SourceMap, base: usize) -> (Option<Spec>, Vec<Diagnostic>
                 .collect()
         })
         .unwrap_or_default();
+    let targets = top
+        .get("targets")
+        .map(|v| r.targets(v, &outputs))
+        .unwrap_or_default();
     if let Some(Design::List(_)) = &design {
         for key in ["levers", "overrides", "cases"] {
             if let Some((k, _)) = top.get_key_value(key) {
@@ -291,6 +359,7 @@ pub fn parse(sources: &SourceMap, base: usize) -> (Option<Spec>, Vec<Diagnostic>
                 levers,
                 overrides,
                 cases,
+                targets,
             })
         }
         _ => None,
@@ -624,6 +693,147 @@ impl Reader {
             }
         }
         Some(out)
+    }
+
+    fn targets(&mut self, node: &Node<'_>, outputs: &[Output]) -> Vec<Target> {
+        let Some(items) = node.get_ref().as_array() else {
+            self.wrong(node, "targets", "an array of tables: `[[targets]]`");
+            return Vec::new();
+        };
+        let kept: Vec<&str> = outputs
+            .iter()
+            .flat_map(|o| o.keys.iter().map(String::as_str))
+            .collect();
+        let mut out: Vec<Target> = Vec::new();
+        let mut names: Vec<String> = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let at = format!("targets[{i}]");
+            let Some(table) = item.get_ref().as_table() else {
+                self.wrong(
+                    item,
+                    &at,
+                    "a table with `name`, `output` and `at_least` or `at_most`",
+                );
+                continue;
+            };
+            self.known_keys(
+                table,
+                &format!("{at}."),
+                &["name", "output", "at_least", "at_most"],
+            );
+            let whole = self.span(&item.span());
+            let name = self.required(table, "name", whole.clone(), |r, v| {
+                r.name(v, &format!("{at}.name"))
+            });
+            if let Some(n) = &name
+                && names.contains(n)
+            {
+                self.diagnostics.push(
+                    Diagnostic::error("duplicate", format!("two targets are named `{n}`"))
+                        .at(table.get("name").map(|v| self.span(&v.span())))
+                        .field(format!("{at}.name"))
+                        .hint("each target names a column of the table: give it another name"),
+                );
+            }
+            names.extend(name.clone());
+            let output = self.required(table, "output", whole.clone(), |r, v| {
+                let key = r.string(v, &format!("{at}.output"))?;
+                if kept.contains(&key.as_str()) {
+                    return Some(key);
+                }
+                let mut d = Diagnostic::error(
+                    "unknown-output",
+                    format!("`{key}` is not an output this sweep keeps"),
+                )
+                .at(Some(r.span(&v.span())))
+                .field(format!("{at}.output"))
+                .expected(format!(
+                    "one of {}",
+                    kept.iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+                if let Some(close) = did_you_mean(&key, kept.iter().copied()) {
+                    d = d.hint(format!("did you mean `{close}`?"));
+                }
+                r.diagnostics.push(d);
+                None
+            });
+            let bound = match (table.get("at_least"), table.get("at_most")) {
+                (Some(v), None) => Some((true, v)),
+                (None, Some(v)) => Some((false, v)),
+                (both, _) => {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            "bad-target",
+                            if both.is_some() {
+                                "a target is `at_least` or `at_most`, not both"
+                            } else {
+                                "a target needs `at_least` or `at_most`"
+                            },
+                        )
+                        .at(Some(whole.clone()))
+                        .field(at.clone())
+                        .expected("`at_least = VALUE` or `at_most = VALUE`: a number, or a date for a date figure"),
+                    );
+                    None
+                }
+            };
+            let threshold = bound.and_then(|(_, v)| {
+                let field = format!(
+                    "{at}.{}",
+                    if bound.is_some_and(|b| b.0) {
+                        "at_least"
+                    } else {
+                        "at_most"
+                    }
+                );
+                let threshold = match v.get_ref().as_datetime() {
+                    Some(d) if d.date.is_some() && d.time.is_none() => {
+                        Some(Threshold::Date(d.to_string()))
+                    }
+                    _ => self.number(v, &field).map(Threshold::Number),
+                }?;
+                let is_date = output
+                    .as_deref()
+                    .and_then(schema::summary_key)
+                    .is_some_and(|k| k.unit == "date");
+                if output.is_some() && is_date != matches!(threshold, Threshold::Date(_)) {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            "bad-target",
+                            format!(
+                                "`{}` is {}, the threshold is not",
+                                output.as_deref().unwrap_or(""),
+                                if is_date { "a date" } else { "a number" }
+                            ),
+                        )
+                        .at(Some(self.span(&v.span())))
+                        .field(field)
+                        .expected(if is_date {
+                            "a date: `at_most = 2031-01-01`"
+                        } else {
+                            "a number in the figure's unit (a fraction for shares and IRRs)"
+                        }),
+                    );
+                    return None;
+                }
+                Some(threshold)
+            });
+            if let (Some(name), Some(output), Some((at_least, _)), Some(threshold)) =
+                (name, output, bound, threshold)
+            {
+                out.push(Target {
+                    name,
+                    output,
+                    at_least,
+                    threshold,
+                    span: whole,
+                });
+            }
+        }
+        out
     }
 
     fn design(&mut self, node: &Node<'_>) -> Option<Design> {
@@ -1009,6 +1219,34 @@ mod tests {
                 ("unknown-value", "6:9".to_owned()),
                 ("unused-field", "11:1".to_owned())
             ]
+        );
+    }
+
+    #[test]
+    fn a_target_tests_a_kept_output_against_a_number_or_a_date() {
+        let (spec, problems) = read(&format!(
+            "{HEAD}design = {{ kind = \"factorial\" }}\n[[targets]]\nname = \"lender\"\noutput = \"npv_eur_p10\"\nat_least = 0\n[[targets]]\nname = \"gw\"\noutput = \"date_first_gw_p50\"\nat_most = 2031-12-31\n"
+        ));
+        assert!(problems.is_empty(), "{problems:?}");
+        let targets = spec.map(|s| s.targets).unwrap_or_default();
+        assert_eq!(targets.len(), 2);
+        let (lender, gw) = (&targets[0], &targets[1]);
+        assert_eq!(lender.describe(), "npv_eur_p10 ≥ 0");
+        assert!(lender.meets(Some(&serde_json::json!(0.0))));
+        assert!(!lender.meets(Some(&serde_json::json!(-1.0))));
+        assert!(!lender.meets(Some(&serde_json::Value::Null)), "null never meets");
+        assert!(gw.meets(Some(&serde_json::json!("2031-12-31"))));
+        assert!(!gw.meets(Some(&serde_json::json!("2032-01-01"))));
+        assert!(!gw.meets(None));
+        let (spec, problems) = read(&format!(
+            "{HEAD}design = {{ kind = \"factorial\" }}\n[[targets]]\nname = \"a\"\noutput = \"npv_eur_p10\"\nat_most = 2031-01-01\n[[targets]]\nname = \"a\"\noutput = \"npv_eur_p51\"\nat_least = 1\nat_most = 2\n"
+        ));
+        assert!(spec.is_none());
+        let codes: Vec<&str> = problems.iter().map(|p| p.0).collect();
+        assert_eq!(
+            codes,
+            vec!["bad-target", "bad-target", "duplicate", "unknown-output"],
+            "{problems:?}"
         );
     }
 

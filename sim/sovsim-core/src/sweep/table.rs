@@ -2,7 +2,7 @@
 //! those missing; then one table of inputs and outputs, a row per case in plan order, whatever
 //! shard ran it and when.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::case::Record;
 use super::plan::Case;
@@ -155,7 +155,119 @@ pub fn merged(spec: &Spec, plan: &[Case], records: &[Record]) -> (TableSpec, Tab
             },
         );
     }
+    let mut target_columns = Vec::new();
+    for t in &spec.targets {
+        let column = format!("meets_{}", t.name);
+        table = table.column(
+            &column,
+            Values::Bool(
+                records
+                    .iter()
+                    .map(|r| t.meets(r.outputs.get(&t.output)))
+                    .collect(),
+            ),
+        );
+        target_columns.push(column);
+    }
     let lever_names: Vec<&str> = levers.iter().map(|i| i.name()).collect();
     let columns: Vec<(&str, Kind)> = keys.iter().copied().zip(kinds).collect();
-    (schema::sweep_table(&lever_names, &columns), table)
+    (
+        schema::sweep_table(&lever_names, &columns, &target_columns),
+        table,
+    )
+}
+
+/// `sweep.json`: what the sweep was (design, levers and their levels, seeds) and what its cases
+/// found — each output's least, median and greatest value over cases, and each target's share of
+/// cases meeting it — for the report and for people.
+pub fn summary(spec: &Spec, plan: &[Case], records: &[Record], catalog: &Catalog) -> Value {
+    let levers: Vec<Value> = spec
+        .lever_inputs()
+        .into_iter()
+        .map(|input| {
+            let mut levels: Vec<f64> = plan.iter().map(|c| c.change(input)).collect();
+            levels.sort_by(f64::total_cmp);
+            levels.dedup();
+            json!({
+                "lever": input.name(),
+                "meaning": input.meaning(),
+                "unit": input.unit(),
+                "low": levels.first(),
+                "high": levels.last(),
+                "levels": if levels.len() <= 12 { json!(levels) } else { Value::Null },
+            })
+        })
+        .collect();
+    let outputs: Vec<Value> = spec
+        .output_keys()
+        .into_iter()
+        .map(|key| {
+            let values: Vec<&Value> = records
+                .iter()
+                .filter_map(|r| r.outputs.get(key))
+                .filter(|v| !v.is_null())
+                .collect();
+            let (min, median, max) = if values.iter().all(|v| v.is_string()) {
+                let mut d: Vec<&str> = values.iter().filter_map(|v| v.as_str()).collect();
+                d.sort_unstable();
+                (
+                    d.first().map(|x| json!(x)),
+                    nearest_rank(&d).map(|x| json!(x)),
+                    d.last().map(|x| json!(x)),
+                )
+            } else {
+                let mut n: Vec<f64> = values.iter().filter_map(|v| v.as_f64()).collect();
+                n.sort_by(f64::total_cmp);
+                (
+                    n.first().map(|x| json!(x)),
+                    nearest_rank(&n).map(|x| json!(x)),
+                    n.last().map(|x| json!(x)),
+                )
+            };
+            json!({
+                "key": key,
+                "min": min,
+                "median": median,
+                "max": max,
+                "null_cases": records.len() - values.len(),
+            })
+        })
+        .collect();
+    let targets: Vec<Value> = spec
+        .targets
+        .iter()
+        .map(|t| {
+            let meeting = records
+                .iter()
+                .filter(|r| t.meets(r.outputs.get(&t.output)))
+                .count();
+            json!({
+                "name": t.name,
+                "output": t.output,
+                "test": t.describe(),
+                "cases_meeting": meeting,
+                "share": if records.is_empty() { 0.0 } else { meeting as f64 / records.len() as f64 },
+            })
+        })
+        .collect();
+    json!({
+        "sweep": spec.name,
+        "description": spec.description,
+        "scenarios": spec.scenarios.iter().map(|s| s.value.clone()).collect::<Vec<_>>(),
+        "design": spec.design.name(),
+        "cases": records.len(),
+        "runs": spec.runs,
+        "seed": spec.seed,
+        "seeds": spec.seeds.name(),
+        "levers": levers,
+        "outputs": outputs,
+        "targets": targets,
+        "sovsim_version": crate::VERSION,
+        "catalog_version": catalog.version,
+    })
+}
+
+/// The median by nearest rank of sorted values.
+fn nearest_rank<T: Copy>(sorted: &[T]) -> Option<T> {
+    crate::engine::replicate::nearest_rank(sorted, 0.5)
 }
