@@ -158,6 +158,15 @@ impl SweepData {
             .map_or_else(|_| Vec::new(), flags_of)
     }
 
+    /// The range `sweep.json` states for a lever.
+    fn range(&self, lever: &str) -> Option<(f64, f64)> {
+        let l = self.summary["levers"]
+            .as_array()?
+            .iter()
+            .find(|l| l["lever"] == lever)?;
+        Some((l["low"].as_f64()?, l["high"].as_f64()?))
+    }
+
     /// Each case's group: its scenario, overrides and case, where any of them varies.
     fn groups(&self) -> Vec<String> {
         self.grouped_by(&[])
@@ -288,7 +297,7 @@ fn axis(key: &str) -> String {
 
 /// Each case's level of a lever, as a category: its value where the sweep has few levels, else
 /// which of [`BINS`] equal ranges it falls in; and the categories' labels.
-fn levels(values: &[f64]) -> (Vec<usize>, Vec<String>) {
+fn levels(values: &[f64], range: Option<(f64, f64)>) -> (Vec<usize>, Vec<String>) {
     let mut distinct: Vec<f64> = values.to_vec();
     distinct.sort_by(f64::total_cmp);
     distinct.dedup();
@@ -302,7 +311,7 @@ fn levels(values: &[f64]) -> (Vec<usize>, Vec<String>) {
             distinct.iter().map(|d| format::significant(*d)).collect(),
         );
     }
-    let (lo, hi) = (distinct[0], distinct[distinct.len() - 1]);
+    let (lo, hi) = range.unwrap_or((distinct[0], distinct[distinct.len() - 1]));
     let width = (hi - lo) / BINS as f64;
     let index = values
         .iter()
@@ -380,7 +389,7 @@ fn charts(d: &SweepData) -> Vec<Chart> {
             .map(|t| d.flags(&format!("meets_{}", t.name)))
             .collect();
         for lever in &d.levers {
-            let (index, labels) = levels(&d.numbers(lever));
+            let (index, labels) = levels(&d.numbers(lever), d.range(lever));
             let series = d
                 .targets
                 .iter()
@@ -568,11 +577,11 @@ mod tests {
 
     #[test]
     fn few_levels_stay_levels_and_sampled_ones_fall_in_equal_ranges() {
-        let (index, labels) = levels(&[0.0, 18.0, 36.0, 0.0]);
+        let (index, labels) = levels(&[0.0, 18.0, 36.0, 0.0], None);
         assert_eq!(index, vec![0, 1, 2, 0]);
         assert_eq!(labels.len(), 3);
         let sampled: Vec<f64> = (0..100).map(|i| f64::from(i) / 99.0).collect();
-        let (index, labels) = levels(&sampled);
+        let (index, labels) = levels(&sampled, Some((0.0, 1.0)));
         assert_eq!(labels.len(), BINS);
         assert_eq!(index[0], 0);
         assert_eq!(index[99], BINS - 1);

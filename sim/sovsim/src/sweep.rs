@@ -6,9 +6,9 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use rayon::prelude::*;
 use sovsim_core::catalog::Catalog;
 use sovsim_core::diagnostic::SourceMap;
 use sovsim_core::scenario::{self, Loaded};
@@ -213,33 +213,42 @@ pub(crate) fn run(
         .collect();
     let bar = Bar::default();
     bar.start(todo.len() as u64, "cases");
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Failure(format!("cannot start the worker threads: {e}")))?;
+    // Plain threads taking the next case in turn, each case on one thread of its own pool. Not a
+    // rayon pool: a case's replications run on a pool of their own, and a rayon worker waiting on
+    // another pool steals more cases onto its stack until it overflows.
+    let workers = match threads {
+        0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+        n => n,
+    }
+    .min(todo.len().max(1));
+    let next = AtomicUsize::new(0);
     let failed: Mutex<Vec<String>> = Mutex::new(Vec::new());
-    pool.install(|| {
-        todo.par_iter().for_each(|case| {
-            let base = Base {
-                file: &opened.spec.scenarios[case.scenario].value,
-                loaded: &opened.bases[case.scenario],
-            };
-            let result = run_case(&opened.spec, case, &base, catalog, 1)
-                .map_err(|e| e.to_string())
-                .and_then(|record| {
-                    let mut bytes =
-                        serde_json::to_vec_pretty(&record).map_err(|e| e.to_string())?;
-                    bytes.push(b'\n');
-                    sovsim_report::write_atomic(&record_path(out, &case.id), &bytes)
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                while let Some(case) = todo.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let base = Base {
+                        file: &opened.spec.scenarios[case.scenario].value,
+                        loaded: &opened.bases[case.scenario],
+                    };
+                    let result = run_case(&opened.spec, case, &base, catalog, 1)
                         .map_err(|e| e.to_string())
-                });
-            if let Err(why) = result
-                && let Ok(mut f) = failed.lock()
-            {
-                f.push(format!("case {} ({}): {why}", case.index, case.id));
-            }
-            bar.advance(1);
-        });
+                        .and_then(|record| {
+                            let mut bytes =
+                                serde_json::to_vec_pretty(&record).map_err(|e| e.to_string())?;
+                            bytes.push(b'\n');
+                            sovsim_report::write_atomic(&record_path(out, &case.id), &bytes)
+                                .map_err(|e| e.to_string())
+                        });
+                    if let Err(why) = result
+                        && let Ok(mut f) = failed.lock()
+                    {
+                        f.push(format!("case {} ({}): {why}", case.index, case.id));
+                    }
+                    bar.advance(1);
+                }
+            });
+        }
     });
     bar.finish();
     let failed = failed.into_inner().unwrap_or_default();

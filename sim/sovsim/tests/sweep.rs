@@ -154,7 +154,10 @@ fn shards_merge_to_the_bytes_of_one_process_and_each_case_equals_its_run_alone()
             .count();
         assert_eq!(t["cases_meeting"].as_u64(), Some(meeting as u64), "{t}");
         assert!(
-            said.contains(&format!("{}: {meeting} of 16 case(s)", t["test"].as_str().unwrap_or(""))),
+            said.contains(&format!(
+                "{}: {meeting} of 16 case(s)",
+                t["test"].as_str().unwrap_or("")
+            )),
             "{said}"
         );
     }

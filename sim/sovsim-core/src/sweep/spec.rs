@@ -1234,7 +1234,10 @@ mod tests {
         assert_eq!(lender.describe(), "npv_eur_p10 ≥ 0");
         assert!(lender.meets(Some(&serde_json::json!(0.0))));
         assert!(!lender.meets(Some(&serde_json::json!(-1.0))));
-        assert!(!lender.meets(Some(&serde_json::Value::Null)), "null never meets");
+        assert!(
+            !lender.meets(Some(&serde_json::Value::Null)),
+            "null never meets"
+        );
         assert!(gw.meets(Some(&serde_json::json!("2031-12-31"))));
         assert!(!gw.meets(Some(&serde_json::json!("2032-01-01"))));
         assert!(!gw.meets(None));

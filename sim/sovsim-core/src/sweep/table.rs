@@ -188,13 +188,23 @@ pub fn summary(spec: &Spec, plan: &[Case], records: &[Record], catalog: &Catalog
             let mut levels: Vec<f64> = plan.iter().map(|c| c.change(input)).collect();
             levels.sort_by(f64::total_cmp);
             levels.dedup();
+            // A sampled lever's range is the one the sweep states, not its draws' extremes.
+            let stated = match spec.design {
+                super::spec::Design::LatinHypercube { .. } => spec
+                    .levers
+                    .iter()
+                    .find(|l| l.input == input)
+                    .map(|l| (l.values[0], l.values[1])),
+                _ => None,
+            };
+            let (low, high) = stated.map_or((levels.first().copied(), levels.last().copied()), |(l, h)| (Some(l), Some(h)));
             json!({
                 "lever": input.name(),
                 "meaning": input.meaning(),
                 "unit": input.unit(),
-                "low": levels.first(),
-                "high": levels.last(),
-                "levels": if levels.len() <= 12 { json!(levels) } else { Value::Null },
+                "low": low,
+                "high": high,
+                "levels": if stated.is_none() && levels.len() <= 12 { json!(levels) } else { Value::Null },
             })
         })
         .collect();
