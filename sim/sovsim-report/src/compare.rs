@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::charts::{Chart, FanSeries, Kind, Series};
 use crate::data::RunData;
-use crate::typeset::{self, Template};
+use crate::typeset::Template;
 use crate::{ReportError, RunDir, Table, Values, format};
 
 /// How a figure is shown.
@@ -580,15 +580,12 @@ pub fn render(
     }
     let dir = RunDir::create(out)?;
     let mut files = dir.write_table("comparison", &comparison.table())?;
-    let mut world = std::collections::BTreeMap::new();
-    let mut chart_paths = serde_json::Map::new();
-    for chart in charts {
-        let (svg, written) = crate::write_chart(&dir, &chart)?;
-        files.extend(written);
-        let path = format!("/charts/{}.svg", chart.name);
-        chart_paths.insert(chart.name.clone(), path.clone().into());
-        world.insert(path, typst::foundations::Bytes::new(svg.into_bytes()));
-    }
+    let crate::Drawn {
+        files: drawn,
+        world,
+        paths: chart_paths,
+    } = crate::draw(&dir, &charts)?;
+    files.extend(drawn);
     let buildouts: Vec<Value> = runs
         .iter()
         .map(|(label, r)| {
@@ -625,21 +622,19 @@ pub fn render(
         "figures": comparison.spread(),
         "charts": chart_paths,
     });
-    let bytes = serde_json::to_vec(&data).map_err(|e| ReportError::new(e.to_string()))?;
-    world.insert(
-        "/data.json".to_owned(),
-        typst::foundations::Bytes::new(bytes),
-    );
-    let laid_out = typeset::layout(template, world)?;
-    let pdf = typeset::pdf(
-        &laid_out,
+    let (pdf, pages) = crate::typeset_into(
+        &dir,
+        "compare.pdf",
+        template,
+        world,
+        &data,
         &format!("sovsim comparison: {}", comparison.labels.join(" vs ")),
     )?;
-    files.push(dir.write_bytes("compare.pdf", &pdf)?);
+    files.push(pdf);
     Ok(Written {
         comparison,
         files,
-        pages: typeset::text(&laid_out),
+        pages,
     })
 }
 

@@ -303,16 +303,11 @@ pub fn render(dir: &Path, template: &typeset::Template) -> Result<Rendered, Repo
     let run = data::RunData::load(dir)?;
     let doc = document::build(&run);
     let out = RunDir::create(dir)?;
-    let mut files = Vec::new();
-    let mut world_files = std::collections::BTreeMap::new();
-    for chart in &doc.charts {
-        let (svg, written) = write_chart(&out, chart)?;
-        files.extend(written);
-        world_files.insert(
-            format!("/charts/{}.svg", chart.name),
-            typst::foundations::Bytes::new(svg.into_bytes()),
-        );
-    }
+    let Drawn {
+        mut files,
+        world: mut world_files,
+        ..
+    } = draw(&out, &doc.charts)?;
     let data = serde_json::to_vec(&doc.data).map_err(|e| ReportError::new(e.to_string()))?;
     world_files.insert(
         "/data.json".to_owned(),
@@ -361,6 +356,55 @@ pub fn write_chart(
     })?;
     fs::rename(&partial, &png).map_err(|e| staging::named(e, &png))?;
     Ok((svg, vec![svg_file, png]))
+}
+
+/// A document's charts, written and laid in the typst world.
+pub(crate) struct Drawn {
+    /// The SVG and PNG files written.
+    pub files: Vec<PathBuf>,
+    /// Each chart's SVG at `/charts/<name>.svg`, for the template.
+    pub world: std::collections::BTreeMap<String, typst::foundations::Bytes>,
+    /// Each chart's path in the world, by name (what a template's `/data.json` lists).
+    pub paths: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Writes every chart under `dir/charts` (see [`write_chart`]) and lays it in the typst world.
+pub(crate) fn draw(dir: &RunDir, charts: &[charts::Chart]) -> Result<Drawn, ReportError> {
+    let mut drawn = Drawn {
+        files: Vec::new(),
+        world: std::collections::BTreeMap::new(),
+        paths: serde_json::Map::new(),
+    };
+    for chart in charts {
+        let (svg, written) = write_chart(dir, chart)?;
+        drawn.files.extend(written);
+        let path = format!("/charts/{}.svg", chart.name);
+        drawn.paths.insert(chart.name.clone(), path.clone().into());
+        drawn
+            .world
+            .insert(path, typst::foundations::Bytes::new(svg.into_bytes()));
+    }
+    Ok(drawn)
+}
+
+/// Lays `data` in `world` as `/data.json`, typesets `template` into a PDF titled `title`, and
+/// writes it as `name` in `dir`: the file and the text of each page.
+pub(crate) fn typeset_into(
+    dir: &RunDir,
+    name: &str,
+    template: &typeset::Template,
+    mut world: std::collections::BTreeMap<String, typst::foundations::Bytes>,
+    data: &serde_json::Value,
+    title: &str,
+) -> Result<(PathBuf, Vec<String>), ReportError> {
+    let bytes = serde_json::to_vec(data).map_err(|e| ReportError::new(e.to_string()))?;
+    world.insert(
+        "/data.json".to_owned(),
+        typst::foundations::Bytes::new(bytes),
+    );
+    let laid_out = typeset::layout(template, world)?;
+    let pdf = typeset::pdf(&laid_out, title)?;
+    Ok((dir.write_bytes(name, &pdf)?, typeset::text(&laid_out)))
 }
 
 /// A report that could not be made, in words for the user.

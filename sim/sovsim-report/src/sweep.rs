@@ -2,7 +2,6 @@
 //! each lever, its target drawn across; the share of cases meeting each target by lever level) and
 //! `sweep.pdf`, typeset from `reports/templates/sweep.typ`.
 
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -449,16 +448,11 @@ pub fn render(dir: &Path, template: &Template) -> Result<Written, ReportError> {
     let d = SweepData::load(dir)?;
     let charts = charts(&d);
     let out = RunDir::create(dir)?;
-    let mut files = Vec::new();
-    let mut world = BTreeMap::new();
-    let mut chart_paths = serde_json::Map::new();
-    for chart in &charts {
-        let (svg, written) = crate::write_chart(&out, chart)?;
-        files.extend(written);
-        let path = format!("/charts/{}.svg", chart.name);
-        chart_paths.insert(chart.name.clone(), path.clone().into());
-        world.insert(path, typst::foundations::Bytes::new(svg.into_bytes()));
-    }
+    let crate::Drawn {
+        mut files,
+        world,
+        paths: chart_paths,
+    } = crate::draw(&out, &charts)?;
     let s = &d.summary;
     let outputs: Vec<Value> = s["outputs"]
         .as_array()
@@ -553,20 +547,18 @@ pub fn render(dir: &Path, template: &Template) -> Result<Written, ReportError> {
         "unlisted": d.frame.height().saturating_sub(listed),
         "charts": chart_paths,
     });
-    let bytes = serde_json::to_vec(&data).map_err(|e| ReportError::new(e.to_string()))?;
-    world.insert(
-        "/data.json".to_owned(),
-        typst::foundations::Bytes::new(bytes),
-    );
-    let laid_out = typeset::layout(template, world)?;
-    let pdf = typeset::pdf(
-        &laid_out,
+    let (pdf, pages) = crate::typeset_into(
+        &out,
+        "sweep.pdf",
+        template,
+        world,
+        &data,
         &format!("sovsim sweep: {}", s["sweep"].as_str().unwrap_or("")),
     )?;
-    files.push(out.write_bytes("sweep.pdf", &pdf)?);
+    files.push(pdf);
     Ok(Written {
         files,
-        pages: typeset::text(&laid_out),
+        pages,
         charts: charts.len(),
     })
 }

@@ -545,25 +545,15 @@ fn sweep_command(
             // scripts are submitted (`submit.sh`, or one task again with `sbatch --array=I`).
             std::fs::create_dir_all(&job.logs)
                 .map_err(|e| Failure(format!("cannot create `{}`: {e}", job.logs)))?;
-            let (array, merge) = (dir.join("sweep.sbatch"), dir.join("merge.sbatch"));
-            let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-            let submit = job.slurm_submit(
-                &absolute(&array).display().to_string(),
-                &absolute(&merge).display().to_string(),
-            );
-            let written = sweep::write_scripts(
+            hand_over(
+                &job,
                 &dir,
-                &[
-                    ("sweep.sbatch", job.slurm_array(), false),
-                    ("merge.sbatch", job.slurm_merge(), false),
-                    ("submit.sh", submit, true),
+                [
+                    ("sweep.sbatch", job.slurm_array()),
+                    ("merge.sbatch", job.slurm_merge()),
                 ],
-            )?;
-            for path in &written {
-                eprintln!("wrote {}", path.display());
-            }
-            outln!("{}", scheduled_text(&job, &dir.join("submit.sh")))?;
-            Ok(ExitCode::SUCCESS)
+                |a, m| job.slurm_submit(a, m),
+            )
         }
         SweepCommand::Kubernetes {
             file,
@@ -576,30 +566,18 @@ fn sweep_command(
             let out = opened.out(tasks.out.clone());
             let job = sweep::schedule(&opened, catalog, globals, &out, &tasks, started)?;
             let dir = out.join("kubernetes");
-            let (indexed, merge) = (dir.join("sweep-job.yaml"), dir.join("merge-job.yaml"));
-            let submit =
-                job.kubernetes_submit(&indexed.display().to_string(), &merge.display().to_string());
-            let written = sweep::write_scripts(
+            hand_over(
+                &job,
                 &dir,
-                &[
-                    (
-                        "sweep-job.yaml",
-                        job.kubernetes(&image, &claim, &mount),
-                        false,
-                    ),
+                [
+                    ("sweep-job.yaml", job.kubernetes(&image, &claim, &mount)),
                     (
                         "merge-job.yaml",
                         job.kubernetes_merge(&image, &claim, &mount),
-                        false,
                     ),
-                    ("submit.sh", submit, true),
                 ],
-            )?;
-            for path in &written {
-                eprintln!("wrote {}", path.display());
-            }
-            outln!("{}", scheduled_text(&job, &dir.join("submit.sh")))?;
-            Ok(ExitCode::SUCCESS)
+                |j, m| job.kubernetes_submit(j, m),
+            )
         }
         SweepCommand::Plan { file, format } => {
             let opened = sweep::open(&file, catalog, "no plan")?;
@@ -717,6 +695,34 @@ fn rows_meeting(out: &Path, name: &str) -> u64 {
                 .as_u64()
         })
         .unwrap_or(0)
+}
+
+/// Writes a scheduler's two files (the tasks', the merge's) into `dir` with the `submit.sh`
+/// that `submit` makes from their absolute paths, and says what was scheduled.
+fn hand_over(
+    job: &sovsim_core::sweep::scheduler::Job,
+    dir: &Path,
+    [(tasks, tasks_text), (merge, merge_text)]: [(&str, String); 2],
+    submit: impl Fn(&str, &str) -> String,
+) -> Result<ExitCode, Failure> {
+    let absolute = |name: &str| {
+        let p = dir.join(name);
+        std::path::absolute(&p).unwrap_or(p).display().to_string()
+    };
+    let submit = submit(&absolute(tasks), &absolute(merge));
+    let written = sweep::write_scripts(
+        dir,
+        &[
+            (tasks, tasks_text, false),
+            (merge, merge_text, false),
+            ("submit.sh", submit, true),
+        ],
+    )?;
+    for path in &written {
+        eprintln!("wrote {}", path.display());
+    }
+    outln!("{}", scheduled_text(job, &dir.join("submit.sh")))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// What was scheduled, in words.

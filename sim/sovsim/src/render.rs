@@ -61,22 +61,18 @@ pub(crate) fn limit_self() {
 /// Renders the report of `dir` with the template at `template` (the shipped one if `None`) in a
 /// limited child process.
 pub(crate) fn in_child(dir: &Path, template: Option<&Path>) -> Result<Rendered, String> {
-    let mut args: Vec<OsString> = vec!["__render-report".into(), dir.into()];
-    if let Some(t) = template {
-        args.extend(["--template".into(), t.into()]);
-    }
-    let json = child(&args)?;
-    let count = |k: &str| json[k].as_u64().unwrap_or(0) as usize;
-    Ok(Rendered {
-        pages: count("pages"),
-        charts: count("charts"),
-    })
+    rendered_by("__render-report", dir, template)
 }
 
 /// Renders the charts and PDF of the sweep merged in `dir` with the template at `template` (the
 /// shipped one if `None`) in a limited child process.
 pub(crate) fn sweep_in_child(dir: &Path, template: Option<&Path>) -> Result<Rendered, String> {
-    let mut args: Vec<OsString> = vec!["__render-sweep".into(), dir.into()];
+    rendered_by("__render-sweep", dir, template)
+}
+
+/// Runs `sovsim COMMAND DIR [--template T]` as a limited child: pages and charts it rendered.
+fn rendered_by(command: &str, dir: &Path, template: Option<&Path>) -> Result<Rendered, String> {
+    let mut args: Vec<OsString> = vec![command.into(), dir.into()];
     if let Some(t) = template {
         args.extend(["--template".into(), t.into()]);
     }

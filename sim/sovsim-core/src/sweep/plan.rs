@@ -290,6 +290,10 @@ mod tests {
         spec.unwrap_or_else(|| panic!("no spec"))
     }
 
+    /// The head of a sweep file the Latin-hypercube tests share.
+    const HEAD: &str =
+        "name = \"lhs\"\nscenarios = [\"a.toml\"]\nruns = 10\nseed = 1\noutputs = [\"npv_eur\"]\n";
+
     const FACTORIAL: &str = r#"
 name = "t"
 scenarios = ["a.toml", "b.toml"]
@@ -350,14 +354,8 @@ grid_delay_months = [0, 12]
 
     #[test]
     fn a_latin_hypercube_samples_each_stratum_of_each_lever_once() {
-        let s = spec(
-            r#"
-name = "lhs"
-scenarios = ["a.toml"]
-runs = 10
-seed = 1
-outputs = ["npv_eur"]
-overrides = [[], ["x"], ["y"]]
+        let s = spec(&format!(
+            r#"{HEAD}overrides = [[], ["x"], ["y"]]
 [design]
 kind = "latin-hypercube"
 samples = 30
@@ -365,8 +363,8 @@ seed = 5
 [levers]
 gpu_rent = [-0.3, 0.3]
 grid_delay_months = [0, 24]
-"#,
-        );
+"#
+        ));
         let cases = plan(&s, &["h".into()]);
         assert_eq!(cases.len(), 30);
         for (input, low, high) in [(Input::GpuRent, -0.3, 0.3), (Input::GridDelay, 0.0, 24.0)] {
@@ -382,40 +380,28 @@ grid_delay_months = [0, 24]
         }
         let again = plan(&s, &["h".into()]);
         assert_eq!(cases, again, "the design is a function of its seed");
-        let other = spec(
-            r#"
-name = "lhs"
-scenarios = ["a.toml"]
-runs = 10
-seed = 1
-outputs = ["npv_eur"]
-[design]
+        let other = spec(&format!(
+            r#"{HEAD}[design]
 kind = "latin-hypercube"
 samples = 30
 seed = 6
 [levers]
 gpu_rent = [-0.3, 0.3]
-"#,
-        );
+"#
+        ));
         assert_ne!(plan(&other, &["h".into()])[0].changes, cases[0].changes);
     }
 
     #[test]
     fn repeated_inputs_are_independent_copies() {
-        let s = spec(
-            r#"
-name = "copies"
-scenarios = ["a.toml"]
-runs = 10
-seed = 1
-outputs = ["npv_eur"]
-overrides = [[], ["x"]]
+        let s = spec(&format!(
+            r#"{HEAD}overrides = [[], ["x"]]
 [design]
 kind = "latin-hypercube"
 samples = 4
 seed = 5
-"#,
-        );
+"#
+        ));
         let cases = plan(&s, &["h".into()]);
         let ids: std::collections::BTreeSet<&str> = cases.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids.len(), 4);
