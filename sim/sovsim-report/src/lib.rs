@@ -11,6 +11,7 @@ pub mod charts;
 pub mod compare;
 pub mod data;
 pub mod document;
+pub mod html;
 pub mod live;
 pub mod sensitivity;
 pub mod staging;
@@ -286,16 +287,19 @@ mod tests {
 /// What `render` wrote and what the PDF says.
 #[derive(Debug)]
 pub struct Rendered {
-    /// Files written, charts first, `report.pdf` last.
+    /// Files written, charts first, then `report.pdf` and `report.html`.
     pub files: Vec<PathBuf>,
     /// The data handed to the template.
     pub data: serde_json::Value,
     /// The text of each page of the PDF.
     pub pages: Vec<String>,
+    /// `report.html`.
+    pub html: String,
 }
 
 /// Renders the report of the run in `dir` from its files: every chart under `charts/` (SVG and
-/// PNG), `model.xlsx`, and `report.pdf` last, each written atomically.
+/// PNG), `model.xlsx`, `report.pdf` and `report.html` (the same template exported as HTML),
+/// each written atomically.
 ///
 /// # Errors
 /// If the run directory cannot be read, the template fails, or a file cannot be written.
@@ -317,14 +321,18 @@ pub fn render(dir: &Path, template: &typeset::Template) -> Result<Rendered, Repo
     // Every figure above was read by name: a name the schema does not declare is a defect.
     run.check()?;
     files.push(out.write_bytes("model.xlsx", &workbook)?);
+    // The same template and files make the HTML: the same sections, words and figures.
+    let page = html::page(&typeset::html(template, world_files.clone())?);
     let laid_out = typeset::layout(template, world_files)?;
     let title = run.text("scenario_name").unwrap_or("run");
     let pdf = typeset::pdf(&laid_out, title)?;
     files.push(out.write_bytes("report.pdf", &pdf)?);
+    files.push(out.write_bytes("report.html", page.as_bytes())?);
     Ok(Rendered {
         files,
         data: doc.data,
         pages: typeset::text(&laid_out),
+        html: page,
     })
 }
 

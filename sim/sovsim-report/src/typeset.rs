@@ -147,6 +147,10 @@ struct ReportWorld {
 
 impl ReportWorld {
     fn new(template: &Template, files: BTreeMap<String, Bytes>) -> Self {
+        Self::with_library(template, files, Library::default())
+    }
+
+    fn with_library(template: &Template, files: BTreeMap<String, Bytes>, library: Library) -> Self {
         let fonts = fonts();
         let main = RootedPath::new(
             VirtualRoot::Project,
@@ -154,7 +158,7 @@ impl ReportWorld {
         )
         .intern();
         Self {
-            library: LazyHash::new(Library::default()),
+            library: LazyHash::new(library),
             book: LazyHash::new(FontBook::from_fonts(&fonts)),
             fonts,
             main,
@@ -236,6 +240,44 @@ pub fn layout(
         .map_err(|errors| ReportError::new(describe(&world, template, &errors)))
 }
 
+/// What typst's HTML export may leave out of a page: spacing and page layout, which HTML does
+/// by its styles.
+const LAYOUT_ONLY: [&str; 6] = ["v", "h", "flush", "pagebreak", "colbreak", "page set rule"];
+
+/// `template` with `files` in its world, exported as HTML (typst's HTML export).
+///
+/// # Errors
+/// The template's errors, each with its line.
+pub fn html(template: &Template, files: BTreeMap<String, Bytes>) -> Result<String, ReportError> {
+    use typst::{Feature, LibraryExt};
+    let library = Library::builder()
+        .with_features([Feature::Html].into_iter().collect())
+        .build();
+    let world = ReportWorld::with_library(template, files, library);
+    let compiled = typst::compile::<typst_html::HtmlDocument>(&world);
+    // Spacing and page layout have no place in HTML; anything else typst leaves out would be
+    // missing from the page, which must say what the PDF says.
+    let lost: Vec<String> = compiled
+        .warnings
+        .iter()
+        .filter_map(|w| {
+            let what = w.message.strip_suffix(" was ignored during HTML export")?;
+            (!LAYOUT_ONLY.contains(&what)).then(|| what.to_owned())
+        })
+        .collect();
+    if !lost.is_empty() {
+        return Err(ReportError::new(format!(
+            "the template's {} cannot be exported as HTML, so report.html would lack what it shows in the PDF; give it an HTML form with `context if target() == \"html\" {{ … }} else {{ … }}`",
+            lost.join(", ")
+        )));
+    }
+    let document = compiled
+        .output
+        .map_err(|errors| ReportError::new(describe(&world, template, &errors)))?;
+    typst_html::html(&document, &typst_html::HtmlOptions { pretty: true })
+        .map_err(|errors| ReportError::new(describe(&world, template, &errors)))
+}
+
 /// The PDF of a laid-out document.
 ///
 /// # Errors
@@ -299,4 +341,41 @@ fn describe(world: &ReportWorld, template: &Template, errors: &[SourceDiagnostic
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn template(text: &str) -> Template {
+        Template {
+            text: text.to_owned(),
+            dir: None,
+            name: "test.typ".to_owned(),
+        }
+    }
+
+    #[test]
+    fn the_html_keeps_what_the_page_says_and_refuses_to_lose_content() {
+        let html = html(
+            &template("#set page(margin: 1cm)\n= Title\n#v(1cm)\nNPV is *€1.2bn*.\n#pagebreak()\n#table(columns: 2, [a], [b])\n"),
+            BTreeMap::new(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(html.contains("<h2>Title</h2>"), "{html}");
+        assert!(html.contains("<strong>€1.2bn</strong>"), "{html}");
+        assert!(html.contains("<td>b</td>"), "{html}");
+        let lost = html_placed();
+        assert!(lost.contains("place"), "{lost}");
+    }
+
+    fn html_placed() -> String {
+        match html(
+            &template("#place(top + right)[A figure only the PDF would show]\n"),
+            BTreeMap::new(),
+        ) {
+            Ok(page) => panic!("placed content was dropped silently: {page}"),
+            Err(e) => e.to_string(),
+        }
+    }
 }

@@ -1045,9 +1045,10 @@ fn report_template(path: Option<&Path>) -> Result<Template, Failure> {
 fn report(dir: &Path, template: Option<&Path>, shown: &Path) -> Result<String, Failure> {
     let rendered = render::in_child(dir, template).map_err(Failure)?;
     Ok(format!(
-        "Report: {} ({} pages, {} charts in {}, workbook {})\n",
+        "Report: {} ({} pages; in a browser: {}), {} charts in {}, workbook {}\n",
         shown.join("report.pdf").display(),
         rendered.pages,
+        shown.join("report.html").display(),
         rendered.charts,
         shown.join("charts").display(),
         shown.join("model.xlsx").display(),

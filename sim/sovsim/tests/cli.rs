@@ -577,6 +577,7 @@ fn the_report_prints_the_figures_of_summary_json_and_re_renders_to_the_same_byte
     assert!(told.contains("report.pdf"), "{told}");
     for file in [
         "report.pdf",
+        "report.html",
         "model.xlsx",
         "charts/timeline.svg",
         "charts/cfads_dscr.png",
@@ -593,7 +594,13 @@ fn the_report_prints_the_figures_of_summary_json_and_re_renders_to_the_same_byte
     // Typst shapes a run of text per line and font: compare without spaces and line breaks.
     let squeeze = |s: &str| s.split_whitespace().collect::<String>();
     let printed = squeeze(&text);
-    let shows = |figure: &str| printed.contains(&squeeze(figure));
+    // report.html is the same template exported as HTML: every figure the PDF prints, it shows.
+    let in_html = squeeze(&sovsim_report::html::text(&rendered.html));
+    let shows = |figure: &str| {
+        let f = squeeze(figure);
+        assert!(in_html.contains(&f), "{figure} is not in report.html");
+        printed.contains(&f)
+    };
 
     // Every headline handed to the template is summary.json's value, formatted, and is printed.
     let headline = rendered.data["headline"]
@@ -630,6 +637,8 @@ fn the_report_prints_the_figures_of_summary_json_and_re_renders_to_the_same_byte
     }
     assert!(text.contains("Master check"), "the checks page is printed");
     assert!(text.contains("Assumptions"));
+    let html = sovsim_report::html::text(&rendered.html);
+    assert!(html.contains("Master check") && html.contains("Assumptions"));
 
     // Every chart is written, as an SVG and a PNG, but the flywheel's (a scenario with
     // reinvestment rules: `the_flywheel_page_prints_what_summary_json_says`).

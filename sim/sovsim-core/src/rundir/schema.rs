@@ -2118,9 +2118,12 @@ pub fn run_markdown(charts: &[(&str, &str)]) -> String {
     keys_markdown(&mut s, DEFENCE_KEYS.iter());
     let _ = writeln!(
         s,
-        "\n### `report.pdf`, `model.xlsx` and `charts/`\n\n\
+        "\n### `report.pdf`, `report.html`, `model.xlsx` and `charts/`\n\n\
          Rendered from the files above (again with `sovsim report RUN_DIR [--template PATH]`). \
-         `report.pdf` is typeset from `reports/templates/report.typ`; `model.xlsx` has the sheets \
+         `report.pdf` is typeset from `reports/templates/report.typ`; `report.html` is the same \
+         template exported as HTML (typst's HTML export): the same sections, words and figures in \
+         one self-contained file, styles, script and charts inline, nothing fetched when opened; \
+         `model.xlsx` has the sheets \
          Summary (`summary.json`), Inputs (`assumptions`), Periods (the `in_` columns of `cashflows`), \
          Cash flows, Sources & uses, Contracts, Phases, Checks and Replications. Each chart is an SVG and a PNG:\n"
     );
