@@ -552,7 +552,7 @@ fn charts(runs: &[(String, RunData)]) -> Vec<Chart> {
 pub struct Written {
     /// The comparison.
     pub comparison: Comparison,
-    /// Files written, `compare.pdf` last.
+    /// Files written, `compare.pdf` and `compare.html` last.
     pub files: Vec<PathBuf>,
     /// The text of each PDF page.
     pub pages: Vec<String>,
@@ -622,15 +622,15 @@ pub fn render(
         "figures": comparison.spread(),
         "charts": chart_paths,
     });
-    let (pdf, pages) = crate::typeset_into(
+    let (written, pages) = crate::typeset_into(
         &dir,
-        "compare.pdf",
+        "compare",
         template,
         world,
         &data,
         &format!("sovsim comparison: {}", comparison.labels.join(" vs ")),
     )?;
-    files.push(pdf);
+    files.extend(written);
     Ok(Written {
         comparison,
         files,

@@ -24,7 +24,12 @@ figure { margin: 1.2rem 0; }
 figure img { width: 100%; height: auto; border: 1px solid var(--rule); }
 figcaption { font-size: 0.85rem; color: var(--faint); margin-top: 0.3rem; }
 code { font-size: 0.9em; }
+th[role=button] { cursor: pointer; }
+th[aria-sort=ascending]::after { content: " \25B2"; }
+th[aria-sort=descending]::after { content: " \25BC"; }
+input.filter { display: block; margin: 1rem 0 0; padding: 0.25rem 0.4rem; width: 18rem; font: inherit; font-size: 0.85rem; border: 1px solid var(--rule); }
 @media print {
+  input.filter { display: none; }
   @page { size: A4; margin: 1.6cm; }
   html { font-size: 10pt; }
   body { max-width: none; padding: 0; }
@@ -47,6 +52,64 @@ const SCRIPT: &str = r#"
   window.addEventListener("unhandledrejection", function (e) { note(e.reason); });
   var error = console.error;
   console.error = function () { note(Array.prototype.join.call(arguments, " ")); error.apply(console, arguments); };
+  // Tables with a header sort by any column (numbers by value: €1.2bn, 12.4 %, 1.31×, dates),
+  // and a long one filters its rows by what they contain.
+  function key(text) {
+    var t = text.replace(/\u2212/g, "-").replace(/[€,\s%×]/g, "");
+    if (/^\d{4}-\d{2}(-\d{2})?$/.test(t)) { return Date.parse(t.length === 7 ? t + "-01" : t); }
+    var m = /^(-?\d+(?:\.\d+)?)(k|m|bn|tn)?/.exec(t);
+    if (!m) { return null; }
+    var scale = { k: 1e3, m: 1e6, bn: 1e9, tn: 1e12 }[m[2]] || 1;
+    return parseFloat(m[1]) * scale;
+  }
+  function sortable(table) {
+    var head = table.tHead, body = table.tBodies[0];
+    if (!head || !body || body.rows.length < 2) { return false; }
+    var cells = head.rows[head.rows.length - 1].cells;
+    Array.prototype.forEach.call(cells, function (th, column) {
+      th.setAttribute("role", "button");
+      th.setAttribute("tabindex", "0");
+      th.setAttribute("aria-sort", "none");
+      th.title = "Sort by this column";
+      function sort() {
+        var down = th.getAttribute("aria-sort") === "ascending";
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b) {
+          var x = a.cells[column] ? a.cells[column].textContent.trim() : "";
+          var y = b.cells[column] ? b.cells[column].textContent.trim() : "";
+          var kx = key(x), ky = key(y), order;
+          if (kx !== null && ky !== null) { order = kx - ky; }
+          else if (kx !== null) { order = -1; } else if (ky !== null) { order = 1; }
+          else { order = x.localeCompare(y); }
+          return down ? -order : order;
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+        Array.prototype.forEach.call(cells, function (c) { c.setAttribute("aria-sort", "none"); });
+        th.setAttribute("aria-sort", down ? "descending" : "ascending");
+      }
+      th.addEventListener("click", sort);
+      th.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sort(); } });
+    });
+    if (body.rows.length > 8) {
+      var input = document.createElement("input");
+      input.type = "search";
+      input.className = "filter";
+      input.placeholder = "Filter these " + body.rows.length + " rows";
+      input.setAttribute("aria-label", "Filter the table's rows");
+      input.addEventListener("input", function () {
+        var q = input.value.toLowerCase();
+        Array.prototype.forEach.call(body.rows, function (r) {
+          r.style.display = r.textContent.toLowerCase().indexOf(q) >= 0 ? "" : "none";
+        });
+      });
+      table.parentNode.insertBefore(input, table);
+    }
+    return true;
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var sorted = Array.prototype.filter.call(document.querySelectorAll("table"), sortable);
+    root.setAttribute("data-tables", String(sorted.length));
+  });
   window.addEventListener("load", function () {
     var images = document.images, broken = 0;
     for (var i = 0; i < images.length; i++) { if (!images[i].complete || images[i].naturalWidth === 0) { broken++; } }

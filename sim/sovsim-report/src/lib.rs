@@ -293,8 +293,6 @@ pub struct Rendered {
     pub data: serde_json::Value,
     /// The text of each page of the PDF.
     pub pages: Vec<String>,
-    /// `report.html`.
-    pub html: String,
 }
 
 /// Renders the report of the run in `dir` from its files: every chart under `charts/` (SVG and
@@ -308,31 +306,20 @@ pub fn render(dir: &Path, template: &typeset::Template) -> Result<Rendered, Repo
     let doc = document::build(&run);
     let out = RunDir::create(dir)?;
     let Drawn {
-        mut files,
-        world: mut world_files,
-        ..
+        mut files, world, ..
     } = draw(&out, &doc.charts)?;
-    let data = serde_json::to_vec(&doc.data).map_err(|e| ReportError::new(e.to_string()))?;
-    world_files.insert(
-        "/data.json".to_owned(),
-        typst::foundations::Bytes::new(data),
-    );
     let workbook = workbook::build(&run)?;
     // Every figure above was read by name: a name the schema does not declare is a defect.
     run.check()?;
     files.push(out.write_bytes("model.xlsx", &workbook)?);
     // The same template and files make the HTML: the same sections, words and figures.
-    let page = html::page(&typeset::html(template, world_files.clone())?);
-    let laid_out = typeset::layout(template, world_files)?;
     let title = run.text("scenario_name").unwrap_or("run");
-    let pdf = typeset::pdf(&laid_out, title)?;
-    files.push(out.write_bytes("report.pdf", &pdf)?);
-    files.push(out.write_bytes("report.html", page.as_bytes())?);
+    let (written, pages) = typeset_into(&out, "report", template, world, &doc.data, title)?;
+    files.extend(written);
     Ok(Rendered {
         files,
         data: doc.data,
-        pages: typeset::text(&laid_out),
-        html: page,
+        pages,
     })
 }
 
@@ -395,24 +382,30 @@ pub(crate) fn draw(dir: &RunDir, charts: &[charts::Chart]) -> Result<Drawn, Repo
     Ok(drawn)
 }
 
-/// Lays `data` in `world` as `/data.json`, typesets `template` into a PDF titled `title`, and
-/// writes it as `name` in `dir`: the file and the text of each page.
+/// Lays `data` in `world` as `/data.json`, typesets `template` into a PDF titled `title` and
+/// exports it as HTML, and writes them as `STEM.pdf` and `STEM.html` in `dir`: the files and the
+/// text of each PDF page.
 pub(crate) fn typeset_into(
     dir: &RunDir,
-    name: &str,
+    stem: &str,
     template: &typeset::Template,
     mut world: std::collections::BTreeMap<String, typst::foundations::Bytes>,
     data: &serde_json::Value,
     title: &str,
-) -> Result<(PathBuf, Vec<String>), ReportError> {
+) -> Result<(Vec<PathBuf>, Vec<String>), ReportError> {
     let bytes = serde_json::to_vec(data).map_err(|e| ReportError::new(e.to_string()))?;
     world.insert(
         "/data.json".to_owned(),
         typst::foundations::Bytes::new(bytes),
     );
+    let page = html::page(&typeset::html(template, world.clone())?);
     let laid_out = typeset::layout(template, world)?;
     let pdf = typeset::pdf(&laid_out, title)?;
-    Ok((dir.write_bytes(name, &pdf)?, typeset::text(&laid_out)))
+    let files = vec![
+        dir.write_bytes(&format!("{stem}.pdf"), &pdf)?,
+        dir.write_bytes(&format!("{stem}.html"), page.as_bytes())?,
+    ];
+    Ok((files, typeset::text(&laid_out)))
 }
 
 /// A report that could not be made, in words for the user.

@@ -1,6 +1,7 @@
 //! Reading a sweep: from its merged table and `sweep.json` alone, the charts (each output against
-//! each lever, its target drawn across; the share of cases meeting each target by lever level) and
-//! `sweep.pdf`, typeset from `reports/templates/sweep.typ`.
+//! each lever, its target drawn across; the share of cases meeting each target by lever level),
+//! `sweep.pdf`, typeset from `reports/templates/sweep.typ`, and `sweep.html`, the same template
+//! exported as HTML.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -431,7 +432,7 @@ fn charts(d: &SweepData) -> Vec<Chart> {
 /// What [`render`] wrote.
 #[derive(Debug)]
 pub struct Written {
-    /// Files written, `sweep.pdf` last.
+    /// Files written, `sweep.pdf` and `sweep.html` last.
     pub files: Vec<PathBuf>,
     /// The text of each PDF page.
     pub pages: Vec<String>,
@@ -547,15 +548,15 @@ pub fn render(dir: &Path, template: &Template) -> Result<Written, ReportError> {
         "unlisted": d.frame.height().saturating_sub(listed),
         "charts": chart_paths,
     });
-    let (pdf, pages) = crate::typeset_into(
+    let (written, pages) = crate::typeset_into(
         &out,
-        "sweep.pdf",
+        "sweep",
         template,
         world,
         &data,
         &format!("sovsim sweep: {}", s["sweep"].as_str().unwrap_or("")),
     )?;
-    files.push(pdf);
+    files.extend(written);
     Ok(Written {
         files,
         pages,

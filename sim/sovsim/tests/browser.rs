@@ -100,6 +100,20 @@ fn the_eu_report_renders_offline_in_chromium_with_every_chart_and_no_error() {
         .count();
     assert!(charts >= 12);
     assert_eq!(mark(&dom, "data-charts"), Some(charts.to_string().as_str()));
+    // Every table with a header sorts by its columns; long ones can be filtered.
+    let headed = dom.matches("<thead").count();
+    let sortable: usize = mark(&dom, "data-tables")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(
+        sortable >= 10 && sortable <= headed,
+        "{sortable} of {headed} tables sort"
+    );
+    assert!(dom.contains("aria-sort=\"none\"") && dom.contains("role=\"button\""));
+    assert!(
+        dom.contains("class=\"filter\""),
+        "a long table has a filter"
+    );
     // The headline figures it shows are summary.json's, formatted as the PDF formats them.
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).expect("summary"))
@@ -152,4 +166,64 @@ fn a_page_that_fetches_anything_is_caught() {
         "{errors}"
     );
     assert!(errors.contains("boom"), "{errors}");
+}
+
+/// Runs sovsim in the repository, asserting it succeeds.
+fn sovsim(args: &[&str]) {
+    let out = Command::new(env!("CARGO_BIN_EXE_sovsim"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .expect("sovsim runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn the_comparison_and_the_sweep_render_offline_too() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let compare = dir.path().join("compare");
+    let sweep = dir.path().join("sweep");
+    let (compare_s, sweep_s) = (compare.display().to_string(), sweep.display().to_string());
+    sovsim(&[
+        "compare",
+        "scenarios/quickstart.toml",
+        "scenarios/second-source-200mw.toml",
+        "--runs",
+        "5",
+        "--out",
+        &compare_s,
+    ]);
+    let sweep_file = "sweeps/quickstart-grid-rent.toml";
+    sovsim(&[
+        "sweep",
+        "run",
+        sweep_file,
+        "--allow-path",
+        "scenarios",
+        "--out",
+        &sweep_s,
+    ]);
+    sovsim(&[
+        "sweep",
+        "merge",
+        sweep_file,
+        "--allow-path",
+        "scenarios",
+        "--out",
+        &sweep_s,
+    ]);
+    for page in [compare.join("compare.html"), sweep.join("sweep.html")] {
+        let dom = dom(&page);
+        assert_eq!(mark(&dom, "data-ready"), Some("true"), "{}", page.display());
+        assert_eq!(mark(&dom, "data-errors"), None, "{}", page.display());
+        assert!(
+            mark(&dom, "data-charts").is_some_and(|n| n.parse::<usize>().is_ok_and(|n| n >= 2)),
+            "{}",
+            page.display()
+        );
+    }
 }

@@ -2145,7 +2145,7 @@ pub fn run_markdown(charts: &[(&str, &str)]) -> String {
         ),
         (
             Dir::Compare,
-            "### Written by `sovsim compare`\n\nBeside each buildout's run directory under `runs/`, the overlaid charts and `compare.pdf`:",
+            "### Written by `sovsim compare`\n\nBeside each buildout's run directory under `runs/`, the overlaid charts, `compare.pdf` and `compare.html` (the same template exported as HTML):",
         ),
     ] {
         let _ = writeln!(s, "\n{heading}");
