@@ -64,23 +64,15 @@ fn mark<'a>(dom: &'a str, attribute: &str) -> Option<&'a str> {
 fn the_eu_report_renders_offline_in_chromium_with_every_chart_and_no_error() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let out = dir.path().join("eu");
-    let run = Command::new(env!("CARGO_BIN_EXE_sovsim"))
-        .args([
-            "run",
-            "scenarios/eu-sovereign-2030.toml",
-            "--runs",
-            "20",
-            "--out",
-        ])
-        .arg(&out)
-        .current_dir(repo())
-        .output()
-        .expect("sovsim runs");
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    let out_s = out.display().to_string();
+    sovsim(&[
+        "run",
+        "scenarios/eu-sovereign-2030.toml",
+        "--runs",
+        "20",
+        "--out",
+        &out_s,
+    ]);
     let page = out.join("report.html");
     let bytes = std::fs::metadata(&page).expect("report.html").len();
     assert!(bytes < 10 << 20, "report.html is {bytes} bytes");
