@@ -27,9 +27,11 @@ code { font-size: 0.9em; }
 th[role=button] { cursor: pointer; }
 th[aria-sort=ascending]::after { content: " \25B2"; }
 th[aria-sort=descending]::after { content: " \25BC"; }
+nav.sections { font-size: 0.85rem; line-height: 1.8; border-top: 1px solid var(--rule); border-bottom: 1px solid var(--rule); padding: 0.3rem 0; margin-bottom: 1rem; }
+nav.sections a { color: var(--ink); }
 input.filter { display: block; margin: 1rem 0 0; padding: 0.25rem 0.4rem; width: 18rem; font: inherit; font-size: 0.85rem; border: 1px solid var(--rule); }
 @media print {
-  input.filter { display: none; }
+  input.filter, nav.sections { display: none; }
   @page { size: A4; margin: 1.6cm; }
   html { font-size: 10pt; }
   body { max-width: none; padding: 0; }
@@ -121,13 +123,74 @@ const SCRIPT: &str = r#"
 "#;
 
 /// `html`, as typst exported it, made a self-contained page: the styles and the script in its
-/// `<head>`.
+/// `<head>`, an id on each section's heading (`#executive-summary`: a link to a section), and a
+/// list of the sections at the top.
 pub fn page(html: &str) -> String {
+    let (html, sections) = anchored(html);
     let head = format!("<style>{STYLE}</style>\n<script>{SCRIPT}</script>\n");
-    match html.find("</head>") {
+    let mut out = match html.find("</head>") {
         Some(at) => format!("{}{head}{}", &html[..at], &html[at..]),
         None => format!("{head}{html}"),
+    };
+    if sections.len() > 1
+        && let Some(at) = out.find("<body>").map(|b| b + "<body>".len())
+    {
+        let links: String = sections
+            .iter()
+            .map(|(id, title)| format!("<a href=\"#{id}\">{title}</a>"))
+            .collect::<Vec<_>>()
+            .join(" · ");
+        out.insert_str(at, &format!("\n<nav class=\"sections\">{links}</nav>"));
     }
+    out
+}
+
+/// Section ids: `Cash flows and debt service` → `cash-flows-and-debt-service`.
+fn slug(title: &str) -> String {
+    let mut out = String::new();
+    for c in title.chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_owned()
+}
+
+/// `html` with an id on each `<h2>` (a section), unique, and the sections as (id, title as
+/// exported).
+fn anchored(html: &str) -> (String, Vec<(String, String)>) {
+    let mut out = String::with_capacity(html.len() + 1024);
+    let mut sections: Vec<(String, String)> = Vec::new();
+    let mut rest = html;
+    while let Some(at) = rest.find("<h2>") {
+        let after = &rest[at + "<h2>".len()..];
+        let Some(end) = after.find("</h2>") else {
+            break;
+        };
+        let title = &after[..end];
+        let base = slug(&text(title));
+        let mut id = if base.is_empty() {
+            "section".to_owned()
+        } else {
+            base
+        };
+        let taken = |id: &str| sections.iter().any(|(s, _)| s == id);
+        if taken(&id) {
+            let mut n = 2;
+            while taken(&format!("{id}-{n}")) {
+                n += 1;
+            }
+            id = format!("{id}-{n}");
+        }
+        out.push_str(&rest[..at]);
+        out.push_str(&format!("<h2 id=\"{id}\">"));
+        sections.push((id, title.to_owned()));
+        rest = after;
+    }
+    out.push_str(rest);
+    (out, sections)
 }
 
 /// The text a reader sees in `html`: tags dropped, entities of typst's export decoded, runs of
@@ -170,5 +233,19 @@ mod tests {
         assert!(page.find("data-ready").is_some_and(|at| at < head_end));
         assert!(!page.contains("http"), "nothing is fetched");
         assert_eq!(text(&page), "A & B €1.2bn");
+    }
+
+    #[test]
+    fn each_section_has_an_id_and_a_link() {
+        let page = page(
+            "<html><head></head><body><h2>Executive summary</h2><p>x</p><h2>Cash flows &amp; debt</h2><h2>Risk</h2><h2>Risk</h2></body></html>",
+        );
+        for id in ["executive-summary", "cash-flows-debt", "risk", "risk-2"] {
+            assert!(page.contains(&format!("<h2 id=\"{id}\">")), "{id}: {page}");
+            assert!(
+                page.contains(&format!("<a href=\"#{id}\">")),
+                "{id}: {page}"
+            );
+        }
     }
 }

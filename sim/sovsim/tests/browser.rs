@@ -19,7 +19,7 @@ fn chromium() -> String {
 
 /// Chromium's flags for a page opened offline: no sandbox (tests may run as root), no GPU, and
 /// every host name unresolvable and every proxy connection refused, so any request fails.
-fn offline(extra: &[&str], page: &Path) -> Command {
+fn offline(extra: &[&str], url: &str) -> Command {
     let mut c = Command::new(chromium());
     c.args([
         "--headless",
@@ -32,13 +32,18 @@ fn offline(extra: &[&str], page: &Path) -> Command {
         "--virtual-time-budget=15000",
     ])
     .args(extra)
-    .arg(format!("file://{}", page.display()));
+    .arg(url);
     c
+}
+
+/// The address of a file on disk.
+fn url(page: &Path) -> String {
+    format!("file://{}", page.display())
 }
 
 /// The page's DOM once loaded, as Chromium serialises it.
 fn dom(page: &Path) -> String {
-    let out = offline(&["--dump-dom"], page).output().unwrap_or_else(|e| {
+    let out = offline(&["--dump-dom"], &url(page)).output().unwrap_or_else(|e| {
         panic!(
             "cannot start `{}` ({e}): install Chromium (`./dev setup` does) or name it in SOVSIM_CHROMIUM",
             chromium()
@@ -126,15 +131,28 @@ fn the_eu_report_renders_offline_in_chromium_with_every_chart_and_no_error() {
             assert!(shown.contains(&figure), "{key}_{q} = {figure} is not shown");
         }
     }
-    // A screenshot of the first screen, for people to look at.
-    let shot = out.join("report.png");
+    // Each section has an address, and the page lists them at the top.
+    let sections: Vec<&str> = dom
+        .split("<h2 id=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .collect();
+    assert!(sections.len() >= 10, "{sections:?}");
+    for id in ["executive-summary", "risk", "assumptions"] {
+        assert!(sections.contains(&id), "{sections:?}");
+        assert!(dom.contains(&format!("href=\"#{id}\"")), "{id} is linked");
+    }
+    // A screenshot of the first screen, for people to look at (kept in SOVSIM_SCREENSHOTS if
+    // set).
+    let shots = std::env::var_os("SOVSIM_SCREENSHOTS").map_or_else(|| out.clone(), PathBuf::from);
+    let shot = shots.join("report.png");
     let took = offline(
         &[
             "--hide-scrollbars",
             "--window-size=1400,1800",
             &format!("--screenshot={}", shot.display()),
         ],
-        &page,
+        &url(&page),
     )
     .output()
     .expect("chromium runs");
