@@ -505,25 +505,31 @@ pub fn render(dir: &Path, template: &Template) -> Result<Written, ReportError> {
     let drawn = d.drawn();
     let listed = d.frame.height().min(MAX_LISTED);
     let group = d.groups();
+    // Each column read once: its values as the table shows them.
+    let lever_columns: Vec<Vec<f64>> = d.levers.iter().map(|l| d.numbers(l)).collect();
+    let output_columns: Vec<Vec<Value>> = drawn
+        .iter()
+        .map(
+            |k| match d.frame.column(k).ok().map(|c| c.dtype().clone()) {
+                Some(DataType::String) => d.texts(k).into_iter().map(Value::from).collect(),
+                _ => d
+                    .numbers(k)
+                    .into_iter()
+                    .map(|v| if v.is_finite() { json!(v) } else { Value::Null })
+                    .collect(),
+            },
+        )
+        .collect();
     let cases: Vec<Value> = (0..listed)
         .map(|i| {
-            let lever_values: Vec<String> = d
-                .levers
+            let lever_values: Vec<String> = lever_columns
                 .iter()
-                .map(|l| format::significant(d.numbers(l)[i]))
+                .map(|c| format::significant(c[i]))
                 .collect();
             let outputs: Vec<String> = drawn
                 .iter()
-                .map(|k| {
-                    let value = match d.frame.column(k).ok().map(|c| c.dtype().clone()) {
-                        Some(DataType::String) => d.texts(k)[i].clone().into(),
-                        _ => {
-                            let v = d.numbers(k)[i];
-                            if v.is_finite() { json!(v) } else { Value::Null }
-                        }
-                    };
-                    show(k, &value)
-                })
+                .zip(&output_columns)
+                .map(|(k, c)| show(k, &c[i]))
                 .collect();
             json!({ "index": i, "group": group[i], "levers": lever_values, "outputs": outputs })
         })

@@ -655,7 +655,7 @@ fn sweep_command(
             }
             let opened = sweep::open(&file, catalog, "nothing was merged")?;
             let out = opened.out(out);
-            let (written, rows) = sweep::merge(&opened, catalog, &out)?;
+            let (written, rows, summary) = sweep::merge(&opened, catalog, &out)?;
             for path in &written {
                 eprintln!("wrote {}", path.display());
             }
@@ -666,9 +666,12 @@ fn sweep_command(
                 opened.spec.runs,
                 opened.spec.output_keys().len()
             )?;
-            for t in &opened.spec.targets {
-                let meeting = rows_meeting(&out, &t.name);
-                outln!("  {}: {meeting} of {rows} case(s)", t.describe())?;
+            for t in summary["targets"].as_array().into_iter().flatten() {
+                outln!(
+                    "  {}: {} of {rows} case(s)",
+                    t["test"].as_str().unwrap_or_default(),
+                    t["cases_meeting"]
+                )?;
             }
             outln!(
                 "Report: {} ({} pages, {} charts in {})",
@@ -680,21 +683,6 @@ fn sweep_command(
             Ok(ExitCode::SUCCESS)
         }
     }
-}
-
-/// How many cases meet the target `name`, from `sweep.json` in `out` (what the report says).
-fn rows_meeting(out: &Path, name: &str) -> u64 {
-    files::read_text(&out.join("sweep.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-        .and_then(|v| {
-            v["targets"]
-                .as_array()?
-                .iter()
-                .find(|t| t["name"] == name)?["cases_meeting"]
-                .as_u64()
-        })
-        .unwrap_or(0)
 }
 
 /// Writes a scheduler's two files (the tasks', the merge's) into `dir` with the `submit.sh`

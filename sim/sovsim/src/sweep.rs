@@ -16,7 +16,7 @@ use sovsim_core::study::Progress;
 use sovsim_core::sweep::case::{Base, Record, run_case};
 use sovsim_core::sweep::plan::{Case, Shard, plan};
 use sovsim_core::sweep::spec::{self, Spec};
-use sovsim_core::sweep::{check_scenarios, table};
+use sovsim_core::sweep::{Variant, check_scenarios, table};
 
 use crate::Failure;
 use crate::files;
@@ -29,10 +29,25 @@ pub(crate) struct Opened {
     pub spec: Spec,
     /// Each base scenario, loaded (valid).
     pub bases: Vec<Loaded>,
+    /// Each base scenario with each set of overrides its cases apply, loaded once.
+    pub variants: Vec<Variant>,
     pub plan: Vec<Case>,
 }
 
 impl Opened {
+    /// The scenario `case` runs: its base scenario with its overrides.
+    pub(crate) fn base(&self, case: &Case) -> Base<'_> {
+        let loaded = self
+            .variants
+            .iter()
+            .find(|v| v.scenario == case.scenario && v.overrides == case.overrides)
+            .map_or(&self.bases[case.scenario], |v| &v.loaded);
+        Base {
+            file: &self.spec.scenarios[case.scenario].value,
+            loaded,
+        }
+    }
+
     /// The sweep's folder of results: `--out`, or `reports/sweeps/<name>/`.
     pub(crate) fn out(&self, out: Option<PathBuf>) -> PathBuf {
         out.unwrap_or_else(|| {
@@ -52,6 +67,7 @@ pub(crate) fn open(file: &Path, catalog: &Catalog, not_done: &str) -> Result<Ope
     let base = sources.add(file.display().to_string(), text);
     let (spec, mut problems) = spec::parse(&sources, base);
     let mut bases: Vec<Option<Loaded>> = Vec::new();
+    let mut variants = Vec::new();
     let mut invalid = 0;
     if let Some(spec) = &spec {
         let folder = file.parent().unwrap_or(Path::new(""));
@@ -81,7 +97,9 @@ pub(crate) fn open(file: &Path, catalog: &Catalog, not_done: &str) -> Result<Ope
             bases.push(Some(loaded));
         }
         let refs: Vec<Option<&Loaded>> = bases.iter().map(Option::as_ref).collect();
-        problems.extend(check_scenarios(spec, &refs, catalog));
+        let (found, loaded) = check_scenarios(spec, &refs, catalog);
+        problems.extend(found);
+        variants = loaded;
     }
     problems.sort_by_key(|d| d.span.as_ref().map_or(usize::MAX, |s| s.start));
     eprint!("{}", sources.render(&problems));
@@ -95,6 +113,7 @@ pub(crate) fn open(file: &Path, catalog: &Catalog, not_done: &str) -> Result<Ope
                 file: file.to_path_buf(),
                 spec,
                 bases,
+                variants,
                 plan,
             })
         }
@@ -227,11 +246,7 @@ pub(crate) fn run(
         for _ in 0..workers {
             scope.spawn(|| {
                 while let Some(case) = todo.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let base = Base {
-                        file: &opened.spec.scenarios[case.scenario].value,
-                        loaded: &opened.bases[case.scenario],
-                    };
-                    let result = run_case(&opened.spec, case, &base, catalog, 1)
+                    let result = run_case(&opened.spec, case, &opened.base(case), catalog, 1)
                         .map_err(|e| e.to_string())
                         .and_then(|record| {
                             let mut bytes =
@@ -285,13 +300,13 @@ fn clear_partials(dir: &Path, cases: &[&Case]) {
 }
 
 /// Checks that every case of the plan has a matching result under `out` and writes the merged
-/// table (`sweep.parquet`, `sweep.csv`) and `sweep.json`; returns the files written and the
-/// table's rows.
+/// table (`sweep.parquet`, `sweep.csv`) and `sweep.json`; returns the files written, the
+/// table's rows and `sweep.json`.
 pub(crate) fn merge(
     opened: &Opened,
     catalog: &Catalog,
     out: &Path,
-) -> Result<(Vec<PathBuf>, usize), Failure> {
+) -> Result<(Vec<PathBuf>, usize, serde_json::Value), Failure> {
     let records = table::gather(&opened.spec, &opened.plan, catalog, |id| {
         read_record(out, id)
     })
@@ -302,7 +317,7 @@ pub(crate) fn merge(
     let mut written = dir.write_table_as(&spec, &merged)?;
     let summary = table::summary(&opened.spec, &opened.plan, &records, catalog);
     written.push(dir.write_json("sweep.json", &summary)?);
-    Ok((written, merged.rows()))
+    Ok((written, merged.rows(), summary))
 }
 
 /// Seconds since `start`, for messages.
@@ -356,11 +371,7 @@ pub(crate) fn schedule(
         .ok_or_else(|| Failure("the sweep has no case".to_owned()))?;
     std::fs::create_dir_all(out.join("cases"))
         .map_err(|e| Failure(format!("cannot create `{}`: {e}", out.display())))?;
-    let base = Base {
-        file: &opened.spec.scenarios[first.scenario].value,
-        loaded: &opened.bases[first.scenario],
-    };
-    let record = run_case(&opened.spec, first, &base, catalog, 1)?;
+    let record = run_case(&opened.spec, first, &opened.base(first), catalog, 1)?;
     if read_record(out, &first.id).is_none_or(|r| !r.matches(&opened.spec, first, catalog)) {
         let mut bytes = serde_json::to_vec_pretty(&record)?;
         bytes.push(b'\n');

@@ -229,16 +229,7 @@ fn parse_and_convert(
     let mut trees = Vec::new();
     for file in sources.files() {
         let (doc, errors) = DeTable::parse_recoverable(&file.text);
-        for e in errors {
-            let span = e
-                .span()
-                .map(|s| file.base + s.start..file.base + s.end.max(s.start + 1));
-            diagnostics.push(
-                Diagnostic::error("syntax", format!("TOML syntax: {}", first_line(e.message())))
-                    .at(span)
-                    .hint("see https://toml.io for the syntax; strings need quotes, dates look like 2027-01-01"),
-            );
-        }
+        diagnostics.extend(errors.iter().map(|e| syntax(e, file.base)));
         let span = doc.span();
         let node: Node<'_> = toml::Spanned::new(span, DeValue::Table(doc.into_inner()));
         trees.push(tree::shift(node, file.base));
@@ -267,6 +258,20 @@ fn parse_and_convert(
             s
         });
     (scenario, Some(file))
+}
+
+/// A TOML syntax error of the file whose first byte is at `base`, located, as a diagnostic:
+/// scenario files and sweep files alike.
+pub(crate) fn syntax(e: &toml::de::Error, base: usize) -> Diagnostic {
+    let span = e
+        .span()
+        .map(|s| base + s.start..base + s.end.max(s.start + 1));
+    Diagnostic::error(
+        "syntax",
+        format!("TOML syntax: {}", first_line(e.message())),
+    )
+    .at(span)
+    .hint("see https://toml.io for the syntax; strings need quotes, dates look like 2027-01-01")
 }
 
 fn first_line(message: &str) -> &str {

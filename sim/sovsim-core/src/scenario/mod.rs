@@ -8,6 +8,7 @@ mod stated;
 mod tree;
 pub mod wire;
 
+pub(crate) use load::syntax;
 pub use load::{InMemory, Loaded, SourceReader, load, reload};
 
 use std::sync::OnceLock;

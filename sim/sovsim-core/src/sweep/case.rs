@@ -9,17 +9,17 @@ use super::plan::Case;
 use super::spec::Spec;
 use crate::catalog::Catalog;
 use crate::rundir;
-use crate::scenario::{Loaded, reload};
+use crate::scenario::Loaded;
 use crate::study::cases::Restated;
 use crate::study::run::{Request, run};
 use crate::study::{Silent, StudyError};
 
-/// A base scenario of a sweep, loaded once: each case reloads it with its own overrides from the
-/// texts in memory.
+/// The scenario a case runs: a base scenario of the sweep, loaded once with the case's named
+/// overrides (see [`super::check_scenarios`]) and shared by every case that applies them.
 pub struct Base<'a> {
     /// The scenario file, as the sweep names it.
     pub file: &'a str,
-    /// What loading it read and found (valid).
+    /// What loading it with the case's overrides read and found.
     pub loaded: &'a Loaded,
 }
 
@@ -83,7 +83,7 @@ fn sorted(mut keys: Vec<&str>) -> Vec<&str> {
     keys
 }
 
-/// Runs `case` of `spec` on its base scenario with `threads` worker threads (results do not
+/// Runs `case` of `spec` on `base` (its scenario with its overrides) with `threads` worker threads (results do not
 /// depend on them): the same scenario, seed, changes and replications as `sovsim run` with the
 /// case's arguments, reduced to the figures of `summary.json`.
 ///
@@ -96,13 +96,7 @@ pub fn run_case(
     catalog: &Catalog,
     threads: usize,
 ) -> Result<Record, StudyError> {
-    let own;
-    let loaded = if case.overrides.is_empty() {
-        base.loaded
-    } else {
-        own = reload(base.loaded, catalog, &case.overrides);
-        &own
-    };
+    let loaded = base.loaded;
     let Some(scenario) = &loaded.scenario else {
         return Err(StudyError(format!(
             "{}`{}` is not valid with the overrides {}",

@@ -25,15 +25,28 @@ use crate::diagnostic::Diagnostic;
 use crate::scenario::{Loaded, reload};
 use spec::{Design, Spec};
 
+/// A base scenario loaded again with a set of its named overrides, once for every case that
+/// applies them.
+pub struct Variant {
+    /// Which base scenario (index into the spec's `scenarios`).
+    pub scenario: usize,
+    /// The overrides, in order.
+    pub overrides: Vec<String>,
+    /// The scenario with them (valid).
+    pub loaded: Loaded,
+}
+
 /// Problems of `spec` that only its base scenarios reveal: an override a scenario does not
-/// declare (or that makes it invalid), a named case it does not have. `bases[i]` is the loaded
+/// declare (or that makes it invalid), a named case it does not have; and each base scenario
+/// with each set of overrides its cases apply, loaded once. `bases[i]` is the loaded
 /// `spec.scenarios[i]`, `None` when it could not be loaded (its own diagnostics say why).
 pub fn check_scenarios(
     spec: &Spec,
     bases: &[Option<&Loaded>],
     catalog: &Catalog,
-) -> Vec<Diagnostic> {
+) -> (Vec<Diagnostic>, Vec<Variant>) {
     let mut out = Vec::new();
+    let mut variants = Vec::new();
     // Each override set with where the sweep states it, and each named case likewise.
     let (sets, cases): (Vec<_>, Vec<_>) = match &spec.design {
         Design::List(points) => (
@@ -75,7 +88,7 @@ pub fn check_scenarios(
                 .collect(),
         ),
     };
-    for (s, base) in spec.scenarios.iter().zip(bases) {
+    for (index, (s, base)) in spec.scenarios.iter().zip(bases).enumerate() {
         let Some(loaded) = base else { continue };
         let Some(scenario) = &loaded.scenario else {
             continue;
@@ -114,6 +127,12 @@ pub fn check_scenarios(
                         s.value
                     )),
                 );
+            } else {
+                variants.push(Variant {
+                    scenario: index,
+                    overrides: set.clone(),
+                    loaded: again,
+                });
             }
         }
         let names: Vec<&str> = scenario.cases.iter().map(|c| c.name.as_str()).collect();
@@ -145,5 +164,5 @@ pub fn check_scenarios(
             out.push(d);
         }
     }
-    out
+    (out, variants)
 }

@@ -185,56 +185,7 @@ impl Job {
     /// (the paths of the commands must hold there). Kubernetes has no dependency between jobs:
     /// the merge job runs after `kubectl wait --for=condition=complete` ([`Job::kubernetes_submit`]).
     pub fn kubernetes(&self, image: &str, claim: &str, mount: &str) -> String {
-        self.kubernetes_job(&self.run, self.task_limits(), true, image, claim, mount)
-    }
-
-    /// The merge as a Kubernetes Job of one pod.
-    pub fn kubernetes_merge(&self, image: &str, claim: &str, mount: &str) -> String {
-        self.kubernetes_job(&self.merge, self.merge_limits(), false, image, claim, mount)
-    }
-
-    /// The script that applies the indexed job, waits for it, then applies the merge.
-    pub fn kubernetes_submit(&self, job: &str, merge: &str) -> String {
-        let l = self.task_limits();
-        let wait_s = l.time_s * self.shards.div_ceil(self.throttle.max(1)) * 2;
-        let name = kube_name(&self.name);
-        format!(
-            "#!/bin/bash\n# Submits sweep `{}` to Kubernetes: the indexed job, then its merge once every index has completed.\nset -euo pipefail\nkubectl apply -f {}\nkubectl wait --for=condition=complete --timeout={wait_s}s job/{name}\nkubectl apply -f {}\nkubectl wait --for=condition=complete --timeout={}s job/{name}-merge\n",
-            self.name,
-            quote(job),
-            quote(merge),
-            self.merge_limits().time_s * 2,
-        )
-    }
-
-    fn kubernetes_job(
-        &self,
-        run: &[String],
-        l: Limits,
-        indexed: bool,
-        image: &str,
-        claim: &str,
-        mount: &str,
-    ) -> String {
         let mut s = String::new();
-        if !indexed {
-            let _ = writeln!(
-                s,
-                "# sovsim sweep `{}`: the merge of its {} cases.",
-                self.name, self.cases
-            );
-            let _ = writeln!(
-                s,
-                "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {}-merge",
-                kube_name(&self.name)
-            );
-            let _ = writeln!(
-                s,
-                "spec:\n  completions: 1\n  backoffLimit: 2\n  activeDeadlineSeconds: {}",
-                l.time_s * 2
-            );
-            return self.kubernetes_pod(s, run, l, image, claim, mount, 1);
-        }
         let _ = writeln!(
             s,
             "# sovsim sweep `{}`: {} cases in {} indexed pods, at most {} at once; limits from a pilot\n# case ({:.1} s, {:.0} MB peak, × {} head-room: ESTIMATE). A pod that fails is retried; cases\n# already written are skipped.",
@@ -256,9 +207,58 @@ impl Job {
             "spec:\n  completionMode: Indexed\n  completions: {}\n  parallelism: {}\n  backoffLimitPerIndex: 3\n  activeDeadlineSeconds: {}",
             self.shards,
             self.throttle,
-            l.time_s * self.shards.div_ceil(self.throttle.max(1)) * 2
+            self.all_tasks_s()
         );
-        self.kubernetes_pod(s, run, l, image, claim, mount, self.cpus)
+        self.kubernetes_pod(
+            s,
+            &self.run,
+            self.task_limits(),
+            image,
+            claim,
+            mount,
+            self.cpus,
+        )
+    }
+
+    /// The merge as a Kubernetes Job of one pod.
+    pub fn kubernetes_merge(&self, image: &str, claim: &str, mount: &str) -> String {
+        let l = self.merge_limits();
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "# sovsim sweep `{}`: the merge of its {} cases.",
+            self.name, self.cases
+        );
+        let _ = writeln!(
+            s,
+            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {}-merge",
+            kube_name(&self.name)
+        );
+        let _ = writeln!(
+            s,
+            "spec:\n  completions: 1\n  backoffLimit: 2\n  activeDeadlineSeconds: {}",
+            l.time_s * 2
+        );
+        self.kubernetes_pod(s, &self.merge, l, image, claim, mount, 1)
+    }
+
+    /// Longest all tasks may take, in waves of `throttle`, each given twice its limit: the
+    /// Kubernetes job's deadline and how long its submit script waits for it.
+    fn all_tasks_s(&self) -> u64 {
+        self.task_limits().time_s * self.shards.div_ceil(self.throttle.max(1)) * 2
+    }
+
+    /// The script that applies the indexed job, waits for it, then applies the merge.
+    pub fn kubernetes_submit(&self, job: &str, merge: &str) -> String {
+        let wait_s = self.all_tasks_s();
+        let name = kube_name(&self.name);
+        format!(
+            "#!/bin/bash\n# Submits sweep `{}` to Kubernetes: the indexed job, then its merge once every index has completed.\nset -euo pipefail\nkubectl apply -f {}\nkubectl wait --for=condition=complete --timeout={wait_s}s job/{name}\nkubectl apply -f {}\nkubectl wait --for=condition=complete --timeout={}s job/{name}-merge\n",
+            self.name,
+            quote(job),
+            quote(merge),
+            self.merge_limits().time_s * 2,
+        )
     }
 
     #[allow(clippy::too_many_arguments)]

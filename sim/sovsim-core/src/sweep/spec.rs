@@ -243,26 +243,8 @@ pub fn parse(sources: &SourceMap, base: usize) -> (Option<Spec>, Vec<Diagnostic>
         diagnostics: Vec::new(),
     };
     let (doc, errors) = DeTable::parse_recoverable(&file.text);
-    for e in errors {
-        let span = e
-            .span()
-            .map(|s| base + s.start..base + s.end.max(s.start + 1));
-        r.diagnostics.push(
-            Diagnostic::error(
-                "syntax",
-                format!(
-                    "TOML syntax: {}",
-                    e.message()
-                        .lines()
-                        .next()
-                        .unwrap_or("")
-                        .trim_end_matches('.')
-                ),
-            )
-            .at(span)
-            .hint("see https://toml.io for the syntax; strings need quotes"),
-        );
-    }
+    r.diagnostics
+        .extend(errors.iter().map(|e| crate::scenario::syntax(e, base)));
     if !r.diagnostics.is_empty() {
         return (None, r.diagnostics);
     }
