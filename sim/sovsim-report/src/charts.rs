@@ -21,7 +21,7 @@ pub const FONT: &str = "DejaVu Sans";
 pub const SIZE: (u32, u32) = (1200, 640);
 
 /// Fills from dark to light: adjacent series differ in lightness, so greyscale print tells them apart.
-const FILLS: [RGBColor; 8] = [
+pub(crate) const FILLS: [RGBColor; 8] = [
     RGBColor(0x1b, 0x2a, 0x49),
     RGBColor(0x3d, 0x6b, 0xa8),
     RGBColor(0x8c, 0xb8, 0xe0),
@@ -33,7 +33,7 @@ const FILLS: [RGBColor; 8] = [
 ];
 
 /// Line colours beyond the first two series of a line chart, dark and light alternating.
-const LINE_COLOURS: [RGBColor; 6] = [
+pub(crate) const LINE_COLOURS: [RGBColor; 6] = [
     RGBColor(0x3d, 0x6b, 0xa8),
     RGBColor(0xd9, 0x8c, 0x3a),
     RGBColor(0x1b, 0x2a, 0x49),
@@ -992,7 +992,7 @@ fn nice_bottom(v: f64) -> f64 {
 }
 
 /// An axis tick: 1.2k, 3.4m, 5.6bn.
-fn short(v: f64) -> String {
+pub(crate) fn short(v: f64) -> String {
     let a = v.abs();
     let (x, suffix) = if a >= 1e12 {
         (v / 1e12, "tn")

@@ -584,6 +584,7 @@ pub fn render(
         files: drawn,
         world,
         paths: chart_paths,
+        figures,
     } = crate::draw(&dir, &charts)?;
     files.extend(drawn);
     let buildouts: Vec<Value> = runs
@@ -626,7 +627,7 @@ pub fn render(
         &dir,
         "compare",
         template,
-        world,
+        (world, &figures),
         &data,
         &format!("sovsim comparison: {}", comparison.labels.join(" vs ")),
     )?;

@@ -3,8 +3,21 @@
 //! script inline, charts as data URLs, nothing fetched when it is opened (a ministry's or a
 //! lender's machine may be offline or behind a firewall).
 //!
+//! On screen each chart is an interactive plotly.js figure ([`crate::plots`]): plotly.js itself
+//! is inlined from the `plotly` crate, which carries it (never a CDN), and each figure's data
+//! is a JSON block in the page. The chart's SVG stays beside it for print, where it is sharper
+//! and drawn for greyscale.
+//!
 //! The script marks the page for tests and tools: `data-ready="true"` on `<html>` once every
-//! chart has loaded, and `data-errors` with every error, failed load or `console.error` seen.
+//! chart has loaded and every figure has been drawn, `data-charts` (charts as images),
+//! `data-plots` (figures drawn), `data-tables` (tables made sortable), `data-sections` (each
+//! section's id and place on the page, for screenshots), and `data-errors` with every error,
+//! failed load or `console.error` seen.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde_json::Value;
 
 /// Styles: readable without colour (rules and weight carry the structure), on a laptop screen
 /// (a measure of about 60 characters' width per column of text, tables scrolling within
@@ -25,13 +38,16 @@ figure img { width: 100%; height: auto; border: 1px solid var(--rule); }
 figcaption { font-size: 0.85rem; color: var(--faint); margin-top: 0.3rem; }
 code { font-size: 0.9em; }
 th[role=button] { cursor: pointer; }
+div.plot { width: 100%; min-height: 300px; border: 1px solid var(--rule); }
+/* typst writes the image's display inline: only !important hides it on screen. */
+@media screen { img.static { display: none !important; } }
 th[aria-sort=ascending]::after { content: " \25B2"; }
 th[aria-sort=descending]::after { content: " \25BC"; }
 nav.sections { font-size: 0.85rem; line-height: 1.8; border-top: 1px solid var(--rule); border-bottom: 1px solid var(--rule); padding: 0.3rem 0; margin-bottom: 1rem; }
 nav.sections a { color: var(--ink); }
 input.filter { display: block; margin: 1rem 0 0; padding: 0.25rem 0.4rem; width: 18rem; font: inherit; font-size: 0.85rem; border: 1px solid var(--rule); }
 @media print {
-  input.filter, nav.sections { display: none; }
+  input.filter, nav.sections, div.plot { display: none; }
   @page { size: A4; margin: 1.6cm; }
   html { font-size: 10pt; }
   body { max-width: none; padding: 0; }
@@ -108,26 +124,83 @@ const SCRIPT: &str = r#"
     }
     return true;
   }
+  // Each chart's image gives way on screen to its figure, drawn by plotly.js from the page's
+  // JSON block; the image stays for print.
+  function plots() {
+    var source = document.getElementById("sovsim-figures");
+    if (!source) { return Promise.resolve(); }
+    if (!window.Plotly) { note("the charting library did not load"); return Promise.resolve(); }
+    var figures = JSON.parse(source.textContent), drawn = [], divs = [];
+    Array.prototype.forEach.call(document.querySelectorAll("img[alt]"), function (img) {
+      var figure = figures[img.getAttribute("alt")];
+      if (!figure) { return; }
+      var div = document.createElement("div");
+      div.className = "plot";
+      div.setAttribute("role", "img");
+      div.setAttribute("aria-label", img.getAttribute("alt"));
+      img.parentNode.insertBefore(div, img);
+      img.className = "static";
+      divs.push(div);
+      drawn.push(Plotly.newPlot(div, figure.data, figure.layout, figure.config));
+    });
+    return Promise.all(drawn).then(function () {
+      var shown = divs.filter(function (d) { return d.querySelector(".main-svg") !== null; }).length;
+      if (shown < divs.length) { note((divs.length - shown) + " figure(s) did not draw"); }
+      root.setAttribute("data-plots", String(shown));
+    });
+  }
+  // Where each section sits on the page once laid out: "id:top:bottom" in CSS pixels.
+  function sections() {
+    var heads = document.querySelectorAll("h2[id]"), out = [];
+    for (var i = 0; i < heads.length; i++) {
+      var top = heads[i].getBoundingClientRect().top + window.scrollY;
+      var bottom = i + 1 < heads.length
+        ? heads[i + 1].getBoundingClientRect().top + window.scrollY
+        : document.documentElement.scrollHeight;
+      out.push(heads[i].id + ":" + Math.floor(top) + ":" + Math.ceil(bottom));
+    }
+    root.setAttribute("data-sections", out.join(" "));
+    root.setAttribute("data-height", String(document.documentElement.scrollHeight));
+  }
+  var waiting = 2;
+  function done() {
+    waiting -= 1;
+    if (waiting === 0) { sections(); root.setAttribute("data-ready", "true"); }
+  }
   document.addEventListener("DOMContentLoaded", function () {
     var sorted = Array.prototype.filter.call(document.querySelectorAll("table"), sortable);
     root.setAttribute("data-tables", String(sorted.length));
+    var drawing;
+    try { drawing = plots(); } catch (e) { note(e); drawing = Promise.resolve(); }
+    drawing.then(done, function (e) { note("a figure failed: " + e); done(); });
   });
   window.addEventListener("load", function () {
     var images = document.images, broken = 0;
     for (var i = 0; i < images.length; i++) { if (!images[i].complete || images[i].naturalWidth === 0) { broken++; } }
     if (broken > 0) { note(broken + " chart(s) did not render"); }
     root.setAttribute("data-charts", String(images.length));
-    root.setAttribute("data-ready", "true");
+    done();
   });
 })();
 "#;
 
 /// `html`, as typst exported it, made a self-contained page: the styles and the script in its
-/// `<head>`, an id on each section's heading (`#executive-summary`: a link to a section), and a
-/// list of the sections at the top.
-pub fn page(html: &str) -> String {
+/// `<head>`, with plotly.js and the chart `figures` by name (the `alt` of each chart's image)
+/// when there are any, an id on each section's heading (`#executive-summary`: a link to a
+/// section), and a list of the sections at the top.
+pub fn page(html: &str, figures: &BTreeMap<String, Value>) -> String {
     let (html, sections) = anchored(html);
-    let head = format!("<style>{STYLE}</style>\n<script>{SCRIPT}</script>\n");
+    let mut head = format!("<style>{STYLE}</style>\n<script>{SCRIPT}</script>\n");
+    if !figures.is_empty() {
+        // `<` as `\u003c`, so no label can close the block; JSON.parse reads it back.
+        let json = serde_json::to_string(figures)
+            .unwrap_or_else(|_| "{}".to_owned())
+            .replace('<', "\\u003c");
+        head.push_str(plotly_js());
+        head.push_str(&format!(
+            "\n<script type=\"application/json\" id=\"sovsim-figures\">{json}</script>\n"
+        ));
+    }
     let mut out = match html.find("</head>") {
         Some(at) => format!("{}{head}{}", &html[..at], &html[at..]),
         None => format!("{head}{html}"),
@@ -143,6 +216,20 @@ pub fn page(html: &str) -> String {
         out.insert_str(at, &format!("\n<nav class=\"sections\">{links}</nav>"));
     }
     out
+}
+
+/// plotly.js as the `plotly` crate carries it, one `<script>` element. The crate's offline
+/// sources also hold MathJax, which the figures do not use (their text is plain): only the
+/// first script is kept.
+fn plotly_js() -> &'static str {
+    static JS: OnceLock<String> = OnceLock::new();
+    JS.get_or_init(|| {
+        let sources = plotly::Plot::offline_js_sources();
+        let end = "</script>";
+        sources.find(end).map_or_else(String::new, |at| {
+            sources[..at + end.len()].trim_start().to_owned()
+        })
+    })
 }
 
 /// Section ids: `Cash flows and debt service` → `cash-flows-and-debt-service`.
@@ -227,6 +314,7 @@ mod tests {
     fn the_page_carries_its_styles_and_marks_and_its_text_reads_as_shown() {
         let page = page(
             "<!DOCTYPE html><html><head><title>t</title></head><body><p>A &amp; B</p><table><tr><td>€1.2bn</td></tr></table></body></html>",
+            &BTreeMap::new(),
         );
         let head_end = page.find("</head>").unwrap_or(0);
         assert!(page.find("<style>").is_some_and(|at| at < head_end));
@@ -239,6 +327,7 @@ mod tests {
     fn each_section_has_an_id_and_a_link() {
         let page = page(
             "<html><head></head><body><h2>Executive summary</h2><p>x</p><h2>Cash flows &amp; debt</h2><h2>Risk</h2><h2>Risk</h2></body></html>",
+            &BTreeMap::new(),
         );
         for id in ["executive-summary", "cash-flows-debt", "risk", "risk-2"] {
             assert!(page.contains(&format!("<h2 id=\"{id}\">")), "{id}: {page}");
@@ -247,5 +336,25 @@ mod tests {
                 "{id}: {page}"
             );
         }
+    }
+
+    #[test]
+    fn figures_come_with_plotly_inline_and_no_label_can_close_their_block() {
+        let mut figures = BTreeMap::new();
+        figures.insert(
+            "chart".to_owned(),
+            serde_json::json!({"data": [{"name": "</script><script>alert(1)</script>"}]}),
+        );
+        let page = page("<html><head></head><body></body></html>", &figures);
+        assert!(page.contains("plotly.js v3"), "plotly.js is inline");
+        // plotly.js is ~4.7 MB; MathJax, which the crate also carries, would add 2.1 MB.
+        assert!(page.len() < 5 << 20, "only plotly.js: {} bytes", page.len());
+        assert_eq!(
+            page.matches("<script").count(),
+            3,
+            "marks, plotly.js, figures"
+        );
+        assert_eq!(page.matches("</script>").count(), 3);
+        assert!(!page.contains("<script src"), "no script is fetched");
     }
 }

@@ -13,6 +13,7 @@ pub mod data;
 pub mod document;
 pub mod html;
 pub mod live;
+pub mod plots;
 pub mod sensitivity;
 pub mod staging;
 pub mod sweep;
@@ -306,7 +307,10 @@ pub fn render(dir: &Path, template: &typeset::Template) -> Result<Rendered, Repo
     let doc = document::build(&run);
     let out = RunDir::create(dir)?;
     let Drawn {
-        mut files, world, ..
+        mut files,
+        world,
+        figures,
+        ..
     } = draw(&out, &doc.charts)?;
     let workbook = workbook::build(&run)?;
     // Every figure above was read by name: a name the schema does not declare is a defect.
@@ -314,7 +318,14 @@ pub fn render(dir: &Path, template: &typeset::Template) -> Result<Rendered, Repo
     files.push(out.write_bytes("model.xlsx", &workbook)?);
     // The same template and files make the HTML: the same sections, words and figures.
     let title = run.text("scenario_name").unwrap_or("run");
-    let (written, pages) = typeset_into(&out, "report", template, world, &doc.data, title)?;
+    let (written, pages) = typeset_into(
+        &out,
+        "report",
+        template,
+        (world, &figures),
+        &doc.data,
+        title,
+    )?;
     files.extend(written);
     Ok(Rendered {
         files,
@@ -361,6 +372,8 @@ pub(crate) struct Drawn {
     pub world: std::collections::BTreeMap<String, typst::foundations::Bytes>,
     /// Each chart's path in the world, by name (what a template's `/data.json` lists).
     pub paths: serde_json::Map<String, serde_json::Value>,
+    /// Each chart as an interactive figure, by name, for the HTML page.
+    pub figures: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 /// Writes every chart under `dir/charts` (see [`write_chart`]) and lays it in the typst world.
@@ -369,6 +382,7 @@ pub(crate) fn draw(dir: &RunDir, charts: &[charts::Chart]) -> Result<Drawn, Repo
         files: Vec::new(),
         world: std::collections::BTreeMap::new(),
         paths: serde_json::Map::new(),
+        figures: std::collections::BTreeMap::new(),
     };
     for chart in charts {
         let (svg, written) = write_chart(dir, chart)?;
@@ -378,18 +392,24 @@ pub(crate) fn draw(dir: &RunDir, charts: &[charts::Chart]) -> Result<Drawn, Repo
         drawn
             .world
             .insert(path, typst::foundations::Bytes::new(svg.into_bytes()));
+        drawn
+            .figures
+            .insert(chart.name.clone(), plots::figure(chart));
     }
     Ok(drawn)
 }
 
 /// Lays `data` in `world` as `/data.json`, typesets `template` into a PDF titled `title` and
-/// exports it as HTML, and writes them as `STEM.pdf` and `STEM.html` in `dir`: the files and the
-/// text of each PDF page.
+/// exports it as HTML, its charts made the interactive `figures` on screen, and writes them as
+/// `STEM.pdf` and `STEM.html` in `dir`: the files and the text of each PDF page.
 pub(crate) fn typeset_into(
     dir: &RunDir,
     stem: &str,
     template: &typeset::Template,
-    mut world: std::collections::BTreeMap<String, typst::foundations::Bytes>,
+    (mut world, figures): (
+        std::collections::BTreeMap<String, typst::foundations::Bytes>,
+        &std::collections::BTreeMap<String, serde_json::Value>,
+    ),
     data: &serde_json::Value,
     title: &str,
 ) -> Result<(Vec<PathBuf>, Vec<String>), ReportError> {
@@ -398,7 +418,7 @@ pub(crate) fn typeset_into(
         "/data.json".to_owned(),
         typst::foundations::Bytes::new(bytes),
     );
-    let page = html::page(&typeset::html(template, world.clone())?);
+    let page = html::page(&typeset::html(template, world.clone())?, figures);
     let laid_out = typeset::layout(template, world)?;
     let pdf = typeset::pdf(&laid_out, title)?;
     let files = vec![

@@ -453,6 +453,7 @@ pub fn render(dir: &Path, template: &Template) -> Result<Written, ReportError> {
         mut files,
         world,
         paths: chart_paths,
+        figures,
     } = crate::draw(&out, &charts)?;
     let s = &d.summary;
     let outputs: Vec<Value> = s["outputs"]
@@ -558,7 +559,7 @@ pub fn render(dir: &Path, template: &Template) -> Result<Written, ReportError> {
         &out,
         "sweep",
         template,
-        world,
+        (world, &figures),
         &data,
         &format!("sovsim sweep: {}", s["sweep"].as_str().unwrap_or("")),
     )?;

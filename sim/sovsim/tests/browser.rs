@@ -1,7 +1,9 @@
 //! `report.html` in a real browser: headless Chromium opens it from disk with the network cut
-//! off, and the page must load every chart with no error, no failed request and no
-//! `console.error`, showing `summary.json`'s headline figures. A page that fetches something is
-//! caught the same way, so the test can fail.
+//! off, and the page must load every chart and draw every interactive figure with no error, no
+//! failed request and no `console.error`, showing `summary.json`'s headline figures. A page that
+//! fetches something is caught the same way, so the test can fail. Each section is photographed
+//! (one full-page screenshot cut at the places the page reports for its sections), and the page
+//! is printed to PDF as a reader's browser would print it.
 //!
 //! Chromium is Debian's `chromium` (`./dev setup` installs it with the tests' other packages);
 //! `SOVSIM_CHROMIUM` names another binary.
@@ -17,6 +19,10 @@ fn chromium() -> String {
     std::env::var("SOVSIM_CHROMIUM").unwrap_or_else(|_| "chromium".to_owned())
 }
 
+/// Width of the browser's window [px]: a laptop's, and the same for every pass over a page, so
+/// sections sit in the screenshot where the page measured them.
+const WIDTH_PX: u32 = 1400;
+
 /// Chromium's flags for a page opened offline: no sandbox (tests may run as root), no GPU, and
 /// every host name unresolvable and every proxy connection refused, so any request fails.
 fn offline(extra: &[&str], url: &str) -> Command {
@@ -27,6 +33,7 @@ fn offline(extra: &[&str], url: &str) -> Command {
         "--disable-gpu",
         "--disable-dev-shm-usage",
         "--no-first-run",
+        "--hide-scrollbars",
         "--host-resolver-rules=MAP * ~NOTFOUND",
         "--proxy-server=127.0.0.1:9",
         "--virtual-time-budget=15000",
@@ -43,7 +50,8 @@ fn url(page: &Path) -> String {
 
 /// The page's DOM once loaded, as Chromium serialises it.
 fn dom(page: &Path) -> String {
-    let out = offline(&["--dump-dom"], &url(page)).output().unwrap_or_else(|e| {
+    let window = format!("--window-size={WIDTH_PX},900");
+    let out = offline(&["--dump-dom", &window], &url(page)).output().unwrap_or_else(|e| {
         panic!(
             "cannot start `{}` ({e}): install Chromium (`./dev setup` does) or name it in SOVSIM_CHROMIUM",
             chromium()
@@ -142,22 +150,152 @@ fn the_eu_report_renders_offline_in_chromium_with_every_chart_and_no_error() {
         assert!(sections.contains(&id), "{sections:?}");
         assert!(dom.contains(&format!("href=\"#{id}\"")), "{id} is linked");
     }
-    // A screenshot of the first screen, for people to look at (kept in SOVSIM_SCREENSHOTS if
-    // set).
+    // Every chart is an interactive figure, each with its legend entries to click.
+    assert_eq!(mark(&dom, "data-plots"), Some(charts.to_string().as_str()));
+    assert!(dom.matches("class=\"legendtoggle\"").count() >= charts);
+    // A screenshot of each section, for people to look at (kept in SOVSIM_SCREENSHOTS if set).
     let shots = std::env::var_os("SOVSIM_SCREENSHOTS").map_or_else(|| out.clone(), PathBuf::from);
-    let shot = shots.join("report.png");
-    let took = offline(
-        &[
-            "--hide-scrollbars",
-            "--window-size=1400,1800",
-            &format!("--screenshot={}", shot.display()),
-        ],
-        &url(&page),
-    )
-    .output()
-    .expect("chromium runs");
-    assert!(took.status.success());
-    assert!(std::fs::metadata(&shot).is_ok_and(|m| m.len() > 10_000));
+    let taken = photograph(&page, &dom, &shots, "report");
+    assert_eq!(taken.len(), sections.len());
+    // Printed as a reader's browser prints it: the charts' SVGs in place of the figures, each
+    // section from a new page.
+    let printed = out.join("report-printed.pdf");
+    print(&page, &printed);
+    let pages = pdf_pages(&printed);
+    assert!(
+        pages >= sections.len() && pages <= 200,
+        "printed on {pages} pages"
+    );
+}
+
+/// Prints `page` to `pdf` as Chromium's print preview would (A4, the page's print styles).
+fn print(page: &Path, pdf: &Path) {
+    let to = format!("--print-to-pdf={}", pdf.display());
+    let done = offline(&["--no-pdf-header-footer", &to], &url(page))
+        .output()
+        .expect("chromium runs");
+    assert!(
+        done.status.success() && std::fs::metadata(pdf).is_ok_and(|m| m.len() > 10_000),
+        "printing failed: {}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+}
+
+/// The number of pages of a PDF Chromium wrote (each page is an object of type `/Page`).
+fn pdf_pages(pdf: &Path) -> usize {
+    let bytes = std::fs::read(pdf).expect("the PDF");
+    bytes
+        .windows(11)
+        .filter(|w| w == b"/Type /Page")
+        .count()
+        .saturating_sub(bytes.windows(12).filter(|w| w == b"/Type /Pages").count())
+}
+
+/// A screenshot of each section of `page` in `dir` (`STEM-ID.png`), cut from one screenshot of
+/// the whole page at the places the page reported in `data-sections` (measured at the same
+/// width); each must show something. Returns the files.
+fn photograph(page: &Path, dom: &str, dir: &Path, stem: &str) -> Vec<PathBuf> {
+    let height: u32 = mark(dom, "data-height")
+        .and_then(|h| h.parse().ok())
+        .expect("the page reports its height");
+    let sections: Vec<(String, u32, u32)> = mark(dom, "data-sections")
+        .unwrap_or("")
+        .split_whitespace()
+        .filter_map(|s| {
+            let mut parts = s.rsplitn(3, ':');
+            let bottom = parts.next()?.parse().ok()?;
+            let top = parts.next()?.parse().ok()?;
+            Some((parts.next()?.to_owned(), top, bottom))
+        })
+        .collect();
+    std::fs::create_dir_all(dir).expect("screenshot folder");
+    let whole = dir.join(format!(".{stem}-whole.png"));
+    let window = format!("--window-size={WIDTH_PX},{height}");
+    let shot = format!("--screenshot={}", whole.display());
+    let took = offline(&[&window, &shot], &url(page))
+        .output()
+        .expect("chromium runs");
+    assert!(
+        took.status.success(),
+        "{}",
+        String::from_utf8_lossy(&took.stderr)
+    );
+    let image = Image::read(&whole);
+    let _ = std::fs::remove_file(&whole);
+    assert_eq!(image.width, WIDTH_PX);
+    sections
+        .iter()
+        .map(|(id, top, bottom)| {
+            // A long section (the assumptions) is shown by its first screens.
+            let rows = (*top).min(image.height)..(*bottom).min(image.height).min(top + 4000);
+            let part = image.rows(rows);
+            let ink = part.ink();
+            assert!(
+                ink > 0.01,
+                "section {id} looks blank ({ink:.4} of it is ink)"
+            );
+            let file = dir.join(format!("{stem}-{id}.png"));
+            part.write(&file);
+            file
+        })
+        .collect()
+}
+
+/// An RGBA image, 8 bits a channel.
+struct Image {
+    width: u32,
+    height: u32,
+    pixels: Vec<u8>,
+}
+
+impl Image {
+    fn read(path: &Path) -> Self {
+        let bytes = std::fs::read(path).expect("the screenshot");
+        // A whole page is far above the decoder's default 64 MiB.
+        let limits = png::Limits { bytes: 1 << 31 };
+        let mut decoder = png::Decoder::new_with_limits(std::io::Cursor::new(bytes), limits);
+        decoder.set_transformations(png::Transformations::ALPHA | png::Transformations::EXPAND);
+        let mut reader = decoder.read_info().expect("a PNG");
+        let mut pixels = vec![0; reader.output_buffer_size().expect("a size")];
+        let info = reader.next_frame(&mut pixels).expect("pixels");
+        assert_eq!(
+            info.color_type,
+            png::ColorType::Rgba,
+            "{:?}",
+            info.color_type
+        );
+        pixels.truncate(info.buffer_size());
+        Self {
+            width: info.width,
+            height: info.height,
+            pixels,
+        }
+    }
+
+    fn rows(&self, rows: std::ops::Range<u32>) -> Self {
+        let line = self.width as usize * 4;
+        Self {
+            width: self.width,
+            height: rows.len() as u32,
+            pixels: self.pixels[rows.start as usize * line..rows.end as usize * line].to_vec(),
+        }
+    }
+
+    /// The share of pixels that are not white.
+    fn ink(&self) -> f64 {
+        let pixels = self.pixels.chunks_exact(4);
+        let n = pixels.len().max(1);
+        pixels.filter(|p| p[..3].iter().any(|&c| c < 0xf0)).count() as f64 / n as f64
+    }
+
+    fn write(&self, path: &Path) {
+        let file = std::fs::File::create(path).expect("a screenshot file");
+        let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), self.width, self.height);
+        encoder.set_color(png::ColorType::Rgba);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header().expect("a PNG header");
+        writer.write_image_data(&self.pixels).expect("PNG data");
+    }
 }
 
 #[test]
@@ -166,6 +304,7 @@ fn a_page_that_fetches_anything_is_caught() {
     let page = dir.path().join("fetches.html");
     let html = sovsim_report::html::page(
         "<!DOCTYPE html><html><head><title>t</title></head><body><img src=\"https://cdn.example.org/chart.png\"><script>console.error('boom')</script></body></html>",
+        &std::collections::BTreeMap::new(),
     );
     std::fs::write(&page, html).expect("written");
     let dom = dom(&page);
@@ -226,7 +365,11 @@ fn the_comparison_and_the_sweep_render_offline_too() {
         "--out",
         &sweep_s,
     ]);
-    for page in [compare.join("compare.html"), sweep.join("sweep.html")] {
+    let shots = std::env::var_os("SOVSIM_SCREENSHOTS").map(PathBuf::from);
+    for (page, stem) in [
+        (compare.join("compare.html"), "compare"),
+        (sweep.join("sweep.html"), "sweep"),
+    ] {
         let dom = dom(&page);
         assert_eq!(mark(&dom, "data-ready"), Some("true"), "{}", page.display());
         assert_eq!(mark(&dom, "data-errors"), None, "{}", page.display());
@@ -235,5 +378,8 @@ fn the_comparison_and_the_sweep_render_offline_too() {
             "{}",
             page.display()
         );
+        assert_eq!(mark(&dom, "data-plots"), mark(&dom, "data-charts"));
+        let taken = photograph(&page, &dom, shots.as_deref().unwrap_or(dir.path()), stem);
+        assert!(!taken.is_empty());
     }
 }

@@ -2122,7 +2122,11 @@ pub fn run_markdown(charts: &[(&str, &str)]) -> String {
          Rendered from the files above (again with `sovsim report RUN_DIR [--template PATH]`). \
          `report.pdf` is typeset from `reports/templates/report.typ`; `report.html` is the same \
          template exported as HTML (typst's HTML export): the same sections, words and figures in \
-         one self-contained file, styles, script and charts inline, nothing fetched when opened; \
+         one self-contained file, styles, script and charts inline, nothing fetched when opened \
+         (about 5 MB, of which plotly.js is 4.7 MB). On screen each chart is an interactive \
+         plotly.js figure drawn from the same data (hover for values with units, click a legend \
+         entry to hide or show a series, zoom); in print it is the chart's SVG. Tables sort by \
+         any column and long ones filter; a list of links opens the page; \
          `model.xlsx` has the sheets \
          Summary (`summary.json`), Inputs (`assumptions`), Periods (the `in_` columns of `cashflows`), \
          Cash flows, Sources & uses, Contracts, Phases, Checks and Replications. Each chart is an SVG and a PNG:\n"
