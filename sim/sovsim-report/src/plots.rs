@@ -284,20 +284,16 @@ pub fn figure(chart: &Chart) -> Value {
                     Value::from(y)
                 }
             };
-            let y_text = |y: f64| if years { month_of(y) } else { short(y) };
+            // A sweep has thousands of points: hover formats them in the browser, not as text
+            // per point.
+            let all = || groups.iter().flat_map(|g| g.1.iter());
+            let x_format = format_of(all().map(|p| p.0));
+            let y_format = if years {
+                "|%b %Y".to_owned()
+            } else {
+                format_of(all().map(|p| p.1))
+            };
             for (k, (label, points)) in groups.iter().enumerate() {
-                let text: Vec<String> = points
-                    .iter()
-                    .map(|(x, y)| {
-                        format!(
-                            "{}: {}<br>{}: {}",
-                            plain(&chart.x_label),
-                            short(*x),
-                            plain(&chart.y_label),
-                            y_text(*y)
-                        )
-                    })
-                    .collect();
                 plot.add_trace(
                     Scatter::new(
                         points.iter().map(|p| p.0).collect(),
@@ -312,10 +308,11 @@ pub fn figure(chart: &Chart) -> Value {
                             .color(fill(k % 5))
                             .line(Line::new().color("#000000").width(0.5)),
                     )
-                    .hover_text_array(text)
                     .hover_template(format!(
-                        "<b>{}</b><br>%{{hovertext}}<extra></extra>",
-                        plain(label)
+                        "<b>{}</b><br>{}: %{{x{x_format}}}<br>{}: %{{y{y_format}}}<extra></extra>",
+                        plain(label),
+                        plain(&chart.x_label),
+                        plain(&chart.y_label),
                     )),
                 );
             }
@@ -348,8 +345,18 @@ pub fn figure(chart: &Chart) -> Value {
             for trace in gantt(rows) {
                 plot.add_trace(trace);
             }
+            // A row per site: a programme of many sites is a tall figure, read from its top,
+            // so its dates go above the rows there (untitled: the figure's title is above them).
+            let tall = rows.len() > 20;
+            let dates_axis = time_axis(if tall { "" } else { &chart.x_label })
+                .range(vec![date_of(*start), date_of(*end)]);
+            let dates_axis = if tall {
+                dates_axis.side(AxisSide::Top)
+            } else {
+                dates_axis
+            };
             layout = layout
-                .x_axis(time_axis(&chart.x_label).range(vec![date_of(*start), date_of(*end)]))
+                .x_axis(dates_axis)
                 .y_axis(
                     Axis::new()
                         .title(Title::with_text(plain(&chart.y_label)))
@@ -713,6 +720,19 @@ fn template(name: &str) -> String {
     format!("{}: %{{hovertext}}<extra></extra>", plain(name))
 }
 
+/// A d3 number format for hover (`:.4~g`, or `:.3~s` for large magnitudes: 430M), in
+/// plotly's `%{x:FORMAT}` form.
+fn format_of(values: impl Iterator<Item = f64>) -> String {
+    let largest = values
+        .filter(|v| v.is_finite())
+        .fold(0.0, |m: f64, v| m.max(v.abs()));
+    if largest >= 1e4 {
+        ":.3~s".to_owned()
+    } else {
+        ":.4~g".to_owned()
+    }
+}
+
 /// Values with a missing one as zero (a stack's layer adds nothing there, as in the SVG).
 fn zeroed(values: &[f64]) -> Vec<f64> {
     values
@@ -879,6 +899,13 @@ mod tests {
         assert_eq!(figure["data"][1]["y"][0], "2032-01-01");
         assert_eq!(figure["data"][1]["hovertext"][0], "2032-01");
         assert_eq!(figure["layout"]["yaxis"]["type"], "date");
+        assert!(
+            figure["data"][0]["hovertemplate"]
+                .as_str()
+                .is_some_and(|t| t.contains("%{x:.4~g}") && t.contains("%{y|%b %Y}")),
+            "{}",
+            figure["data"][0]["hovertemplate"]
+        );
     }
 
     #[test]
