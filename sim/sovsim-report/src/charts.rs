@@ -675,15 +675,8 @@ impl Chart {
         bins: usize,
         marks: &[(String, f64)],
     ) -> Result<(), String> {
-        let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-        let (lo, hi) = span(&finite);
-        let bins = bins.max(1);
-        let width = (hi - lo) / bins as f64;
-        let mut counts = vec![0u32; bins];
-        for v in &finite {
-            let b = (((v - lo) / width) as usize).min(bins - 1);
-            counts[b] += 1;
-        }
+        let ((lo, hi), counts) = binned(values, bins);
+        let width = (hi - lo) / counts.len() as f64;
         let top = f64::from(counts.iter().copied().max().unwrap_or(1)) * 1.15;
         let mut chart = self
             .builder(root, false)
@@ -836,8 +829,23 @@ fn legend<'a, DB: DrawingBackend + 'a>(
         .map_err(err)
 }
 
+/// The counts of `values` in `bins` equal bins over their finite range (a unit wide around a
+/// single value): the range the bins cover and each bin's count. The SVG's histogram and the
+/// page's interactive one count alike.
+pub(crate) fn binned(values: &[f64], bins: usize) -> ((f64, f64), Vec<u32>) {
+    let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    let (lo, hi) = span(&finite);
+    let bins = bins.max(1);
+    let width = (hi - lo) / bins as f64;
+    let mut counts = vec![0u32; bins];
+    for v in &finite {
+        counts[(((v - lo) / width) as usize).min(bins - 1)] += 1;
+    }
+    ((lo, hi), counts)
+}
+
 /// Vertical offset of stage `k` of `n` within a site's row, so markers of one site do not overlap.
-fn offset(k: usize, n: usize) -> f64 {
+pub(crate) fn offset(k: usize, n: usize) -> f64 {
     if n <= 1 {
         0.0
     } else {

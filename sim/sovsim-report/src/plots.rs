@@ -18,7 +18,7 @@ use plotters::style::RGBColor;
 use serde_json::Value;
 
 use crate::charts::{
-    Chart, FILLS, FanSeries, GanttRow, Kind, LINE_COLOURS, Series, TornadoBar, short,
+    Chart, FILLS, GanttRow, Kind, LINE_COLOURS, Series, TornadoBar, binned, offset, short,
 };
 
 /// Height of every figure on the page [px]; its width follows the page's.
@@ -184,13 +184,7 @@ pub fn figure(chart: &Chart) -> Value {
             layout = layout.hover_mode(HoverMode::XUnified);
         }
         Kind::Fan { x, p10, p50, p90 } => {
-            let fan = FanSeries {
-                label: String::new(),
-                p10: p10.clone(),
-                p50: p50.clone(),
-                p90: p90.clone(),
-            };
-            let (band, median) = fan_traces(x, &fan, 0, &unit);
+            let (band, median) = fan_traces(x, ("", [p10, p50, p90]), 0, &unit);
             plot.add_traces(band);
             plot.add_trace(median);
             layout = layout
@@ -201,7 +195,7 @@ pub fn figure(chart: &Chart) -> Value {
             // Every band first, then every median over them, as the SVG paints them.
             let mut medians = Vec::new();
             for (k, f) in fans.iter().enumerate() {
-                let (band, median) = fan_traces(x, f, k, &unit);
+                let (band, median) = fan_traces(x, (&f.label, [&f.p10, &f.p50, &f.p90]), k, &unit);
                 plot.add_traces(band);
                 medians.push(median);
             }
@@ -216,7 +210,11 @@ pub fn figure(chart: &Chart) -> Value {
             marks,
         } => {
             let x_unit = self::unit(&chart.x_label);
-            let (centres, counts, width) = histogram(values, *bins);
+            let ((lo, hi), counts) = binned(values, *bins);
+            let width = (hi - lo) / counts.len() as f64;
+            let centres: Vec<f64> = (0..counts.len())
+                .map(|i| lo + width * (i as f64 + 0.5))
+                .collect();
             let text: Vec<String> = centres
                 .iter()
                 .zip(&counts)
@@ -457,35 +455,35 @@ fn bar(
         .hover_template(template(&s.label))
 }
 
-/// A fan's traces: its band, P10 (the lower edge) then P90 (filled down to P10), the two
-/// toggled together by the band's legend entry; and its P50.
+/// A fan's traces, from its label and its P10, P50 and P90: its band, P10 (the lower edge) then
+/// P90 (filled down to P10), the two toggled together by the band's legend entry; and its P50.
 fn fan_traces(
     x: &[f64],
-    f: &FanSeries,
+    (label, [p10, p50, p90]): (&str, [&[f64]; 3]),
     k: usize,
     unit: &str,
 ) -> (Vec<Box<dyn plotly::Trace>>, Box<dyn plotly::Trace>) {
     let named = |what: &str| {
-        if f.label.is_empty() {
+        if label.is_empty() {
             what.to_owned()
         } else {
-            format!("{} {what}", f.label)
+            format!("{label} {what}")
         }
     };
     let group = format!("band-{k}");
     let edge = Line::new().color("#333333").width(1.0).dash(DashType::Dash);
     let band = named("P10 to P90");
     let band: Vec<Box<dyn plotly::Trace>> = vec![
-        Scatter::new(dates(x), finite(&f.p10))
+        Scatter::new(dates(x), finite(p10))
             .name(plain(&named("P10")))
             .legend_group(group.clone())
             .show_legend(false)
             .mode(Mode::Lines)
             .connect_gaps(true)
             .line(edge.clone())
-            .hover_text_array(values_text(&f.p10, unit))
+            .hover_text_array(values_text(p10, unit))
             .hover_template(template(&named("P10"))),
-        Scatter::new(dates(x), finite(&f.p90))
+        Scatter::new(dates(x), finite(p90))
             .name(plain(&band))
             .legend_group(group)
             .mode(Mode::Lines)
@@ -493,10 +491,10 @@ fn fan_traces(
             .line(edge)
             .fill(Fill::ToNextY)
             .fill_color(BANDS[k % BANDS.len()])
-            .hover_text_array(values_text(&f.p90, unit))
+            .hover_text_array(values_text(p90, unit))
             .hover_template(template(&named("P90"))),
     ];
-    let median = Scatter::new(dates(x), finite(&f.p50))
+    let median = Scatter::new(dates(x), finite(p50))
         .name(plain(&named("P50")))
         .mode(Mode::Lines)
         .connect_gaps(true)
@@ -506,7 +504,7 @@ fn fan_traces(
                 .width(3.0)
                 .dash(DASHES[k % DASHES.len()].clone()),
         )
-        .hover_text_array(values_text(&f.p50, unit))
+        .hover_text_array(values_text(p50, unit))
         .hover_template(template(&named("P50")));
     (band, median)
 }
@@ -646,38 +644,6 @@ fn gantt(rows: &[GanttRow]) -> Vec<Box<dyn plotly::Trace>> {
     traces
 }
 
-/// Vertical offset of stage `k` of `n` within a site's row (the SVG's).
-fn offset(k: usize, n: usize) -> f64 {
-    if n <= 1 {
-        0.0
-    } else {
-        -0.3 + 0.6 * k as f64 / (n - 1) as f64
-    }
-}
-
-/// Bin centres, counts and width of `values` in `bins` equal bins over their finite range, as
-/// the SVG's histogram counts them.
-fn histogram(values: &[f64], bins: usize) -> (Vec<f64>, Vec<u32>, f64) {
-    let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-    let lo = finite.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let (lo, hi) = if !lo.is_finite() {
-        (0.0, 1.0)
-    } else if hi - lo < 1e-9 {
-        (lo - 0.5, hi + 0.5)
-    } else {
-        (lo, hi)
-    };
-    let bins = bins.max(1);
-    let width = (hi - lo) / bins as f64;
-    let mut counts = vec![0u32; bins];
-    for v in &finite {
-        counts[(((v - lo) / width) as usize).min(bins - 1)] += 1;
-    }
-    let centres = (0..bins).map(|i| lo + width * (i as f64 + 0.5)).collect();
-    (centres, counts, width)
-}
-
 /// The unit in an axis label: what its brackets hold (`IT capacity [GW]` → `GW`), or the whole
 /// label when it is short and has no spaces (`€bn`), or nothing.
 fn unit(label: &str) -> String {
@@ -802,6 +768,7 @@ fn plain(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::charts::FanSeries;
 
     fn chart(kind: Kind) -> Chart {
         Chart {

@@ -13,6 +13,7 @@ use sovsim_core::text::format;
 
 use crate::charts::{Chart, Kind as ChartKind, Series};
 use crate::data::{flags_of, numbers_of, texts_of};
+use crate::document::year_of;
 use crate::typeset::{self, Template};
 use crate::{ReportError, RunDir};
 
@@ -259,15 +260,6 @@ impl SweepData {
         }
         out
     }
-}
-
-/// A date `YYYY-MM-DD` as a fractional year (2031.5), for axes.
-fn year_of(date: &str) -> Option<f64> {
-    let mut parts = date.split('-');
-    let y: f64 = parts.next()?.parse().ok()?;
-    let m: f64 = parts.next()?.parse().ok()?;
-    let d: f64 = parts.next()?.parse().ok()?;
-    Some(y + (m - 1.0) / 12.0 + (d - 1.0) / 365.25)
 }
 
 /// A figure in words, by its unit in the schema.

@@ -365,17 +365,13 @@ mod tests {
         assert!(html.contains("<h2>Title</h2>"), "{html}");
         assert!(html.contains("<strong>€1.2bn</strong>"), "{html}");
         assert!(html.contains("<td>b</td>"), "{html}");
-        let lost = html_placed();
-        assert!(lost.contains("place"), "{lost}");
-    }
-
-    fn html_placed() -> String {
-        match html(
+        let lost = match super::html(
             &template("#place(top + right)[A figure only the PDF would show]\n"),
             BTreeMap::new(),
         ) {
             Ok(page) => panic!("placed content was dropped silently: {page}"),
             Err(e) => e.to_string(),
-        }
+        };
+        assert!(lost.contains("place"), "{lost}");
     }
 }

@@ -11,9 +11,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
+use common::sovsim;
 
 fn chromium() -> String {
     std::env::var("SOVSIM_CHROMIUM").unwrap_or_else(|_| "chromium".to_owned())
@@ -48,10 +47,9 @@ fn url(page: &Path) -> String {
     format!("file://{}", page.display())
 }
 
-/// The page's DOM once loaded, as Chromium serialises it.
-fn dom(page: &Path) -> String {
-    let window = format!("--window-size={WIDTH_PX},900");
-    let out = offline(&["--dump-dom", &window], &url(page)).output().unwrap_or_else(|e| {
+/// Chromium run offline on `page` with `extra` flags, asserting it succeeds: what it printed.
+fn browse(extra: &[&str], page: &Path) -> String {
+    let out = offline(extra, &url(page)).output().unwrap_or_else(|e| {
         panic!(
             "cannot start `{}` ({e}): install Chromium (`./dev setup` does) or name it in SOVSIM_CHROMIUM",
             chromium()
@@ -63,6 +61,14 @@ fn dom(page: &Path) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The page's DOM once loaded, as Chromium serialises it.
+fn dom(page: &Path) -> String {
+    browse(
+        &["--dump-dom", &format!("--window-size={WIDTH_PX},900")],
+        page,
+    )
 }
 
 /// The value of `attribute` on the page's `<html>` element, if set.
@@ -171,13 +177,10 @@ fn the_eu_report_renders_offline_in_chromium_with_every_chart_and_no_error() {
 /// Prints `page` to `pdf` as Chromium's print preview would (A4, the page's print styles).
 fn print(page: &Path, pdf: &Path) {
     let to = format!("--print-to-pdf={}", pdf.display());
-    let done = offline(&["--no-pdf-header-footer", &to], &url(page))
-        .output()
-        .expect("chromium runs");
+    browse(&["--no-pdf-header-footer", &to], page);
     assert!(
-        done.status.success() && std::fs::metadata(pdf).is_ok_and(|m| m.len() > 10_000),
-        "printing failed: {}",
-        String::from_utf8_lossy(&done.stderr)
+        std::fs::metadata(pdf).is_ok_and(|m| m.len() > 10_000),
+        "printing wrote no PDF"
     );
 }
 
@@ -212,14 +215,7 @@ fn photograph(page: &Path, dom: &str, dir: &Path, stem: &str) -> Vec<PathBuf> {
     let whole = dir.join(format!(".{stem}-whole.png"));
     let window = format!("--window-size={WIDTH_PX},{height}");
     let shot = format!("--screenshot={}", whole.display());
-    let took = offline(&[&window, &shot], &url(page))
-        .output()
-        .expect("chromium runs");
-    assert!(
-        took.status.success(),
-        "{}",
-        String::from_utf8_lossy(&took.stderr)
-    );
+    browse(&[&window, &shot], page);
     let image = Image::read(&whole);
     let _ = std::fs::remove_file(&whole);
     assert_eq!(image.width, WIDTH_PX);
@@ -315,20 +311,6 @@ fn a_page_that_fetches_anything_is_caught() {
         "{errors}"
     );
     assert!(errors.contains("boom"), "{errors}");
-}
-
-/// Runs sovsim in the repository, asserting it succeeds.
-fn sovsim(args: &[&str]) {
-    let out = Command::new(env!("CARGO_BIN_EXE_sovsim"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .expect("sovsim runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 #[test]

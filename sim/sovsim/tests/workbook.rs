@@ -4,25 +4,11 @@
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn sovsim(args: &[&str]) {
-    let out = Command::new(env!("CARGO_BIN_EXE_sovsim"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .expect("sovsim runs");
-    assert!(
-        out.status.success(),
-        "sovsim {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+mod common;
+use common::{repo, sovsim};
 
 /// One sheet as text, row by row.
 type Sheet = Vec<Vec<String>>;
