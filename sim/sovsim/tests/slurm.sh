@@ -33,8 +33,16 @@ started_munge=""
 cleanup() {
   rc=$?
   if [ -n "${SLURM_CONF:-}" ]; then
+    # `scontrol shutdown` returns before slurmctld has saved its state: the daemons' pids are read
+    # first, and both must have exited before $work is removed, or the removal races slurmctld
+    # writing into $work/state.
+    pids=$(cat "$work/slurmctld.pid" "$work/slurmd.pid" 2>/dev/null || true)
     scancel --quiet --user=root 2>/dev/null || true
     scontrol shutdown >/dev/null 2>&1 || true
+    for pid in $pids; do
+      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -9 "$pid" 2>/dev/null || true
+    done
   fi
   [ -n "$started_munge" ] && kill "$started_munge" 2>/dev/null || true
   if [ "$rc" != 0 ]; then
