@@ -108,6 +108,28 @@ pub struct SourceFile {
     line_starts: Vec<usize>,
 }
 
+impl SourceFile {
+    /// The line holding byte `local` of this file: its 1-based number and its text without the
+    /// line break. Read from the line index built once when the file was added, so that naming
+    /// the line of every figure in a long scenario does not rescan the file each time.
+    pub fn line_at(&self, local: usize) -> (usize, &str) {
+        let line = self.line_index(local);
+        let start = self.line_starts.get(line).copied().unwrap_or(0);
+        let end = self
+            .line_starts
+            .get(line + 1)
+            .map_or(self.text.len(), |next| next - 1);
+        (line + 1, self.text.get(start..end).unwrap_or_default())
+    }
+
+    /// The 0-based line holding byte `local`.
+    fn line_index(&self, local: usize) -> usize {
+        self.line_starts
+            .partition_point(|&s| s <= local)
+            .saturating_sub(1)
+    }
+}
+
 /// All files read while loading a scenario, laid end to end in one global byte space.
 #[derive(Clone, Debug, Default)]
 pub struct SourceMap {
@@ -160,10 +182,7 @@ impl SourceMap {
     pub fn locate(&self, offset: usize) -> Option<Location> {
         let (index, local) = self.file_of(offset)?;
         let file = &self.files[index];
-        let line = file
-            .line_starts
-            .partition_point(|&s| s <= local)
-            .saturating_sub(1);
+        let line = file.line_index(local);
         let start = file.line_starts[line];
         let column = file
             .text
@@ -288,10 +307,7 @@ impl<'a> Files<'a> for SourceMap {
 
     fn line_index(&'a self, id: usize, byte_index: usize) -> Result<usize, csf::Error> {
         let file = self.files.get(id).ok_or(csf::Error::FileMissing)?;
-        Ok(file
-            .line_starts
-            .partition_point(|&s| s <= byte_index)
-            .saturating_sub(1))
+        Ok(file.line_index(byte_index))
     }
 
     fn line_range(&'a self, id: usize, line_index: usize) -> Result<Range<usize>, csf::Error> {
@@ -367,6 +383,21 @@ mod tests {
                 column: 5
             })
         );
+    }
+
+    #[test]
+    fn names_the_line_holding_an_offset_without_its_break() {
+        let mut map = SourceMap::default();
+        map.add("a.toml", "x = 1 # a\r\ny = 2\n\nz = 3");
+        let file = &map.files()[0];
+        assert_eq!(file.line_at(0), (1, "x = 1 # a\r"));
+        // The line break belongs to the line it ends.
+        assert_eq!(file.line_at(10), (1, "x = 1 # a\r"));
+        assert_eq!(file.line_at(11), (2, "y = 2"));
+        assert_eq!(file.line_at(17), (3, ""));
+        // The last line has no break; its end is the file's.
+        assert_eq!(file.line_at(22), (4, "z = 3"));
+        assert_eq!(file.line_at(23), (4, "z = 3"));
     }
 
     #[test]

@@ -94,12 +94,8 @@ fn figure(node: &Node<'_>, path: &[Seg], sources: &SourceMap) -> StatedFigure {
             let file = &sources.files()[index];
             let end = (local + span.len()).min(file.text.len());
             let value = file.text.get(local..end).unwrap_or_default().to_owned();
-            let line_start = file.text[..local].rfind('\n').map_or(0, |i| i + 1);
-            let line_end = file.text[local..]
-                .find('\n')
-                .map_or(file.text.len(), |i| local + i);
-            let line_no = file.text[..local].matches('\n').count() + 1;
-            let comment = comment_of(&file.text[line_start..line_end]);
+            let (line_no, line) = file.line_at(local);
+            let comment = comment_of(line);
             (value, format!("{}:{line_no}", file.name), comment)
         }
         None => (String::new(), String::new(), String::new()),
